@@ -1,0 +1,45 @@
+# eligex — every target sets itself up: venv, pinned dependencies, the built pipeline.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+ELIGEX := $(VENV)/bin/eligex
+STAMP  := $(VENV)/.installed
+MODEL  := models/eligex
+RULES  := $(wildcard configs/*.json configs/*.jsonl configs/*.cfg configs/entities/*.jsonl)
+SRC    := $(wildcard pipeline/*.py pipeline/*/*.py pipeline/schemas/*.json)
+
+.PHONY: demo test test-fast model eval lint clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+$(MODEL)/config.cfg: $(STAMP) $(RULES) $(SRC)
+	$(ELIGEX) build -o $(MODEL)
+
+model: $(MODEL)/config.cfg
+
+## make demo: extract the bundled sample trials and print their constraints
+demo: model
+	@mkdir -p out
+	$(ELIGEX) extract annotations/seeds -o out/seeds.jsonl --table
+
+## make test: validate the rule files, then run the whole test suite
+test: model
+	$(ELIGEX) rules validate
+	$(PY) -m pytest -q
+
+test-fast: model
+	$(PY) -m pytest -q -m "not slow and not doccano and not browser"
+
+## make eval: score the pipeline on our gold and on the LCT corpus
+eval: model
+	@mkdir -p out
+	$(ELIGEX) evaluate --gold annotations/gold/seeds.jsonl --json out/eval-seeds.json
+	$(ELIGEX) evaluate --gold annotations/external/lct --format brat-lct --json out/eval-lct.json
+
+clean:
+	rm -rf $(VENV) $(MODEL) out .pytest_cache

@@ -1,0 +1,1 @@
+"""The ``eligex`` command line (Typer), one module per command family."""

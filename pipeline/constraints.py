@@ -1,0 +1,686 @@
+"""Assemble entities into constraints: subject + comparator + value(s) + unit → bounds.
+
+The algorithm is a set of pure functions over plain entity records (see :func:`assemble`):
+
+1. **quantities** — comparator/value/unit runs: ``≥60 g/L``, ``10-35``, ``between 5 and 10``,
+   ``in the range of 10-35 (including the boundary value)``, ``18 years or older``, ``125/150``
+   (a scale fraction), ``0~1``; a unit after the second value of a range is carried over to the first;
+2. **subjects** — the nearest MEASUREMENT/SCORE before the quantity in the same sentence (skipping
+   parentheticals such as "(based on MDAAT)"), else the one right after it ("≥18 years old");
+   coordinated subjects ("AST and ALT ≤3.0 ULN", "AST, ALT") share the quantity; a long form and
+   its parenthesised short form are one subject;
+3. **bounds** — from the comparator, merged per subject ("≥5 years and <17 years old");
+4. **scope** — conditions the criterion scopes its thresholds to ("for SLE patients");
+5. **output** — constraints, relations and the final entity list with ids.
+
+Cue words are data in ``configs/constraints.json``; canonical units come from
+:class:`pipeline.units.UnitNormalizer`.
+"""
+
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline import extensions
+from pipeline.rules import load_json_config
+from pipeline.units import UnitNormalizer
+
+SUBJECT_LABELS = ("MEASUREMENT", "SCORE")
+BOUND_OPS = {">=", ">", "<=", "<", "="}
+RANGE_OPS = {"range", "between"}
+#: tokens that may stand between parts of one quantity ("≥ of 5", "0 \\~ 1", "(including ...)")
+QUANTITY_FILLERS = {"of", "the", ":", "\\", "(", ")", "a", "is", "was", "be", "are", "level", "value", "values", "than"}
+SUBJECT_GAP_FILLERS = {"score", "scores", "was", "is", "are", "were", "be", "must", "should", "of",
+                       ":", "level", "levels", "value", "values", "count", "at", "the", "a", "an",
+                       "index", "(", ")", ",", "baseline", "screening", "test", "result", "results",
+                       "class", "status", "grade", "has", "have", "having", "with", "measured", "by"}
+AGE_UNITS = {"a", "mo", "wk", "d"}
+RIGHT_SUBJECT_MAX_GAP = 6
+LEFT_SUBJECT_MAX_GAP = 8
+
+
+@dataclass
+class AssemblyConfig:
+    coordinators: List[str]
+    condition_scope: List[str]
+    scale_length: Optional[str]
+    value_words: Dict[str, float]
+    value_followers: List[str]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AssemblyConfig":
+        return cls(
+            coordinators=list(data.get("coordinators", ["and", "or", ","])),
+            condition_scope=list(data.get("condition_scope", [])),
+            scale_length=data.get("scale_length"),
+            value_words={k.lower(): float(v) for k, v in data.get("value_words", {}).items()},
+            value_followers=list(data.get("value_followers", [])),
+        )
+
+    def to_dict(self) -> dict:
+        return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
+                "scale_length": self.scale_length, "value_words": self.value_words,
+                "value_followers": self.value_followers}
+
+
+@dataclass
+class Quantity:
+    values: List[int]
+    comparators: List[int] = field(default_factory=list)
+    units: Dict[int, int] = field(default_factory=dict)  # value index → unit index
+    op: str = "="
+    inclusive: Optional[bool] = None
+    scale_max: Optional[float] = None
+    scale_unit: Optional[int] = None
+    bare: bool = False
+    start: int = 0  # token offsets
+    end: int = 0
+
+    def members(self) -> List[int]:
+        out = list(self.values) + list(self.comparators) + list(self.units.values())
+        if self.scale_unit is not None:
+            out.append(self.scale_unit)
+        return sorted(set(out))
+
+
+# ----------------------------------------------------------------------------------------------
+# numbers
+# ----------------------------------------------------------------------------------------------
+
+def parse_number(text: str, value_words: Dict[str, float] | None = None) -> Optional[float]:
+    """``"60"`` → 60, ``"1,500"`` → 1500, ``"2.0"`` → 2.0, ``"1,5"`` → 1.5, ``"ten"`` → 10."""
+    t = text.strip().lower()
+    if value_words and t in value_words:
+        return float(value_words[t])
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", t):
+        t = t.replace(",", "")
+    elif re.fullmatch(r"\d+,\d{1,2}", t):
+        t = t.replace(",", ".")
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def number_out(value: float):
+    """Numbers as written in JSON: integral values as int."""
+    return int(value) if float(value).is_integer() else value
+
+
+# ----------------------------------------------------------------------------------------------
+# step 1: quantities
+# ----------------------------------------------------------------------------------------------
+
+def _gap_ok(words: Sequence[str], a_end: int, b_start: int, allowed: set, max_gap: int = 3) -> bool:
+    if b_start < a_end:
+        return False
+    gap = [w.lower() for w in words[a_end:b_start] if not w.isspace()]
+    return len(gap) <= max_gap and all(w in allowed for w in gap)
+
+
+def _op(ent: dict) -> Optional[str]:
+    return (ent.get("attrs") or {}).get("op")
+
+
+def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int],
+                    scale_values: set) -> List[Quantity]:
+    """Comparator/value/unit runs among ``ents`` (sorted entity records)."""
+    n = len(ents)
+    used: set = set()
+    quantities: List[Quantity] = []
+
+    def nxt(i: int, label: str, allowed=QUANTITY_FILLERS, max_gap: int = 3) -> Optional[int]:
+        j = i + 1
+        while j < n and ents[j]["label"] in ("CONDITION", "CUE") and False:
+            j += 1
+        if j < n and ents[j]["label"] == label and j not in used and j not in scale_values \
+                and sent_of[ents[j]["token_start"]] == sent_of[ents[i]["token_start"]] \
+                and _gap_ok(words, ents[i]["token_end"], ents[j]["token_start"], allowed, max_gap):
+            return j
+        return None
+
+    def take_unit(q: Quantity, vi: int) -> int:
+        """Attach a unit (or scale fraction) right after value ``vi``; return the last index used."""
+        u = nxt(vi, "UNIT", {"×", "x", "*"}, 1)
+        if u is None:
+            return vi
+        attrs = ents[u].get("attrs") or {}
+        if attrs.get("scale"):
+            q.scale_max = parse_number(ents[u]["text"].lstrip("/ "))
+            q.scale_unit = u
+        else:
+            q.units[vi] = u
+        used.add(u)
+        return u
+
+    def take_range_tail(q: Quantity, last: int, vi: int) -> int:
+        """``- 35``, ``to 35``, ``and 35`` (after between) → second value; returns last index."""
+        c = nxt(last, "COMPARATOR", QUANTITY_FILLERS, 2)
+        if c is not None and _op(ents[c]) == "range":
+            v2 = nxt(c, "VALUE")
+            if v2 is not None:
+                q.comparators.append(c)
+                q.values.append(v2)
+                used.update({c, v2})
+                q.op = "range"
+                return take_unit(q, v2)
+        if q.op == "between":
+            v2 = nxt(last, "VALUE", {"and", "to", "-", "&"}, 1)
+            if v2 is not None:
+                q.values.append(v2)
+                used.add(v2)
+                return take_unit(q, v2)
+        return last
+
+    def take_postfix(q: Quantity, last: int) -> int:
+        c = nxt(last, "COMPARATOR", QUANTITY_FILLERS | {"(", ")"}, 2)
+        if c is None:
+            return last
+        op = _op(ents[c])
+        if op in ("inclusive", "exclusive"):
+            q.inclusive = op == "inclusive"
+            q.comparators.append(c)
+            used.add(c)
+            return c
+        if (ents[c].get("attrs") or {}).get("postfix") and q.bare:
+            q.op = op
+            q.bare = False
+            q.comparators.append(c)
+            used.add(c)
+            return c
+        return last
+
+    i = 0
+    while i < n:
+        ent = ents[i]
+        if i in used or i in scale_values:
+            i += 1
+            continue
+        op = _op(ent) if ent["label"] == "COMPARATOR" else None
+        if op in BOUND_OPS or op in RANGE_OPS:
+            v = nxt(i, "VALUE")
+            if v is None:
+                i += 1
+                continue
+            q = Quantity(values=[v], comparators=[i], op=op)
+            used.update({i, v})
+            last = take_unit(q, v)
+            if op in RANGE_OPS or True:
+                last = take_range_tail(q, last, v)
+            if q.op == "between" and len(q.values) == 2:
+                q.op = "range"
+            last = take_postfix(q, last)
+        elif ent["label"] == "VALUE":
+            q = Quantity(values=[i], bare=True)
+            used.add(i)
+            last = take_unit(q, i)
+            tail = take_range_tail(q, last, i)
+            if tail != last:
+                q.bare = False
+                last = tail
+            last = take_postfix(q, last)
+        else:
+            i += 1
+            continue
+        members = q.members()
+        q.start = min(ents[m]["token_start"] for m in members)
+        q.end = max(ents[m]["token_end"] for m in members)
+        if q.op == "between":  # "between 5" with no second value: not a bound
+            q.op = "="
+            q.bare = True
+        quantities.append(q)
+        i = max(last, i) + 1
+    return quantities
+
+
+def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers: set) -> bool:
+    """A number that counts things ("at least 3 abnormalities") rather than bounding a subject."""
+    if q.units or q.scale_max is not None:
+        return False
+    last = ents[q.values[-1]]
+    j = last["token_end"]
+    while j < len(words) and words[j].isspace():
+        j += 1
+    if j >= len(words):
+        return False
+    word = words[j]
+    return word[:1].isalpha() and word.lower() not in followers
+
+
+# ----------------------------------------------------------------------------------------------
+# step 2: subjects
+# ----------------------------------------------------------------------------------------------
+
+def _parenthesised_aside(words: Sequence[str], ents: Sequence[dict], idx: int) -> bool:
+    """Whether subject ``idx`` sits inside "( ... )" that does not follow another subject
+    ("(based on MDAAT)" is an aside; "(LVEF)" after its long form is not)."""
+    ent = ents[idx]
+    depth = 0
+    k = ent["token_start"] - 1
+    while k >= 0:
+        w = words[k]
+        if w == ")":
+            depth += 1
+        elif w == "(":
+            if depth == 0:
+                break
+            depth -= 1
+        k -= 1
+    if k < 0:
+        return False
+    # is there a closing ")" after the entity before the sentence ends?
+    prev_end = k  # token index of "("
+    return not any(e["label"] in SUBJECT_LABELS and e["token_end"] == prev_end for e in ents)
+
+
+def _between_tokens(words: Sequence[str], a_end: int, b_start: int) -> List[str]:
+    return [w.lower() for w in words[a_end:b_start] if not w.isspace()]
+
+
+def find_left_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) -> Optional[int]:
+    sent = sent_of[q.start]
+    best = None
+    for idx in range(len(ents) - 1, -1, -1):
+        e = ents[idx]
+        if e["label"] not in SUBJECT_LABELS or e["token_end"] > q.start:
+            continue
+        if sent_of[e["token_start"]] != sent:
+            break
+        if _parenthesised_aside(words, ents, idx):
+            continue
+        gap = range(e["token_end"], q.start)
+        if any(t in claimed_tokens for t in gap):
+            return None  # another quantity stands between
+        content = [w for w in _between_tokens(words, e["token_end"], q.start)
+                   if w not in SUBJECT_GAP_FILLERS and not _inside_entity(ents, w)]
+        if len(_between_tokens(words, e["token_end"], q.start)) > LEFT_SUBJECT_MAX_GAP:
+            return None
+        best = idx
+        break
+    return best
+
+
+def _inside_entity(ents, word) -> bool:  # placeholder hook for future filters
+    return False
+
+
+def find_right_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) -> Optional[int]:
+    sent = sent_of[q.start]
+    for idx, e in enumerate(ents):
+        if e["label"] not in SUBJECT_LABELS or e["token_start"] < q.end:
+            continue
+        if sent_of[e["token_start"]] != sent:
+            return None
+        between = _between_tokens(words, q.end, e["token_start"])
+        if any(t in claimed_tokens for t in range(q.end, e["token_start"])):
+            return None
+        if len(between) > RIGHT_SUBJECT_MAX_GAP:
+            return None
+        return idx
+    return None
+
+
+def coordinated_subjects(subject: int, words, ents, sent_of, coordinators: set,
+                         claimed_tokens: set) -> List[List[int]]:
+    """Groups of subject entities sharing the quantity, left to right; each group is one
+    subject written as long form + "(" short form ")" (its last member is the one nearest the
+    number)."""
+    groups: List[List[int]] = [[subject]]
+    cur = subject
+    sent = sent_of[ents[subject]["token_start"]]
+    for idx in range(subject - 1, -1, -1):
+        e = ents[idx]
+        if e["label"] not in SUBJECT_LABELS:
+            if e["label"] in ("CONDITION",):
+                break
+            continue
+        if sent_of[e["token_start"]] != sent:
+            break
+        gap_tokens = range(e["token_end"], ents[cur]["token_start"])
+        if any(t in claimed_tokens for t in gap_tokens):
+            break
+        between = _between_tokens(words, e["token_end"], ents[cur]["token_start"])
+        if between == ["("] or between == [","] and False:
+            groups[0].insert(0, idx)  # long form (short form)
+        elif between and all(w in coordinators or w in ("(", ")") for w in between) and \
+                any(w in coordinators for w in between):
+            groups.insert(0, [idx])
+        else:
+            break
+        cur = idx
+    return groups
+
+
+# ----------------------------------------------------------------------------------------------
+# steps 3-5
+# ----------------------------------------------------------------------------------------------
+
+def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[dict]]:
+    vals = [parse_number(ents[v]["text"], value_words) for v in q.values]
+    if any(v is None for v in vals):
+        return None, None
+    if q.op == "range" and len(vals) == 2:
+        lo, hi = sorted(vals)
+        inc = True if q.inclusive is None else q.inclusive
+        return {"value": number_out(lo), "inclusive": inc}, {"value": number_out(hi), "inclusive": inc}
+    v = number_out(vals[0])
+    if q.op == ">=":
+        return {"value": v, "inclusive": True}, None
+    if q.op == ">":
+        return {"value": v, "inclusive": False}, None
+    if q.op == "<=":
+        return None, {"value": v, "inclusive": True}
+    if q.op == "<":
+        return None, {"value": v, "inclusive": False}
+    if q.op == "=":
+        return {"value": v, "inclusive": True}, {"value": v, "inclusive": True}
+    return None, None
+
+
+def scope_conditions(text: str, ents: Sequence[dict], patterns: Sequence[str]) -> List[int]:
+    """CONDITION entities the criterion scopes its thresholds to ("for SLE patients")."""
+    out = []
+    for idx, e in enumerate(ents):
+        if e["label"] != "CONDITION":
+            continue
+        cond = re.escape(e["text"])
+        for pat in patterns:
+            rx = re.compile(pat.replace("{COND}", f"(?P<cond>{cond})"), re.IGNORECASE)
+            if any(m.start("cond") == e["start"] for m in rx.finditer(text)):
+                out.append(idx)
+                break
+    return out
+
+
+def scale_mentions(text: str, ents: Sequence[dict], pattern: Optional[str]) -> Tuple[set, Dict[int, float]]:
+    """Scale lengths ("10 cm VAS scale"): the VALUE/UNIT indices they use and scale_max per
+    subject entity index."""
+    if not pattern:
+        return set(), {}
+    consumed: set = set()
+    scale_of: Dict[int, float] = {}
+    for m in re.finditer(pattern, text, re.IGNORECASE):
+        length = float(m.group("len"))
+        ls, le = m.span("len")
+        us, ue = m.span("unit")
+        for idx, e in enumerate(ents):
+            if e["label"] == "VALUE" and e["start"] == ls and e["end"] == le:
+                consumed.add(idx)
+            elif e["label"] == "UNIT" and e["start"] == us and e["end"] == ue:
+                consumed.add(idx)
+        for idx, e in enumerate(ents):
+            if e["label"] == "SCORE" and e["start"] >= le and e["start"] < m.end() + 1:
+                scale_of[idx] = number_out(length)
+                # the short form right after "(" belongs to the same scale
+                for jdx in range(idx + 1, min(idx + 3, len(ents))):
+                    if ents[jdx]["label"] == "SCORE" and ents[jdx].get("norm") == e.get("norm"):
+                        scale_of[jdx] = number_out(length)
+    return consumed, scale_of
+
+
+def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],
+             modifiers: Sequence[dict], config: AssemblyConfig, units: UnitNormalizer) -> dict:
+    """Constraints, relations and the final entity list (with ids) for one criterion."""
+    ents = list(entities)
+    coordinators = set(config.coordinators)
+    consumed_scale, scale_of = scale_mentions(text, ents, config.scale_length)
+    quantities = find_quantities(words, ents, sent_of, consumed_scale)
+    followers = set(config.value_followers)
+    quantities = [q for q in quantities if not is_count(q, words, ents, followers)]
+
+    claimed: set = set()
+    for q in quantities:
+        claimed.update(range(q.start, q.end))
+
+    # subjects: (quantity, [groups]) — chained quantities ("≥5 years and <17 years") share
+    assigned: List[Tuple[Quantity, List[List[int]]]] = []
+    prev: Optional[Tuple[Quantity, List[List[int]]]] = None
+    for q in quantities:
+        groups = None
+        if prev is not None and sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
+                _between_tokens(words, prev[0].end, q.start) in (["and"], [","], ["but"], ["and/or"], [",", "and"]) \
+                and not any(e["label"] in SUBJECT_LABELS and prev[0].end <= e["token_start"] < q.start for e in ents):
+            groups = prev[1]
+        if groups is None:
+            left = find_left_subject(q, words, ents, sent_of, claimed)
+            if left is not None:
+                groups = coordinated_subjects(left, words, ents, sent_of, coordinators, claimed)
+            else:
+                right = find_right_subject(q, words, ents, sent_of, claimed)
+                if right is not None:
+                    groups = [[right]]
+        if groups is None or (q.bare and not _bare_allowed(q, groups, ents, words)):
+            prev = None
+            continue
+        assigned.append((q, groups))
+        prev = (q, groups)
+
+    scoped = scope_conditions(text, ents, config.condition_scope)
+    neg_mods = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE" and m["targets"]]
+
+    # merge quantities per subject group (one constraint per subject per bound set)
+    per_subject: Dict[Tuple[int, ...], List[Quantity]] = {}
+    order: List[Tuple[int, ...]] = []
+    for q, groups in assigned:
+        for group in groups:
+            key = tuple(group)
+            if key not in per_subject:
+                per_subject[key] = []
+                order.append(key)
+            per_subject[key].append(q)
+
+    used_entities: set = set()
+    constraints: List[dict] = []
+    rel_pairs: List[Tuple[int, int, str]] = []
+    for key in order:
+        qs = per_subject[key]
+        subj_idx = key[-1]
+        subj = ents[subj_idx]
+        merged = _merge_bounds(qs, ents, config.value_words)
+        for lower, upper, qgroup in merged:
+            if lower is None and upper is None:
+                continue
+            unit_idx = _unit_of(qgroup)
+            unit_text = ents[unit_idx]["text"] if unit_idx is not None else None
+            scale_max = next((q.scale_max for q in qgroup if q.scale_max is not None), None)
+            if scale_max is None:
+                scale_max = next((scale_of[i] for i in key if i in scale_of), None)
+            members = sorted({m for q in qgroup for m in q.members()})
+            span_start = min([subj["start"]] + [ents[m]["start"] for m in members])
+            span_end = max([subj["end"]] + [ents[m]["end"] for m in members])
+            condition = None
+            if scoped and subj.get("category") != "age":
+                condition = ents[scoped[0]].get("norm", ents[scoped[0]]["text"])
+            category = subj.get("category") or "measurement"
+            unit = units.normalize(unit_text)
+            constraints.append({
+                "subject": subj.get("norm") or subj["text"].lower(),
+                "subject_text": subj["text"],
+                "category": category,
+                "lower": lower,
+                "upper": upper,
+                "unit": unit,
+                "unit_text": unit_text,
+                "scale_max": scale_max,
+                "negated": bool(subj.get("negated")),
+                "condition": condition,
+                "span": [span_start, span_end],
+                "rules": [subj["rule"]] + [ents[m]["rule"] for m in members],
+                "context": {k: subj.get(k) for k in ("historical", "hypothetical", "exception", "uncertain") if subj.get(k)},
+                "_subject": subj_idx,
+                "_members": members,
+            })
+            used_entities.update(key)  # the subject with its long/short form partner
+            used_entities.update(members)
+            for q in qgroup:
+                for v in q.values:
+                    rel_pairs.append((subj_idx, v, "has_value"))
+                    for c in q.comparators:
+                        rel_pairs.append((v, c, "has_comparator"))
+                    u = q.units.get(v, _unit_of([q]))
+                    if u is not None:
+                        rel_pairs.append((v, u, "has_unit"))
+                    if q.scale_unit is not None:
+                        rel_pairs.append((v, q.scale_unit, "has_unit"))
+            if condition is not None:
+                rel_pairs.append((subj_idx, scoped[0], "for_condition"))
+
+    return _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of)
+
+
+def _bare_allowed(q: Quantity, groups, ents, words) -> bool:
+    """A number with no comparator bounds a subject only when written right after it
+    ("ECOG 0~1" is a range and never bare; "ECOG 2" or "BMI 18-30")."""
+    subj = ents[groups[-1][-1]]
+    if subj["token_end"] > q.start:
+        return False
+    between = _between_tokens(words, subj["token_end"], q.start)
+    return len(between) <= 2 and all(w in (":", "of", "score", "is", "=", "(", ")") for w in between) \
+        and (subj["label"] == "SCORE" or bool(q.units))
+
+
+def _unit_of(qs: Sequence[Quantity]) -> Optional[int]:
+    for q in qs:
+        for v in reversed(q.values):
+            if v in q.units:
+                return q.units[v]
+    return None
+
+
+def _merge_bounds(qs: Sequence[Quantity], ents, value_words):
+    """Combine one-sided quantities of the same subject into two-sided bounds."""
+    out = []
+    pending = None  # (lower, upper, [q])
+    for q in qs:
+        lower, upper = bounds_of(q, ents, value_words)
+        if pending is not None:
+            pl, pu, pq = pending
+            if pl is not None and pu is None and lower is None and upper is not None:
+                pending = (pl, upper, pq + [q])
+                continue
+            if pu is not None and pl is None and upper is None and lower is not None:
+                pending = (lower, pu, pq + [q])
+                continue
+            out.append(pending)
+        pending = (lower, upper, [q])
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of) -> dict:
+    keep: List[int] = []
+    for idx, e in enumerate(ents):
+        label = e["label"]
+        if label in ("VALUE", "UNIT", "COMPARATOR", "CUE"):
+            if idx in used_entities:
+                keep.append(idx)
+        elif label == "MEASUREMENT":
+            if idx in used_entities or e.get("negated") or e.get("result"):
+                keep.append(idx)
+        else:
+            keep.append(idx)
+    # NEGATION cue entities from ConText modifiers that negate a kept entity
+    neg_entities = []
+    kept_spans = {(ents[i]["start"], ents[i]["end"]): i for i in keep}
+    for m in neg_mods:
+        targets = [kept_spans[tuple(t)] for t in m["targets"] if tuple(t) in kept_spans]
+        if targets:
+            neg_entities.append(({"label": "NEGATION", "start": m["start"], "end": m["end"],
+                                  "text": text[m["start"]:m["end"]], "rule": m["rule"]}, targets))
+    # has_temporal: a TEMPORAL span belongs to the nearest subject/condition before it
+    for idx in keep:
+        e = ents[idx]
+        if e["label"] != "TEMPORAL":
+            continue
+        for jdx in sorted((k for k in keep if ents[k]["end"] <= e["start"]), reverse=True):
+            o = ents[jdx]
+            if o["label"] == "TEMPORAL":
+                break
+            if o["label"] in ("MEASUREMENT", "SCORE", "CONDITION"):
+                if sent_of[o["token_start"]] == sent_of[e["token_start"]] and \
+                        e["token_start"] - o["token_end"] <= 8:
+                    rel_pairs.append((jdx, idx, "has_temporal"))
+                break
+
+    records: List[dict] = []
+    new_id: Dict[int, int] = {}
+    items = [(ents[i]["start"], ents[i]["end"], "e", i) for i in keep] + \
+            [(n[0]["start"], n[0]["end"], "n", k) for k, n in enumerate(neg_entities)]
+    neg_ids: Dict[int, int] = {}
+    for start, end, kind, ref in sorted(items):
+        eid = len(records) + 1
+        if kind == "e":
+            e = ents[ref]
+            rec = {"id": eid, **{k: v for k, v in e.items() if k not in ("token_start", "token_end")}}
+            new_id[ref] = eid
+        else:
+            rec = {"id": eid, **neg_entities[ref][0], "negated": False}
+            neg_ids[ref] = eid
+        records.append(rec)
+    relations = []
+    seen = set()
+    for a, b, kind in rel_pairs:
+        if a in new_id and b in new_id and (a, b, kind) not in seen:
+            seen.add((a, b, kind))
+            relations.append({"id": len(relations) + 1, "from": new_id[a], "to": new_id[b], "type": kind})
+    for k, (_, targets) in enumerate(neg_entities):
+        for t in targets:
+            relations.append({"id": len(relations) + 1, "from": neg_ids[k], "to": new_id[t], "type": "negates"})
+    for c in constraints:
+        c["subject_id"] = new_id.get(c.pop("_subject"))
+        c.pop("_members")
+    return {"entities": records, "relations": relations, "constraints": constraints}
+
+
+class ConstraintAssembler:
+    """spaCy component: assembles constraints and writes the final ``doc._.eligex`` record."""
+
+    def __init__(self, nlp: Language, name: str = "eligex_constraints"):
+        self.name = name
+        self.config = AssemblyConfig.from_dict({})
+        self.units: Optional[UnitNormalizer] = None
+        extensions.register()
+
+    def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json",
+                   units_path: str = "configs/units.json"):
+        self.config = AssemblyConfig.from_dict(load_json_config(config_path))
+        self.units = UnitNormalizer.from_config(units_path)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.units is None:
+            raise ValueError(f"{self.name}: not initialised; call nlp.initialize() or load a built model")
+        data = extensions.state(doc)
+        sent_of = []
+        sid = -1
+        for tok in doc:
+            if tok.is_sent_start or tok.i == 0:
+                sid += 1
+            sent_of.append(sid)
+        result = assemble(doc.text, [t.text for t in doc], sent_of, data["entities"],
+                          data.get("modifiers", []), self.config, self.units)
+        data.update(result)
+        return doc
+
+    def to_disk(self, path, *, exclude=()):
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "cfg.json", {"config": self.config.to_dict(),
+                                                   "units": self.units.to_dict() if self.units else None})
+
+    def from_disk(self, path, *, exclude=()):
+        data = srsly.read_json(Path(path) / "cfg.json")
+        self.config = AssemblyConfig.from_dict(data["config"])
+        self.units = UnitNormalizer.from_dict(data["units"]) if data["units"] else None
+        return self
+
+
+@Language.factory("eligex_constraints", assigns=["doc._.eligex"], default_config={})
+def make_constraints(nlp: Language, name: str) -> ConstraintAssembler:
+    """Factory: constraints from entities, context and unit rules."""
+    return ConstraintAssembler(nlp, name)

@@ -1,0 +1,174 @@
+"""medspaCy ConText with eligex's own rules (``configs/context.jsonl``).
+
+The component keeps its rules as plain dicts (with a stable ``id`` each) and builds medspaCy's
+:class:`~medspacy.context.ConText` from them lazily, in the process that uses it: medspaCy's rule
+objects never need pickling, so ``nlp.pipe(n_process>1)`` works. After ConText has run, its
+results are copied into plain records (``doc._.eligex["modifiers"]`` and each target entity's
+``modifiers``) and medspaCy's Span-valued attributes are removed from the Doc.
+"""
+
+
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline import extensions
+from pipeline.rules import load_rules
+
+TARGET_LABELS = ("MEASUREMENT", "SCORE", "CONDITION")
+TARGET_GROUP = "eligex_targets"
+#: modifier category → the flag it sets on an entity
+CATEGORY_FLAGS = {
+    "NEGATED_EXISTENCE": ("negated", True),
+    "POSSIBLE_EXISTENCE": ("uncertain", True),
+    "HISTORICAL": ("historical", True),
+    "HYPOTHETICAL": ("hypothetical", True),
+    "FAMILY": ("family", True),
+    "EXCEPTION": ("exception", True),
+    "RESULT_POSITIVE": ("result", "positive"),
+    "RESULT_NEGATIVE": ("result", "negative"),
+}
+FLAG_DEFAULTS = {"negated": False, "uncertain": False, "historical": False, "hypothetical": False,
+                 "family": False, "exception": False, "result": None}
+_CONTEXT_RULE_KEYS = ("literal", "category", "pattern", "direction", "max_scope", "max_targets",
+                      "allowed_types", "excluded_types", "terminated_by")
+
+
+def to_context_rule(rule: dict):
+    """A medspaCy ``ConTextRule`` from one of our rule dicts (its id kept in ``metadata``)."""
+    from medspacy.context import ConTextRule
+
+    kwargs = {k: rule[k] for k in _CONTEXT_RULE_KEYS if k in rule}
+    for key in ("allowed_types", "excluded_types", "terminated_by"):
+        if key in kwargs:
+            kwargs[key] = set(kwargs[key])
+    kwargs.setdefault("direction", "BIDIRECTIONAL")
+    return ConTextRule(metadata={"id": rule["id"]}, **kwargs)
+
+
+def apply_modifier_flags(entity: dict, categories: Sequence[str]) -> None:
+    """Set an entity's context flags from the categories of the modifiers that modify it."""
+    for key, value in FLAG_DEFAULTS.items():
+        entity.setdefault(key, value)
+    for category in categories:
+        if category in CATEGORY_FLAGS:
+            key, value = CATEGORY_FLAGS[category]
+            entity[key] = value
+
+
+class EligexContext:
+    """spaCy component around medspaCy ConText; rules given at ``initialize`` or from disk."""
+
+    def __init__(self, nlp: Language, name: str = "eligex_context"):
+        self.nlp = nlp
+        self.name = name
+        self.rules: List[dict] = []
+        self._context = None
+        extensions.register()
+
+    def set_rules(self, rules: Sequence[dict]) -> None:
+        self.rules = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rules]
+        self._context = None
+
+    @property
+    def context(self):
+        if self._context is None:
+            from medspacy.context import ConText
+
+            ctx = ConText(self.nlp, name=self.name, rules=None, span_attrs=None,
+                          input_span_type="group", span_group_name=TARGET_GROUP)
+            ctx.add([to_context_rule(r) for r in self.rules])
+            self._context = ctx
+        return self._context
+
+    def initialize(self, get_examples=None, *, nlp=None, rules_path: str = "configs/context.jsonl"):
+        rules, _ = load_rules(Path(rules_path), "context", strict=True)
+        self.set_rules(rules)
+
+    def __call__(self, doc: Doc) -> Doc:
+        data = extensions.state(doc)
+        entities = data["entities"]
+        targets = [e for e in entities if e["label"] in TARGET_LABELS]
+        for ent in entities:
+            if ent["label"] in TARGET_LABELS:
+                ent.update({k: v for k, v in FLAG_DEFAULTS.items() if k not in ent})
+                ent.setdefault("modifiers", [])
+        if not targets or not len(doc):
+            data["modifiers"] = []
+            return doc
+        doc.spans[TARGET_GROUP] = [
+            Span(doc, e["token_start"], e["token_end"], label=e["label"]) for e in targets
+        ]
+        self.context(doc)
+        graph = doc._.context_graph
+        modifiers: List[dict] = []
+        index: Dict[int, int] = {}
+        for mod in graph.modifiers:
+            s, e = mod.modifier_span
+            ss, se = mod.scope_span
+            index[id(mod)] = len(modifiers)
+            modifiers.append({
+                "category": mod.category,
+                "rule": mod.rule.metadata.get("id") if mod.rule.metadata else None,
+                "cue": doc[s:e].text,
+                "start": doc[s:e].start_char,
+                "end": doc[s:e].end_char,
+                "scope": [doc[ss:se].start_char, doc[ss:se].end_char] if se > ss else None,
+                "targets": [],
+            })
+        by_tokens = {(e["token_start"], e["token_end"]): e for e in targets}
+        for target, mod in graph.edges:
+            ent = by_tokens.get((target.start, target.end))
+            rec = modifiers[index[id(mod)]]
+            if ent is None:
+                continue
+            rec["targets"].append([ent["start"], ent["end"]])
+            ent["modifiers"].append(index[id(mod)])
+        for ent in targets:
+            apply_modifier_flags(ent, [modifiers[i]["category"] for i in ent["modifiers"]])
+        data["modifiers"] = modifiers
+        _drop_context_objects(doc)
+        return doc
+
+    # serialisation -------------------------------------------------------------------------
+    def to_disk(self, path, *, exclude=()):
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(path / "rules.jsonl", self.rules)
+
+    def from_disk(self, path, *, exclude=()):
+        self.set_rules(list(srsly.read_jsonl(Path(path) / "rules.jsonl")))
+        return self
+
+    def to_bytes(self, *, exclude=()):
+        return srsly.msgpack_dumps({"rules": self.rules})
+
+    def from_bytes(self, data, *, exclude=()):
+        self.set_rules(srsly.msgpack_loads(data)["rules"])
+        return self
+
+    def __getstate__(self):
+        # medspaCy's objects are rebuilt from the rule dicts in the receiving process
+        return {"nlp": self.nlp, "name": self.name, "rules": self.rules}
+
+    def __setstate__(self, state):
+        self.nlp, self.name, self.rules = state["nlp"], state["name"], state["rules"]
+        self._context = None
+
+
+def _drop_context_objects(doc: Doc) -> None:
+    """Remove medspaCy's non-serialisable attributes (ConTextGraph, Span._.modifiers)."""
+    doc._.context_graph = None
+    for key in [k for k in doc.user_data if isinstance(k, tuple) and len(k) > 1 and k[1] == "modifiers"]:
+        del doc.user_data[key]
+    if TARGET_GROUP in doc.spans:
+        del doc.spans[TARGET_GROUP]
+
+
+@Language.factory("eligex_context", assigns=["doc._.eligex"], default_config={})
+def make_context(nlp: Language, name: str) -> EligexContext:
+    """Factory: medspaCy ConText over MEASUREMENT/SCORE/CONDITION entities with our rules."""
+    return EligexContext(nlp, name)

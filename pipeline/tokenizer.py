@@ -1,0 +1,151 @@
+"""A criteria-aware tokenizer for ``spacy.blank("en")``.
+
+spaCy's stock English tokenizer keeps ``≥60g/L`` or ``eGFR≥30ML/min/1.73m2`` in one piece and turns
+``<3`` into an emoticon. This tokenizer is a single master regular expression that splits
+comparators, multipliers and units off numbers while keeping names such as ``MMT-8``,
+``SLEDAI-2K``, ``IgG4-RD``, ``COVID-19`` and ``anti-dsDNA`` whole. It has no exceptions table.
+
+The algorithm is the pure function :func:`tokenize` (text → words and trailing-space flags); the
+:class:`EligexTokenizer` is the spaCy shell around it, registered as ``eligex.Tokenizer.v1``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable, List, Sequence, Tuple
+
+import srsly
+from spacy.tokens import Doc
+from spacy.util import registry
+from spacy.vocab import Vocab
+
+# Comparators first, longest first, so ``>=`` is one token and never ``>`` + ``=``.
+_COMPARATOR = r">=|<=|=>|=<|≥|≤|≧|≦|⩾|⩽|＞|＜|>|<|=|±"
+# A multiplier ``x``/``X`` glued to a number (``3xULN``, ``1.5x10^9/L``).
+_MULTIPLIER = r"(?<=\d)[xX](?=[\d(A-Z])"
+# A number: ``60``, ``2.0``, ``1,500``, ``.5``.
+_NUMBER = r"\d+(?:[.,]\d+)*|\.\d+"
+# A word: starts with a letter; may continue through ``-`` ``/`` ``'`` ``^`` followed by word
+# characters, and through ``.`` followed by a digit (``1.73m2``). Keeps ``MMT-8``, ``g/L``.
+_WORD = r"[^\W\d_][\w]*(?:[-/'’^][\w]+|\.\d[\w]*)*"
+_WHITESPACE = r"\s+"
+_OTHER = r"."
+
+TOKEN_RE = re.compile(
+    "|".join(
+        f"(?P<{name}>{rx})"
+        for name, rx in (
+            ("ws", _WHITESPACE),
+            ("cmp", _COMPARATOR),
+            ("mult", _MULTIPLIER),
+            ("num", _NUMBER),
+            ("word", _WORD),
+            ("other", _OTHER),
+        )
+    ),
+    re.UNICODE,
+)
+_CAPS_PART = re.compile(r"^[A-Z][A-Z0-9]+$")
+
+
+def _split_slashes(word: str, keep_whole: frozenset) -> List[str]:
+    """Split ``ALT/AST`` into ``ALT`` ``/`` ``AST``; keep units (``g/L``) and listed names whole."""
+    if "/" not in word or word.lower() in keep_whole:
+        return [word]
+    parts = word.split("/")
+    if len(parts) < 2 or not all(_CAPS_PART.match(p) for p in parts):
+        return [word]
+    out: List[str] = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append("/")
+        out.append(part)
+    return out
+
+
+def tokenize(text: str, keep_whole: Iterable[str] = ()) -> Tuple[List[str], List[bool]]:
+    """Split ``text`` into words and trailing-space flags such that they rebuild ``text`` exactly.
+
+    A single space after a token becomes its trailing-space flag; any other whitespace becomes a
+    whitespace token of its own, as in spaCy.
+    """
+    keep = frozenset(k.lower() for k in keep_whole)
+    words: List[str] = []
+    spaces: List[bool] = []
+    for m in TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        piece = m.group()
+        if kind == "ws":
+            if words and not spaces[-1] and piece[0] == " ":
+                spaces[-1] = True
+                piece = piece[1:]
+            if piece:
+                words.append(piece)
+                spaces.append(False)
+            continue
+        if kind == "word" and "/" in piece:
+            for part in _split_slashes(piece, keep):
+                words.append(part)
+                spaces.append(False)
+            continue
+        words.append(piece)
+        spaces.append(False)
+    return words, spaces
+
+
+class EligexTokenizer:
+    """spaCy tokenizer shell around :func:`tokenize`; its only data is the keep-whole list."""
+
+    def __init__(self, vocab: Vocab, keep_whole: Sequence[str] = ()):
+        self.vocab = vocab
+        self.keep_whole = list(keep_whole)
+        self._keep = frozenset(k.lower() for k in self.keep_whole)
+
+    def __call__(self, text: str) -> Doc:
+        words, spaces = tokenize(text, self._keep)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000):
+        for text in texts:
+            yield self(text)
+
+    def initialize(self, get_examples=None, *, nlp=None, rules_path: str | None = None):
+        """Load the keep-whole list from a tokenizer rule file (``configs/tokenizer.json``)."""
+        if rules_path:
+            from pipeline.rules import load_tokenizer_rules
+
+            self.keep_whole = load_tokenizer_rules(Path(rules_path))
+            self._keep = frozenset(k.lower() for k in self.keep_whole)
+
+    # serialisation -------------------------------------------------------------------------
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps({"keep_whole": self.keep_whole})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "EligexTokenizer":
+        self.keep_whole = list(srsly.msgpack_loads(data)["keep_whole"])
+        self._keep = frozenset(k.lower() for k in self.keep_whole)
+        return self
+
+    def to_disk(self, path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path, {"keep_whole": self.keep_whole})
+
+    def from_disk(self, path, *, exclude: Iterable[str] = ()) -> "EligexTokenizer":
+        self.keep_whole = list(srsly.read_json(Path(path))["keep_whole"])
+        self._keep = frozenset(k.lower() for k in self.keep_whole)
+        return self
+
+    def __reduce__(self):
+        return (EligexTokenizer, (self.vocab, self.keep_whole))
+
+
+@registry.tokenizers("eligex.Tokenizer.v1")
+def create_tokenizer():
+    """Registered tokenizer factory (``[nlp.tokenizer] @tokenizers = "eligex.Tokenizer.v1"``)."""
+
+    def make(nlp):
+        return EligexTokenizer(nlp.vocab)
+
+    return make

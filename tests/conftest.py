@@ -1,0 +1,33 @@
+"""Shared fixtures: one pipeline built from configs/ per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    from pipeline.nlp import build
+
+    return build(ROOT / "configs")
+
+
+@pytest.fixture(scope="session")
+def extractor(nlp):
+    from pipeline.extract import Extractor
+
+    return Extractor(nlp)
+
+
+@pytest.fixture(scope="session")
+def run(extractor):
+    """Process one criterion text → its output record."""
+
+    def _run(text: str) -> dict:
+        return extractor.process_texts([text])[0]
+
+    return _run

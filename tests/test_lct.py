@@ -1,0 +1,358 @@
+"""Tests of the LCT -> gold mapping (pipeline/lct.py).
+
+Real documents come from the shipped copy in annotations/external/lct; the expected constraints
+were checked by reading the .txt files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from pipeline.brat import read_brat
+from pipeline.lct import (
+    R_NOT_A_NUMBER,
+    R_OTHER_LINE,
+    R_PLUS_MINUS,
+    R_TWO_VALUES_ONE_SIDED,
+    heading_section,
+    load_lct,
+    map_document,
+    parse_value,
+    split_criteria,
+)
+
+REPO = Path(__file__).parents[1]
+LCT = REPO / "annotations" / "external" / "lct"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[list[dict], dict]:
+    return load_lct(LCT)
+
+
+@pytest.fixture(scope="module")
+def by_id(corpus: tuple[list[dict], dict]) -> dict[str, dict]:
+    return {r["criterion_id"]: r for r in corpus[0]}
+
+
+def bound(value: float, inclusive: bool = True) -> dict:
+    return {"value": value, "inclusive": inclusive}
+
+
+def spans(record: dict, label: str) -> list[str]:
+    """Texts of the record's entities with ``label``, in order."""
+    return [record["text"][e["start_offset"]:e["end_offset"]]
+            for e in record["entities"] if e["label"] == label]
+
+
+def related(record: dict, rel_type: str) -> set[tuple[str, str]]:
+    """``(from text, to text)`` of the record's relations of ``rel_type``."""
+    ents = {e["id"]: record["text"][e["start_offset"]:e["end_offset"]]
+            for e in record["entities"]}
+    return {(ents[r["from_id"]], ents[r["to_id"]]) for r in record["relations"]
+            if r["type"] == rel_type}
+
+
+# -- small pure functions ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("18", 18.0), ("1.5", 1.5), ("1.50", 1.5), ("1,500", 1500.0), ("50,000", 50000.0),
+    ("7,0", 7.0), ("39,99", 39.99), ("-10", -10.0), ("\u22121", -1.0), (" 2 ", 2.0),
+    ("five", None), ("III", None), ("10^3", None), ("5th", None), ("1,2345", None), ("", None),
+])
+def test_parse_value(text: str, expected: Optional[float]) -> None:
+    assert parse_value(text) == expected
+
+
+@pytest.mark.parametrize(("line", "section"), [
+    ("Inclusion Criteria:", "inclusion"), ("Exclusion criteria", "exclusion"),
+    ("Key inclusion Criteria:", "inclusion"), ("Non-inclusion Criteria:", "exclusion"),
+    ("Inclusion Criteria for Parent/Caregiver:", "inclusion"), ("Exclusions:", "exclusion"),
+    ("Criteria: Inclusion Criteria:", "inclusion"), ("Subjects will be excluded if:", "exclusion"),
+    ("-  Exclusion Criteria", "exclusion"),
+    ("5. Previous inclusion in the present study;", None),
+    ("4. Confirmed stroke within 3 months before study inclusion", None),
+    ("Other protocol-defined inclusion/exclusion criteria could apply", None),
+    ("-  Age 18 to 65 years", None),
+])
+def test_heading_section(line: str, section: Optional[str]) -> None:
+    assert heading_section(line) == section
+
+
+def test_split_criteria_keeps_enumerators_and_offsets() -> None:
+    text = "Inclusion Criteria:\n  1. Age >= 18;\n\n \t\n  -  BMI < 30\r\n"
+    criteria = split_criteria(text)
+    assert [(c.number, c.text) for c in criteria] == [
+        (1, "Inclusion Criteria:"), (2, "1. Age >= 18;"), (5, "-  BMI < 30")]
+    assert all(text[c.offset:c.end] == c.text for c in criteria)
+
+
+# -- mapping rules on inline documents -----------------------------------------------------------
+
+def _doc_lines(text: str, subject: tuple[str, str], parts: dict[str, tuple[str, str]],
+               extra: list[str]) -> str:
+    """An .ann with an Observation/Age subject and one Eq-Comparison of ``parts``.
+
+    ``subject`` is (event type, trigger text); ``parts`` maps role -> (T type, text); a text is
+    found in ``text`` (the first occurrence after the previous part).
+    """
+    lines, args, cursor, n = [], [], 0, 1
+
+    def tb(ann_type: str, span_text: str, start_from: int = 0) -> tuple[str, int]:
+        nonlocal n
+        start = text.index(span_text, start_from)
+        tid = f"T{n}"
+        n += 1
+        lines.append(f"{tid}\t{ann_type} {start} {start + len(span_text)}\t{span_text}")
+        return tid, start + len(span_text)
+
+    subj_id, _ = tb(subject[0], subject[1])
+    for role, (ann_type, span_text) in parts.items():
+        tid, cursor = tb(ann_type, span_text, cursor)
+        args.append(f"{role}:{tid}")
+    first = min(text.index(t) for _, t in parts.values())
+    comp_id, _ = tb("Eq-Comparison", text[first:cursor], first)
+    lines.append(f"E1\t{subject[0]}:{subj_id} Numeric-Filter:E2")
+    lines.append(f"E2\tEq-Comparison:{comp_id} " + " ".join(args))
+    return "\n".join(lines + extra) + "\n"
+
+
+# (text, subject, parts, extra .ann lines, expected (lower, upper, unit_text, scale_max) or the
+#  unmapped reason)
+CASES = [
+    ("Age 18-65 years", ("Age", "Age"),
+     {"Value": ("Eq-Value", "18"), "Value2": ("Eq-Value", "65"),
+      "Temporal-Unit": ("Eq-Temporal-Unit", "years")}, [],
+     (bound(18.0), bound(65.0), "years", None)),
+    ("Hb >= 10 g/dL", ("Observation", "Hb"),
+     {"Operator": ("Eq-Operator", ">="), "Value": ("Eq-Value", "10"), "Unit": ("Eq-Unit", "g"),
+      "Per": ("Eq-Unit", "dL")}, ["A1\tEq-Operator-Value T2 GTEQ"],
+     (bound(10.0), None, "g/dL", None)),
+    ("CRP 5 mg per L", ("Observation", "CRP"),
+     {"Value": ("Eq-Value", "5"), "Unit": ("Eq-Unit", "mg"), "Per": ("Eq-Unit", "L")}, [],
+     (bound(5.0), bound(5.0), "mg per L", None)),
+    ("Blasts < 200/uL", ("Observation", "Blasts"),
+     {"Operator": ("Eq-Operator", "<"), "Value": ("Eq-Value", "200"), "Per": ("Eq-Unit", "uL")},
+     ["A1\tEq-Operator-Value T2 LT"], (None, bound(200.0, False), "/uL", None)),
+    ("Pain >= 2/10", ("Observation", "Pain"),
+     {"Operator": ("Eq-Operator", ">="), "Value": ("Eq-Value", "2"), "Per": ("Eq-Unit", "10")},
+     ["A1\tEq-Operator-Value T2 GTEQ"], (bound(2.0), None, None, 10.0)),
+    ("Age 2 to <12 years", ("Age", "Age"),
+     {"Value": ("Eq-Value", "2"), "Operator": ("Eq-Operator", "to"),
+      "Operator2": ("Eq-Operator", "<"), "Value2": ("Eq-Value", "12")},
+     ["A1\tEq-Operator-Value T3 BETWEEN", "A2\tEq-Operator-Value T4 LT"],
+     (bound(2.0), bound(12.0, False), None, None)),
+    ("ECOG 0~2", ("Observation", "ECOG"),  # LCT often writes Value > Value2
+     {"Value2": ("Eq-Value", "0"), "Operator": ("Eq-Operator", "~"), "Value": ("Eq-Value", "2")},
+     ["A1\tEq-Operator-Value T3 BETWEEN"], (bound(0.0), bound(2.0), None, None)),
+    ("Weight stable (±5kg)", ("Observation", "Weight"),
+     {"Operator": ("Eq-Operator", "±"), "Value": ("Eq-Value", "5")},
+     ["A1\tEq-Operator-Value T2 PLUS-MINUS"], R_PLUS_MINUS),
+    ("life expectancy < five years", ("Observation", "life expectancy"),
+     {"Operator": ("Eq-Operator", "<"), "Value": ("Eq-Value", "five")},
+     ["A1\tEq-Operator-Value T2 LT"], R_NOT_A_NUMBER),
+    ("BP > 140/90 mmHg", ("Observation", "BP"),
+     {"Operator": ("Eq-Operator", ">"), "Value": ("Eq-Value", "140"),
+      "Value2": ("Eq-Value", "90")}, ["A1\tEq-Operator-Value T2 GT"], R_TWO_VALUES_ONE_SIDED),
+    ("Creatinine:\n  > 2 mg", ("Observation", "Creatinine"),
+     {"Operator": ("Eq-Operator", ">"), "Value": ("Eq-Value", "2")},
+     ["A1\tEq-Operator-Value T2 GT"], R_OTHER_LINE),
+]
+
+
+@pytest.mark.parametrize(("text", "subject", "parts", "extra", "expected"), CASES,
+                         ids=[c[0].split("\n")[0] for c in CASES])
+def test_mapping_rules(tmp_path: Path, text: str, subject: tuple[str, str],
+                       parts: dict[str, tuple[str, str]], extra: list[str],
+                       expected: object) -> None:
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    ann.write_text(_doc_lines(text, subject, parts, extra), encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, _, mapping_problems = map_document(doc, "x.txt", "x.ann")
+    constraints = [c for r in records for c in r["constraints"]]
+    if isinstance(expected, str):
+        assert constraints == [] and unmapped == Counter({expected: 1})
+        assert [p.kind for p in mapping_problems] == ["unmapped"]
+        assert mapping_problems[0].line is not None and expected in mapping_problems[0].message
+        return
+    lower, upper, unit_text, scale_max = expected
+    assert unmapped == Counter()
+    [constraint] = constraints
+    assert (constraint["lower"], constraint["upper"]) == (lower, upper)
+    assert (constraint["unit_text"], constraint["scale_max"]) == (unit_text, scale_max)
+    assert constraint["unit"] is None
+    assert constraint["subject"] == ("age" if subject[0] == "Age" else subject[1].lower())
+
+
+def test_negation_and_entities_on_an_inline_document(tmp_path: Path) -> None:
+    text = "Exclusion Criteria:\n-  no platelet count < 50 x10^9/L within 4 weeks\n"
+    ann = "\n".join([
+        "T1\tNegation 23 25\tno",
+        "T2\tObservation 26 40\tplatelet count",
+        "T3\tEq-Operator 41 42\t<",
+        "T4\tEq-Value 43 45\t50",
+        "T5\tEq-Unit 46 53\tx10^9/L",
+        "T6\tEq-Comparison 41 53\t< 50 x10^9/L",
+        "T7\tEq-Comparison 54 68\twithin 4 weeks",
+        "E1\tNegation:T1 Negates:E2",
+        "E2\tObservation:T2 Numeric-Filter:E3 Temporality:E4",
+        "E3\tEq-Comparison:T6 Operator:T3 Value:T4 Unit:T5",
+        "E4\tEq-Comparison:T7",
+        "A1\tEq-Operator-Value T3 LT",
+        "A2\tObservation-Type-Value E2 lab",
+    ]) + "\n"
+    (tmp_path / "NCT00000002.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "NCT00000002.ann").write_text(ann, encoding="utf-8")
+    doc, problems = read_brat(tmp_path / "NCT00000002.ann")
+    assert problems == []
+    records, unmapped, _, _ = map_document(doc, "NCT00000002.txt", "NCT00000002.ann")
+    heading, record = records
+    assert heading["section"] == record["section"] == "exclusion"
+    assert record["criterion_id"] == "NCT00000002-L002" and record["offset"] == 20
+    assert spans(record, "NEGATION") == ["no"]
+    assert spans(record, "MEASUREMENT") == ["platelet count"]
+    assert spans(record, "COMPARATOR") == ["<"] and spans(record, "VALUE") == ["50"]
+    assert spans(record, "UNIT") == ["x10^9/L"]
+    assert spans(record, "TEMPORAL") == ["within 4 weeks"]
+    assert related(record, "negates") == {("no", "platelet count")}
+    assert related(record, "has_value") == {("platelet count", "50")}
+    assert related(record, "has_comparator") == {("50", "<")}
+    assert related(record, "has_unit") == {("50", "x10^9/L")}
+    assert related(record, "has_temporal") == {("platelet count", "within 4 weeks")}
+    [constraint] = record["constraints"]
+    assert constraint == {
+        "subject": "platelet count", "subject_span": [6, 20], "category": "lab",
+        "lower": None, "upper": bound(50.0, False), "unit": None, "unit_text": "x10^9/L",
+        "scale_max": None, "condition": None, "negated": True}
+    assert unmapped == Counter()
+
+
+# -- real documents ------------------------------------------------------------------------------
+
+def test_nct03860038_age_life_expectancy_and_ecog(by_id: dict[str, dict]) -> None:
+    # batch1/NCT03860038.txt, lines 2, 6, 7: "1. Age ≥ 18, male or female;" /
+    # "5. ... life expectancy of no less than 6 months;" / "6. ... ECOG (Eastern Cooperative
+    # Oncology Group) performance status score of 0~2;"
+    age = by_id["NCT03860038-L002"]
+    assert (age["text"], age["section"]) == ("1. Age ≥ 18, male or female;", "inclusion")
+    assert age["source"] == "batch1/NCT03860038.txt"
+    [c] = age["constraints"]
+    assert (c["subject"], c["category"], c["lower"], c["upper"]) == ("age", "age", bound(18.0),
+                                                                      None)
+    assert age["text"][slice(*c["subject_span"])] == "Age"
+    assert related(age, "has_comparator") == {("18", "≥")}
+
+    life = by_id["NCT03860038-L006"]
+    [c] = life["constraints"]
+    assert (c["subject"], c["lower"], c["upper"], c["unit_text"]) == (
+        "life expectancy", bound(6.0), None, "months")
+    assert spans(life, "COMPARATOR") == ["no less than"] and spans(life, "UNIT") == ["months"]
+
+    ecog = by_id["NCT03860038-L007"]  # annotated Value=2, Value2=0: ordered into [0, 2]
+    [c] = ecog["constraints"]
+    assert (c["category"], c["lower"], c["upper"]) == ("score", bound(0.0), bound(2.0))
+    assert spans(ecog, "SCORE") == ["ECOG", "Eastern Cooperative Oncology Group"]
+    assert by_id["NCT03860038-L008"]["section"] == "exclusion"
+    assert spans(by_id["NCT03860038-L011"], "TEMPORAL") == ["previously", "within 3 months"]
+
+
+def test_nct03868592_labs_and_bmi(by_id: dict[str, dict]) -> None:
+    # batch6/NCT03868592.txt line 2 "-  BMI 40 - 50 kg/m2." and line 11 "-  Chronic active
+    # liver disease (Bilirubin > 17mmol/L, AST > 144 IU/L, or ALT>165IU/L)"
+    [bmi] = by_id["NCT03868592-L002"]["constraints"]
+    assert (bmi["subject"], bmi["category"], bmi["lower"], bmi["upper"], bmi["unit_text"]) == (
+        "bmi", "vital", bound(40.0), bound(50.0), "kg/m2")
+    liver = by_id["NCT03868592-L011"]
+    assert liver["section"] == "exclusion"
+    got = [(c["subject"], c["lower"], c["upper"], c["unit_text"]) for c in liver["constraints"]]
+    assert got == [("bilirubin", bound(17.0, False), None, "mmol/L"),
+                   ("ast", bound(144.0, False), None, "IU/L"),
+                   ("alt", bound(165.0, False), None, "IU/L")]
+    assert spans(liver, "UNIT") == ["mmol/L", "IU/L", "IU/L"]
+    assert spans(liver, "CONDITION") == ["liver disease"]
+
+
+def test_nct03866421_decimal_commas_and_joined_bounds(by_id: dict[str, dict]) -> None:
+    # batch6/NCT03866421.txt line 3: "fasting glucose concentration < 7,0 mmol/ l and a 2-hour
+    # glucose load ≥ 7,8 mmol/ l and < 11,1 mmol/ l OR ... Fasting blood glucose ≥ 6,1 mmol/ l
+    # and < 7,0 mmol/ l ..."; line 13: "-  Weight > 130 kg OR"
+    record = by_id["NCT03866421-L003"]
+    got = [(c["subject"], c["lower"], c["upper"]) for c in record["constraints"]]
+    assert got[:3] == [("glucose concentration", None, bound(7.0, False)),
+                       ("2-hour glucose load", bound(7.8), bound(11.1, False)),
+                       ("blood glucose", bound(6.1), bound(7.0, False))]
+    assert {c["unit_text"] for c in record["constraints"]} == {"mmol/ l"}
+    [weight] = by_id["NCT03866421-L013"]["constraints"]
+    assert (weight["subject"], weight["lower"], weight["unit_text"]) == (
+        "weight", bound(130.0, False), "kg")
+
+
+def test_real_unmapped_cases_are_reported_on_their_lines(corpus: tuple[list[dict], dict],
+                                                         by_id: dict[str, dict]) -> None:
+    _, report = corpus
+    # batch4/NCT03867682.txt line 8 "4. Estimated creatinine clearance ≥ 50 mL/min": the "≥" is
+    # annotated but not linked to the comparison; reading it as "= 50" would be wrong.
+    assert by_id["NCT03867682-L008"]["constraints"] == []
+    assert report["per_document"]["NCT03867682"]["unlinked operator inside the comparison"] == 1
+    unmapped = [p for p in report["problems"] if p["record"] == "NCT03867682-L008"]
+    assert [(p["path"], p["kind"]) for p in unmapped] == [("batch4/NCT03867682.ann", "unmapped")]
+    assert isinstance(unmapped[0]["line"], int)
+    # batch10/NCT03861923.txt line 18: "SPADI score less than 10% or greater than 90%" is a
+    # disjunction (LCT: Or): two constraints, not one range.
+    spadi = by_id["NCT03861923-L018"]["constraints"]
+    assert [(c["lower"], c["upper"]) for c in spadi] == [(None, bound(10.0, False)),
+                                                         (bound(90.0, False), None)]
+
+
+# -- the whole shipped corpus --------------------------------------------------------------------
+
+def test_whole_corpus_loads_with_counts(corpus: tuple[list[dict], dict]) -> None:
+    records, report = corpus
+    n_docs = len(list(LCT.rglob("*.txt")))
+    assert n_docs == 512
+    assert report["documents"] == n_docs == len(report["per_document"])
+    assert report["criteria"] == len(records) > 5000
+    assert report["constraints"] == sum(len(r["constraints"]) for r in records) > 800
+    totals: Counter[str] = Counter()
+    for counts in report["per_document"].values():
+        totals.update(counts)
+    assert totals == Counter(report["unmapped"]) and all(n > 0 for n in totals.values())
+    assert sum(report["unmapped"].values()) == sum(
+        p["kind"] == "unmapped" for p in report["problems"])
+    assert not [p for p in report["problems"] if p["kind"] != "unmapped"]  # BRAT-clean corpus
+    assert all(set(p) == {"path", "line", "message", "record", "kind"}
+               for p in report["problems"])
+
+
+def test_every_record_is_valid(corpus: tuple[list[dict], dict]) -> None:
+    records, _ = corpus
+    texts: dict[str, str] = {}
+    keys = ["trial_id", "criterion_id", "section", "source", "offset", "text", "entities",
+            "relations", "constraints"]
+    assert len({r["criterion_id"] for r in records}) == len(records)
+    for r in records:
+        assert list(r) == keys
+        source = texts.setdefault(r["source"], (LCT / r["source"]).read_text(encoding="utf-8"))
+        assert source[r["offset"]:r["offset"] + len(r["text"])] == r["text"] == r["text"].strip()
+        assert r["criterion_id"].startswith(r["trial_id"] + "-L")
+        assert r["section"] in ("inclusion", "exclusion", None)
+        ids = {e["id"] for e in r["entities"]}
+        assert len(ids) == len(r["entities"])
+        for e in r["entities"]:
+            assert 0 <= e["start_offset"] < e["end_offset"] <= len(r["text"])
+        assert all(rel["from_id"] in ids and rel["to_id"] in ids for rel in r["relations"])
+        subjects = {(e["start_offset"], e["end_offset"]) for e in r["entities"]
+                    if e["label"] in ("MEASUREMENT", "SCORE")}
+        for c in r["constraints"]:
+            start, end = c["subject_span"]
+            assert 0 <= start < end <= len(r["text"]) and (start, end) in subjects
+            assert c["lower"] is not None or c["upper"] is not None
+            if c["lower"] and c["upper"]:
+                assert c["lower"]["value"] <= c["upper"]["value"]
+            assert c["category"] in ("lab", "vital", "measurement", "score", "age")

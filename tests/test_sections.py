@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.rules import load_rules
+from pipeline.sections import compile_heading_rules, split_criteria
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = compile_heading_rules(load_rules(ROOT / "configs" / "sections.jsonl", "section", strict=True)[0])
+
+
+def crit_texts(text):
+    return [(c.section, c.text) for c in split_criteria(text, RULES, "T")]
+
+
+def test_ctgov_text():
+    text = "Inclusion Criteria:\n\n* Age ≥ 18\n* ECOG 0-1\n\nExclusion Criteria:\n\n* Pregnancy\n"
+    assert crit_texts(text) == [("inclusion", "Age ≥ 18"), ("inclusion", "ECOG 0-1"), ("exclusion", "Pregnancy")]
+
+
+@pytest.mark.parametrize("line,text", [
+    ("1. Age ≥ 18", "Age ≥ 18"), ("1\\. Skin rash", "Skin rash"), ("2, muscle biopsy", "muscle biopsy"),
+    ("① Cardiac function", "Cardiac function"), ("* SLEDAI ≥8", "SLEDAI ≥8"), ("- FVC ≥50%", "FVC ≥50%"),
+    ("  a. Physician score", "Physician score"), ("10. Situations", "Situations"), ("plain line", "plain line"),
+])
+def test_enumerators_removed(line, text):
+    assert crit_texts(f"Inclusion Criteria\n{line}\n") == [("inclusion", text)]
+
+
+@pytest.mark.parametrize("line", ["1.5 mg/dL is the limit", "3.0 ULN"])
+def test_numbers_are_not_enumerators(line):
+    assert crit_texts(f"Inclusion Criteria\n{line}\n") == [("inclusion", line)]
+
+
+def test_page_dump_stops_at_next_heading():
+    text = ("Eligibility Criteria\n\nCheck the participation requirements, including inclusion and exclusion rules.\n\n"
+            "Inclusion Criteria\n\n1. ≥18 years old;\n\nExclusion Criteria\n\n1. Pregnancy\nMinimum Eligible Age\n\n18 Years\n"
+            "Sponsors\n\nAcme\n")
+    assert crit_texts(text) == [("inclusion", "≥18 years old;"), ("exclusion", "Pregnancy")]
+
+
+def test_no_headings_every_line_is_a_criterion():
+    assert crit_texts("Age ≥ 18\n\nHb ≥ 9 g/dL") == [(None, "Age ≥ 18"), (None, "Hb ≥ 9 g/dL")]
+
+
+def test_offsets_valid_on_seeds():
+    for f in (ROOT / "annotations" / "seeds").glob("*.txt"):
+        text = f.read_text(encoding="utf-8")
+        crits = split_criteria(text, RULES, f.stem)
+        assert len(crits) > 20
+        for c in crits:
+            assert text[c.offset:c.offset + len(c.text)] == c.text
+        ids = [c.criterion_id for c in crits]
+        assert len(ids) == len(set(ids))
