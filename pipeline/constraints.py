@@ -41,6 +41,8 @@ SUBJECT_GAP_FILLERS = {"score", "scores", "was", "is", "are", "were", "be", "mus
                        "index", "(", ")", ",", "baseline", "screening", "test", "result", "results",
                        "class", "status", "grade", "has", "have", "having", "with", "measured", "by"}
 AGE_UNITS = {"a", "mo", "wk", "d"}
+AGE_CUE_RULE = "meas.age.implicit"
+IMPLICIT_AGE_RULE = "implicit.age"
 RIGHT_SUBJECT_MAX_GAP = 6
 LEFT_SUBJECT_MAX_GAP = 8
 
@@ -52,6 +54,7 @@ class AssemblyConfig:
     scale_length: Optional[str]
     value_words: Dict[str, float]
     value_followers: List[str]
+    implicit_age_blockers: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> "AssemblyConfig":
@@ -61,12 +64,14 @@ class AssemblyConfig:
             scale_length=data.get("scale_length"),
             value_words={k.lower(): float(v) for k, v in data.get("value_words", {}).items()},
             value_followers=list(data.get("value_followers", [])),
+            implicit_age_blockers=list(data.get("implicit_age_blockers", [])),
         )
 
     def to_dict(self) -> dict:
         return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
-                "value_followers": self.value_followers}
+                "value_followers": self.value_followers,
+                "implicit_age_blockers": self.implicit_age_blockers}
 
 
 @dataclass
@@ -137,8 +142,6 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
 
     def nxt(i: int, label: str, allowed=QUANTITY_FILLERS, max_gap: int = 3) -> Optional[int]:
         j = i + 1
-        while j < n and ents[j]["label"] in ("CONDITION", "CUE") and False:
-            j += 1
         if j < n and ents[j]["label"] == label and j not in used and j not in scale_values \
                 and sent_of[ents[j]["token_start"]] == sent_of[ents[i]["token_start"]] \
                 and _gap_ok(words, ents[i]["token_end"], ents[j]["token_start"], allowed, max_gap):
@@ -179,7 +182,12 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
         return last
 
     def take_postfix(q: Quantity, last: int) -> int:
-        c = nxt(last, "COMPARATOR", QUANTITY_FILLERS | {"(", ")"}, 2)
+        start = last
+        # "18 years old or older": step over the age cue to reach the comparator
+        if last + 1 < n and ents[last + 1]["rule"].startswith(AGE_CUE_RULE) and \
+                ents[last + 1]["token_start"] - ents[last]["token_end"] <= 1:
+            start = last + 1
+        c = nxt(start, "COMPARATOR", QUANTITY_FILLERS | {"(", ")"}, 2)
         if c is None:
             return last
         op = _op(ents[c])
@@ -211,8 +219,7 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
             q = Quantity(values=[v], comparators=[i], op=op)
             used.update({i, v})
             last = take_unit(q, v)
-            if op in RANGE_OPS or True:
-                last = take_range_tail(q, last, v)
+            last = take_range_tail(q, last, v)
             if q.op == "between" and len(q.values) == 2:
                 q.op = "range"
             last = take_postfix(q, last)
@@ -297,8 +304,6 @@ def find_left_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) ->
         gap = range(e["token_end"], q.start)
         if any(t in claimed_tokens for t in gap):
             return None  # another quantity stands between
-        content = [w for w in _between_tokens(words, e["token_end"], q.start)
-                   if w not in SUBJECT_GAP_FILLERS and not _inside_entity(ents, w)]
         if len(_between_tokens(words, e["token_end"], q.start)) > LEFT_SUBJECT_MAX_GAP:
             return None
         best = idx
@@ -306,11 +311,9 @@ def find_left_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) ->
     return best
 
 
-def _inside_entity(ents, word) -> bool:  # placeholder hook for future filters
-    return False
-
-
 def find_right_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) -> Optional[int]:
+    """The subject right after the quantity ("≥18 years old", "2.0 cm on the 10 cm VAS scale"),
+    unless that subject has a quantity of its own right after it."""
     sent = sent_of[q.start]
     for idx, e in enumerate(ents):
         if e["label"] not in SUBJECT_LABELS or e["token_start"] < q.end:
@@ -321,6 +324,9 @@ def find_right_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) -
         if any(t in claimed_tokens for t in range(q.end, e["token_start"])):
             return None
         if len(between) > RIGHT_SUBJECT_MAX_GAP:
+            return None
+        after = range(e["token_end"], min(e["token_end"] + 3, len(words)))
+        if any(t in claimed_tokens for t in after):
             return None
         return idx
     return None
@@ -346,8 +352,9 @@ def coordinated_subjects(subject: int, words, ents, sent_of, coordinators: set,
         if any(t in claimed_tokens for t in gap_tokens):
             break
         between = _between_tokens(words, e["token_end"], ents[cur]["token_start"])
-        if between == ["("] or between == [","] and False:
-            groups[0].insert(0, idx)  # long form (short form)
+        same = e.get("norm") is not None and e.get("norm") == ents[cur].get("norm")
+        if between == ["("] or (same and set(between) <= {"(", ")"}):
+            groups[0].insert(0, idx)  # long form (short form), "ECOG (...) performance status"
         elif between and all(w in coordinators or w in ("(", ")") for w in between) and \
                 any(w in coordinators for w in between):
             groups.insert(0, [idx])
@@ -436,7 +443,8 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
 
     claimed: set = set()
     for q in quantities:
-        claimed.update(range(q.start, q.end))
+        if not (q.bare and not q.units):  # a lone number ("Appendix 10") claims nothing
+            claimed.update(range(q.start, q.end))
 
     # subjects: (quantity, [groups]) — chained quantities ("≥5 years and <17 years") share
     assigned: List[Tuple[Quantity, List[List[int]]]] = []
@@ -455,6 +463,11 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 right = find_right_subject(q, words, ents, sent_of, claimed)
                 if right is not None:
                     groups = [[right]]
+                else:
+                    age = implicit_age_subject(q, words, ents, units, config.implicit_age_blockers)
+                    if age is not None:
+                        ents.append(age)
+                        groups = [[len(ents) - 1]]
         if groups is None or (q.bare and not _bare_allowed(q, groups, ents, words)):
             prev = None
             continue
@@ -492,6 +505,10 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
             if scale_max is None:
                 scale_max = next((scale_of[i] for i in key if i in scale_of), None)
             members = sorted({m for q in qgroup for m in q.members()})
+            if subj["rule"] == IMPLICIT_AGE_RULE:
+                subject_span = [min(ents[m]["start"] for m in members), max(ents[m]["end"] for m in members)]
+            else:  # a long form and its short form are one subject
+                subject_span = [min(ents[i]["start"] for i in key), max(ents[i]["end"] for i in key)]
             span_start = min([subj["start"]] + [ents[m]["start"] for m in members])
             span_end = max([subj["end"]] + [ents[m]["end"] for m in members])
             condition = None
@@ -511,6 +528,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 "negated": bool(subj.get("negated")),
                 "condition": condition,
                 "span": [span_start, span_end],
+                "subject_span": subject_span,
                 "rules": [subj["rule"]] + [ents[m]["rule"] for m in members],
                 "context": {k: subj.get(k) for k in ("historical", "hypothetical", "exception", "uncertain") if subj.get(k)},
                 "_subject": subj_idx,
@@ -532,6 +550,22 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 rel_pairs.append((subj_idx, scoped[0], "for_condition"))
 
     return _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of)
+
+
+def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers) -> Optional[dict]:
+    """A subject for "≥ 65 years" / "18-50 years" with no subject word: an age, unless temporal
+    words before it ("for", "within", "history") say it is a duration. The subject entity is the
+    unit span ("years"), as in LCT."""
+    u = _unit_of([q])
+    if u is None or q.bare or units.normalize(ents[u]["text"]) != "a":
+        return None
+    before = {w.lower() for w in words[max(0, q.start - 4):q.start]}
+    if before & set(blockers):
+        return None
+    unit = ents[u]
+    return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
+            "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
+            "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}
 
 
 def _bare_allowed(q: Quantity, groups, ents, words) -> bool:

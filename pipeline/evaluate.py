@@ -57,13 +57,22 @@ def pred_relations(rec: dict) -> List[Tuple[int, int, str]]:
     return [(r["from"], r["to"], r["type"]) for r in rec.get("relations", [])]
 
 
+#: units that mean "no unit" when comparing: the points of a score
+UNITLESS = {"{point}"}
+
+
 def bounds(constraints: Iterable[dict], normalize: Callable[[Optional[str]], Optional[str]]) -> List[dict]:
-    """Every bound of every constraint: ``{span, side, value, inclusive, unit, constraint}``."""
+    """Every bound of every constraint: ``{span, side, value, inclusive, unit, constraint}``.
+
+    Units are compared after normalisation; a score's points (``{point}``) equal no unit.
+    """
     out = []
     for c in constraints:
         span = c.get("subject_span") or c.get("span")
         unit = c.get("unit")
         unit = normalize(unit) if unit else normalize(c.get("unit_text"))
+        if unit in UNITLESS:
+            unit = None
         for side in ("lower", "upper"):
             b = c.get(side)
             if b:
@@ -210,7 +219,7 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
         pcons = []
         for c in p.get("constraints", []):
             c2 = dict(c)
-            c2["subject_span"] = pred_subject_span(p, c)
+            c2["subject_span"] = c.get("subject_span") or pred_subject_span(p, c)
             pcons.append(c2)
         pb_list = bounds(pcons, normalize)
         matched, missed, spurious = match_bounds(gb_list, pb_list)

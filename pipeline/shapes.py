@@ -18,6 +18,7 @@ from pipeline import extensions
 from pipeline.rules import load_json_config
 
 SHAPE_RULE = "shape.np_comparator_value"
+TIME_UNIT_RULES = {"unit.years", "unit.months", "unit.weeks", "unit.days", "unit.hours"}
 BOUND_OPS = {">=", ">", "<=", "<", "="}
 #: words that may stand between a subject and its comparator ("ferritin level is ≥ 500")
 LINK_WORDS = {"is", "was", "are", "were", "be", "of", ":", "level", "levels", "value", "values",
@@ -48,6 +49,9 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
         nxt = entities[ci + 1] if ci + 1 < len(entities) else None
         if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - cmp_ent["token_end"] > 1:
             continue
+        unit = entities[ci + 2] if ci + 2 < len(entities) else None
+        if unit is not None and unit["rule"] in TIME_UNIT_RULES and unit["token_start"] == nxt["token_end"]:
+            continue  # "> 18 years", "< 2 months": an age or a duration, not a measurement
         i = cmp_ent["token_start"] - 1
         while i >= 0 and words[i].lower() in LINK_WORDS and i not in owner:
             i -= 1
