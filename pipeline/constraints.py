@@ -84,6 +84,7 @@ class Quantity:
     scale_max: Optional[float] = None
     scale_unit: Optional[int] = None
     bare: bool = False
+    subject: Optional[int] = None  # a subject written inside the quantity ("between the ages of 18 and 65")
     start: int = 0  # token offsets
     end: int = 0
 
@@ -213,10 +214,15 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
         op = _op(ent) if ent["label"] == "COMPARATOR" else None
         if op in BOUND_OPS or op in RANGE_OPS:
             v = nxt(i, "VALUE")
+            inner = None
+            if v is None and op == "between" and i + 1 < n and ents[i + 1]["label"] in SUBJECT_LABELS \
+                    and _gap_ok(words, ent["token_end"], ents[i + 1]["token_start"], {"the"}, 1):
+                inner = i + 1  # "between the ages of 18 and 65"
+                v = nxt(inner, "VALUE")
             if v is None:
                 i += 1
                 continue
-            q = Quantity(values=[v], comparators=[i], op=op)
+            q = Quantity(values=[v], comparators=[i], op=op, subject=inner)
             used.update({i, v})
             last = take_unit(q, v)
             last = take_range_tail(q, last, v)
@@ -264,9 +270,10 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
 # step 2: subjects
 # ----------------------------------------------------------------------------------------------
 
-def _parenthesised_aside(words: Sequence[str], ents: Sequence[dict], idx: int) -> bool:
-    """Whether subject ``idx`` sits inside "( ... )" that does not follow another subject
-    ("(based on MDAAT)" is an aside; "(LVEF)" after its long form is not)."""
+def _parenthesised_aside(words: Sequence[str], ents: Sequence[dict], idx: int, q_start: int) -> bool:
+    """Whether subject ``idx`` sits inside a parenthetical aside that closes before the quantity:
+    "(based on MDAAT) ≥3cm" is an aside; "(LVEF) ≥55%" and "(ASA) ≤ 2" (only the name inside)
+    and "(hemoglobin <10 g/dL)" (the quantity inside) are not."""
     ent = ents[idx]
     depth = 0
     k = ent["token_start"] - 1
@@ -281,9 +288,14 @@ def _parenthesised_aside(words: Sequence[str], ents: Sequence[dict], idx: int) -
         k -= 1
     if k < 0:
         return False
-    # is there a closing ")" after the entity before the sentence ends?
-    prev_end = k  # token index of "("
-    return not any(e["label"] in SUBJECT_LABELS and e["token_end"] == prev_end for e in ents)
+    close = next((j for j in range(ent["token_end"], q_start) if words[j] == ")"), None)
+    if close is None:
+        return False  # the quantity is inside the same parenthesis
+    inside = [w for w in words[k + 1:close] if not w.isspace()]
+    named = [w for w in words[ent["token_start"]:ent["token_end"]] if not w.isspace()]
+    if inside == named:
+        return False  # "(LVEF)": the parenthesis holds just the name
+    return not any(e["label"] in SUBJECT_LABELS and e["token_end"] == k for e in ents)
 
 
 def _between_tokens(words: Sequence[str], a_end: int, b_start: int) -> List[str]:
@@ -299,7 +311,7 @@ def find_left_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) ->
             continue
         if sent_of[e["token_start"]] != sent:
             break
-        if _parenthesised_aside(words, ents, idx):
+        if _parenthesised_aside(words, ents, idx, q.start):
             continue
         gap = range(e["token_end"], q.start)
         if any(t in claimed_tokens for t in gap):
@@ -455,6 +467,8 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 _between_tokens(words, prev[0].end, q.start) in (["and"], [","], ["but"], ["and/or"], [",", "and"]) \
                 and not any(e["label"] in SUBJECT_LABELS and prev[0].end <= e["token_start"] < q.start for e in ents):
             groups = prev[1]
+        if groups is None and q.subject is not None:
+            groups = [[q.subject]]
         if groups is None:
             left = find_left_subject(q, words, ents, sent_of, claimed)
             if left is not None:

@@ -151,9 +151,14 @@ def load_json_config(path: Path | str, required: Iterable[str] = ()) -> dict:
     return data
 
 
-def load_tokenizer_rules(path: Path) -> List[str]:
+def load_tokenizer_rules(path: Path) -> dict:
+    """``{"keep_whole": [...], "split_hyphenated": [...]}`` from ``configs/tokenizer.json``."""
     data = load_json_config(path, required=["keep_whole"])
-    return [str(x) for x in data["keep_whole"]]
+    for key in ("keep_whole", "split_hyphenated"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise RuleError([Problem(str(path), None, f"'{key}' must be a list of strings")])
+    return {"keep_whole": data["keep_whole"], "split_hyphenated": data.get("split_hyphenated", [])}
 
 
 def validate_configs(configs: Path | str = "configs") -> List[Problem]:

@@ -52,6 +52,8 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
         unit = entities[ci + 2] if ci + 2 < len(entities) else None
         if unit is not None and unit["rule"] in TIME_UNIT_RULES and unit["token_start"] == nxt["token_end"]:
             continue  # "> 18 years", "< 2 months": an age or a duration, not a measurement
+        if _known_subject_before(entities, ci, max_tokens + 3):
+            continue  # "NYHA heart failure classification of >2": the subject is already known
         i = cmp_ent["token_start"] - 1
         while i >= 0 and words[i].lower() in LINK_WORDS and i not in owner:
             i -= 1
@@ -66,6 +68,18 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
         if start < end:
             found.append({"token_start": start, "token_end": end})
     return found
+
+
+def _known_subject_before(entities: Sequence[dict], ci: int, window: int) -> bool:
+    """Whether a MEASUREMENT/SCORE stands within ``window`` tokens before comparator ``ci``
+    with no value between them."""
+    limit = entities[ci]["token_start"] - window
+    for ent in reversed(entities[:ci]):
+        if ent["token_end"] <= limit or ent["label"] == "VALUE":
+            return False
+        if ent["label"] in ("MEASUREMENT", "SCORE"):
+            return True
+    return False
 
 
 class ShapeSubjectFinder:

@@ -49,6 +49,20 @@ TOKEN_RE = re.compile(
 _CAPS_PART = re.compile(r"^[A-Z][A-Z0-9]+$")
 
 
+def _split_hyphens(word: str, split_words: frozenset) -> List[str]:
+    """Split ``18-year-old``'s ``year-old`` and ``non-smoker`` at their hyphens when a part is listed."""
+    parts = word.split("-")
+    if len(parts) < 2 or not any(p.lower() in split_words for p in parts):
+        return [word]
+    out: List[str] = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append("-")
+        if part:
+            out.append(part)
+    return out
+
+
 def _split_slashes(word: str, keep_whole: frozenset) -> List[str]:
     """Split ``ALT/AST`` into ``ALT`` ``/`` ``AST``; keep units (``g/L``) and listed names whole."""
     if "/" not in word or word.lower() in keep_whole:
@@ -64,13 +78,17 @@ def _split_slashes(word: str, keep_whole: frozenset) -> List[str]:
     return out
 
 
-def tokenize(text: str, keep_whole: Iterable[str] = ()) -> Tuple[List[str], List[bool]]:
+def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterable[str] = ()
+             ) -> Tuple[List[str], List[bool]]:
     """Split ``text`` into words and trailing-space flags such that they rebuild ``text`` exactly.
 
     A single space after a token becomes its trailing-space flag; any other whitespace becomes a
-    whitespace token of its own, as in spaCy.
+    whitespace token of its own, as in spaCy. ``keep_whole``: slashed names not to split
+    (``BVAS/WG``); ``split_hyphenated``: words split off at hyphens (``year``, ``old``, ``non``).
     """
-    keep = frozenset(k.lower() for k in keep_whole)
+    keep = keep_whole if isinstance(keep_whole, frozenset) else frozenset(k.lower() for k in keep_whole)
+    split = split_hyphenated if isinstance(split_hyphenated, frozenset) else \
+        frozenset(k.lower() for k in split_hyphenated)
     words: List[str] = []
     spaces: List[bool] = []
     for m in TOKEN_RE.finditer(text):
@@ -84,10 +102,12 @@ def tokenize(text: str, keep_whole: Iterable[str] = ()) -> Tuple[List[str], List
                 words.append(piece)
                 spaces.append(False)
             continue
-        if kind == "word" and "/" in piece:
-            for part in _split_slashes(piece, keep):
-                words.append(part)
-                spaces.append(False)
+        if kind == "word" and ("/" in piece or "-" in piece):
+            parts = _split_hyphens(piece, split) if "-" in piece else [piece]
+            for part in parts:
+                for sub in (_split_slashes(part, keep) if "/" in part else [part]):
+                    words.append(sub)
+                    spaces.append(False)
             continue
         words.append(piece)
         spaces.append(False)
@@ -95,15 +115,23 @@ def tokenize(text: str, keep_whole: Iterable[str] = ()) -> Tuple[List[str], List
 
 
 class EligexTokenizer:
-    """spaCy tokenizer shell around :func:`tokenize`; its only data is the keep-whole list."""
+    """spaCy tokenizer shell around :func:`tokenize`; its data is ``configs/tokenizer.json``."""
 
-    def __init__(self, vocab: Vocab, keep_whole: Sequence[str] = ()):
+    def __init__(self, vocab: Vocab, keep_whole: Sequence[str] = (), split_hyphenated: Sequence[str] = ()):
         self.vocab = vocab
-        self.keep_whole = list(keep_whole)
+        self._set({"keep_whole": list(keep_whole), "split_hyphenated": list(split_hyphenated)})
+
+    def _set(self, cfg: dict) -> None:
+        self.keep_whole = list(cfg.get("keep_whole", []))
+        self.split_hyphenated = list(cfg.get("split_hyphenated", []))
         self._keep = frozenset(k.lower() for k in self.keep_whole)
+        self._split = frozenset(k.lower() for k in self.split_hyphenated)
+
+    def _cfg(self) -> dict:
+        return {"keep_whole": self.keep_whole, "split_hyphenated": self.split_hyphenated}
 
     def __call__(self, text: str) -> Doc:
-        words, spaces = tokenize(text, self._keep)
+        words, spaces = tokenize(text, self._keep, self._split)
         return Doc(self.vocab, words=words, spaces=spaces)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000):
@@ -111,34 +139,31 @@ class EligexTokenizer:
             yield self(text)
 
     def initialize(self, get_examples=None, *, nlp=None, rules_path: str | None = None):
-        """Load the keep-whole list from a tokenizer rule file (``configs/tokenizer.json``)."""
+        """Load the tokenizer rules (``configs/tokenizer.json``)."""
         if rules_path:
             from pipeline.rules import load_tokenizer_rules
 
-            self.keep_whole = load_tokenizer_rules(Path(rules_path))
-            self._keep = frozenset(k.lower() for k in self.keep_whole)
+            self._set(load_tokenizer_rules(Path(rules_path)))
 
     # serialisation -------------------------------------------------------------------------
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.msgpack_dumps({"keep_whole": self.keep_whole})
+        return srsly.msgpack_dumps(self._cfg())
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "EligexTokenizer":
-        self.keep_whole = list(srsly.msgpack_loads(data)["keep_whole"])
-        self._keep = frozenset(k.lower() for k in self.keep_whole)
+        self._set(srsly.msgpack_loads(data))
         return self
 
     def to_disk(self, path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path, {"keep_whole": self.keep_whole})
+        srsly.write_json(path, self._cfg())
 
     def from_disk(self, path, *, exclude: Iterable[str] = ()) -> "EligexTokenizer":
-        self.keep_whole = list(srsly.read_json(Path(path))["keep_whole"])
-        self._keep = frozenset(k.lower() for k in self.keep_whole)
+        self._set(srsly.read_json(Path(path)))
         return self
 
     def __reduce__(self):
-        return (EligexTokenizer, (self.vocab, self.keep_whole))
+        return (EligexTokenizer, (self.vocab, self.keep_whole, self.split_hyphenated))
 
 
 @registry.tokenizers("eligex.Tokenizer.v1")
