@@ -55,6 +55,7 @@ class AssemblyConfig:
     value_words: Dict[str, float]
     value_followers: List[str]
     implicit_age_blockers: List[str] = field(default_factory=list)
+    negation_non_clinical: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> "AssemblyConfig":
@@ -65,13 +66,15 @@ class AssemblyConfig:
             value_words={k.lower(): float(v) for k, v in data.get("value_words", {}).items()},
             value_followers=list(data.get("value_followers", [])),
             implicit_age_blockers=list(data.get("implicit_age_blockers", [])),
+            negation_non_clinical=list(data.get("negation_non_clinical_targets", [])),
         )
 
     def to_dict(self) -> dict:
         return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,
-                "implicit_age_blockers": self.implicit_age_blockers}
+                "implicit_age_blockers": self.implicit_age_blockers,
+                "negation_non_clinical_targets": self.negation_non_clinical}
 
 
 @dataclass
@@ -444,7 +447,8 @@ def scale_mentions(text: str, ents: Sequence[dict], pattern: Optional[str]) -> T
 
 
 def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],
-             modifiers: Sequence[dict], config: AssemblyConfig, units: UnitNormalizer) -> dict:
+             modifiers: Sequence[dict], config: AssemblyConfig, units: UnitNormalizer,
+             token_starts: Optional[Sequence[int]] = None) -> dict:
     """Constraints, relations and the final entity list (with ids) for one criterion."""
     ents = list(entities)
     coordinators = set(config.coordinators)
@@ -489,7 +493,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
         prev = (q, groups)
 
     scoped = scope_conditions(text, ents, config.condition_scope)
-    neg_mods = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE" and m["targets"]]
+    neg_mods = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
 
     # merge quantities per subject group (one constraint per subject per bound set)
     per_subject: Dict[Tuple[int, ...], List[Quantity]] = {}
@@ -563,7 +567,8 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
             if condition is not None:
                 rel_pairs.append((subj_idx, scoped[0], "for_condition"))
 
-    return _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of)
+    return _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of,
+                     words, token_starts, set(config.negation_non_clinical))
 
 
 def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers) -> Optional[dict]:
@@ -622,7 +627,53 @@ def _merge_bounds(qs: Sequence[Quantity], ents, value_words):
     return out
 
 
-def _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of) -> dict:
+NEGATED_PHRASE_STOPS = {",", ";", ".", ":", "(", ")", "[", "]", "and", "or", "but", "which", "that", "who",
+                        "whose", "because", "due", "as", "if", "unless", "when", "while", "for", "in", "at",
+                        "within", "during", "since", "after", "before", "by", "with", "on", "to", "from", "/"}
+NEGATED_PHRASE_SKIP = {"a", "an", "the", "any", "other", "to", "be", "have", "has", "had", "been", "having",
+                       "of", "known", "evidence", "history", "prior", "previous", "current", "currently",
+                       "do", "does", "did", "is", "are", "was", "were", "-", "able", "willing", "use"}
+NEGATED_PHRASE_MAX = 5
+
+
+NEGATED_PHRASE_SKIP_BACK = {"will", "be", "is", "are", "was", "were", "should", "may", "must", "being",
+                            "can", "shall", "would", "also", "been"}
+
+
+def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_char: int,
+                   cue_end_char: int, backward: bool = False) -> Optional[Tuple[int, int]]:
+    """The phrase a negation cue negates when no entity is in its scope: the words after a
+    forward cue (skipping "a", "any", "history of" ...), or before a backward one ("... will be
+    excluded"), up to punctuation or a conjunction."""
+    if backward:
+        j = max((k for k, s in enumerate(token_starts) if s < cue_start_char), default=None)
+        while j is not None and j >= 0 and (words[j].isspace() or words[j].lower() in NEGATED_PHRASE_SKIP_BACK):
+            j -= 1
+        if j is None or j < 0:
+            return None
+        end = j
+        while j >= 0 and end - j < NEGATED_PHRASE_MAX and not words[j].isspace() \
+                and words[j].lower() not in NEGATED_PHRASE_STOPS:
+            j -= 1
+        if j == end:
+            return None
+        return token_starts[j + 1], token_starts[end] + len(words[end])
+    i = next((k for k, s in enumerate(token_starts) if s >= cue_end_char), None)
+    if i is None:
+        return None
+    while i < len(words) and (words[i].isspace() or words[i].lower() in NEGATED_PHRASE_SKIP):
+        i += 1
+    start = i
+    while i < len(words) and i - start < NEGATED_PHRASE_MAX and not words[i].isspace() \
+            and words[i].lower() not in NEGATED_PHRASE_STOPS:
+        i += 1
+    if i == start:
+        return None
+    return token_starts[start], token_starts[i - 1] + len(words[i - 1])
+
+
+def _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of,
+              words=(), token_starts=None, non_clinical=frozenset()) -> dict:
     keep: List[int] = []
     for idx, e in enumerate(ents):
         label = e["label"]
@@ -639,9 +690,22 @@ def _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_enti
     kept_spans = {(ents[i]["start"], ents[i]["end"]): i for i in keep}
     for m in neg_mods:
         targets = [kept_spans[tuple(t)] for t in m["targets"] if tuple(t) in kept_spans]
-        if targets:
-            neg_entities.append(({"label": "NEGATION", "start": m["start"], "end": m["end"],
-                                  "text": text[m["start"]:m["end"]], "rule": m["rule"]}, targets))
+        cue = {"label": "NEGATION", "start": m["start"], "end": m["end"], "text": text[m["start"]:m["end"]],
+               "rule": m["rule"]}
+        if not targets:
+            # no entity in scope: the cue negates the phrase after it, if that is clinical
+            phrase = None
+            if token_starts is not None:
+                phrase = negated_phrase(words, token_starts, m["start"], m["end"],
+                                        backward=m.get("direction") == "BACKWARD")
+            if phrase is None:
+                continue
+            first = text[phrase[0]:phrase[1]].split()[0].lower()
+            if first in non_clinical:
+                continue
+            cue["target"] = list(phrase)
+            cue["target_text"] = text[phrase[0]:phrase[1]]
+        neg_entities.append((cue, targets))
     # has_temporal: a TEMPORAL span belongs to the nearest subject/condition before it
     for idx in keep:
         e = ents[idx]
@@ -712,7 +776,7 @@ class ConstraintAssembler:
                 sid += 1
             sent_of.append(sid)
         result = assemble(doc.text, [t.text for t in doc], sent_of, data["entities"],
-                          data.get("modifiers", []), self.config, self.units)
+                          data.get("modifiers", []), self.config, self.units, [t.idx for t in doc])
         data.update(result)
         return doc
 

@@ -96,7 +96,7 @@ class EligexContext:
             if ent["label"] in TARGET_LABELS:
                 ent.update({k: v for k, v in FLAG_DEFAULTS.items() if k not in ent})
                 ent.setdefault("modifiers", [])
-        if not targets or not len(doc):
+        if not len(doc):
             data["modifiers"] = []
             return doc
         doc.spans[TARGET_GROUP] = [
@@ -112,6 +112,7 @@ class EligexContext:
             index[id(mod)] = len(modifiers)
             modifiers.append({
                 "category": mod.category,
+                "direction": mod.direction,
                 "rule": mod.rule.metadata.get("id") if mod.rule.metadata else None,
                 "cue": doc[s:e].text,
                 "start": doc[s:e].start_char,

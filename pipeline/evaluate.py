@@ -258,6 +258,15 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
         # negation: (cue, target) pairs
         gneg = [(gmap[a], gmap[b]) for a, b, t in gold_relations(g) if t == "negates" and a in gmap and b in gmap]
         pneg = [(pmap[a], pmap[b]) for a, b, t in pred_relations(p) if t == "negates" and a in pmap and b in pmap]
+        # a cue whose target is no entity carries the negated phrase itself
+        pneg += [(e, {"start": e["target"][0], "end": e["target"][1], "text": e.get("target_text")})
+                 for e in pents if e["label"] == "NEGATION" and e.get("target")]
+        # a gold cue whose target is outside our labels (LCT: a drug, a procedure) is neither
+        # rewarded nor punished: predicted pairs on it are not counted
+        targeted = {a for a, b, t in gold_relations(g) if t == "negates"}
+        untargeted = [e for e in gents if e["label"] == "NEGATION" and e["id"] not in targeted]
+        pneg = [(pc_, pt_) for pc_, pt_ in pneg
+                if not any(overlaps((pc_["start"], pc_["end"]), (u["start"], u["end"])) for u in untargeted)]
         used = set()
         for gc_, gt_ in gneg:
             hit = next((i for i, (pc_, pt_) in enumerate(pneg) if i not in used
@@ -296,6 +305,8 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
             "score_thresholds": {"right": scores_right, "total": scores_total},
         }, label_key="per_category"),
         "negation": {**prf(neg["tp"], neg["fp"], neg["fn"]),
+                     "pairs": "cue and negated target both overlap",
+                     "cue": prf(**{k: ent_counts["overlap"]["NEGATION"][k] for k in ("tp", "fp", "fn")}),
                      "accuracy": _ratio(neg_flag["right"], neg_flag["total"]),
                      "targets": neg_flag["total"]},
         "rules": {r: dict(c) for r, c in sorted(rule_counts.items(), key=lambda kv: -kv[1].get("fp", 0)) if r},

@@ -26,6 +26,8 @@ def summary_lines(metrics: dict) -> list:
     lines.append(f"constraint errors by kind: {json.dumps(c['errors'])}")
     lines.append(f"score thresholds right: {c['score_thresholds']['right']}/{c['score_thresholds']['total']}; "
                  f"condition accuracy {c['condition_accuracy']}; scale_max accuracy {c['scale_max_accuracy']}")
+    cue = metrics["negation"]["cue"]
+    lines.append(f"negation cues (overlap) P {cue['precision']:.3f}  R {cue['recall']:.3f}  F1 {cue['f1']:.3f}")
     lines.append(f"negation flag accuracy: {metrics['negation']['accuracy']} over {metrics['negation']['targets']} targets")
     return lines
 
