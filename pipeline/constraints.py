@@ -42,6 +42,8 @@ SUBJECT_GAP_FILLERS = {"score", "scores", "was", "is", "are", "were", "be", "mus
                        "class", "status", "grade", "has", "have", "having", "with", "measured", "by"}
 AGE_UNITS = {"a", "mo", "wk", "d"}
 AGE_CUE_RULE = "meas.age.implicit"
+#: subjects that are never bounded in weeks, days or hours (those are time windows)
+TIMELESS_CATEGORIES = {"lab", "vital", "score"}
 IMPLICIT_AGE_RULE = "implicit.age"
 RIGHT_SUBJECT_MAX_GAP = 6
 LEFT_SUBJECT_MAX_GAP = 8
@@ -56,6 +58,7 @@ class AssemblyConfig:
     value_followers: List[str]
     implicit_age_blockers: List[str] = field(default_factory=list)
     negation_non_clinical: List[str] = field(default_factory=list)
+    time_units_for_age_only: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> "AssemblyConfig":
@@ -67,6 +70,7 @@ class AssemblyConfig:
             value_followers=list(data.get("value_followers", [])),
             implicit_age_blockers=list(data.get("implicit_age_blockers", [])),
             negation_non_clinical=list(data.get("negation_non_clinical_targets", [])),
+            time_units_for_age_only=list(data.get("time_units_for_age_only", [])),
         )
 
     def to_dict(self) -> dict:
@@ -74,7 +78,8 @@ class AssemblyConfig:
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,
                 "implicit_age_blockers": self.implicit_age_blockers,
-                "negation_non_clinical_targets": self.negation_non_clinical}
+                "negation_non_clinical_targets": self.negation_non_clinical,
+                "time_units_for_age_only": self.time_units_for_age_only}
 
 
 @dataclass
@@ -218,10 +223,10 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
         if op in BOUND_OPS or op in RANGE_OPS:
             v = nxt(i, "VALUE")
             inner = None
-            if v is None and op == "between" and i + 1 < n and ents[i + 1]["label"] in SUBJECT_LABELS \
+            if v is None and i + 1 < n and ents[i + 1]["label"] in SUBJECT_LABELS \
                     and _gap_ok(words, ent["token_end"], ents[i + 1]["token_start"], {"the"}, 1):
-                inner = i + 1  # "between the ages of 18 and 65"
-                v = nxt(inner, "VALUE")
+                inner = i + 1  # "between the ages of 18 and 65", "Minimum age: 18 years"
+                v = nxt(inner, "VALUE", QUANTITY_FILLERS | {"=", "is"}, 2)
             if v is None:
                 i += 1
                 continue
@@ -256,9 +261,12 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
 
 
 def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers: set) -> bool:
-    """A number that counts things ("at least 3 abnormalities") rather than bounding a subject."""
+    """A number that counts things ("at least 3 abnormalities", "at least one of") rather than
+    bounding a subject; a number written as a word without a unit is taken as a count."""
     if q.units or q.scale_max is not None:
         return False
+    if any(not any(ch.isdigit() for ch in ents[v]["text"]) for v in q.values):
+        return True
     last = ents[q.values[-1]]
     j = last["token_end"]
     while j < len(words) and words[j].isspace():
@@ -462,6 +470,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
         if not (q.bare and not q.units):  # a lone number ("Appendix 10") claims nothing
             claimed.update(range(q.start, q.end))
 
+    time_only_age = set(config.time_units_for_age_only)
     # subjects: (quantity, [groups]) — chained quantities ("≥5 years and <17 years") share
     assigned: List[Tuple[Quantity, List[List[int]]]] = []
     prev: Optional[Tuple[Quantity, List[List[int]]]] = None
@@ -489,6 +498,11 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
         if groups is None or (q.bare and not _bare_allowed(q, groups, ents, words)):
             prev = None
             continue
+        unit_idx = _unit_of([q])
+        if unit_idx is not None and any(ents[g[-1]].get("category") in TIMELESS_CATEGORIES for g in groups) \
+                and units.normalize(ents[unit_idx]["text"]) in time_only_age:
+            prev = None
+            continue  # "HbA1c ... less than 12 weeks prior to": a time window, not a bound
         assigned.append((q, groups))
         prev = (q, groups)
 

@@ -44,7 +44,8 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
     found: List[dict] = []
     for ci, cmp_ent in enumerate(entities):
         attrs = cmp_ent.get("attrs") or {}
-        if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in BOUND_OPS or attrs.get("postfix"):
+        if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in BOUND_OPS or attrs.get("postfix") \
+                or attrs.get("weak"):
             continue
         nxt = entities[ci + 1] if ci + 1 < len(entities) else None
         if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - cmp_ent["token_end"] > 1:

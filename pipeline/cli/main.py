@@ -7,6 +7,7 @@ import typer
 from pipeline import __version__
 from pipeline.cli import build as build_cmd
 from pipeline.cli import evaluate as evaluate_cmd
+from pipeline.cli import explain as explain_cmd
 from pipeline.cli import extract as extract_cmd
 from pipeline.cli import rules as rules_cmd
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command("extract")(extract_cmd.extract)
 app.command("build")(build_cmd.build)
 app.command("evaluate")(evaluate_cmd.evaluate)
+app.command("explain")(explain_cmd.explain)
 app.add_typer(rules_cmd.app, name="rules")
 
 

@@ -1,0 +1,201 @@
+"""``eligex rules validate`` (schema problems, --examples) and ``eligex rules stats``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli.main import app
+from pipeline.cli.rules import rule_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def runner():
+    return CliRunner()
+
+
+def write_jsonl(path: Path, lines) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
+                              for line in lines) + "\n", encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------------------------------
+# validate
+# ----------------------------------------------------------------------------------------------
+
+def test_validate_names_file_line_and_rule_id(runner, tmp_path):
+    bad = write_jsonl(tmp_path / "entities" / "bad.jsonl", [
+        {"id": "meas.good", "label": "MEASUREMENT", "phrases": ["hemoglobin"]},
+        {"id": "meas.unknown_key", "label": "MEASUREMENT", "phrases": ["x"], "colour": "red"},
+        {"id": "meas.bad_regex", "label": "MEASUREMENT", "regex": "(unclosed"},
+        {"id": "meas.good", "label": "MEASUREMENT", "phrases": ["haemoglobin"]},
+        {"id": "meas.bad_label", "label": "LAB", "phrases": ["y"]},
+    ])
+    result = runner.invoke(app, ["rules", "validate", "--configs", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+
+    def problem(line_no: int, rule_id: str) -> str:
+        prefix = f"{bad}:{line_no} [{rule_id}]: "
+        hits = [ln for ln in lines if ln.startswith(prefix)]
+        assert hits, f"no problem reported for {prefix!r} in:\n{result.output}"
+        return " ".join(hits)
+
+    assert "colour" in problem(2, "meas.unknown_key")
+    assert "bad regex" in problem(3, "meas.bad_regex")
+    assert "duplicate rule id" in problem(4, "meas.good") and f"{bad}:1" in problem(4, "meas.good")
+    assert "LAB" in problem(5, "meas.bad_label")
+    assert not any(ln.startswith(f"{bad}:1 ") for ln in lines)
+
+
+@pytest.fixture()
+def configs_copy(tmp_path):
+    """A copy of configs/ whose entity rules are only the test's own."""
+    dst = tmp_path / "configs"
+    shutil.copytree(ROOT / "configs", dst)
+    shutil.rmtree(dst / "entities")
+    return dst
+
+
+EXAMPLE_RULES = [
+    {"id": "meas.hb", "label": "MEASUREMENT", "phrases": ["hemoglobin", "haemoglobin"],
+     "examples": ["hemoglobin ≥60g/L", "Hb ≥ 9 g/dL"], "not_examples": ["haemoglobin A1c", "Hb-free"]},
+    {"id": "value.num", "label": "VALUE", "regex": "\\d+", "examples": ["60"], "not_examples": ["sixty"]},
+    {"id": "cmp.ge", "label": "COMPARATOR", "regex": "≥", "examples": ["≥ 5"]},
+]
+
+
+def test_validate_examples(runner, configs_copy):
+    rules = write_jsonl(configs_copy / "entities" / "rules.jsonl", EXAMPLE_RULES)
+    result = runner.invoke(app, ["rules", "validate", "--configs", str(configs_copy), "--examples"])
+    assert result.exit_code == 1
+    lines = [ln for ln in result.output.splitlines() if ln.startswith(str(rules))]
+    assert len(lines) == 2, result.output
+    assert lines[0].startswith(f"{rules}:1 [meas.hb]: example 'Hb ≥ 9 g/dL' gives no MEASUREMENT span")
+    assert lines[1].startswith(f"{rules}:1 [meas.hb]: not_example 'haemoglobin A1c' gives MEASUREMENT 'haemoglobin'")
+
+    # without --examples the examples are not run
+    plain = runner.invoke(app, ["rules", "validate", "--configs", str(configs_copy)])
+    assert plain.exit_code == 0, plain.output
+
+
+def test_validate_examples_pass(runner, configs_copy):
+    rules = [dict(r) for r in EXAMPLE_RULES]
+    rules[0]["examples"] = ["hemoglobin ≥60g/L"]
+    rules[0]["not_examples"] = ["Hb-free"]
+    write_jsonl(configs_copy / "entities" / "rules.jsonl", rules)
+    result = runner.invoke(app, ["rules", "validate", "--configs", str(configs_copy), "--examples"])
+    assert result.exit_code == 0, result.output
+    assert "5 examples/not_examples pass" in result.output
+
+
+def test_validate_examples_reports_a_rule_beaten_by_another(runner, configs_copy):
+    # "platelet count" is matched by the longer, higher-priority rule: the short rule's example fails
+    rules = write_jsonl(configs_copy / "entities" / "rules.jsonl", [
+        {"id": "meas.platelets", "label": "MEASUREMENT", "phrases": ["platelet count"]},
+        {"id": "cue.count", "label": "CUE", "phrases": ["count"], "examples": ["platelet count"]},
+    ])
+    result = runner.invoke(app, ["rules", "validate", "--configs", str(configs_copy), "--examples"])
+    assert result.exit_code == 1
+    assert (f"{rules}:2 [cue.count]: example 'platelet count' gives no CUE span by this rule "
+            f"(got: MEASUREMENT 'platelet count' by meas.platelets)") in result.output
+
+
+# ----------------------------------------------------------------------------------------------
+# stats
+# ----------------------------------------------------------------------------------------------
+
+def tiny_gold(tmp_path: Path) -> Path:
+    #       0         1
+    #       01234567890123456
+    hb = "hemoglobin ≥60g/L"
+    return write_jsonl(tmp_path / "gold.jsonl", [
+        {"trial_id": "T1", "criterion_id": "T1-inc-01", "section": "inclusion", "text": hb,
+         "entities": [{"id": 1, "label": "MEASUREMENT", "start_offset": 0, "end_offset": 10},
+                      {"id": 2, "label": "COMPARATOR", "start_offset": 11, "end_offset": 12},
+                      {"id": 3, "label": "VALUE", "start_offset": 12, "end_offset": 14},
+                      {"id": 4, "label": "UNIT", "start_offset": 14, "end_offset": 17}],
+         "relations": [],
+         "constraints": [{"subject": "hemoglobin", "subject_span": [0, 10], "category": "lab",
+                          "lower": {"value": 60, "inclusive": True}, "upper": None, "unit": "g/L",
+                          "scale_max": None, "condition": None, "negated": False}]},
+        # nothing to annotate in gold: everything the pipeline finds here is a false positive
+        {"trial_id": "T1", "criterion_id": "T1-inc-02", "section": "inclusion", "text": "platelet count ≥30×109/L",
+         "entities": [], "relations": [], "constraints": []},
+    ])
+
+
+def test_stats_on_a_tiny_gold(runner, tmp_path):
+    gold = tiny_gold(tmp_path)
+    out = tmp_path / "stats.json"
+    result = runner.invoke(app, ["rules", "stats", "--gold", str(gold), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    table = json.loads(out.read_text(encoding="utf-8"))
+    rows = {r["rule"]: r for r in table["rules"]}
+
+    hb = rows["meas.hemoglobin"]
+    assert (hb["tp"], hb["fp"], hb["constraint_tp"], hb["constraint_fp"]) == (1, 0, 1, 0)
+    plt = rows["meas.platelets"]
+    assert (plt["tp"], plt["fp"], plt["constraint_tp"], plt["constraint_fp"]) == (0, 1, 0, 1)
+    assert plt["fp_examples"] and plt["fp_examples"][0].startswith("T1-inc-02:")
+    ge = rows["cmp.ge_symbol"]
+    assert (ge["tp"], ge["fp"], ge["constraint_tp"], ge["constraint_fp"]) == (1, 1, 1, 1)
+    assert rows["value.number"]["fp"] == 1
+    path, line = hb["source"].rsplit(":", 1)
+    assert path.endswith("measurement.jsonl")
+    defining = (ROOT / "configs" / "entities" / "measurement.jsonl").read_text(encoding="utf-8").splitlines()[int(line) - 1]
+    assert json.loads(defining)["id"] == "meas.hemoglobin"
+
+    # worst first: every rule with a false positive comes before every rule without one
+    fps = [r["fp"] for r in table["rules"]]
+    assert fps == sorted(fps, reverse=True)
+    order = [r["rule"] for r in table["rules"]]
+    assert order.index("meas.platelets") < order.index("meas.hemoglobin")
+
+    never = {r["rule"] for r in table["never_fired"]}
+    assert "meas.hemoglobin" not in never and "meas.platelets" not in never
+    first_score = json.loads((ROOT / "configs" / "entities" / "score.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first_score["id"] in never
+    assert all(r["source"] and ":" in r["source"] for r in table["never_fired"])
+
+    # the terminal view: the false positives first, then the rules that never fired
+    text = result.stdout
+    assert text.index("meas.platelets") < text.index("meas.hemoglobin")
+    assert "never fired on this gold" in text
+
+
+def test_stats_bad_gold(runner, tmp_path):
+    result = runner.invoke(app, ["rules", "stats", "--gold", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 2
+    assert "no such file" in result.output
+
+
+def test_rule_table_is_sorted_by_false_positives():
+    metrics_rules = {"a.one": {"tp": 5, "fp": 1}, "b.two": {"tp": 0, "fp": 3, "constraint_fp": 2},
+                     "c.three": {"tp": 2, "fp": 0, "constraint_tp": 2}}
+    defined = {rid: {"kind": "entity", "label": "X", "source": f"f.jsonl:{n}"}
+               for n, rid in enumerate(["a.one", "b.two", "c.three", "d.never", "e.silent"], start=1)}
+    fired = {"a.one": Counter(matched=6, output=6), "b.two": Counter(matched=3, output=3),
+             "c.three": Counter(matched=2, output=2), "e.silent": Counter(matched=4)}
+    errors = [{"kind": "entity_fp", "criterion_id": "x-1", "label": "X", "span_text": "foo", "span": [0, 3],
+               "rule": "b.two"},
+              {"kind": "entity_fp", "criterion_id": "x-2", "label": "X", "span_text": "bar", "span": [0, 3],
+               "rule": "a.one"},
+              {"kind": "entity_fp", "criterion_id": "x-3", "label": "X", "span_text": "baz", "span": [0, 3],
+               "rule": "a.one"}]
+    table = rule_table(metrics_rules, defined, fired, errors)
+    assert [r["rule"] for r in table["rules"]] == ["b.two", "a.one", "c.three"]
+    assert table["rules"][1]["precision"] == round(5 / 6, 4)
+    assert table["rules"][1]["boundary"] == 1  # two strict false positives, one of them an overlap fp
+    assert table["rules"][0]["fp_examples"] == ["x-1: entity_fp X 'foo' (no gold span with these exact offsets)"]
+    assert [r["rule"] for r in table["never_fired"]] == ["d.never"]
+    assert [r["rule"] for r in table["matched_never_output"]] == ["e.silent"]
