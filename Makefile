@@ -29,7 +29,7 @@ demo: model
 
 ## make test: validate the rule files, then run the whole test suite
 test: model
-	$(ELIGEX) rules validate
+	$(ELIGEX) rules validate --examples
 	$(PY) -m pytest -q
 
 test-fast: model

@@ -41,6 +41,10 @@ SUBJECT_GAP_FILLERS = {"score", "scores", "was", "is", "are", "were", "be", "mus
                        "index", "(", ")", ",", "baseline", "screening", "test", "result", "results",
                        "class", "status", "grade", "has", "have", "having", "with", "measured", "by"}
 AGE_UNITS = {"a", "mo", "wk", "d"}
+#: words joining two quantities of one subject: "≥5 years and <17 years" (one range) and
+#: "< 18 or > 60" (two constraints)
+CHAIN_AND = (("and",), (",",), ("but",), (",", "and"), ("and", "/", "or"), ("and/or",))
+CHAIN_OR = (("or",), (",", "or"))
 AGE_CUE_RULE = "meas.age.implicit"
 #: subjects that are never bounded in weeks, days or hours (those are time windows)
 TIMELESS_CATEGORIES = {"lab", "vital", "score"}
@@ -92,6 +96,7 @@ class Quantity:
     scale_max: Optional[float] = None
     scale_unit: Optional[int] = None
     bare: bool = False
+    disjoint: bool = False  # joined to the previous quantity by "or"
     subject: Optional[int] = None  # a subject written inside the quantity ("between the ages of 18 and 65")
     start: int = 0  # token offsets
     end: int = 0
@@ -190,6 +195,19 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
                 return take_unit(q, v2)
         return last
 
+    def take_list(q: Quantity, last: int) -> int:
+        """``0, 1 or 2`` / ``0.5 or 1``: a list of allowed values → their range."""
+        while True:
+            v = nxt(last, "VALUE", {",", "or", "and", "and/or"}, 2)
+            if v is None or not (set(_between_tokens(words, ents[last]["token_end"], ents[v]["token_start"]))
+                                 & {",", "or", "and", "and/or"}):
+                break
+            q.values.append(v)
+            used.add(v)
+            last = take_unit(q, v)
+            q.op = "list"
+        return last
+
     def take_postfix(q: Quantity, last: int) -> int:
         start = last
         # "18 years old or older": step over the age cue to reach the comparator
@@ -245,6 +263,8 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
             if tail != last:
                 q.bare = False
                 last = tail
+            elif last == i:
+                last = take_list(q, last)
             last = take_postfix(q, last)
         else:
             i += 1
@@ -267,6 +287,8 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
         return False
     if any(not any(ch.isdigit() for ch in ents[v]["text"]) for v in q.values):
         return True
+    if not q.comparators or all(_op(ents[c]) in RANGE_OPS for c in q.comparators):
+        return False  # "Gleason 6-7 cancer": a range after its subject, not a count
     last = ents[q.values[-1]]
     j = last["token_end"]
     while j < len(words) and words[j].isspace():
@@ -395,6 +417,8 @@ def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[
     vals = [parse_number(ents[v]["text"], value_words) for v in q.values]
     if any(v is None for v in vals):
         return None, None
+    if q.op == "list" and len(vals) > 1:
+        return {"value": number_out(min(vals)), "inclusive": True}, {"value": number_out(max(vals)), "inclusive": True}
     if q.op == "range" and len(vals) == 2:
         lo, hi = sorted(vals)
         inc = True if q.inclusive is None else q.inclusive
@@ -476,10 +500,12 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
     prev: Optional[Tuple[Quantity, List[List[int]]]] = None
     for q in quantities:
         groups = None
+        link = tuple(_between_tokens(words, prev[0].end, q.start)) if prev is not None else None
         if prev is not None and sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
-                _between_tokens(words, prev[0].end, q.start) in (["and"], [","], ["but"], ["and/or"], [",", "and"]) \
+                link in CHAIN_AND + CHAIN_OR \
                 and not any(e["label"] in SUBJECT_LABELS and prev[0].end <= e["token_start"] < q.start for e in ents):
             groups = prev[1]
+            q.disjoint = link in CHAIN_OR  # "< 18 or > 60": two constraints, not one range
         if groups is None and q.subject is not None:
             groups = [[q.subject]]
         if groups is None:
@@ -626,7 +652,7 @@ def _merge_bounds(qs: Sequence[Quantity], ents, value_words):
     pending = None  # (lower, upper, [q])
     for q in qs:
         lower, upper = bounds_of(q, ents, value_words)
-        if pending is not None:
+        if pending is not None and not q.disjoint:
             pl, pu, pq = pending
             if pl is not None and pu is None and lower is None and upper is not None:
                 pending = (pl, upper, pq + [q])
@@ -634,6 +660,7 @@ def _merge_bounds(qs: Sequence[Quantity], ents, value_words):
             if pu is not None and pl is None and upper is None and lower is not None:
                 pending = (lower, pu, pq + [q])
                 continue
+        if pending is not None:
             out.append(pending)
         pending = (lower, upper, [q])
     if pending is not None:

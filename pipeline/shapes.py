@@ -19,7 +19,9 @@ from pipeline.rules import load_json_config
 
 SHAPE_RULE = "shape.np_comparator_value"
 TIME_UNIT_RULES = {"unit.years", "unit.months", "unit.weeks", "unit.days", "unit.hours"}
-BOUND_OPS = {">=", ">", "<=", "<", "="}
+BOUND_OPS = {">=", ">", "<=", "<", "=", "between", "range"}
+#: range signs ("1993 - 1996") do not make a shape; "between" and "in the range of" do
+NO_SHAPE_RULES = {"cmp.range_sign"}
 #: words that may stand between a subject and its comparator ("ferritin level is ≥ 500")
 LINK_WORDS = {"is", "was", "are", "were", "be", "of", ":", "level", "levels", "value", "values",
               "must", "should", "count", "score", "(", ")", "at", "baseline", "screening"}
@@ -45,7 +47,7 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
     for ci, cmp_ent in enumerate(entities):
         attrs = cmp_ent.get("attrs") or {}
         if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in BOUND_OPS or attrs.get("postfix") \
-                or attrs.get("weak"):
+                or attrs.get("weak") or cmp_ent["rule"] in NO_SHAPE_RULES:
             continue
         nxt = entities[ci + 1] if ci + 1 < len(entities) else None
         if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - cmp_ent["token_end"] > 1:
