@@ -223,7 +223,8 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
             q.comparators.append(c)
             used.add(c)
             return c
-        if (ents[c].get("attrs") or {}).get("postfix") and q.bare:
+        if (ents[c].get("attrs") or {}).get("postfix") and (q.bare or q.op == "="):
+            # "18 years or older"; "= 5 or higher" 
             q.op = op
             q.bare = False
             q.comparators.append(c)
@@ -287,6 +288,8 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
         return False
     if any(not any(ch.isdigit() for ch in ents[v]["text"]) for v in q.values):
         return True
+    if all(re.fullmatch(r"(?:19|20)\d\d", ents[v]["text"]) for v in q.values):
+        return True  # calendar years ("from 2008 to 2015"), not bounds
     if not q.comparators or all(_op(ents[c]) in RANGE_OPS for c in q.comparators):
         return False  # "Gleason 6-7 cancer": a range after its subject, not a count
     last = ents[q.values[-1]]
@@ -516,6 +519,9 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 right = find_right_subject(q, words, ents, sent_of, claimed)
                 if right is not None:
                     groups = [[right]]
+                elif later_age_subject(q, ents) is not None and _unit_of([q]) is not None and \
+                        units.normalize(ents[_unit_of([q])]["text"]) in AGE_UNITS:
+                    groups = [[later_age_subject(q, ents)]]
                 else:
                     age = implicit_age_subject(q, words, ents, units, config.implicit_age_blockers)
                     if age is not None:
@@ -609,6 +615,17 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
 
     return _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of,
                      words, token_starts, set(config.negation_non_clinical))
+
+
+def later_age_subject(q: Quantity, ents) -> Optional[int]:
+    """An age word a little later in the sentence, with only quantities before it ("older than
+    14 years and younger than 25 years old")."""
+    for idx, e in enumerate(ents):
+        if e["label"] in SUBJECT_LABELS and e["token_start"] >= q.end:
+            if e.get("norm") == "age" and e["token_start"] - q.end <= 12:
+                return idx
+            return None
+    return None
 
 
 def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers) -> Optional[dict]:

@@ -19,6 +19,7 @@ from pipeline.rules import load_json_config
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _LEADING_MULT = re.compile(r"^(?:×|x|\*|times|-?fold|-?times)+")
+_GIGA_PER_LITRE = re.compile(r"^\s*G\s*/\s*L\s*$")
 _PINT_SAFE = re.compile(r"^[a-zA-Zµμ/\d.\s*^]+$")
 
 
@@ -74,6 +75,8 @@ class UnitNormalizer:
         """Canonical unit for ``text`` (``None`` for no unit)."""
         if text is None:
             return None
+        if _GIGA_PER_LITRE.match(text):
+            return "10*9/L"  # "G/L": giga per litre, as French-style reports write platelets
         key = unit_key(text)
         if not key:
             return None
