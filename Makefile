@@ -8,7 +8,7 @@ MODEL  := models/eligex
 RULES  := $(wildcard configs/*.json configs/*.jsonl configs/*.cfg configs/entities/*.jsonl)
 SRC    := $(wildcard pipeline/*.py pipeline/*/*.py pipeline/schemas/*.json)
 
-.PHONY: demo test test-fast model eval lint clean
+.PHONY: demo test test-fast model eval clean doccano doccano-stop test-doccano
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON)"; exit 1; }
@@ -40,6 +40,17 @@ eval: model
 	@mkdir -p out
 	$(ELIGEX) evaluate --gold annotations/gold/seeds.jsonl --json out/eval-seeds.json
 	$(ELIGEX) evaluate --gold annotations/external/lct --format brat-lct --json out/eval-lct.json
+
+## make doccano: start the local annotation server (prints its URL)
+doccano:
+	scripts/doccano-server install
+	scripts/doccano-server start
+
+doccano-stop:
+	scripts/doccano-server stop
+
+test-doccano: model
+	$(PY) -m pytest -q -m doccano tests/integration
 
 clean:
 	rm -rf $(VENV) $(MODEL) out .pytest_cache

@@ -164,7 +164,7 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
 
     def take_unit(q: Quantity, vi: int) -> int:
         """Attach a unit (or scale fraction) right after value ``vi``; return the last index used."""
-        u = nxt(vi, "UNIT", {"×", "x", "*"}, 1)
+        u = nxt(vi, "UNIT", {"×", "x", "*", "-"}, 1)
         if u is None:
             return vi
         attrs = ents[u].get("attrs") or {}
@@ -224,11 +224,17 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
             used.add(c)
             return c
         if (ents[c].get("attrs") or {}).get("postfix") and (q.bare or q.op == "="):
-            # "18 years or older"; "= 5 or higher" 
+            # "18 years or older"; "= 5 or higher"
             q.op = op
             q.bare = False
             q.comparators.append(c)
             used.add(c)
+            if not q.units:  # "18+ years": the unit after the postfix sign
+                u = nxt(c, "UNIT", set(), 0)
+                if u is not None and not (ents[u].get("attrs") or {}).get("scale"):
+                    q.units[q.values[-1]] = u
+                    used.add(u)
+                    return u
             return c
         return last
 

@@ -1,0 +1,143 @@
+"""Every construct the pipeline must handle, table-driven, including cases that must NOT match.
+
+Each row: criterion text → expected constraints as (subject, lower, upper, unit[, extra checks]).
+A bound is (value, inclusive) or None.
+"""
+
+import pytest
+
+
+def bounds(c):
+    lo = (c["lower"]["value"], c["lower"]["inclusive"]) if c["lower"] else None
+    hi = (c["upper"]["value"], c["upper"]["inclusive"]) if c["upper"] else None
+    return lo, hi
+
+
+def summary(record):
+    return sorted(((c["subject"], *bounds(c), c["unit"]) for c in record["constraints"]), key=repr)
+
+
+CASES = [
+    # comparator symbols, units glued to numbers
+    ("hemoglobin ≥60g/L, platelet count ≥30×109/L;",
+     [("hemoglobin", (60, True), None, "g/L"), ("platelet count", (30, True), None, "10*9/L")]),
+    ("Hb>=90 g/L", [("hemoglobin", (90, True), None, "g/L")]),
+    ("eGFR≥30ML/min/1.73m2", [("egfr", (30, True), None, "mL/min/{1.73_m2}")]),
+    ("Left ventricular ejection fraction (LVEF) ≥55%", [("lvef", (55, True), None, "%")]),
+    ("SpO2≥92%", [("spo2", (92, True), None, "%")]),
+    ("DLCO≥40% predicted value; FVC≥50% expected value",
+     [("dlco", (40, True), None, "%{predicted}"), ("fvc", (50, True), None, "%{predicted}")]),
+    ("platelets ≧ 100 × 10^9/L", [("platelet count", (100, True), None, "10*9/L")]),
+    ("ANC ＞ 1.5 x 10⁹/L", [("absolute neutrophil count", (1.5, False), None, "10*9/L")]),
+    # multipliers of ULN, coordination
+    ("AST and ALT≤3.0 ULN, total bilirubin ≤2.0 ULN;",
+     [("alt", None, (3, True), "{ULN}"), ("ast", None, (3, True), "{ULN}"), ("total bilirubin", None, (2, True), "{ULN}")]),
+    ("total bilirubin ≤2.0×ULN", [("total bilirubin", None, (2, True), "{ULN}")]),
+    ("ALT/AST<3×ULN", [("alt", None, (3, False), "{ULN}"), ("ast", None, (3, False), "{ULN}")]),
+    ("AST, ALT ≤ 2.5 × ULN", [("alt", None, (2.5, True), "{ULN}"), ("ast", None, (2.5, True), "{ULN}")]),
+    ("creatine kinase (CK), aldolase, with a minimum level of 1.3× the upper limit of normal",
+     [("aldolase", (1.3, True), None, "{ULN}"), ("creatine kinase", (1.3, True), None, "{ULN}")]),
+    # verbal comparators
+    ("HAQ disability index of not less than 0.25", [("HAQ-DI", (0.25, True), None, None)]),
+    ("serum creatinine no more than 1.5 mg/dL", [("creatinine", None, (1.5, True), "mg/dL")]),
+    ("hemoglobin at least 9 g/dL", [("hemoglobin", (9, True), None, "g/dL")]),
+    ("hemoglobin less than 8 g/dL", [("hemoglobin", None, (8, False), "g/dL")]),
+    ("platelet count greater than 50,000/mm³", [("platelet count", (50000, False), None, "/uL")]),
+    ("creatinine clearance below 10 ml per minute", [("creatinine clearance", None, (10, False), "mL/min")]),
+    ("QTcF exceeding 470 ms", [("qtc", (470, False), None, "ms")]),
+    ("BMI up to 35 kg/m2", [("bmi", None, (35, True), "kg/m2")]),
+    # ranges
+    ("mRSS score in the range of 10-35 (including the boundary value)", [("mRSS", (10, True), (35, True), None)]),
+    ("ECOG 0\\~1 score;", [("ECOG", (0, True), (1, True), None)]),
+    ("ECOG 0~1", [("ECOG", (0, True), (1, True), None)]),
+    ("BMI between 18.5 and 30 kg/m2", [("bmi", (18.5, True), (30, True), "kg/m2")]),
+    ("BMI 18-25 kg/m2", [("bmi", (18, True), (25, True), "kg/m2")]),
+    ("ECOG performance status of 0, 1 or 2", [("ECOG", (0, True), (2, True), None)]),
+    # ages
+    ("Age: ≥5 years and <17 years old", [("age", (5, True), (17, False), "a")]),
+    ("≥18 years old, male or female;", [("age", (18, True), None, "a")]),
+    ("aged 18-65 years", [("age", (18, True), (65, True), "a")]),
+    ("Patients between the ages of 18 and 75", [("age", (18, True), (75, True), None)]),
+    ("18 years of age or older", [("age", (18, True), None, "a")]),
+    ("Men >50-year-old", [("age", (50, False), None, "a")]),
+    ("Age 18+ years", [("age", (18, True), None, "a")]),
+    ("Older adults (≥ 65 years)", [("age", (65, True), None, "a")]),
+    ("age < 18 or > 60", [("age", (60, False), None, None), ("age", None, (18, False), None)]),
+    # scores and scales
+    ("SLEDAI score ≥8 for SLE patients;", [("SLEDAI", (8, True), None, None)]),
+    ("For SS patients, ESSDAI≥14 points;", [("ESSDAI", (14, True), None, "{point}")]),
+    ("For ANCA-AAV patients, the BVAS score was ≥15.", [("BVAS", (15, True), None, None)]),
+    ("Bilateral manual muscle strength test (MMT-8) is less than 125/150", [("MMT-8", None, (125, False), None)]),
+    ("Skin rash VAS score (based on MDAAT) ≥3cm", [("VAS", (3, True), None, "cm")]),
+    ("MMSE score < 24", [("MMSE", None, (24, False), None)]),
+    # subjects no lexicon knows (shape noun phrase + comparator + number + unit)
+    ("Serum ferritin ≥ 500 ng/mL", [("ferritin", (500, True), None, "ng/mL")]),
+    ("Cobb angle is between 10 and 40 degrees", [("cobb angle", (10, True), (40, True), "deg")]),
+    # conditional / parenthesised
+    ("Anemia (hemoglobin <10 g/dL)", [("hemoglobin", None, (10, False), "g/dL")]),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES, ids=[c[0][:40] for c in CASES])
+def test_constraints(run, text, expected):
+    rec = run(text)
+    got = summary(rec)
+    assert got == sorted(expected, key=repr)
+    for c in rec["constraints"]:
+        s, e = c["span"]
+        assert 0 <= s < e <= len(rec["text"])
+        assert c["rules"], "every constraint names its rules"
+
+
+NO_CONSTRAINT = [
+    "at least 3 abnormalities in CSM",                       # a count
+    "at least 2 additional Core set measures (CSM)",         # a count
+    "diagnosed for at least 1 year",                         # a time window (TEMPORAL)
+    "within 1 week prior to screening",                      # a time window
+    "grade 2 or higher acute graft-versus-host disease",     # a grade is not a value here
+    "EULAR/ACR 2019 standard",                               # a year in a name
+    "patients recruited from 2008 to 2015",                  # calendar years
+    "higher than the benefit judged by the researcher",      # a comparator with no value
+    "Had received live vaccine within 4 weeks before screening;",
+    "HbA1c measured less than 12 weeks prior to screening",  # a window, not an HbA1c bound
+    "Situations in which other investigators consider it inappropriate",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", NO_CONSTRAINT)
+def test_no_constraint(run, text):
+    assert run(text)["constraints"] == []
+
+
+def test_condition_scope(run):
+    rec = run("SLEDAI score ≥8 for SLE patients;")
+    assert rec["constraints"][0]["condition"] == "SLE"
+    rec = run("For patients with SSc, mRSS score in the range of 10-35 with interstitial pneumonia (ILD);")
+    assert [c["condition"] for c in rec["constraints"]] == ["SSc"]
+    assert run("hemoglobin ≥ 9 g/dL")["constraints"][0]["condition"] is None
+
+
+def test_scale_max(run):
+    assert run("MMT-8 is less than 125/150")["constraints"][0]["scale_max"] == 150
+    rec = run("Physician score, no less than 2.0 cm on the 10 cm VAS scale")
+    assert [(c["subject"], c["scale_max"], c["lower"]["value"]) for c in rec["constraints"]] == [("VAS", 10, 2)]
+    rec = run("Patient score, 10 cm visual analogue scale (VAS) no less than 2.0 cm")
+    assert [(c["subject"], c["scale_max"]) for c in rec["constraints"]] == [("VAS", 10)]
+
+
+def test_relations_link_subject_value_comparator_unit(run):
+    rec = run("hemoglobin ≥60g/L")
+    ents = {e["id"]: e for e in rec["entities"]}
+    rels = {(ents[r["from"]]["text"], ents[r["to"]]["text"], r["type"]) for r in rec["relations"]}
+    assert rels == {("hemoglobin", "60", "has_value"), ("60", "≥", "has_comparator"), ("60", "g/L", "has_unit")}
+
+
+def test_entity_offsets_and_rule_ids(run):
+    text = "Renal function: eGFR≥30ML/min/1.73m2; no obvious abnormality in electrocardiogram"
+    rec = run(text)
+    for e in rec["entities"]:
+        assert text[e["start"]:e["end"]] == e["text"]
+        assert e["rule"]
+    labels = {e["label"] for e in rec["entities"]}
+    assert {"MEASUREMENT", "COMPARATOR", "VALUE", "UNIT", "NEGATION"} <= labels

@@ -1,0 +1,64 @@
+"""ConText rules: negation, result polarity, exceptions, history, termination."""
+
+import pytest
+
+
+def ent(rec, text):
+    return next(e for e in rec["entities"] if e["text"] == text)
+
+
+@pytest.mark.parametrize("text,target", [
+    ("no obvious abnormality in electrocardiogram", "electrocardiogram"),
+    ("patients without interstitial lung disease", "interstitial lung disease"),
+    ("absence of tuberculosis", "tuberculosis"),
+])
+def test_negated(run, text, target):
+    rec = run(text)
+    assert ent(rec, target)["negated"] is True
+    negs = [e for e in rec["entities"] if e["label"] == "NEGATION"]
+    assert negs and all(e["rule"].startswith("neg.") for e in negs)
+    ids = {e["id"]: e for e in rec["entities"]}
+    assert any(r["type"] == "negates" and ids[r["to"]]["text"] == target for r in rec["relations"])
+
+
+@pytest.mark.parametrize("text", [
+    "hemoglobin no less than 9 g/dL",        # comparator, not negation
+    "hemoglobin not less than 9 g/dL",
+    "hemoglobin no more than 16 g/dL",
+    "including but not limited to active tuberculosis",
+])
+def test_not_negated(run, text):
+    rec = run(text)
+    assert not any(e["label"] == "NEGATION" for e in rec["entities"])
+    assert not any(e.get("negated") for e in rec["entities"])
+
+
+def test_negation_scope_ends_at_semicolon(run):
+    rec = run("no obvious abnormality in electrocardiogram; Hematology: hemoglobin ≥60g/L")
+    assert ent(rec, "electrocardiogram")["negated"] is True
+    assert rec["constraints"][0]["subject"] == "hemoglobin"
+    assert rec["constraints"][0]["negated"] is False
+
+
+def test_result_polarity_is_a_value_not_a_negation(run):
+    rec = run("negative urine pregnancy test and hepatitis C positive")
+    assert not any(e["label"] == "NEGATION" for e in rec["entities"])
+    hcv = ent(rec, "hepatitis C")
+    assert hcv["result"] == "positive" and hcv["negated"] is False
+
+
+def test_exception_and_history(run):
+    rec = run("Have other autoimmune or rheumatic diseases other than JDM;")
+    assert ent(rec, "JDM")["exception"] is True
+    rec = run("Patients with history of myocardial infarction")
+    assert ent(rec, "myocardial infarction")["historical"] is True
+
+
+def test_negated_phrase_without_entity(run):
+    rec = run("Have criteria for blood collection, and no other contraindications for cell collection;")
+    neg = [e for e in rec["entities"] if e["label"] == "NEGATION"]
+    assert [(e["text"], e["target_text"]) for e in neg] == [("no", "contraindications")]
+
+
+def test_consent_negation_not_reported(run):
+    assert not any(e["label"] == "NEGATION" for e in run("Patients who do not give informed consent")["entities"])
