@@ -840,7 +840,7 @@ class ConstraintAssembler:
                 sid += 1
             sent_of.append(sid)
         result = assemble(doc.text, [t.text for t in doc], sent_of, data["entities"],
-                          data.get("modifiers", []), self.config, self.units, [t.idx for t in doc])
+                          data.get("context", []), self.config, self.units, [t.idx for t in doc])
         data.update(result)
         return doc
 

@@ -3,8 +3,9 @@
 The component keeps its rules as plain dicts (with a stable ``id`` each) and builds medspaCy's
 :class:`~medspacy.context.ConText` from them lazily, in the process that uses it: medspaCy's rule
 objects never need pickling, so ``nlp.pipe(n_process>1)`` works. After ConText has run, its
-results are copied into plain records (``doc._.eligex["modifiers"]`` and each target entity's
-``modifiers``) and medspaCy's Span-valued attributes are removed from the Doc.
+results are copied into plain records (``doc._.eligex["context"]`` and each target entity's
+``context_ids``) and medspaCy's Span-valued attributes are removed from the Doc. (The key is not
+``modifiers``: medspaCy registers a global msgpack decoder that rewrites any dict with that key.)
 """
 
 
@@ -95,9 +96,9 @@ class EligexContext:
         for ent in entities:
             if ent["label"] in TARGET_LABELS:
                 ent.update({k: v for k, v in FLAG_DEFAULTS.items() if k not in ent})
-                ent.setdefault("modifiers", [])
+                ent.setdefault("context_ids", [])
         if not len(doc):
-            data["modifiers"] = []
+            data["context"] = []
             return doc
         doc.spans[TARGET_GROUP] = [
             Span(doc, e["token_start"], e["token_end"], label=e["label"]) for e in targets
@@ -127,10 +128,10 @@ class EligexContext:
             if ent is None:
                 continue
             rec["targets"].append([ent["start"], ent["end"]])
-            ent["modifiers"].append(index[id(mod)])
+            ent["context_ids"].append(index[id(mod)])
         for ent in targets:
-            apply_modifier_flags(ent, [modifiers[i]["category"] for i in ent["modifiers"]])
-        data["modifiers"] = modifiers
+            apply_modifier_flags(ent, [modifiers[i]["category"] for i in ent["context_ids"]])
+        data["context"] = modifiers
         _drop_context_objects(doc)
         return doc
 

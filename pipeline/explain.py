@@ -138,7 +138,7 @@ def build_explanation(record: dict, tokens: Sequence[dict], modifiers: Sequence[
     """The explanation of one processed criterion.
 
     ``record`` is an output record (:func:`pipeline.extract.doc_to_record`); ``tokens`` come from
-    :func:`token_rows`; ``modifiers`` are ``doc._.eligex["modifiers"]``; ``sources`` maps rule ids
+    :func:`token_rows`; ``modifiers`` are ``doc._.eligex["context"]``; ``sources`` maps rule ids
     to ``file:line``; ``matched`` are the entities before constraint assembly (those not in the
     output were dropped); ``overridden`` are rule matches that lost overlap resolution, each with
     ``lost_to`` (the rule id of the span that won).
@@ -281,7 +281,7 @@ def trace(nlp, text: str) -> Trace:
             matched = copy.deepcopy(extensions.state(doc)["entities"])
         doc = proc(doc)
     data = doc._.eligex or {}
-    return Trace(doc, token_rows(doc), list(data.get("modifiers", [])), matched, overridden)
+    return Trace(doc, token_rows(doc), list(data.get("context", [])), matched, overridden)
 
 
 def process(nlp, text: str, criterion: Optional[dict] = None) -> Tuple[dict, Trace]:

@@ -1,7 +1,7 @@
 """The one custom attribute eligex sets: ``Doc._.eligex``.
 
 It holds plain JSON-serialisable data (lists of dicts), never Span objects, so a Doc survives
-``Doc.to_bytes`` and ``nlp.pipe(n_process>1)``. Keys: ``entities``, ``modifiers``,
+``Doc.to_bytes`` and ``nlp.pipe(n_process>1)``. Keys: ``entities``, ``context`` (ConText modifiers),
 ``abbreviations``, ``constraints``, ``relations``; each component fills its own.
 """
 
@@ -21,6 +21,6 @@ def state(doc: Doc) -> dict:
     register()
     data = doc._.eligex
     if data is None:
-        data = {"entities": [], "modifiers": [], "abbreviations": [], "constraints": [], "relations": []}
+        data = {"entities": [], "context": [], "abbreviations": [], "constraints": [], "relations": []}
         doc._.eligex = data
     return data

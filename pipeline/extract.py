@@ -24,14 +24,20 @@ from pipeline.sections import Criterion, compile_heading_rules, split_criteria
 #: criteria longer than this are reported, not processed (a 1 MB "criterion" is a broken input)
 DEFAULT_MAX_CHARS = 20_000
 ENTITY_DEFAULTS = {"negated": False}
+ENTITY_FIRST_KEYS = ("id", "label", "start", "end", "text", "rule")
 
 
 def doc_to_record(criterion: Criterion, eligex: dict, source: str = "") -> dict:
     """The output record of one processed criterion."""
     entities = []
+    context = eligex.get("context", [])
     for ent in eligex.get("entities", []):
-        rec = dict(ENTITY_DEFAULTS)
+        rec = {k: ent[k] for k in ENTITY_FIRST_KEYS if k in ent}
+        rec.update(ENTITY_DEFAULTS)
         rec.update(ent)
+        ids = rec.pop("context_ids", None)
+        if ids:  # the ConText modifiers of this entity: category, cue and the rule that found it
+            rec["context"] = [{k: context[i][k] for k in ("category", "cue", "rule")} for i in ids]
         entities.append(rec)
     return {
         "trial_id": criterion.trial_id,

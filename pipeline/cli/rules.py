@@ -240,7 +240,7 @@ def stats(
                 fired.setdefault(c.rule, Counter())["matched"] += 1
         for e in data.get("entities", []):
             fired.setdefault(e.get("rule"), Counter())["output"] += 1
-        for m in data.get("modifiers", []):
+        for m in data.get("context", []):
             fired.setdefault(m.get("rule"), Counter())["modifiers"] += 1
     metrics, errors = evaluate_records(records, preds, default_normalizer().normalize)
 
