@@ -29,6 +29,7 @@ demo: model
 
 ## make test: validate the rule files, then run the whole test suite
 test: model
+	bash scripts/install-browser
 	$(ELIGEX) rules validate --examples
 	$(PY) -m pytest -q
 

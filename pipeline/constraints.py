@@ -347,10 +347,11 @@ def _between_tokens(words: Sequence[str], a_end: int, b_start: int) -> List[str]
 def find_left_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) -> Optional[int]:
     sent = sent_of[q.start]
     best = None
-    for idx in range(len(ents) - 1, -1, -1):
+    # nearest first by position (implicit subjects are appended to ``ents`` out of order)
+    order = sorted((i for i, e in enumerate(ents) if e["label"] in SUBJECT_LABELS and e["token_end"] <= q.start),
+                   key=lambda i: (ents[i]["token_end"], ents[i]["token_start"]), reverse=True)
+    for idx in order:
         e = ents[idx]
-        if e["label"] not in SUBJECT_LABELS or e["token_end"] > q.start:
-            continue
         if sent_of[e["token_start"]] != sent:
             break
         if _parenthesised_aside(words, ents, idx, q.start):
@@ -575,8 +576,11 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
             if scale_max is None:
                 scale_max = next((scale_of[i] for i in key if i in scale_of), None)
             members = sorted({m for q in qgroup for m in q.members()})
-            if subj["rule"] == IMPLICIT_AGE_RULE:
-                subject_span = [min(ents[m]["start"] for m in members), max(ents[m]["end"] for m in members)]
+            if subj["rule"] == IMPLICIT_AGE_RULE or (subj.get("category") == "age" and len(qgroup) > 1):
+                # an age written with each bound ("≥18 years-old and ≤45 years-old") or with none
+                ends = [ents[m]["end"] for m in members] + [subj["end"]]
+                subject_span = [min([ents[m]["start"] for m in members] + [subj["start"]]),
+                                _age_cue_end(ents, max(ends))]
             else:  # a long form and its short form are one subject
                 subject_span = [min(ents[i]["start"] for i in key), max(ents[i]["end"] for i in key)]
             span_start = min([subj["start"]] + [ents[m]["start"] for m in members])
@@ -648,6 +652,14 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
             "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
             "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}
+
+
+def _age_cue_end(ents, end: int) -> int:
+    """Extend an age span over an age word right after it ("... 45 years-old")."""
+    for e in ents:
+        if e.get("norm") == "age" and 0 <= e["start"] - end <= 1:
+            return e["end"]
+    return end
 
 
 def _bare_allowed(q: Quantity, groups, ents, words) -> bool:

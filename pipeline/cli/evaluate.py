@@ -39,15 +39,30 @@ def evaluate(
     errors_out: Optional[Path] = typer.Option(None, "--errors", help="Write every false positive/negative as JSONL."),
     predictions_out: Optional[Path] = typer.Option(None, "--predictions", help="Write the predicted records as JSONL."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Built pipeline (default models/eligex)."),
+    report_out: Optional[Path] = typer.Option(
+        None, "--report", help="Write one self-contained HTML report (charts, tables, every error in context)."),
+    markdown_out: Optional[str] = typer.Option(
+        None, "--markdown", help="Write a Markdown summary to this file, or to standard output with '-'."),
 ) -> None:
     """Score the pipeline against gold annotations."""
     from pipeline.evaluate import evaluate_records, load_gold
     from pipeline.extract import Extractor
     from pipeline.nlp import load
+    from pipeline.reporting import ReportError, check_target, render_markdown, render_report, stamp_metrics, \
+        write_atomic
     from pipeline.units import default_normalizer
 
     if fmt not in ("jsonl", "brat-lct"):
         raise typer.BadParameter("--format must be jsonl or brat-lct")
+    # report targets are checked before the (slow) run, so a typo costs nothing
+    try:
+        if report_out:
+            check_target(report_out, "--report")
+        if markdown_out and markdown_out != "-":
+            check_target(Path(markdown_out), "--markdown")
+    except ReportError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
     if not gold.exists():
         typer.echo(f"error: {gold}: no such file or folder", err=True)
         raise typer.Exit(2)
@@ -62,6 +77,7 @@ def evaluate(
     for g, p in zip(records, preds):
         p["trial_id"], p["criterion_id"], p["section"] = g.get("trial_id"), g.get("criterion_id"), g.get("section")
     metrics, errors = evaluate_records(records, preds, default_normalizer().normalize)
+    metrics = stamp_metrics(metrics)  # + pipeline_version, rules_hash, date
     metrics["gold"] = {"path": str(gold), "format": fmt, "problems": len(problems), **info}
     for line in summary_lines(metrics):
         typer.echo(line)
@@ -78,3 +94,17 @@ def evaluate(
         with predictions_out.open("w", encoding="utf-8") as fh:
             for p in preds:
                 fh.write(json.dumps(p, ensure_ascii=False) + "\n")
+    try:
+        if markdown_out:
+            text = render_markdown(metrics)
+            if markdown_out == "-":
+                typer.echo("")
+                typer.echo(text, nl=False)
+            else:
+                write_atomic(Path(markdown_out), text, "--markdown")
+        if report_out:
+            write_atomic(report_out, render_report(metrics, errors, records, preds), "--report")
+            typer.echo(f"report: {report_out}", err=True)
+    except ReportError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)

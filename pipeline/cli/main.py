@@ -27,8 +27,8 @@ app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("explain")(explain_cmd.explain)
 app.command("agreement")(agreement_cmd.agreement)
 app.add_typer(rules_cmd.app, name="rules")
-app.add_typer(report_cmd.app, name="report")
 app.add_typer(doccano_cmd.app, name="doccano")
+app.add_typer(report_cmd.app, name="report")
 
 
 @app.command("version")
