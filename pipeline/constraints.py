@@ -63,6 +63,7 @@ class AssemblyConfig:
     implicit_age_blockers: List[str] = field(default_factory=list)
     negation_non_clinical: List[str] = field(default_factory=list)
     time_units_for_age_only: List[str] = field(default_factory=list)
+    implicit_age_cues: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> "AssemblyConfig":
@@ -75,6 +76,7 @@ class AssemblyConfig:
             implicit_age_blockers=list(data.get("implicit_age_blockers", [])),
             negation_non_clinical=list(data.get("negation_non_clinical_targets", [])),
             time_units_for_age_only=list(data.get("time_units_for_age_only", [])),
+            implicit_age_cues=list(data.get("implicit_age_cues", [])),
         )
 
     def to_dict(self) -> dict:
@@ -83,7 +85,8 @@ class AssemblyConfig:
                 "value_followers": self.value_followers,
                 "implicit_age_blockers": self.implicit_age_blockers,
                 "negation_non_clinical_targets": self.negation_non_clinical,
-                "time_units_for_age_only": self.time_units_for_age_only}
+                "time_units_for_age_only": self.time_units_for_age_only,
+                "implicit_age_cues": self.implicit_age_cues}
 
 
 @dataclass
@@ -97,6 +100,7 @@ class Quantity:
     scale_unit: Optional[int] = None
     bare: bool = False
     disjoint: bool = False  # joined to the previous quantity by "or"
+    invalid: bool = False  # read but not a bound (e.g. "140/90")
     subject: Optional[int] = None  # a subject written inside the quantity ("between the ages of 18 and 65")
     start: int = 0  # token offsets
     end: int = 0
@@ -171,6 +175,9 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
         if attrs.get("scale"):
             q.scale_max = parse_number(ents[u]["text"].lstrip("/ "))
             q.scale_unit = u
+            value = parse_number(ents[vi]["text"])
+            if q.scale_max is None or value is None or q.scale_max < value:
+                q.invalid = True  # "140/90": two values (blood pressure), not a score out of 90
         else:
             q.units[vi] = u
         used.add(u)
@@ -497,7 +504,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
     consumed_scale, scale_of = scale_mentions(text, ents, config.scale_length)
     quantities = find_quantities(words, ents, sent_of, consumed_scale)
     followers = set(config.value_followers)
-    quantities = [q for q in quantities if not is_count(q, words, ents, followers)]
+    quantities = [q for q in quantities if not q.invalid and not is_count(q, words, ents, followers)]
 
     claimed: set = set()
     for q in quantities:
@@ -530,7 +537,8 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                         units.normalize(ents[_unit_of([q])]["text"]) in AGE_UNITS:
                     groups = [[later_age_subject(q, ents)]]
                 else:
-                    age = implicit_age_subject(q, words, ents, units, config.implicit_age_blockers)
+                    age = implicit_age_subject(q, words, ents, units, config.implicit_age_blockers,
+                                               config.implicit_age_cues)
                     if age is not None:
                         ents.append(age)
                         groups = [[len(ents) - 1]]
@@ -638,7 +646,7 @@ def later_age_subject(q: Quantity, ents) -> Optional[int]:
     return None
 
 
-def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers) -> Optional[dict]:
+def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers, cues=()) -> Optional[dict]:
     """A subject for "≥ 65 years" / "18-50 years" with no subject word: an age, unless temporal
     words before it ("for", "within", "history") say it is a duration. The subject entity is the
     unit span ("years"), as in LCT."""
@@ -648,6 +656,9 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     before = {w.lower() for w in words[max(0, q.start - 4):q.start]}
     if before & set(blockers):
         return None
+    window = [w.lower() for w in words[max(0, q.start - 6):q.start] if not w.isspace()]
+    if not (set(window) & set(cues) or all(not any(ch.isalnum() for ch in w) for w in window)):
+        return None  # "Epileptic seizure < 2 years": a duration, not an age
     unit = ents[u]
     return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
             "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],

@@ -57,14 +57,15 @@ def pred_relations(rec: dict) -> List[Tuple[int, int, str]]:
     return [(r["from"], r["to"], r["type"]) for r in rec.get("relations", [])]
 
 
-#: units that mean "no unit" when comparing: the points of a score
-UNITLESS = {"{point}"}
+#: units that mean "no unit" when comparing: the points of a score, a class/grade/stage
+UNITLESS = {"{point}", "{grade}"}
 
 
 def bounds(constraints: Iterable[dict], normalize: Callable[[Optional[str]], Optional[str]]) -> List[dict]:
     """Every bound of every constraint: ``{span, side, value, inclusive, unit, constraint}``.
 
-    Units are compared after normalisation; a score's points (``{point}``) equal no unit.
+    Units are compared after normalisation; a score's points (``{point}``) and a class, grade or
+    stage (``{grade}``) equal no unit.
     """
     out = []
     for c in constraints:

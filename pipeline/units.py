@@ -27,6 +27,7 @@ def unit_key(text: str) -> str:
     """The comparison key of a unit string (lower case, no spaces, no ``^``/``*``, no leading ×)."""
     s = unicodedata.normalize("NFKC", text).translate(_SUPERSCRIPTS)
     s = s.lower().replace("µ", "u").replace("μ", "u").replace("×", "x")
+    s = re.sub(r"\s+(?:per|a|an)\s+", "/", s)  # "cigarettes a day", "ml per minute"
     s = re.sub(r"\s+", "", s)
     s = s.replace("^", "").replace("*", "")
     s = s.strip(".,;:()")
