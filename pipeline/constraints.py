@@ -286,6 +286,9 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
         members = q.members()
         q.start = min(ents[m]["token_start"] for m in members)
         q.end = max(ents[m]["token_end"] for m in members)
+        j = ents[q.values[-1]]["token_end"]
+        if q.scale_unit is None and j + 1 < len(words) and words[j] == "/" and words[j + 1][:1].isdigit():
+            q.invalid = True  # "BP >140/90 mmHg", "HDL-C <50/40 mg/dl": two numbers, not one bound
         if q.op == "between":  # "between 5" with no second value: not a bound
             q.op = "="
             q.bare = True
@@ -519,12 +522,16 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
         groups = None
         link = tuple(_between_tokens(words, prev[0].end, q.start)) if prev is not None else None
         if prev is not None and sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
-                link in CHAIN_AND + CHAIN_OR \
+                link in CHAIN_AND + CHAIN_OR and _units_chain(prev[0], q, ents, units) \
                 and not any(e["label"] in SUBJECT_LABELS and prev[0].end <= e["token_start"] < q.start for e in ents):
             groups = prev[1]
             q.disjoint = link in CHAIN_OR  # "< 18 or > 60": two constraints, not one range
         if groups is None and q.subject is not None:
             groups = [[q.subject]]
+        if groups is None:
+            scale = on_scale_subject(q, words, ents, sent_of)
+            if scale is not None:
+                groups = [[scale]]
         if groups is None:
             left = find_left_subject(q, words, ents, sent_of, claimed)
             if left is not None:
@@ -546,6 +553,14 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
             prev = None
             continue
         unit_idx = _unit_of([q])
+        unit = units.normalize(ents[unit_idx]["text"]) if unit_idx is not None else None
+        if unit is not None and unit not in AGE_UNITS and any(ents[g[-1]].get("category") == "age" for g in groups):
+            prev = None
+            continue  # "age appropriate (≥2.3 ng/ml)": an age is never in ng/ml
+        if q.op == "range" and q.end <= ents[groups[-1][-1]]["token_start"] and \
+                ents[groups[-1][-1]]["label"] == "SCORE" and parse_number(ents[q.values[0]]["text"]) == 0:
+            prev = None
+            continue  # "a 0-10 pain intensity numeric scale": the scale's range, not a bound
         if unit_idx is not None and any(ents[g[-1]].get("category") in TIMELESS_CATEGORIES for g in groups) \
                 and units.normalize(ents[unit_idx]["text"]) in time_only_age:
             prev = None
@@ -635,6 +650,20 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                      words, token_starts, set(config.negation_non_clinical))
 
 
+def on_scale_subject(q: Quantity, words, ents, sent_of) -> Optional[int]:
+    """"no less than 2.0 cm on the 10 cm VAS scale": the score after "on the" is what is measured."""
+    j = q.end
+    while j < len(words) and words[j].isspace():
+        j += 1
+    if j >= len(words) or words[j].lower() != "on":
+        return None
+    for idx, e in enumerate(ents):
+        if e["label"] == "SCORE" and q.end < e["token_start"] <= j + 6 and \
+                sent_of[e["token_start"]] == sent_of[q.start]:
+            return idx
+    return None
+
+
 def later_age_subject(q: Quantity, ents) -> Optional[int]:
     """An age word a little later in the sentence, with only quantities before it ("older than
     14 years and younger than 25 years old")."""
@@ -665,6 +694,15 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
             "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}
 
 
+def _units_chain(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bool:
+    """Two quantities can share a subject when their units agree, or when only the later one
+    writes the unit ("≥18, and <80 years"), not "50 years and ≥ 4"."""
+    a, b = _unit_of([prev]), _unit_of([q])
+    ua = units.normalize(ents[a]["text"]) if a is not None else None
+    ub = units.normalize(ents[b]["text"]) if b is not None else None
+    return ua == ub or ua is None
+
+
 def _age_cue_end(ents, end: int) -> int:
     """Extend an age span over an age word right after it ("... 45 years-old")."""
     for e in ents:
@@ -674,9 +712,17 @@ def _age_cue_end(ents, end: int) -> int:
 
 
 def _bare_allowed(q: Quantity, groups, ents, words) -> bool:
-    """A number with no comparator bounds a subject only when written right after it
-    ("ECOG 0~1" is a range and never bare; "ECOG 2" or "BMI 18-30")."""
+    """A list of numbers with no comparator bounds a subject only when written right after it
+    ("ECOG 0, 1 or 2"); a single number with no comparator ("ASA 1 corresponding to a patient in
+    perfect health", "three times the ULN") is a description, not a bound."""
     subj = ents[groups[-1][-1]]
+    if q.op == "=":
+        # "ASA 5)", "Clinical Dementia Rating of 0 and ...": a score's single value, closed by
+        # punctuation or a conjunction, is its value
+        j = ents[q.values[-1]]["token_end"]
+        follower = words[j] if j < len(words) else ""
+        if subj["label"] != "SCORE" or not (follower == "" or follower in ",;.)" or follower in ("and", "or")):
+            return False
     if subj["token_end"] > q.start:
         return False
     between = _between_tokens(words, subj["token_end"], q.start)
