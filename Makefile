@@ -40,7 +40,8 @@ test-fast: model
 eval: model
 	@mkdir -p out
 	$(ELIGEX) evaluate --gold annotations/gold/seeds.jsonl --json out/eval-seeds.json
-	$(ELIGEX) evaluate --gold annotations/external/lct --format brat-lct --json out/eval-lct.json
+	$(ELIGEX) evaluate --gold annotations/external/lct --format brat-lct --json out/eval-lct.json --report out/eval-lct.html
+	$(PY) scripts/lct_results.py
 
 ## make doccano: start the local annotation server (prints its URL)
 doccano:
