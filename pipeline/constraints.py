@@ -173,7 +173,8 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
             return vi
         attrs = ents[u].get("attrs") or {}
         if attrs.get("scale"):
-            q.scale_max = parse_number(ents[u]["text"].lstrip("/ "))
+            scale = parse_number(ents[u]["text"].lstrip("/ "))
+            q.scale_max = number_out(scale) if scale is not None else None
             q.scale_unit = u
             value = parse_number(ents[vi]["text"])
             if q.scale_max is None or value is None or q.scale_max < value:

@@ -380,7 +380,8 @@ def load_gold(path: Path, fmt: str = "jsonl") -> Tuple[List[dict], List[Problem]
         records, report = load_lct(path)
         problems = [Problem(**{k: v for k, v in p.items() if k in ("path", "line", "message", "record", "kind")})
                     for p in report.get("problems", [])]
-        return records, problems, {k: v for k, v in report.items() if k not in ("problems", "per_document")}
+        # per-document counts of what could not be mapped, and why, stay in the figures
+        return records, problems, {k: v for k, v in report.items() if k != "problems"}
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     records, problems = [], []
     for f in files:

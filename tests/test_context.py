@@ -62,3 +62,16 @@ def test_negated_phrase_without_entity(run):
 
 def test_consent_negation_not_reported(run):
     assert not any(e["label"] == "NEGATION" for e in run("Patients who do not give informed consent")["entities"])
+
+
+def test_abbreviation_lends_label_to_unknown_short_form(run):
+    rec = run("Zubrod Functional Rating Index (ZFRI) of 2 or less; ZFRI ≥ 1 at baseline")
+    pairs = [(a["long_text"], a["short_text"]) for a in rec["abbreviations"]]
+    assert ("Zubrod Functional Rating Index", "ZFRI") in pairs
+    short = [e for e in rec["entities"] if e["text"] == "ZFRI"]
+    assert short and all(e["label"] == "SCORE" and e["rule"].startswith("abbrev.") for e in short)
+
+
+def test_abbreviation_pairs_recorded(run):
+    rec = run("Systemic Lupus Erythematosus (SLE), EULAR/ACR 2019 standard;")
+    assert [(a["long_text"], a["short_text"]) for a in rec["abbreviations"]] == [("Systemic Lupus Erythematosus", "SLE")]

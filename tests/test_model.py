@@ -26,7 +26,7 @@ def test_spacy_load_needs_no_import(model_dir):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     names, subject = json.loads(out.stdout.strip().splitlines()[-1])
-    assert names == ["eligex_sentences", "eligex_entities", "eligex_shapes", "eligex_abbreviations",
+    assert names == ["eligex_sentences", "eligex_entities", "eligex_abbreviations", "eligex_shapes",
                      "eligex_context", "eligex_constraints"]
     assert subject == "hemoglobin"
 
