@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from pipeline.paths import REPO_ROOT, configs_dir
+from pipeline.jsonl import read_jsonl  # noqa: F401  (re-exported: dc.read_jsonl)
 from pipeline.problems import Problem
 
 GUIDELINE_PATH = REPO_ROOT / "annotations" / "GUIDELINE.md"
@@ -105,29 +106,9 @@ def load_labels(path: Optional[Path] = None) -> LabelConfig:
 
 
 # ---------------------------------------------------------------------------------------------
-# reading and writing JSONL
+# reading and writing JSONL (read_jsonl lives in pipeline.jsonl)
 
 
-def read_jsonl(path: Path) -> Tuple[List[dict], List[int], List[Problem]]:
-    """Records of a JSONL file, their 1-based line numbers, and a Problem per unreadable line."""
-    records: List[dict] = []
-    lines: List[int] = []
-    problems: List[Problem] = []
-    with open(path, encoding="utf-8") as fh:
-        for n, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                rec = json.loads(raw)
-            except json.JSONDecodeError as err:
-                problems.append(Problem(str(path), n, f"not JSON: {err.msg} (column {err.colno})"))
-                continue
-            if not isinstance(rec, dict):
-                problems.append(Problem(str(path), n, f"a line must be a JSON object, not {type(rec).__name__}"))
-                continue
-            records.append(rec)
-            lines.append(n)
-    return records, lines, problems
 
 
 def dumps(record: Mapping[str, Any]) -> str:

@@ -347,15 +347,16 @@ REQUIRED_GOLD_KEYS = ("text", "entities", "relations")
 
 def load_gold_jsonl(path: Path) -> Tuple[List[dict], List[Problem]]:
     """Read gold JSONL; lines with bad JSON, missing keys or offsets outside the text are problems."""
-    records, problems = [], []
-    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), lineno, f"malformed JSON: {exc.msg}"))
-            continue
+    from pipeline.jsonl import read_jsonl
+
+    try:
+        raw, line_numbers, problems = read_jsonl(Path(path))
+    except UnicodeDecodeError as exc:
+        return [], [Problem(str(path), None, f"not valid UTF-8 (byte offset {exc.start})")]
+    except OSError as exc:
+        return [], [Problem(str(path), None, f"cannot read: {exc.strerror or exc}")]
+    records = []
+    for rec, lineno in zip(raw, line_numbers):
         missing = [k for k in REQUIRED_GOLD_KEYS if k not in rec]
         if missing:
             problems.append(Problem(str(path), lineno, f"missing keys: {', '.join(missing)}",
