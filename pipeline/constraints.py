@@ -40,7 +40,7 @@ SUBJECT_GAP_FILLERS = {"score", "scores", "was", "is", "are", "were", "be", "mus
                        ":", "level", "levels", "value", "values", "count", "at", "the", "a", "an",
                        "index", "(", ")", ",", "baseline", "screening", "test", "result", "results",
                        "class", "status", "grade", "has", "have", "having", "with", "measured", "by"}
-AGE_UNITS = {"a", "mo", "wk", "d"}
+AGE_UNITS = {"a", "mo", "wk", "d", "h"}
 #: words joining two quantities of one subject: "≥5 years and <17 years" (one range) and
 #: "< 18 or > 60" (two constraints)
 CHAIN_AND = (("and",), (",",), ("but",), (",", "and"), ("and", "/", "or"), ("and/or",))
