@@ -430,6 +430,30 @@ def coordinated_subjects(subject: int, words, ents, sent_of, coordinators: set,
     return groups
 
 
+def coordinated_right(subject: int, words, ents, sent_of, coordinators: set) -> List[List[int]]:
+    """Subjects listed after a quantity share it ("1.5 times ULN of serum creatinine, alkaline
+    phosphatase and AST"); a long form and its "(short form)" are one subject."""
+    groups: List[List[int]] = [[subject]]
+    sent = sent_of[ents[subject]["token_start"]]
+    after = sorted((i for i, e in enumerate(ents) if e["label"] in SUBJECT_LABELS
+                    and e["token_start"] >= ents[subject]["token_end"]), key=lambda i: ents[i]["token_start"])
+    cur = subject
+    for idx in after:
+        e = ents[idx]
+        if sent_of[e["token_start"]] != sent:
+            break
+        between = _between_tokens(words, ents[cur]["token_end"], e["token_start"])
+        if between == ["("]:
+            groups[-1].append(idx)
+        elif between and all(w in coordinators or w in ("(", ")") for w in between) and \
+                any(w in coordinators for w in between):
+            groups.append([idx])
+        else:
+            break
+        cur = idx
+    return groups
+
+
 # ----------------------------------------------------------------------------------------------
 # steps 3-5
 # ----------------------------------------------------------------------------------------------
@@ -540,7 +564,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
             else:
                 right = find_right_subject(q, words, ents, sent_of, claimed)
                 if right is not None:
-                    groups = [[right]]
+                    groups = coordinated_right(right, words, ents, sent_of, coordinators)
                 elif later_age_subject(q, ents) is not None and _unit_of([q]) is not None and \
                         units.normalize(ents[_unit_of([q])]["text"]) in AGE_UNITS:
                     groups = [[later_age_subject(q, ents)]]

@@ -58,8 +58,8 @@ def _split_hyphens(word: str, split_words: frozenset) -> List[str]:
     for i, part in enumerate(parts):
         if i:
             out.append("-")
-        if part:
-            out.append(part)
+        if part:  # a part may itself be "18yrs": split numbers off it again
+            out.extend(m.group() for m in TOKEN_RE.finditer(part))
     return out
 
 

@@ -73,6 +73,13 @@ CASES = [
     # subjects no lexicon knows (shape noun phrase + comparator + number + unit)
     ("Serum ferritin ≥ 500 ng/mL", [("ferritin", (500, True), None, "ng/mL")]),
     ("Cobb angle is between 10 and 40 degrees", [("cobb angle", (10, True), (40, True), "deg")]),
+    # subjects listed after the quantity
+    ("at least 1.5 times the upper limit of normal of serum creatinine, alkaline phosphatase and AST",
+     [("alkaline phosphatase", (1.5, True), None, "{ULN}"), ("ast", (1.5, True), None, "{ULN}"),
+      ("creatinine", (1.5, True), None, "{ULN}")]),
+    # decimal commas, hyphenated units
+    ("Body Mass Index > 39,99", [("bmi", (39.99, False), None, None)]),
+    ("Age 8yr-18yrs", [("age", (8, True), (18, True), "a")]),
     # conditional / parenthesised
     ("Anemia (hemoglobin <10 g/dL)", [("hemoglobin", None, (10, False), "g/dL")]),
 ]
