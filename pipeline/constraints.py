@@ -20,6 +20,7 @@ Cue words are data in ``configs/constraints.json``; canonical units come from
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -482,15 +483,21 @@ def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[
     return None, None
 
 
+@lru_cache(maxsize=8192)
+def _scope_regex(pattern: str, condition_text: str) -> "re.Pattern":
+    """A condition-scope pattern with ``{COND}`` filled in (compiled once per condition text; the
+    ``re`` module's own cache of 512 patterns is too small for a registry's conditions)."""
+    return re.compile(pattern.replace("{COND}", f"(?P<cond>{re.escape(condition_text)})"), re.IGNORECASE)
+
+
 def scope_conditions(text: str, ents: Sequence[dict], patterns: Sequence[str]) -> List[int]:
     """CONDITION entities the criterion scopes its thresholds to ("for SLE patients")."""
     out = []
     for idx, e in enumerate(ents):
         if e["label"] != "CONDITION":
             continue
-        cond = re.escape(e["text"])
         for pat in patterns:
-            rx = re.compile(pat.replace("{COND}", f"(?P<cond>{cond})"), re.IGNORECASE)
+            rx = _scope_regex(pat, e["text"])
             if any(m.start("cond") == e["start"] for m in rx.finditer(text)):
                 out.append(idx)
                 break
@@ -927,14 +934,18 @@ class ConstraintAssembler:
         if self.units is None:
             raise ValueError(f"{self.name}: not initialised; call nlp.initialize() or load a built model")
         data = extensions.state(doc)
-        sent_of = []
+        sent_of: List[int] = []
+        words: List[str] = []
+        starts: List[int] = []
         sid = -1
-        for tok in doc:
+        for tok in doc:  # one pass over the tokens (each access makes a Token object)
             if tok.is_sent_start or tok.i == 0:
                 sid += 1
             sent_of.append(sid)
-        result = assemble(doc.text, [t.text for t in doc], sent_of, data["entities"],
-                          data.get("context", []), self.config, self.units, [t.idx for t in doc])
+            words.append(tok.text)
+            starts.append(tok.idx)
+        result = assemble(doc.text, words, sent_of, data["entities"],
+                          data.get("context", []), self.config, self.units, starts)
         data.update(result)
         return doc
 

@@ -1,71 +1,132 @@
-"""``eligex extract``: criteria in, one JSON record per criterion out."""
+"""``eligex extract``: criteria in, one JSON record per criterion out (the work is in pipeline.batch)."""
 
 from __future__ import annotations
 
-import json
-import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+#: problems echoed to the terminal one by one; the rest are only in the errors file
+ECHO_PROBLEMS = 20
+
 
 def extract(
-    inputs: List[Path] = typer.Argument(..., help=".txt files, folders, ClinicalTrials.gov study JSON, JSONL (id, text)."),
+    inputs: List[Path] = typer.Argument(..., help="Files or folders: .txt, ClinicalTrials.gov API v2 .json "
+                                                  "(study or page), .jsonl/.ndjson, .csv/.tsv, AACT "
+                                                  "eligibilities.txt; any of them .gz."),
     output: Path = typer.Option(..., "--output", "-o", help="Output JSONL (one record per criterion); '-' for stdout."),
     errors: Optional[Path] = typer.Option(None, "--errors", help="Errors JSONL (default: OUTPUT with .errors.jsonl)."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Built pipeline (default models/eligex, else built from configs/)."),
-    batch_size: int = typer.Option(256, "--batch-size", help="Criteria per spaCy batch."),
-    table: bool = typer.Option(False, "--table", help="Also print a readable table of the constraints."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary on stderr."),
+    n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes running the pipeline (worker "
+                                                                      "processes when more than 1)."),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Criteria per batch (sent to a worker as one chunk)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: trials already in the "
+                                                        "output are skipped, an unfinished one is redone."),
+    table_out: Optional[Path] = typer.Option(None, "--table-out", help="Also write one row per constraint to "
+                                                                       "this .csv or .parquet file."),
+    table: bool = typer.Option(False, "--table", help="Also print a readable table of the constraints "
+                                                      "(holds them in memory: for small runs)."),
+    input_format: str = typer.Option("auto", "--format", help="Read every input as: auto, text, ctgov, "
+                                                              "jsonl, csv, tsv, aact."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV/TSV/JSONL column with the trial id."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="CSV/TSV/JSONL column with the criteria text."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line, problems or summary on stderr."),
 ) -> None:
-    """Extract entities and constraints from eligibility criteria."""
+    """Extract entities and constraints from eligibility criteria, trial by trial.
+
+    Exit status: 0 when every trial was written without errors, 1 when any trial failed or any
+    error was reported (see the errors file), 2 for unusable options, 130 when interrupted.
+    """
+    from pipeline import batch
     from pipeline.extract import Extractor
     from pipeline.nlp import load
-    from pipeline.readers import read_inputs
+    from pipeline.readers import FORMATS, ReadOptions, read_inputs
     from pipeline.report import constraint_table
 
     started = time.time()
+    to_stdout = str(output) == "-"
+    if input_format not in FORMATS:
+        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if resume and to_stdout:
+        raise typer.BadParameter("--resume needs an output file, not '-'", param_hint="--resume")
+    if table_out is not None:
+        try:
+            batch.table_format(table_out)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--table-out")
+    out_path = None if to_stdout else output
+    err_path = errors or (Path("eligex.errors.jsonl") if to_stdout else batch.errors_path_for(output))
+
     nlp = load(model)
     extractor = Extractor(nlp, batch_size=batch_size)
-    if str(output) == "-":
-        out_fh = sys.stdout
-        err_path = errors or Path("eligex.errors.jsonl")
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        out_fh = output.open("w", encoding="utf-8")
-        err_path = errors or output.with_name(output.name.rsplit(".", 1)[0] + ".errors.jsonl")
-    counts = {"trials": 0, "criteria": 0, "constraints": 0, "problems": 0}
-    records = []
-    with err_path.open("w", encoding="utf-8") as err_fh:
-        try:
-            for kind, item in extractor.process(read_inputs(inputs)):
-                if kind == "record":
-                    out_fh.write(json.dumps(item, ensure_ascii=False) + "\n")
-                    counts["criteria"] += 1
-                    counts["constraints"] += len(item["constraints"])
-                    if table:
-                        records.append(item)
-                elif kind == "problem":
-                    err_fh.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
-                    counts["problems"] += 1
-                    if not quiet:
-                        typer.echo(f"error: {item}", err=True)
-                elif kind == "done":
-                    counts["trials"] += 1
-                    out_fh.flush()
-        finally:
-            if out_fh is not sys.stdout:
-                out_fh.close()
-    if table:
-        typer.echo(constraint_table(records))
+    try:
+        store = batch.OutputStore(out_path, err_path, resume=resume)
+    except batch.ResumeError as exc:
+        typer.echo(f"cannot resume: {exc}", err=True)
+        raise typer.Exit(2)
+    progress = batch.ProgressLine(enabled=False if quiet else None)
     if not quiet:
-        typer.echo(
-            f"{counts['trials']} trials, {counts['criteria']} criteria, {counts['constraints']} constraints, "
-            f"{counts['problems']} problems in {time.time() - started:.1f}s -> {output}"
-            + (f" (errors: {err_path})" if counts["problems"] else ""),
-            err=True,
-        )
-    if counts["problems"]:
+        for note in store.state.notes:
+            progress.message(f"resume: {note}")
+        if store.done:
+            progress.message(f"resume: {len(store.done):,} trial(s) already done")
+
+    shown = {"problems": 0}
+    printed: List[dict] = []
+    live_table = batch.open_table(table_out) if (table_out is not None and to_stdout) else None
+
+    def on_result(result: batch.TrialResult) -> None:
+        for problem in result.problems:
+            if not quiet and problem.kind != "warning" and shown["problems"] < ECHO_PROBLEMS:
+                shown["problems"] += 1
+                progress.message(f"error: {problem}")
+        if table:
+            printed.extend(r for r in result.records if r.get("constraints"))
+        if live_table is not None:
+            for record in result.records:
+                live_table.add(record)
+
+    paths = [p for p in (out_path, err_path, store.progress, table_out) if p is not None]
+    items = read_inputs(inputs, ReadOptions(id_column=id_column, text_column=text_column, format=input_format),
+                        exclude=paths)
+    counts = batch.Counts()
+    interrupted = crashed = False
+    try:
+        batch.run_batch(items, extractor, store, n_process=n_process, batch_size=batch_size, counts=counts,
+                        progress=progress, on_result=on_result)
+    except KeyboardInterrupt:
+        interrupted = True
+    except BrokenProcessPool as exc:  # a worker was killed (out of memory?): stop, resumable
+        crashed = True
+        progress.message(f"error: a worker process died ({exc})")
+    finally:
+        store.close()
+        progress.close(counts)
+        if live_table is not None:
+            live_table.close()
+
+    rows = None
+    if table_out is not None and not (interrupted or crashed) and out_path is not None:
+        rows = batch.write_table(batch.iter_records(out_path), table_out)
+    if table:
+        typer.echo(constraint_table(printed))
+    if not quiet:
+        if shown["problems"] < counts.errors:
+            typer.echo(f"... {counts.errors - shown['problems']:,} more error(s) in {err_path}", err=True)
+        typer.echo(batch.format_summary(counts, time.time() - started, interrupted or crashed), err=True)
+        where = f"-> {output}" + (f", table {table_out} ({rows:,} rows)" if rows is not None else "")
+        if counts.errors or counts.warnings:
+            where += f" (errors: {err_path})"
+        typer.echo(where, err=True)
+        if interrupted or crashed:
+            typer.echo(f"{'interrupted' if interrupted else 'stopped'}: run the same command with --resume "
+                       "to continue", err=True)
+    if interrupted:
+        raise typer.Exit(130)
+    if crashed:
+        raise typer.Exit(1)
+    if counts.failed or counts.errors:
         raise typer.Exit(1)

@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""Throughput and memory of the eligex pipeline against baselines, on the same text.
+
+    .venv/bin/python scripts/bench.py              # 1M words, writes docs/PERFORMANCE.md
+    .venv/bin/python scripts/bench.py --quick      # 50k words, prints only
+    .venv/bin/python scripts/bench.py --words 2000000 --out /tmp/perf.md
+
+The text is the LCT corpus (annotations/external/lct/**/*.txt) split into criteria as eligex
+splits trial text (pipeline.sections), repeated until it has at least ``--words`` words
+(whitespace-separated). Each variant runs in a fresh process of its own, so its peak memory is its
+own: model loading and one untimed pass over the distinct criteria come first, then the timed run.
+
+1. ``tokenizer``: ``spacy.blank("en")`` — spaCy's tokenizer alone;
+2. ``eligex-1`` / ``eligex-2``: our full pipeline (models/eligex, else built from configs/) with
+   1 and 2 processes, as ``eligex extract --n-process N`` runs it (pipeline.batch.pipeline_results:
+   chunks through ``nlp.pipe(as_tuples=True)``, with 2 in two worker processes that send back
+   ``doc._.eligex``); ``eligex-spacy-2``, for comparison, spaCy's own ``nlp.pipe(n_process=2)``
+   (Docs sent back whole; within pipeline.batch.msgpack_hooks_cached) with ``doc._.eligex`` read;
+3. ``medspacy``: ``medspacy.load()`` with its defaults (PyRuSH sentences, target matcher,
+   ConText); loguru's DEBUG output of PyRuSH (a line per document on stderr) is switched off.
+
+Also ``eligex-tokenizer`` (our tokenizer alone) and a per-component breakdown of eligex-1
+(microseconds per word). Peak memory is the maximum resident set size (``ru_maxrss``) of the
+process, and for n_process=2 of the largest worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator, List
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+VARIANTS = ("tokenizer", "eligex-tokenizer", "eligex-1", "eligex-2", "eligex-spacy-2", "medspacy")
+LABELS = {
+    "tokenizer": 'spaCy tokenizer alone (`spacy.blank("en")`)',
+    "eligex-tokenizer": "eligex tokenizer alone",
+    "eligex-1": "eligex full pipeline, n_process=1",
+    "eligex-2": "eligex full pipeline, n_process=2 (`eligex extract -n 2`)",
+    "eligex-spacy-2": "eligex full pipeline, spaCy `nlp.pipe(n_process=2)`",
+    "medspacy": "medspaCy `medspacy.load()` defaults",
+}
+TARGETS = [  # (description, numerator, denominator, minimum ratio)
+    ("eligex n_process=1 ≥ 0.4× tokenizer alone", "eligex-1", "tokenizer", 0.4),
+    ("eligex n_process=1 ≥ 8× medspaCy defaults", "eligex-1", "medspacy", 8.0),
+    ("eligex n_process=2 ≥ 1.6× n_process=1", "eligex-2", "eligex-1", 1.6),
+    ("(spaCy `nlp.pipe(n_process=2)` ≥ 1.6× n_process=1)", "eligex-spacy-2", "eligex-1", 1.6),
+]
+MEMORY_LIMIT_MB = 400
+
+
+# ---------------------------------------------------------------------------------------------
+# the text
+# ---------------------------------------------------------------------------------------------
+
+def criteria_texts() -> List[str]:
+    """The distinct LCT criterion texts, in file order."""
+    from pipeline.paths import configs_dir
+    from pipeline.rules import load_rules
+    from pipeline.sections import compile_heading_rules, split_criteria
+
+    rules, _ = load_rules(configs_dir() / "sections.jsonl", "section", strict=True)
+    headings = compile_heading_rules(rules)
+    texts = []
+    for path in sorted((ROOT / "annotations" / "external" / "lct").rglob("*.txt")):
+        texts.extend(c.text for c in split_criteria(path.read_text(encoding="utf-8"), headings, path.stem))
+    return texts
+
+
+def corpus(texts: List[str], words: int) -> Iterator[str]:
+    """``texts`` repeated until at least ``words`` words have been yielded."""
+    total = 0
+    for text in itertools.cycle(texts):
+        if total >= words:
+            return
+        total += len(text.split())
+        yield text
+
+
+def corpus_words(texts: List[str], words: int) -> int:
+    return sum(len(t.split()) for t in corpus(texts, words))
+
+
+# ---------------------------------------------------------------------------------------------
+# one variant (in its own process)
+# ---------------------------------------------------------------------------------------------
+
+def _peak_mb(who) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_variant(name: str, words: int, batch_size: int) -> dict:
+    texts = criteria_texts()
+    n_process = 2 if name.endswith("-2") else 1
+    consume = lambda doc: 0  # noqa: E731
+    if name == "tokenizer":
+        import spacy
+
+        nlp = spacy.blank("en")
+    elif name == "medspacy":
+        from loguru import logger
+
+        logger.remove()  # PyRuSH logs every document at DEBUG level to stderr by default
+        import medspacy
+
+        nlp = medspacy.load()
+    else:
+        from pipeline.nlp import load
+
+        nlp = load()
+        if name == "eligex-tokenizer":
+            nlp.select_pipes(disable=nlp.pipe_names)
+        else:
+            consume = lambda doc: len(doc._.eligex["constraints"])  # noqa: E731
+    from pipeline.batch import msgpack_hooks_cached, pipeline_results
+
+    for doc in nlp.pipe(texts, batch_size=batch_size):  # warm-up: lexemes, lazy components
+        consume(doc)
+    docs = found = 0
+    started = time.perf_counter()
+    if name in ("eligex-1", "eligex-2"):
+        items = ((text, i) for i, text in enumerate(corpus(texts, words)))
+        for _ctx, eligex, _reason in pipeline_results(nlp, items, n_process, batch_size):
+            docs += 1
+            found += len(eligex["constraints"])
+    else:
+        with msgpack_hooks_cached():
+            for doc in nlp.pipe(corpus(texts, words), batch_size=batch_size, n_process=n_process):
+                docs += 1
+                found += consume(doc)
+    seconds = time.perf_counter() - started
+    result = {"name": name, "words": corpus_words(texts, words), "docs": docs, "seconds": seconds,
+              "constraints": found, "peak_mb": _peak_mb(resource.RUSAGE_SELF),
+              "worker_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN) if n_process > 1 else None}
+    if name == "eligex-1":
+        result["components"] = component_times(nlp, texts, min(words, 200_000))
+    return result
+
+
+def component_times(nlp, texts: List[str], words: int) -> dict:
+    """Microseconds per word spent in the tokenizer and in each component."""
+    spent = {"tokenizer": 0.0, **{name: 0.0 for name in nlp.pipe_names}}
+    clock = time.perf_counter
+    total_words = 0
+    for text in corpus(texts, words):
+        total_words += len(text.split())
+        t = clock()
+        doc = nlp.make_doc(text)
+        spent["tokenizer"] += clock() - t
+        for name, proc in nlp.pipeline:
+            t = clock()
+            doc = proc(doc)
+            spent[name] += clock() - t
+    return {name: seconds / total_words * 1e6 for name, seconds in spent.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# the report
+# ---------------------------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    packages = {}
+    for pkg in ("eligex", "spacy", "medspacy", "scispacy", "thinc", "numpy", "regex", "pyarrow"):
+        try:
+            packages[pkg] = version(pkg)
+        except PackageNotFoundError:
+            packages[pkg] = "-"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        commit += " (with uncommitted changes)" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = "-"
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram": ram, "python": platform.python_version(),
+            "os": f"{platform.system()} {platform.release()}", "packages": packages, "commit": commit,
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def rate(r: dict) -> float:
+    return r["words"] / r["seconds"]
+
+
+def report(results: dict, info: dict, words: int, batch_size: int, rounds: int) -> str:
+    base = results.get("tokenizer")
+    lines = [
+        "# Performance",
+        "",
+        "Written by `scripts/bench.py` (run it again to refresh this file). Every variant processes the "
+        "same text — the LCT criteria (`annotations/external/lct`), split as eligex splits trial text "
+        f"and repeated to {words:,} words — in a process of its own, after an untimed warm-up pass "
+        f"over the distinct criteria; batch size {batch_size}; best of {rounds} round(s). Peak memory "
+        "is the process's maximum resident set size (for n_process=2 also the largest worker's).",
+        "",
+        "| variant | words/s | × tokenizer | seconds | peak memory per process |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in VARIANTS:
+        if name not in results:
+            continue
+        r = results[name]
+        mem = f"{r['peak_mb']:.0f} MB"
+        if r.get("worker_peak_mb"):
+            mem += f" (workers {r['worker_peak_mb']:.0f} MB)"
+        ratio = f"{rate(r) / rate(base):.2f}" if base else "-"
+        lines.append(f"| {LABELS[name]} | {rate(r):,.0f} | {ratio} | {r['seconds']:.1f} | {mem} |")
+    lines += ["", "| target | measured | met |", "|---|---:|:---:|"]
+    for text, num, den, minimum in TARGETS:
+        if num in results and den in results:
+            ratio = rate(results[num]) / rate(results[den])
+            lines.append(f"| {text} | {ratio:.2f}× | {'yes' if ratio >= minimum else '**no**'} |")
+    peaks = [max(r["peak_mb"], r.get("worker_peak_mb") or 0) for k, r in results.items() if k.startswith("eligex")]
+    if peaks:
+        lines.append(f"| eligex peak memory per process < {MEMORY_LIMIT_MB} MB | {max(peaks):.0f} MB | "
+                     f"{'yes' if max(peaks) < MEMORY_LIMIT_MB else '**no**'} |")
+    comps = results.get("eligex-1", {}).get("components")
+    if comps:
+        total = sum(comps.values())
+        lines += ["", "Where eligex's time goes (n_process=1, each component timed alone, µs per word):", "",
+                  "| step | µs/word | share |", "|---|---:|---:|"]
+        for name, us in comps.items():
+            lines.append(f"| {name} | {us:.2f} | {us / total:.0%} |")
+        lines.append(f"| total | {total:.2f} | |")
+    lines += [
+        "",
+        "Reading the figures: the tokenizer alone only splits text, while eligex runs six components "
+        "after its own tokenizer (each a Python pass over a criterion's tokens and entities; ConText "
+        "runs medspaCy's token Matcher). medspaCy's defaults are PyRuSH sentence splitting, an empty "
+        "target matcher and ConText with its default rules; PyRuSH's per-document DEBUG logging is "
+        "switched off, as it would slow medspaCy down further. `eligex extract -n 2` runs the pipeline "
+        "in two forked worker processes that send back `doc._.eligex` (plain data); spaCy's own "
+        "`nlp.pipe(n_process=2)` sends whole Docs, which the main process rebuilds (`Doc.from_bytes`) on "
+        "the same two cores, so it gains little.",
+    ]
+    pk = info["packages"]
+    lines += [
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {info['cpu']}, {info['cores']} cores; RAM {info['ram']}; {info['os']}",
+        f"- Python {info['python']}; " + ", ".join(f"{k} {v}" for k, v in pk.items()),
+        f"- eligex commit {info['commit']}; run {info['date']}",
+        "",
+        "The machine is shared and noisy: figures vary by ±15% between runs. Re-run with "
+        "`.venv/bin/python scripts/bench.py` (`--quick` for a 50k-word smoke run that writes nothing).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run_in_process(name: str, words: int, batch_size: int) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--variant", name, "--words", str(words),
+           "--batch-size", str(batch_size)]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"variant {name} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=1_000_000, help="words of text per variant (default 1M)")
+    parser.add_argument("--quick", action="store_true", help="50k words, print only (unless --out)")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=1, help="runs per variant; the fastest counts")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
+    parser.add_argument("--out", type=Path, default=None, help="report file (default docs/PERFORMANCE.md)")
+    parser.add_argument("--no-write", action="store_true", help="print the report only")
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    words = 50_000 if args.quick else args.words
+    if args.variant:  # child process
+        print(json.dumps(run_variant(args.variant, words, args.batch_size)))
+        return 0
+    results = {}
+    for name in [v.strip() for v in args.variants.split(",") if v.strip()]:
+        if name not in VARIANTS:
+            parser.error(f"unknown variant {name!r}")
+        best = None
+        for _ in range(args.rounds):
+            r = run_in_process(name, words, args.batch_size)
+            best = r if best is None or r["seconds"] < best["seconds"] else best
+        results[name] = best
+        mem = f"{best['peak_mb']:.0f} MB" + (f", workers {best['worker_peak_mb']:.0f} MB" if best.get("worker_peak_mb") else "")
+        print(f"{name:17s} {rate(best):>10,.0f} words/s  {best['seconds']:7.1f} s  {mem}", file=sys.stderr)
+    text = report(results, machine(), words, args.batch_size, args.rounds)
+    print(text)
+    write = not args.no_write and (args.out is not None or not args.quick)
+    if write:
+        target = args.out or ROOT / "docs" / "PERFORMANCE.md"
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
