@@ -38,6 +38,38 @@ _CONTEXT_RULE_KEYS = ("literal", "category", "pattern", "direction", "max_scope"
                       "allowed_types", "excluded_types", "terminated_by")
 
 
+def literal_forms(pattern) -> Optional[List[str]]:
+    """The phrases a token pattern made only of ``LOWER`` values (or ``{"IN": [...]}`` lists)
+    matches, so it can run in medspaCy's fast phrase matcher; ``None`` for any other pattern."""
+    if not isinstance(pattern, list) or not pattern:
+        return None
+    forms = [""]
+    for tok in pattern:
+        if set(tok) != {"LOWER"}:
+            return None
+        spec = tok["LOWER"]
+        if isinstance(spec, str):
+            options = [spec]
+        elif isinstance(spec, dict) and set(spec) == {"IN"} and isinstance(spec["IN"], list):
+            options = [str(x) for x in spec["IN"]]
+        else:
+            return None
+        forms = [f"{f} {o}".strip() for f in forms for o in options]
+    return forms
+
+
+def to_context_rules(rule: dict) -> list:
+    """medspaCy ``ConTextRule`` objects for one of our rule dicts (its id kept in ``metadata``).
+
+    A token pattern that only lists lower-case words becomes one literal rule per phrase (same
+    id): medspaCy matches literals with a PhraseMatcher, several times faster than its Matcher."""
+    forms = literal_forms(rule.get("pattern"))
+    if forms is None:
+        return [to_context_rule(rule)]
+    base = {k: v for k, v in rule.items() if k != "pattern"}
+    return [to_context_rule({**base, "literal": form}) for form in forms]
+
+
 def to_context_rule(rule: dict):
     """A medspaCy ``ConTextRule`` from one of our rule dicts (its id kept in ``metadata``)."""
     from medspacy.context import ConTextRule
@@ -48,6 +80,38 @@ def to_context_rule(rule: dict):
             kwargs[key] = set(kwargs[key])
     kwargs.setdefault("direction", "BIDIRECTIONAL")
     return ConTextRule(metadata={"id": rule["id"]}, **kwargs)
+
+
+#: categories that never change an entity: a criterion with only these cues needs no ConText run
+INERT_CATEGORIES = {"TERMINATE", "PSEUDO"}
+
+
+def cue_first_words(rules: Sequence[dict], make_doc) -> Optional[frozenset]:
+    """The lower-cased words a modifying rule's match can start with, or ``None`` when some
+    rule's first token cannot be known (a regex, an optional first token): then ConText always
+    runs. A criterion containing none of these words gets no modifier that changes an entity."""
+    words = set()
+    for rule in rules:
+        if rule["category"] in INERT_CATEGORIES:
+            continue
+        pattern = rule.get("pattern")
+        if pattern is None:
+            toks = [t.text.lower() for t in make_doc(rule["literal"]) if not t.is_space]
+            if not toks:
+                return None
+            words.add(toks[0])
+            continue
+        if not isinstance(pattern, list) or not pattern or pattern[0].get("OP") in ("?", "*"):
+            return None
+        first = pattern[0]
+        spec = first.get("LOWER", first.get("ORTH", first.get("TEXT")))
+        if isinstance(spec, str):
+            words.add(spec.lower())
+        elif isinstance(spec, dict) and isinstance(spec.get("IN"), list) and len(spec) == 1:
+            words.update(str(x).lower() for x in spec["IN"])
+        else:
+            return None
+    return frozenset(words)
 
 
 def apply_modifier_flags(entity: dict, categories: Sequence[str]) -> None:
@@ -68,11 +132,13 @@ class EligexContext:
         self.name = name
         self.rules: List[dict] = []
         self._context = None
+        self._cues: Optional[frozenset] = frozenset()
         extensions.register()
 
     def set_rules(self, rules: Sequence[dict]) -> None:
         self.rules = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rules]
         self._context = None
+        self._cues = cue_first_words(self.rules, self.nlp.make_doc)
 
     @property
     def context(self):
@@ -81,7 +147,7 @@ class EligexContext:
 
             ctx = ConText(self.nlp, name=self.name, rules=None, span_attrs=None,
                           input_span_type="group", span_group_name=TARGET_GROUP)
-            ctx.add([to_context_rule(r) for r in self.rules])
+            ctx.add([cr for r in self.rules for cr in to_context_rules(r)])
             self._context = ctx
         return self._context
 
@@ -97,8 +163,8 @@ class EligexContext:
             if ent["label"] in TARGET_LABELS:
                 ent.update({k: v for k, v in FLAG_DEFAULTS.items() if k not in ent})
                 ent.setdefault("context_ids", [])
-        if not len(doc):
-            data["context"] = []
+        if not len(doc) or (self._cues is not None and not any(t.lower_ in self._cues for t in doc)):
+            data["context"] = []  # no cue word of a modifying rule: nothing for ConText to do
             return doc
         doc.spans[TARGET_GROUP] = [
             Span(doc, e["token_start"], e["token_end"], label=e["label"]) for e in targets
@@ -157,8 +223,8 @@ class EligexContext:
         return {"nlp": self.nlp, "name": self.name, "rules": self.rules}
 
     def __setstate__(self, state):
-        self.nlp, self.name, self.rules = state["nlp"], state["name"], state["rules"]
-        self._context = None
+        self.nlp, self.name = state["nlp"], state["name"]
+        self.set_rules(state["rules"])
 
 
 def _drop_context_objects(doc: Doc) -> None:
