@@ -16,11 +16,16 @@ def register() -> None:
         Doc.set_extension("eligex", default=None)
 
 
+#: where spaCy keeps the value of ``Doc._.eligex`` (read directly: this is on every component's
+#: hot path, and ``doc._`` builds a new Underscore object on each access)
+_KEY = ("._.", "eligex", None, None)
+
+
 def state(doc: Doc) -> dict:
-    """The doc's eligex data, created empty on first use."""
-    register()
-    data = doc._.eligex
+    """The doc's eligex data (``doc._.eligex``), created empty on first use."""
+    data = doc.user_data.get(_KEY)
     if data is None:
+        register()
         data = {"entities": [], "context": [], "abbreviations": [], "constraints": [], "relations": []}
-        doc._.eligex = data
+        doc.user_data[_KEY] = data
     return data

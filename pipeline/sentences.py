@@ -8,6 +8,8 @@ component ``eligex_sentences``.
 
 from typing import List, Sequence
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -36,8 +38,11 @@ class CriterionSentencizer:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        for token, start in zip(doc, sentence_starts([t.text for t in doc])):
-            token.is_sent_start = start
+        if len(doc):
+            starts = sentence_starts([t.text for t in doc])
+            # one array write instead of a Python attribute set per token
+            doc.from_array([SENT_START], numpy.array([[1 if s else -1] for s in starts], dtype="int64")
+                           .astype("uint64"))
         return doc
 
 
