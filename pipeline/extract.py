@@ -58,6 +58,17 @@ def empty_record(criterion: Criterion, source: str = "") -> dict:
     return doc_to_record(criterion, {}, source)
 
 
+def source_line(doc: InputDoc, criterion: Criterion) -> int:
+    """The line of the input file a criterion is on: its own line in a text file; the record's
+    line plus the criterion's line within the field for a CSV/AACT row (quoted fields span
+    lines); the record's line for JSON and JSONL (the text is one JSON string)."""
+    if not doc.line:
+        return criterion.line
+    if any(part in (".json", ".jsonl", ".ndjson") for part in Path(doc.source).suffixes):
+        return doc.line
+    return doc.line + criterion.line - 1
+
+
 @dataclass
 class Extractor:
     """Runs the pipeline over documents; ``section_rules`` default to ``configs/sections.jsonl``."""
@@ -83,7 +94,7 @@ class Extractor:
         kept = []
         for c in crits:
             if len(c.text) > self.max_chars:
-                problems.append(Problem(doc.source, (doc.line or 0) + c.line if doc.line else c.line,
+                problems.append(Problem(doc.source, source_line(doc, c),
                                         f"criterion of {len(c.text)} characters exceeds the limit of "
                                         f"{self.max_chars}; not processed", record=c.criterion_id))
             else:
