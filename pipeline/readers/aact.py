@@ -16,7 +16,7 @@ from typing import Iterator
 
 from pipeline.problems import Problem
 from pipeline.readers import InputDoc
-from pipeline.readers.csvfile import find_column, rows
+from pipeline.readers.csvfile import check_row, find_column, rows
 from pipeline.readers.streams import GZIP_ERRORS, Lines, open_binary
 
 FILE_NAME = "eligibilities.txt"
@@ -60,23 +60,13 @@ def read_aact_file(path: Path) -> Iterator:
         if error:
             yield Problem(source, first, error)
             continue
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
+        checked = check_row(fields, first, bad, nct_idx, text_idx, source, ("nct_id", "an nct_id", "empty criteria"))
+        if checked is None:
             continue
-        nct = fields[nct_idx].strip() if nct_idx < len(fields) else ""
-        if bad:
-            yield Problem(source, bad[0], bad[1], record=nct or None)
+        if isinstance(checked, Problem):
+            yield checked
             continue
-        if len(fields) <= max(nct_idx, text_idx):
-            yield Problem(source, first, f"row has {len(fields)} field(s); nct_id and criteria need "
-                                         f"{max(nct_idx, text_idx) + 1}", record=nct or None)
-            continue
-        if not nct:
-            yield Problem(source, first, "row without an nct_id")
-            continue
-        text = fields[text_idx]
-        if not text.strip():
-            yield Problem(source, first, "empty criteria", record=nct)
-            continue
+        nct, text = checked
         structured = {}
         for column, name in STRUCTURED_COLUMNS.items():
             idx = columns[column]

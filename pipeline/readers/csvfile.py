@@ -54,6 +54,28 @@ def rows(path: Path, delimiter: str, lines: Lines) -> Iterator[Tuple[int, int, O
         last = reader.line_num
 
 
+def check_row(fields: Optional[List[str]], first: int, bad, id_idx: int, text_idx: int, source: str,
+              names: Tuple[str, str, str]):
+    """``(id, text)`` of a data row, a Problem naming its line, or ``None`` for a blank line.
+
+    ``bad`` is a (line, message) problem found in the row's text, if any; ``names`` word the
+    messages: (the id column, "row without" ..., the empty-text message)."""
+    if not fields or (len(fields) == 1 and not fields[0].strip()):
+        return None  # a blank line
+    rid = fields[id_idx].strip() if id_idx < len(fields) else ""
+    if bad:
+        return Problem(source, bad[0], bad[1], record=rid or None)
+    if len(fields) <= max(id_idx, text_idx):
+        return Problem(source, first, f"row has {len(fields)} field(s); {names[0]} and text columns need "
+                                      f"{max(id_idx, text_idx) + 1}", record=rid or None)
+    if not rid:
+        return Problem(source, first, f"row without {names[1]}")
+    text = fields[text_idx]
+    if not text.strip():
+        return Problem(source, first, names[2], record=rid)
+    return rid, text
+
+
 def read_csv_file(path: Path, options: Optional[ReadOptions] = None, delimiter: str = ",") -> Iterator:
     options = options or ReadOptions()
     lines = Lines(path)
@@ -83,24 +105,12 @@ def read_csv_file(path: Path, options: Optional[ReadOptions] = None, delimiter: 
         if error:
             yield Problem(source, first, error)
             continue
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue  # a blank line
-        rid = fields[id_idx].strip() if id_idx < len(fields) else ""
-        if bad:
-            yield Problem(source, bad[0], bad[1], record=rid or None)
-            continue
-        if len(fields) <= max(id_idx, text_idx):
-            yield Problem(source, first, f"row has {len(fields)} field(s); the id and text columns need "
-                                         f"{max(id_idx, text_idx) + 1}", record=rid or None)
-            continue
-        if not rid:
-            yield Problem(source, first, "row without an id")
-            continue
-        text = fields[text_idx]
-        if not text.strip():
-            yield Problem(source, first, "empty text", record=rid)
-            continue
-        yield InputDoc(trial_id=rid, text=text, source=source, line=first)
+        checked = check_row(fields, first, bad, id_idx, text_idx, source, ("the id", "an id", "empty text"))
+        if isinstance(checked, Problem):
+            yield checked
+        elif checked is not None:
+            rid, text = checked
+            yield InputDoc(trial_id=rid, text=text, source=source, line=first)
     if lines.error is not None:
         yield lines.error
     elif not header_seen:
