@@ -7,7 +7,7 @@ short form that no rule found, so unseen abbreviations are still normalised.
 """
 
 
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 from spacy.language import Language
 from spacy.matcher import Matcher

@@ -185,7 +185,7 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
         used.add(u)
         return u
 
-    def take_range_tail(q: Quantity, last: int, vi: int) -> int:
+    def take_range_tail(q: Quantity, last: int) -> int:
         """``- 35``, ``to 35``, ``and 35`` (after between) → second value; returns last index."""
         c = nxt(last, "COMPARATOR", QUANTITY_FILLERS, 2)
         if c is not None and _op(ents[c]) == "range":
@@ -267,7 +267,7 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
             q = Quantity(values=[v], comparators=[i], op=op, subject=inner)
             used.update({i, v})
             last = take_unit(q, v)
-            last = take_range_tail(q, last, v)
+            last = take_range_tail(q, last)
             if q.op == "between" and len(q.values) == 2:
                 q.op = "range"
             last = take_postfix(q, last)
@@ -275,7 +275,7 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
             q = Quantity(values=[i], bare=True)
             used.add(i)
             last = take_unit(q, i)
-            tail = take_range_tail(q, last, i)
+            tail = take_range_tail(q, last)
             if tail != last:
                 q.bare = False
                 last = tail

@@ -17,7 +17,6 @@ Pure functions over two aligned lists of records (gold, predicted) for the same 
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
