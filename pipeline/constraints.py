@@ -169,7 +169,7 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
 
     def take_unit(q: Quantity, vi: int) -> int:
         """Attach a unit (or scale fraction) right after value ``vi``; return the last index used."""
-        u = nxt(vi, "UNIT", {"×", "x", "*", "-"}, 1)
+        u = nxt(vi, "UNIT", {"×", "x", "*", "-", ")"}, 1)  # "(16-24) weeks"
         if u is None:
             return vi
         attrs = ents[u].get("attrs") or {}

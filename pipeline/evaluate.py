@@ -238,6 +238,8 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
         for gbnd, kind, pbnd in missed:
             cat = gbnd["constraint"].get("category") or "measurement"
             bound_counts[cat]["fn"] += 1
+            if kind == "unit_wrong":  # its prediction is paired with it, and wrong: a false positive too
+                bound_counts[cat]["fp"] += 1
             kinds[kind] += 1
             errors.append({**ctx, "kind": f"constraint_{kind}", "gold": _bound_view(gbnd, g["text"]),
                            "pred": _bound_view(pbnd, g["text"]) if pbnd else None,
@@ -303,6 +305,7 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
             "condition_accuracy": _ratio(condition_ok["right"], condition_ok["total"]),
             "scale_max_accuracy": _ratio(condition_ok["scale_right"], condition_ok["scale_total"]),
             "score_thresholds": {"right": scores_right, "total": scores_total},
+            "parts": constraint_parts(bound_counts, kinds),
         }, label_key="per_category"),
         "negation": {**prf(neg["tp"], neg["fp"], neg["fn"]),
                      "pairs": "cue and negated target both overlap",
@@ -312,6 +315,19 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
         "rules": {r: dict(c) for r, c in sorted(rule_counts.items(), key=lambda kv: -kv[1].get("fp", 0)) if r},
     }
     return metrics, errors
+
+
+def constraint_parts(bound_counts: Dict[str, Counter], kinds: Counter) -> dict:
+    """Which part of a constraint fails, as P/R/F1 over bounds at three levels of strictness:
+    ``subject`` (a predicted bound on an overlapping subject), ``subject+bounds`` (and the same
+    side, value and inclusiveness; the unit may differ) and ``full`` (the unit too)."""
+    matched = sum(c["tp"] for c in bound_counts.values())
+    gold = matched + sum(c["fn"] for c in bound_counts.values())
+    predicted = matched + sum(c["fp"] for c in bound_counts.values())  # unit_wrong ones are in fp
+    levels = {"subject": matched + kinds.get("unit_wrong", 0) + kinds.get("bound_wrong", 0),
+              "subject+bounds": matched + kinds.get("unit_wrong", 0),
+              "full": matched}
+    return {name: prf(tp, max(predicted - tp, 0), gold - tp) for name, tp in levels.items()}
 
 
 def _ratio(a: int, b: int) -> Optional[float]:

@@ -32,7 +32,8 @@ def _is_name_token(text: str) -> bool:
 
 
 def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
-                        stop_words: Iterable[str], max_tokens: int = 5) -> List[dict]:
+                        stop_words: Iterable[str], max_tokens: int = 5,
+                        condition_suffixes: Sequence[str] = ()) -> List[dict]:
     """New MEASUREMENT entities (token spans) for comparators with a value but no subject.
 
     ``words`` are the token texts; ``entities`` the entity records (with ``token_start``,
@@ -68,7 +69,8 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
                and words[i].lower() not in stop):
             start = i
             i -= 1
-        if start < end:
+        head = words[end - 1].lower()
+        if start < end and not (len(head) > 5 and head.endswith(tuple(condition_suffixes))):
             found.append({"token_start": start, "token_end": end})
     return found
 
@@ -90,12 +92,14 @@ class ShapeSubjectFinder:
         self.name = name
         self.stop_words: List[str] = []
         self.max_tokens = 5
+        self.condition_suffixes: List[str] = []
         extensions.register()
 
     def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json"):
         cfg = load_json_config(config_path)
         self.stop_words = list(cfg.get("subject_stop_words", []))
         self.max_tokens = int(cfg.get("subject_max_tokens", 5))
+        self.condition_suffixes = list(cfg.get("condition_suffixes", []))
 
     def __call__(self, doc: Doc) -> Doc:
         data = extensions.state(doc)
@@ -103,7 +107,7 @@ class ShapeSubjectFinder:
         if not any(e["label"] == "COMPARATOR" for e in entities):
             return doc
         words = [t.text for t in doc]
-        new = find_shape_subjects(words, entities, self.stop_words, self.max_tokens)
+        new = find_shape_subjects(words, entities, self.stop_words, self.max_tokens, self.condition_suffixes)
         for rec in new:
             span = doc[rec["token_start"]:rec["token_end"]]
             entities.append({
@@ -117,11 +121,13 @@ class ShapeSubjectFinder:
 
     def to_disk(self, path, *, exclude=()):
         Path(path).mkdir(parents=True, exist_ok=True)
-        srsly.write_json(Path(path) / "cfg.json", {"stop_words": self.stop_words, "max_tokens": self.max_tokens})
+        srsly.write_json(Path(path) / "cfg.json", {"stop_words": self.stop_words, "max_tokens": self.max_tokens,
+                                                   "condition_suffixes": self.condition_suffixes})
 
     def from_disk(self, path, *, exclude=()):
         cfg = srsly.read_json(Path(path) / "cfg.json")
         self.stop_words, self.max_tokens = cfg["stop_words"], cfg["max_tokens"]
+        self.condition_suffixes = cfg.get("condition_suffixes", [])
         return self
 
 

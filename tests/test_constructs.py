@@ -80,6 +80,8 @@ CASES = [
     # decimal commas, hyphenated units
     ("Body Mass Index > 39,99", [("bmi", (39.99, False), None, None)]),
     ("Age 8yr-18yrs", [("age", (8, True), (18, True), "a")]),
+    ("heavy resistance training more than 2 times weekly", [("heavy resistance training", (2, False), None, "/wk")]),
+    ("pregnant woman between (16-24) weeks of gestation", [("gestational age", (16, True), (24, True), "wk")]),
     # conditional / parenthesised
     ("Anemia (hemoglobin <10 g/dL)", [("hemoglobin", None, (10, False), "g/dL")]),
 ]
@@ -108,6 +110,8 @@ NO_CONSTRAINT = [
     "Had received live vaccine within 4 weeks before screening;",
     "HbA1c measured less than 12 weeks prior to screening",  # a window, not an HbA1c bound
     "Situations in which other investigators consider it inappropriate",
+    "Thrombocytopenia <150 G/L",                             # a condition defined by a threshold
+    "BP >140/90 mmHg",                                       # two numbers, not one bound
     "",
 ]
 

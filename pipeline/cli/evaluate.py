@@ -24,6 +24,8 @@ def summary_lines(metrics: dict) -> list:
                      f"  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
     c = metrics["constraints"]
     lines.append(f"constraint errors by kind: {json.dumps(c['errors'])}")
+    lines.append("constraint parts (bounds): " + "; ".join(
+        f"{name} P {m['precision']:.3f} R {m['recall']:.3f}" for name, m in c.get("parts", {}).items()))
     lines.append(f"score thresholds right: {c['score_thresholds']['right']}/{c['score_thresholds']['total']}; "
                  f"condition accuracy {c['condition_accuracy']}; scale_max accuracy {c['scale_max_accuracy']}")
     cue = metrics["negation"]["cue"]

@@ -147,6 +147,7 @@ def _per_label(metrics: dict, known_labels: set) -> str:
     ent_rows = list(ent["per_label"].items())
     rel_rows = list(metrics["relations"]["per_label"].items())
     con_rows = list(metrics["constraints"].get("per_category", {}).items())
+    part_rows = list(metrics["constraints"].get("parts", {}).items())
     return (
         '<section id="labels"><h2>Per label</h2>'
         '<h3>Entities per label (strict offsets; tick: overlap F1)</h3><div class="pair">'
@@ -161,7 +162,14 @@ def _per_label(metrics: dict, known_labels: set) -> str:
         + svg.prf_chart(con_rows, "Constraint-bound precision, recall and F1 per category",
                         chart_id="chart-constraints")
         + _prf_table(con_rows, "category", "constraint", known_labels, table_id="table-constraints")
-        + "</div></section>")
+        + "</div>"
+        + ('<h3>Which part fails</h3><p class="note">subject: a bound on an overlapping subject; '
+           'subject+bounds: and the same side, value and inclusiveness (any unit); full: the unit too.</p>'
+           '<div class="pair">'
+           + svg.prf_chart(part_rows, "Constraint-bound P/R/F1 by part", chart_id="chart-constraint-parts")
+           + _prf_table(part_rows, "part", "constraint", set(), table_id="table-constraint-parts") + "</div>"
+           if part_rows else "")
+        + "</section>")
 
 
 def _constraint_errors(metrics: dict, known_kinds: set) -> str:

@@ -54,6 +54,9 @@ def render_markdown(metrics: dict, top_rules: int = 10, title: Optional[str] = N
     lines += table(["type", *PRF], (_prf_row(k, m) for k, m in metrics["relations"]["per_label"].items()))
     lines += ["", "## Constraints per category (bounds)", ""]
     lines += table(["category", *PRF], (_prf_row(k, m) for k, m in con.get("per_category", {}).items()))
+    if con.get("parts"):
+        lines += [""]
+        lines += table(["constraint part", *PRF], (_prf_row(k, m) for k, m in con["parts"].items()))
     kinds = con.get("errors") or {}
     lines += ["", "## Constraint errors by kind", ""]
     lines += table(["kind", "bounds"], [(k, kinds.get(k, 0)) for k in CONSTRAINT_KINDS]

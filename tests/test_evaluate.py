@@ -1,0 +1,54 @@
+"""The evaluator's matching, on small hand-made records."""
+
+from pipeline.evaluate import evaluate_records
+from pipeline.units import default_normalizer
+
+
+def gold(text, constraints, entities=(), relations=()):
+    return {"criterion_id": "c1", "trial_id": "T", "text": text, "entities": list(entities),
+            "relations": list(relations), "constraints": constraints}
+
+
+def pred(text, constraints):
+    return {"criterion_id": "c1", "text": text, "entities": [], "relations": [], "constraints": constraints}
+
+
+def bound(v, inc=True):
+    return {"value": v, "inclusive": inc}
+
+
+def con(span, lower=None, upper=None, unit=None, category="lab"):
+    return {"subject": "x", "subject_span": span, "span": span, "category": category,
+            "lower": lower, "upper": upper, "unit": unit}
+
+
+def run(g, p):
+    m, errors = evaluate_records([g], [p], default_normalizer().normalize)
+    return m["constraints"], errors
+
+
+def test_ranges_count_in_bounds_and_numbers_compare_as_numbers():
+    text = "hemoglobin 1.50-3 g/dL"
+    c, _ = run(gold(text, [con([0, 10], bound(1.5), bound(3), "g/dL")]),
+               pred(text, [con([0, 10], bound(1.50), None, "g/dl"), con([0, 10], None, bound(3.0), "g/dL")]))
+    assert (c["tp"], c["fp"], c["fn"]) == (2, 0, 0)   # split range = merged range; 1.50 = 1.5; g/dl = g/dL
+
+
+def test_partial_credit_names_the_part_that_fails():
+    text = "hemoglobin ≥ 9 g/dL"
+    c, errors = run(gold(text, [con([0, 10], bound(9), None, "g/dL")]),
+                    pred(text, [con([0, 10], bound(9), None, "g/L")]))
+    assert c["errors"] == {"unit_wrong": 1}
+    assert (c["tp"], c["fp"], c["fn"]) == (0, 1, 1)   # the wrong-unit prediction is a false positive
+    assert c["parts"]["subject+bounds"]["tp"] == 1 and c["parts"]["full"]["tp"] == 0
+    c, _ = run(gold(text, [con([0, 10], bound(9), None, "g/dL")]),
+               pred(text, [con([0, 10], bound(8), None, "g/dL")]))
+    assert c["errors"] == {"bound_wrong": 1, "spurious": 1}
+    assert c["parts"]["subject"]["tp"] == 1
+
+
+def test_points_and_no_unit_are_equal_for_scores():
+    text = "MMSE score < 24"
+    c, _ = run(gold(text, [con([0, 4], None, bound(24, False), "{point}", "score")]),
+               pred(text, [con([0, 4], None, bound(24, False), None, "score")]))
+    assert c["tp"] == 1 and c["fp"] == 0
