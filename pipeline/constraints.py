@@ -308,6 +308,9 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
         return True
     if all(re.fullmatch(r"(?:19|20)\d\d", ents[v]["text"]) for v in q.values):
         return True  # calendar years ("from 2008 to 2015"), not bounds
+    before = [w for w in words[max(0, q.start - 2):q.start] if not w.isspace()]
+    if before and before[-1] in ("n", "N"):
+        return True  # "(n=20)": a sample size
     if not q.comparators or all(_op(ents[c]) in RANGE_OPS for c in q.comparators):
         return False  # "Gleason 6-7 cancer": a range after its subject, not a count
     last = ents[q.values[-1]]

@@ -112,6 +112,7 @@ NO_CONSTRAINT = [
     "Situations in which other investigators consider it inappropriate",
     "Thrombocytopenia <150 G/L",                             # a condition defined by a threshold
     "BP >140/90 mmHg",                                       # two numbers, not one bound
+    "degenerative scoliosis (n=20)",                         # a sample size
     "",
 ]
 
