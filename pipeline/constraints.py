@@ -555,6 +555,8 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
     prev: Optional[Tuple[Quantity, List[List[int]]]] = None
     for q in quantities:
         groups = None
+        unit_idx = _unit_of([q])
+        unit = units.normalize(ents[unit_idx]["text"]) if unit_idx is not None else None
         link = tuple(_between_tokens(words, prev[0].end, q.start)) if prev is not None else None
         if prev is not None and sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
                 link in CHAIN_AND + CHAIN_OR and _units_chain(prev[0], q, ents, units) \
@@ -575,8 +577,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 right = find_right_subject(q, words, ents, sent_of, claimed)
                 if right is not None:
                     groups = coordinated_right(right, words, ents, sent_of, coordinators)
-                elif later_age_subject(q, ents) is not None and _unit_of([q]) is not None and \
-                        units.normalize(ents[_unit_of([q])]["text"]) in AGE_UNITS:
+                elif unit in AGE_UNITS and later_age_subject(q, ents) is not None:
                     groups = [[later_age_subject(q, ents)]]
                 else:
                     age = implicit_age_subject(q, words, ents, units, config.implicit_age_blockers,
@@ -587,8 +588,6 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
         if groups is None or (q.bare and not _bare_allowed(q, groups, ents, words)):
             prev = None
             continue
-        unit_idx = _unit_of([q])
-        unit = units.normalize(ents[unit_idx]["text"]) if unit_idx is not None else None
         if unit is not None and unit not in AGE_UNITS and any(ents[g[-1]].get("category") == "age" for g in groups):
             prev = None
             continue  # "age appropriate (≥2.3 ng/ml)": an age is never in ng/ml
@@ -596,8 +595,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 ents[groups[-1][-1]]["label"] == "SCORE" and parse_number(ents[q.values[0]]["text"]) == 0:
             prev = None
             continue  # "a 0-10 pain intensity numeric scale": the scale's range, not a bound
-        if unit_idx is not None and any(ents[g[-1]].get("category") in TIMELESS_CATEGORIES for g in groups) \
-                and units.normalize(ents[unit_idx]["text"]) in time_only_age:
+        if unit in time_only_age and any(ents[g[-1]].get("category") in TIMELESS_CATEGORIES for g in groups):
             prev = None
             continue  # "HbA1c ... less than 12 weeks prior to": a time window, not a bound
         assigned.append((q, groups))

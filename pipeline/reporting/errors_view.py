@@ -130,20 +130,16 @@ def describe(err: dict, gold_spans: Sequence[list], pred_spans: Sequence[list], 
                 desc += "; predicted " + ", ".join(f"{_q(text[p[0]:p[1]])}" for p in near) + " (other offsets)"
         else:
             desc = f"predicted {err.get('label')} {_q(err.get('span_text'))} not in gold"
-    elif kind.startswith("relation_"):
-        group, label = "relation", f"relation:{err.get('type')}"
-        who = "gold" if kind == "relation_fn" else "predicted"
-        desc = f"{who} {err.get('type')}: {_q(err.get('from'))} → {_q(err.get('to'))} " + \
-               ("not predicted" if kind == "relation_fn" else "not in gold")
-        for frag in (err.get("from"), err.get("to")):
-            add(fg, _locate(frag, gold_spans, text))
-            add(fp, _locate(frag, pred_spans, text))
-    elif kind.startswith("negation_"):
-        group, label = "negation", "negation"
-        who = "gold" if kind == "negation_fn" else "predicted"
-        desc = f"{who} negation {_q(err.get('cue'))} → {_q(err.get('target'))} " + \
-               ("not predicted" if kind == "negation_fn" else "not in gold")
-        for frag in (err.get("cue"), err.get("target")):
+    elif kind.startswith(("relation_", "negation_")):
+        # a pair of spans: (from, to) of a relation, (cue, target) of a negation
+        if kind.startswith("relation_"):
+            group, label, name, ends = "relation", f"relation:{err.get('type')}", f"{err.get('type')}:", ("from", "to")
+        else:
+            group, label, name, ends = "negation", "negation", "negation", ("cue", "target")
+        missed = kind.endswith("_fn")
+        desc = f"{'gold' if missed else 'predicted'} {name} {_q(err.get(ends[0]))} → {_q(err.get(ends[1]))} " + \
+               ("not predicted" if missed else "not in gold")
+        for frag in (err.get(ends[0]), err.get(ends[1])):
             add(fg, _locate(frag, gold_spans, text))
             add(fp, _locate(frag, pred_spans, text))
     elif kind.startswith("constraint_"):
