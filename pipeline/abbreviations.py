@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from pipeline import extensions
+from pipeline import docview, extensions
 
 
 def find_pairs(doc: Doc, matcher: Matcher) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
@@ -66,7 +66,7 @@ class AbbreviationLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         data = extensions.state(doc)
-        if "(" not in doc.text:
+        if "(" not in docview.view(doc).text:
             data["abbreviations"] = []
             return doc
         pairs = find_pairs(doc, self.matcher)

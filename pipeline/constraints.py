@@ -28,7 +28,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline import extensions
+from pipeline import docview, extensions
 from pipeline.rules import load_json_config
 from pipeline.units import UnitNormalizer
 
@@ -935,19 +935,11 @@ class ConstraintAssembler:
         if self.units is None:
             raise ValueError(f"{self.name}: not initialised; call nlp.initialize() or load a built model")
         data = extensions.state(doc)
-        sent_of: List[int] = []
-        words: List[str] = []
-        starts: List[int] = []
-        sid = -1
-        for tok in doc:  # one pass over the tokens (each access makes a Token object)
-            if tok.is_sent_start or tok.i == 0:
-                sid += 1
-            sent_of.append(sid)
-            words.append(tok.text)
-            starts.append(tok.idx)
-        result = assemble(doc.text, words, sent_of, data["entities"],
-                          data.get("context", []), self.config, self.units, starts)
+        view = docview.view(doc)
+        result = assemble(view.text, view.words, view.sent_of(doc), data["entities"],
+                          data.get("context", []), self.config, self.units, view.starts)
         data.update(result)
+        docview.release(doc)  # the last component: finished Docs carry only doc._.eligex
         return doc
 
     def to_disk(self, path, *, exclude=()):

@@ -16,7 +16,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline import extensions
+from pipeline import docview, extensions
 from pipeline.rules import load_rules
 
 TARGET_LABELS = ("MEASUREMENT", "SCORE", "CONDITION")
@@ -163,7 +163,7 @@ class EligexContext:
             if ent["label"] in TARGET_LABELS:
                 ent.update({k: v for k, v in FLAG_DEFAULTS.items() if k not in ent})
                 ent.setdefault("context_ids", [])
-        if not len(doc) or (self._cues is not None and not any(t.lower_ in self._cues for t in doc)):
+        if not len(doc) or (self._cues is not None and self._cues.isdisjoint(docview.view(doc).lower)):
             data["context"] = []  # no cue word of a modifying rule: nothing for ConText to do
             return doc
         doc.spans[TARGET_GROUP] = [

@@ -7,11 +7,9 @@ function: higher priority first, then the longer span.
 """
 
 
-import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import regex
 import srsly
@@ -19,7 +17,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from pipeline import extensions
+from pipeline import docview, extensions
+from pipeline.prefilter import RulePrefilter
 from pipeline.rules import load_rules
 
 #: default priority of each label when a rule gives none
@@ -73,182 +72,6 @@ def resolve_overlaps(candidates: Iterable[Candidate]) -> List[Candidate]:
     return sorted(kept, key=lambda c: (c.start, c.end))
 
 
-# ----------------------------------------------------------------------------------------------
-# literal prefilters: skip a regex on a text that cannot contain a match
-# ----------------------------------------------------------------------------------------------
-
-#: an atom is (kind, text): ("raw", s) — s occurs in the text; ("fold", s) — s (ASCII, case-folded)
-#: occurs in the case-folded text; DIGIT — a decimal digit (\\d) occurs in the text
-DIGIT = ("digit", "")
-_DIGIT_RX = regex.compile(r"\d")
-#: after str.casefold(): characters the regex module matches case-insensitively to an ASCII letter
-#: that casefold() maps elsewhere: "İ" (casefold "i" + U+0307) and dotless "ı" both match "i"
-_FOLD_FIX = {0x307: None, 0x131: "i"}
-#: a "{" that does not open a repeat count {m}, {m,}, {,n}, {m,n} (and is not escaped)
-_ODD_BRACE = regex.compile(r"(?<!\\)(?:\\\\)*\{(?!\d*,?\d*\})")
-#: clauses checked per rule (the most selective ones; each check costs about as much as it saves)
-_MAX_CLAUSES = 2
-
-
-class _NoPrefilter(Exception):
-    pass
-
-
-def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[tuple], ...]]:
-    """Clauses that every text with a match of ``pattern`` satisfies, or ``None`` when none can
-    be derived.
-
-    Each clause is a set of atoms (see :data:`DIGIT`), at least one of which occurs in any text
-    the pattern matches. They come from the pattern's parse tree: literal runs, character sets,
-    alternations (the best clause of each alternative, joined), repeats of at least one, groups and
-    positive lookarounds (their text must be there too). Case-insensitive literals keep only their
-    ASCII parts (and uncased symbols), case-folded, and are looked for in the text case-folded the
-    same way (see :data:`_FOLD_FIX`): every character that the ``regex`` module matches to them
-    case-insensitively folds to them (checked over all of Unicode for regex 2026.11.19). Anything
-    the analysis does not model (scoped flags other than ``i``, back-references, syntax of the
-    ``regex`` module that Python's parser reads differently or not at all) gives ``None``, and the
-    regex always runs. So a prefilter only ever skips a text on which the regex finds nothing.
-    """
-    if "[[:" in pattern or "\\p" in pattern or "\\P" in pattern or "\\X" in pattern:
-        return None
-    if _ODD_BRACE.search(pattern):  # "{e<=1}" is fuzzy matching to regex, literal text to Python
-        return None
-    try:
-        from re import _constants as c, _parser as sre_parse
-    except ImportError:  # pragma: no cover - Python < 3.11
-        import sre_constants as c  # type: ignore
-        import sre_parse  # type: ignore
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            parsed = sre_parse.parse(pattern)
-    except Exception:
-        return None
-    flags = parsed.state.flags
-    if flags & (c.SRE_FLAG_VERBOSE | c.SRE_FLAG_MULTILINE | c.SRE_FLAG_DOTALL | c.SRE_FLAG_ASCII | c.SRE_FLAG_LOCALE):
-        return None
-    repeats = (c.MAX_REPEAT, c.MIN_REPEAT) + ((c.POSSESSIVE_REPEAT,) if hasattr(c, "POSSESSIVE_REPEAT") else ())
-    digit_categories = {c.CATEGORY_DIGIT, getattr(c, "CATEGORY_UNI_DIGIT", c.CATEGORY_DIGIT)}
-
-    def literal_clauses(text: str, fold: bool) -> List[FrozenSet[tuple]]:
-        if not fold:
-            return [frozenset([("raw", text)])]
-        parts, cur = [], []
-        for ch in text + "\uffff":  # characters with case folding outside ASCII split the run
-            if foldable(ch):
-                cur.append(ch)
-            elif cur:
-                parts.append("".join(cur))
-                cur = []
-        return [frozenset([("fold", part.casefold())]) for part in parts]
-
-    def char_class(items, fold: bool) -> List[FrozenSet[tuple]]:
-        atoms = set()
-        for op, av in items:
-            if op is c.LITERAL:
-                ch = chr(av)
-                if "0" <= ch <= "9":
-                    atoms.add(DIGIT)
-                elif not fold:
-                    atoms.add(("raw", ch))
-                elif foldable(ch):
-                    atoms.add(("fold", ch.casefold()))
-                else:
-                    return []
-            elif op is c.RANGE:
-                lo, hi = av
-                if 48 <= lo <= hi <= 57:
-                    atoms.add(DIGIT)
-                elif hi - lo > 30 or (fold and hi > 127):
-                    return []
-                else:
-                    atoms.update(("fold", chr(i).casefold()) if fold else ("raw", chr(i)) for i in range(lo, hi + 1))
-            elif op is c.CATEGORY and av in digit_categories:
-                atoms.add(DIGIT)
-            else:  # other categories (\\w, \\s), negated sets
-                return []
-        return [frozenset(atoms)] if atoms else []
-
-    def score(clause):
-        return (min(len(a[1]) if a is not DIGIT else 1 for a in clause), -len(clause))
-
-    def seq(items, fold: bool) -> List[FrozenSet[tuple]]:
-        clauses: List[FrozenSet[tuple]] = []
-        run: List[str] = []
-        for op, av in items:
-            if op is c.LITERAL:
-                run.append(chr(av))
-                continue
-            if run:
-                clauses.extend(literal_clauses("".join(run), fold))
-                run = []
-            clauses.extend(item(op, av, fold))
-        if run:
-            clauses.extend(literal_clauses("".join(run), fold))
-        return clauses
-
-    def item(op, av, fold: bool) -> List[FrozenSet[tuple]]:
-        if op is c.SUBPATTERN:
-            _group, add_flags, del_flags, body = av
-            if (add_flags | del_flags) & ~c.SRE_FLAG_IGNORECASE:
-                raise _NoPrefilter
-            if add_flags & c.SRE_FLAG_IGNORECASE:
-                fold = True
-            if del_flags & c.SRE_FLAG_IGNORECASE:
-                fold = False
-            return seq(body, fold)
-        if op is c.BRANCH:
-            union = set()
-            for alternative in av[1]:
-                clauses = seq(alternative, fold)
-                if not clauses:
-                    return []
-                union |= max(clauses, key=score)
-            return [frozenset(union)]
-        if op in repeats:
-            lo, _hi, body = av
-            return seq(body, fold) if lo >= 1 else []
-        if op is getattr(c, "ATOMIC_GROUP", None):
-            return seq(av, fold)
-        if op is c.ASSERT:
-            return seq(av[1], fold)
-        if op is c.IN:
-            return char_class(av, fold)
-        if op in (c.GROUPREF, c.GROUPREF_EXISTS):
-            raise _NoPrefilter
-        return []  # \\b, ^, $, ., [^...], negative lookarounds: no requirement
-
-    try:
-        clauses = [cl for cl in seq(parsed, ignorecase or bool(flags & c.SRE_FLAG_IGNORECASE)) if cl]
-    except _NoPrefilter:
-        return None
-    if not clauses:
-        return None
-    return tuple(sorted(set(clauses), key=score, reverse=True))
-
-
-def foldable(ch: str) -> bool:
-    """Whether a case-insensitive literal ``ch`` can be looked for in case-folded text: ASCII (a
-    character matching it case-insensitively case-folds to it, the Kelvin sign and long s included),
-    or a symbol, punctuation mark or digit without case (≥, ±, ×, –), which matches only itself."""
-    if ch.isascii():
-        return True
-    return (unicodedata.category(ch)[0] in "SPNZ" and ch.casefold() == ch and ch.upper() == ch
-            and ch.lower() == ch)
-
-
-def _passes(clauses, text: str, folded: str, has_digit: bool) -> bool:
-    """Whether ``text`` satisfies every clause of a prefilter."""
-    for clause in clauses:
-        for atom in clause:
-            kind, value = atom
-            if (value in text) if kind == "raw" else (value in folded) if kind == "fold" else has_digit:
-                break
-        else:
-            return False
-    return True
-
-
 @dataclass
 class CompiledRules:
     """Rules compiled into spaCy matchers and regexes."""
@@ -257,8 +80,10 @@ class CompiledRules:
     phrase_lower: PhraseMatcher
     phrase_orth: PhraseMatcher
     token_matcher: Matcher
-    #: (rule id, compiled regex, prefilter clauses left once a digit is known present, needs a digit)
+    #: (rule id, compiled regex), in rule order
     regexes: List[tuple] = field(default_factory=list)
+    #: which of ``regexes`` can match a text (:class:`~pipeline.prefilter.RulePrefilter`)
+    prefilter: Optional[RulePrefilter] = None
     #: rule id → (label, priority)
     meta: Dict[str, tuple] = field(default_factory=dict)
 
@@ -269,6 +94,7 @@ def compile_rules(nlp: Language, rules: Sequence[dict]) -> CompiledRules:
     orth = PhraseMatcher(nlp.vocab, attr="ORTH")
     tokens = Matcher(nlp.vocab, validate=True)
     regexes = []
+    patterns = []
     by_id: Dict[str, dict] = {}
     for rule in rules:
         rid = rule["id"]
@@ -278,24 +104,25 @@ def compile_rules(nlp: Language, rules: Sequence[dict]) -> CompiledRules:
             (orth if rule.get("case_sensitive") else lower).add(rid, docs)
         elif "regex" in rule:
             fold = not rule.get("case_sensitive")
-            rx = regex.compile(rule["regex"], regex.IGNORECASE if fold else 0)
-            clauses = regex_prefilter(rule["regex"], fold) or ()
-            needs_digit = frozenset([DIGIT]) in clauses
-            rest = tuple(cl for cl in clauses if cl != frozenset([DIGIT]))[:_MAX_CLAUSES]
-            regexes.append((rid, rx, rest, needs_digit))
+            regexes.append((rid, regex.compile(rule["regex"], regex.IGNORECASE if fold else 0)))
+            patterns.append((rule["regex"], fold))
         elif "pattern" in rule:
             tokens.add(rid, [rule["pattern"]])
     meta = {rid: (r["label"], r.get("priority", 0) + LABEL_PRIORITY.get(r["label"], 0)) for rid, r in by_id.items()}
-    return CompiledRules(by_id, lower, orth, tokens, regexes, meta)
+    return CompiledRules(by_id, lower, orth, tokens, regexes, RulePrefilter(patterns), meta)
 
 
-def match_candidates(doc: Doc, compiled: CompiledRules, text: Optional[str] = None) -> List[Candidate]:
+def match_candidates(doc: Doc, compiled: CompiledRules, view: Optional[docview.DocView] = None
+                     ) -> List[Candidate]:
     """All rule matches in ``doc`` as candidates (overlapping; phrase and token matches, then regex
     matches in rule order).
 
-    ``text`` is ``doc.text`` when the caller has it. A regex is not run on a text that its
-    prefilter (:func:`regex_prefilter`) shows cannot contain a match.
+    ``view`` is the doc's shared :class:`~pipeline.docview.DocView` (made when not given). A regex
+    is not run on a text that its prefilter (:mod:`pipeline.prefilter`) shows cannot contain a match.
     """
+    if view is None:
+        view = docview.view(doc)
+    text, words, starts = view.text, view.words, view.starts
     strings = doc.vocab.strings
     out: List[Candidate] = []
     meta = compiled.meta
@@ -305,20 +132,13 @@ def match_candidates(doc: Doc, compiled: CompiledRules, text: Optional[str] = No
         for match_id, start, end in matcher(doc):
             rid = strings[match_id]
             label, priority = meta[rid]
-            span = doc[start:end]
-            out.append(Candidate(start, end, span.start_char, span.end_char, label, rid, priority))
-    if text is None:
-        text = doc.text
-    has_digit = _DIGIT_RX.search(text) is not None
-    folded = None
-    for rid, rx, clauses, needs_digit in compiled.regexes:
-        if needs_digit and not has_digit:
-            continue  # every match needs a digit and the text has none
-        if clauses:
-            if folded is None:
-                folded = text.casefold().translate(_FOLD_FIX)
-            if not _passes(clauses, text, folded, has_digit):
-                continue  # the text cannot contain a match
+            out.append(Candidate(start, end, starts[start], starts[end - 1] + len(words[end - 1]),
+                                 label, rid, priority))
+    token_at: Optional[Dict[int, int]] = None  # start char → token index
+    token_to: Optional[Dict[int, int]] = None  # end char → token index + 1
+    regexes = compiled.regexes
+    for ri in compiled.prefilter.candidates(text):
+        rid, rx = regexes[ri]
         for m in rx.finditer(text):
             s, e = m.span()
             # strip surrounding whitespace so spans align with tokens
@@ -328,10 +148,14 @@ def match_candidates(doc: Doc, compiled: CompiledRules, text: Optional[str] = No
                 e -= 1
             if s == e:
                 continue
-            span = doc.char_span(s, e)  # strict: its start_char/end_char are s and e
-            if span is not None:
+            if token_at is None:
+                token_at = {c: i for i, c in enumerate(starts)}
+                token_to = {c + len(w): i + 1 for i, (c, w) in enumerate(zip(starts, words))}
+            # strict alignment: the match starts at a token's start and ends at a token's end
+            ts, te = token_at.get(s), token_to.get(e)
+            if ts is not None and te is not None and te > ts:
                 label, priority = meta[rid]
-                out.append(Candidate(span.start, span.end, s, e, label, rid, priority))
+                out.append(Candidate(ts, te, s, e, label, rid, priority))
     return out
 
 
@@ -381,10 +205,10 @@ class EntityRuler:
         if self._compiled is None:
             raise ValueError(f"{self.name}: no rules loaded; call nlp.initialize() or load a built model")
         data = extensions.state(doc)
-        text = doc.text
-        kept = resolve_overlaps(match_candidates(doc, self._compiled, text))
+        view = docview.view(doc)
+        kept = resolve_overlaps(match_candidates(doc, self._compiled, view))
         rules = self._compiled.rules
-        data["entities"] = [candidate_to_entity(doc, c, rules[c.rule], text) for c in kept]
+        data["entities"] = [candidate_to_entity(doc, c, rules[c.rule], view.text) for c in kept]
         return doc
 
     # serialisation -------------------------------------------------------------------------

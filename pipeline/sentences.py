@@ -13,6 +13,8 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline import docview
+
 _ENDERS = {".", "!", "?"}
 
 
@@ -39,10 +41,12 @@ class CriterionSentencizer:
 
     def __call__(self, doc: Doc) -> Doc:
         if len(doc):
-            starts = sentence_starts([t.text for t in doc])
+            view = docview.view(doc)
+            starts = sentence_starts(view.words)
             # one array write instead of a Python attribute set per token
-            doc.from_array([SENT_START], numpy.array([[1 if s else -1] for s in starts], dtype="int64")
-                           .astype("uint64"))
+            flags = numpy.array([1 if s else -1 for s in starts], dtype="int64").astype("uint64")
+            doc.from_array([SENT_START], flags.reshape(-1, 1))
+            view.set_sentence_starts(starts)
         return doc
 
 

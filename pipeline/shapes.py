@@ -14,7 +14,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline import extensions
+from pipeline import docview, extensions
 from pipeline.rules import load_json_config
 
 SHAPE_RULE = "shape.np_comparator_value"
@@ -39,7 +39,7 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
     ``words`` are the token texts; ``entities`` the entity records (with ``token_start``,
     ``token_end``, ``label``, ``attrs``). Returns records with ``token_start``/``token_end``.
     """
-    stop = {w.lower() for w in stop_words}
+    stop = stop_words if isinstance(stop_words, frozenset) else frozenset(w.lower() for w in stop_words)
     owner = {}
     for idx, ent in enumerate(entities):
         for i in range(ent["token_start"], ent["token_end"]):
@@ -90,10 +90,20 @@ def _known_subject_before(entities: Sequence[dict], ci: int, window: int) -> boo
 class ShapeSubjectFinder:
     def __init__(self, nlp: Language, name: str = "eligex_shapes"):
         self.name = name
-        self.stop_words: List[str] = []
+        self._stop: frozenset = frozenset()
+        self.stop_words = []
         self.max_tokens = 5
         self.condition_suffixes: List[str] = []
         extensions.register()
+
+    @property
+    def stop_words(self) -> List[str]:
+        return self._stop_words
+
+    @stop_words.setter
+    def stop_words(self, words: Iterable[str]) -> None:
+        self._stop_words = list(words)
+        self._stop = frozenset(w.lower() for w in self._stop_words)  # lower-cased once, not per doc
 
     def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json"):
         cfg = load_json_config(config_path)
@@ -106,8 +116,8 @@ class ShapeSubjectFinder:
         entities = data["entities"]
         if not any(e["label"] == "COMPARATOR" for e in entities):
             return doc
-        words = [t.text for t in doc]
-        new = find_shape_subjects(words, entities, self.stop_words, self.max_tokens, self.condition_suffixes)
+        words = docview.view(doc).words
+        new = find_shape_subjects(words, entities, self._stop, self.max_tokens, self.condition_suffixes)
         for rec in new:
             span = doc[rec["token_start"]:rec["token_end"]]
             entities.append({

@@ -20,6 +20,8 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from spacy.vocab import Vocab
 
+from pipeline import docview
+
 # Comparators first, longest first, so ``>=`` is one token and never ``>`` + ``=``.
 _COMPARATOR = r">=|<=|=>|=<|≥|≤|≧|≦|⩾|⩽|＞|＜|>|<|=|±"
 # A multiplier ``x``/``X`` glued to a number (``3xULN``, ``1.5x10^9/L``).
@@ -132,7 +134,9 @@ class EligexTokenizer:
 
     def __call__(self, text: str) -> Doc:
         words, spaces = tokenize(text, self._keep, self._split)
-        return Doc(self.vocab, words=words, spaces=spaces)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        docview.attach(doc, text, words, spaces)  # the components read these instead of rebuilding them
+        return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000):
         for text in texts:

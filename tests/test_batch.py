@@ -290,43 +290,6 @@ def test_spacy_multiprocessing_keeps_plain_results_and_contexts(nlp):
     assert [(e, ctx) for ctx, e, _ in pooled] == one
 
 
-def test_regex_prefilters_never_skip_a_match():
-    """The entity ruler skips a regex on a text its prefilter rules out (pipeline/entities.py);
-    on real criteria, in other cases and with the characters that case-fold oddly, it never skips a
-    text the regex matches."""
-    import regex
-
-    from pipeline.entities import _DIGIT_RX, _FOLD_FIX, _passes, regex_prefilter
-    from pipeline.paths import configs_dir
-    from pipeline.rules import load_rules
-
-    rules, _ = load_rules(configs_dir() / "entities", "entity", strict=True)
-    lct = Path(__file__).parents[1] / "annotations" / "external" / "lct"
-    texts = [line.strip() for path in sorted(lct.rglob("*.txt"))[::4]
-             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    texts += [t for r in rules for t in r.get("examples", []) + r.get("not_examples", [])]
-    odd = str.maketrans({"k": "\u212a", "s": "\u017f", "i": "\u0130", "e": "\u0131", "-": "\u2013"})
-    variants = [v for t in texts for v in (t, t.upper(), t.swapcase(), t.translate(odd))]
-    checked = 0
-    for rule in rules:
-        if "regex" not in rule:
-            continue
-        fold = not rule.get("case_sensitive")
-        clauses = regex_prefilter(rule["regex"], fold)
-        if clauses is None:
-            continue
-        rx = regex.compile(rule["regex"], regex.IGNORECASE if fold else 0)
-        for text in variants:
-            if rx.search(text) is not None:
-                checked += 1
-                assert _passes(clauses, text, text.casefold().translate(_FOLD_FIX),
-                               _DIGIT_RX.search(text) is not None), (rule["id"], text)
-    assert checked > 1000
-    assert regex_prefilter(r"(\w)\1", True) is None  # back-references are not analysed
-    assert regex_prefilter(r"(?<=\d\s?)(?:kg|mg)\b", True) == (
-        frozenset([("fold", "kg"), ("fold", "mg")]), frozenset([("digit", "")]))
-
-
 # ---------------------------------------------------------------------------------------------
 # tables, progress, summary
 # ---------------------------------------------------------------------------------------------

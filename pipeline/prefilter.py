@@ -1,0 +1,425 @@
+"""Literal prefilters: skip an entity regex on a text that cannot contain a match.
+
+Most entity regexes match only a few criteria, yet running each on every criterion was the
+largest cost of the pipeline. Two sound tests, derived once from each pattern's parse tree,
+decide cheaply that a regex cannot match a text, so it is not run there:
+
+- :func:`regex_prefilter`: literal strings (case-folded for case-insensitive rules) of which at
+  least one must occur per clause ("mg" or "kg"; a digit);
+- :func:`after_digit_prefilter`: for the patterns that start with a lookbehind on a digit (most
+  unit rules), the characters a match can start with and how far after a digit it can start.
+
+:class:`RulePrefilter` applies both to a set of rules: one Aho-Corasick pass over the text (and
+one over its case-folded form) finds every literal at once, and an index from literal to rules
+yields the few rules worth running. Pure functions, tested directly, including the guarantee that
+no rule is ever skipped on a text it matches (``tests/test_prefilter.py``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import warnings
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+import regex
+from ahocorasick_rs import AhoCorasick, MatchKind
+
+#: an atom is (kind, text): ("raw", s) — s occurs in the text; ("fold", s) — s (ASCII, case-folded)
+#: occurs in the case-folded text; DIGIT — a decimal digit (\\d) occurs in the text
+DIGIT = ("digit", "")
+_DIGIT_RX = regex.compile(r"\d")
+_DIGITS_RX = regex.compile(r"\d+")
+#: after str.casefold(): characters the regex module matches case-insensitively to an ASCII letter
+#: that casefold() maps elsewhere: "İ" (casefold "i" + U+0307) and dotless "ı" both match "i"
+_FOLD_FIX = {0x307: None, 0x131: "i"}
+#: a "{" that does not open a repeat count {m}, {m,}, {,n}, {m,n} (and is not escaped)
+_ODD_BRACE = regex.compile(r"(?<!\\)(?:\\\\)*\{(?!\d*,?\d*\})")
+
+
+#: clauses with more literals than this are not tested ("[A-Za-z]": 52 letters, nearly always there)
+_MAX_ATOMS = 16
+
+
+class _NoPrefilter(Exception):
+    pass
+
+
+try:
+    from re import _constants as sre_c, _parser as sre_parse
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as sre_c  # type: ignore
+    import sre_parse  # type: ignore
+
+
+def _sre_parse(pattern: str):
+    """``pattern``'s parse tree by Python's own regex parser, or ``None`` when that tree may not
+    describe what the ``regex`` module does with the pattern (its own syntax, global flags other
+    than ``i``), so no prefilter may be derived from it."""
+    if "[[:" in pattern or "\\p" in pattern or "\\P" in pattern or "\\X" in pattern:
+        return None
+    if _ODD_BRACE.search(pattern):  # "{e<=1}" is fuzzy matching to regex, literal text to Python
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parsed = sre_parse.parse(pattern)
+    except Exception:
+        return None
+    c = sre_c
+    if parsed.state.flags & (c.SRE_FLAG_VERBOSE | c.SRE_FLAG_MULTILINE | c.SRE_FLAG_DOTALL | c.SRE_FLAG_ASCII
+                             | c.SRE_FLAG_LOCALE):
+        return None
+    return parsed
+
+
+def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[tuple], ...]]:
+    """Clauses that every text with a match of ``pattern`` satisfies, or ``None`` when none can
+    be derived.
+
+    Each clause is a set of atoms (see :data:`DIGIT`), at least one of which occurs in any text
+    the pattern matches. They come from the pattern's parse tree: literal runs, character sets,
+    alternations (the best clause of each alternative, joined), repeats of at least one, groups and
+    positive lookarounds (their text must be there too). Case-insensitive literals keep only their
+    ASCII parts (and uncased symbols), case-folded, and are looked for in the text case-folded the
+    same way (see :data:`_FOLD_FIX`): every character that the ``regex`` module matches to them
+    case-insensitively folds to them (checked over all of Unicode for regex 2026.11.19). Anything
+    the analysis does not model (scoped flags other than ``i``, back-references, syntax of the
+    ``regex`` module that Python's parser reads differently or not at all) gives ``None``, and the
+    regex always runs. So a prefilter only ever skips a text on which the regex finds nothing.
+    """
+    parsed = _sre_parse(pattern)
+    if parsed is None:
+        return None
+    c = sre_c
+    flags = parsed.state.flags
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT) + ((c.POSSESSIVE_REPEAT,) if hasattr(c, "POSSESSIVE_REPEAT") else ())
+    digit_categories = {c.CATEGORY_DIGIT, getattr(c, "CATEGORY_UNI_DIGIT", c.CATEGORY_DIGIT)}
+
+    def literal_clauses(text: str, fold: bool) -> List[FrozenSet[tuple]]:
+        if not fold:
+            return [frozenset([("raw", text)])]
+        parts, cur = [], []
+        for ch in text + "\uffff":  # characters with case folding outside ASCII split the run
+            if foldable(ch):
+                cur.append(ch)
+            elif cur:
+                parts.append("".join(cur))
+                cur = []
+        return [frozenset([("fold", part.casefold())]) for part in parts]
+
+    def char_class(items, fold: bool) -> List[FrozenSet[tuple]]:
+        atoms = set()
+        for op, av in items:
+            if op is c.LITERAL:
+                ch = chr(av)
+                if "0" <= ch <= "9":
+                    atoms.add(DIGIT)
+                elif not fold:
+                    atoms.add(("raw", ch))
+                elif foldable(ch):
+                    atoms.add(("fold", ch.casefold()))
+                else:
+                    return []
+            elif op is c.RANGE:
+                lo, hi = av
+                if 48 <= lo <= hi <= 57:
+                    atoms.add(DIGIT)
+                elif hi - lo > 30 or (fold and hi > 127):
+                    return []
+                else:
+                    atoms.update(("fold", chr(i).casefold()) if fold else ("raw", chr(i)) for i in range(lo, hi + 1))
+            elif op is c.CATEGORY and av in digit_categories:
+                atoms.add(DIGIT)
+            else:  # other categories (\\w, \\s), negated sets
+                return []
+        return [frozenset(atoms)] if atoms else []
+
+    def score(clause):
+        return (min(len(a[1]) if a is not DIGIT else 1 for a in clause), -len(clause))
+
+    def seq(items, fold: bool) -> List[FrozenSet[tuple]]:
+        clauses: List[FrozenSet[tuple]] = []
+        run: List[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av))
+                continue
+            if run:
+                clauses.extend(literal_clauses("".join(run), fold))
+                run = []
+            clauses.extend(item(op, av, fold))
+        if run:
+            clauses.extend(literal_clauses("".join(run), fold))
+        return clauses
+
+    def item(op, av, fold: bool) -> List[FrozenSet[tuple]]:
+        if op is c.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            if (add_flags | del_flags) & ~c.SRE_FLAG_IGNORECASE:
+                raise _NoPrefilter
+            if add_flags & c.SRE_FLAG_IGNORECASE:
+                fold = True
+            if del_flags & c.SRE_FLAG_IGNORECASE:
+                fold = False
+            return seq(body, fold)
+        if op is c.BRANCH:
+            union = set()
+            for alternative in av[1]:
+                clauses = seq(alternative, fold)
+                if not clauses:
+                    return []
+                union |= max(clauses, key=score)
+            return [frozenset(union)]
+        if op in repeats:
+            lo, _hi, body = av
+            return seq(body, fold) if lo >= 1 else []
+        if op is getattr(c, "ATOMIC_GROUP", None):
+            return seq(av, fold)
+        if op is c.ASSERT:
+            return seq(av[1], fold)
+        if op is c.IN:
+            return char_class(av, fold)
+        if op in (c.GROUPREF, c.GROUPREF_EXISTS):
+            raise _NoPrefilter
+        return []  # \\b, ^, $, ., [^...], negative lookarounds: no requirement
+
+    try:
+        clauses = [cl for cl in seq(parsed, ignorecase or bool(flags & c.SRE_FLAG_IGNORECASE)) if cl]
+    except _NoPrefilter:
+        return None
+    if not clauses:
+        return None
+    return tuple(sorted(set(clauses), key=score, reverse=True))
+
+
+def after_digit_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[int, FrozenSet[str]]]:
+    """For a pattern that starts with a lookbehind beginning with a digit (``(?<=\\d\\s?)mg\\b``,
+    as most unit rules do): ``(width, first)``, where every match starts at most ``width``
+    characters after a digit and its first character is in ``first``; else ``None``.
+
+    So a text where no character of ``first`` stands within ``width`` characters after a digit
+    cannot contain a match (:func:`after_digit_chars`). With ``ignorecase`` the characters are
+    case-folded by :func:`fold_key`, on both sides.
+    """
+    parsed = _sre_parse(pattern)
+    if parsed is None or len(parsed.data) < 2:
+        return None
+    c = sre_c
+    op, av = parsed.data[0]
+    if op is not c.ASSERT or av[0] != -1:  # (?<=...)
+        return None
+    behind = av[1]
+    if not behind.data or not _is_digit_item(*behind.data[0]):
+        return None
+    _lo, width = behind.getwidth()
+    if width >= c.MAXREPEAT:
+        return None
+    try:
+        first, nullable = _first_chars(parsed.data[1:], ignorecase)
+    except _NoPrefilter:
+        return None
+    if nullable or not first:
+        return None
+    return width, frozenset(first)
+
+
+def _is_digit_item(op, av) -> bool:
+    c = sre_c
+    if op is c.IN:
+        return len(av) == 1 and av[0][0] is c.CATEGORY and av[0][1] in (c.CATEGORY_DIGIT, c.CATEGORY_UNI_DIGIT)
+    return False
+
+
+def _first_chars(items, fold: bool) -> Tuple[set, bool]:
+    """The characters a match of the sequence ``items`` can start with, and whether it can be
+    empty; raises :class:`_NoPrefilter` for anything not modelled."""
+    c = sre_c
+    out: set = set()
+    for op, av in items:
+        if op is c.AT or op in (c.ASSERT, c.ASSERT_NOT):
+            continue  # zero-width: the next item gives the first character
+        if op is c.LITERAL:
+            chars, nullable = {chr(av)}, False
+        elif op is c.IN:
+            chars = set()
+            for iop, iav in av:
+                if iop is c.LITERAL:
+                    chars.add(chr(iav))
+                elif iop is c.RANGE and iav[1] - iav[0] <= 64:
+                    chars.update(chr(i) for i in range(iav[0], iav[1] + 1))
+                else:  # negated sets, categories (\\w, \\s, \\d), wide ranges
+                    raise _NoPrefilter
+            nullable = False
+        elif op is c.BRANCH:
+            chars, nullable = set(), False
+            for alternative in av[1]:
+                sub, sub_nullable = _first_chars(alternative, fold)
+                chars |= sub
+                nullable = nullable or sub_nullable
+        elif op is c.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            if add_flags or del_flags:
+                raise _NoPrefilter
+            chars, nullable = _first_chars(body, fold)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+            lo, _hi, body = av
+            chars, nullable = _first_chars(body, fold)
+            nullable = nullable or lo == 0
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            chars, nullable = _first_chars(av, fold)
+        else:  # ., [^x], back-references, conditionals
+            raise _NoPrefilter
+        if fold:
+            keys = [fold_key(ch) for ch in chars]
+            if not all(keys):  # a combining dot above folds to nothing
+                raise _NoPrefilter
+            chars = {f for key in keys for f in key}
+        out |= chars
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def after_digit_chars(text: str, width: int, fold: bool) -> FrozenSet[str]:
+    """The characters standing 1 to ``width`` characters after a digit in ``text`` (with ``fold``,
+    the characters of their :func:`fold_key`)."""
+    seen = "".join(text[m.start() + 1:m.end() + width] for m in _DIGITS_RX.finditer(text))
+    if fold:
+        seen = seen.casefold().translate(_FOLD_FIX)  # casefold maps character by character
+    return frozenset(seen)
+
+
+def fold_key(ch: str) -> str:
+    """The characters of ``ch`` case-folded (with :data:`_FOLD_FIX`). Two characters that the
+    ``regex`` module matches to each other case-insensitively share at least one of them
+    (``µ``/``μ``/``Μ`` → ``μ``, ``ẞ``/``ß`` → ``ss``, ``K`` (Kelvin) → ``k``; tested)."""
+    return ch.casefold().translate(_FOLD_FIX)
+
+
+def foldable(ch: str) -> bool:
+    """Whether a case-insensitive literal ``ch`` can be looked for in case-folded text: ASCII (a
+    character matching it case-insensitively case-folds to it, the Kelvin sign and long s included),
+    or a symbol, punctuation mark or digit without case (≥, ±, ×, –), which matches only itself."""
+    if ch.isascii():
+        return True
+    return (unicodedata.category(ch)[0] in "SPNZ" and ch.casefold() == ch and ch.upper() == ch
+            and ch.lower() == ch)
+
+
+def passes(clauses, text: str, has_digit: Optional[bool] = None) -> bool:
+    """Whether ``text`` satisfies every clause of a :func:`regex_prefilter` (a plain reference
+    implementation of what :class:`RulePrefilter` decides with its index)."""
+    folded = text.casefold().translate(_FOLD_FIX)
+    if has_digit is None:
+        has_digit = _DIGIT_RX.search(text) is not None
+    for clause in clauses:
+        for kind, value in clause:
+            if (value in text) if kind == "raw" else (value in folded) if kind == "fold" else has_digit:
+                break
+        else:
+            return False
+    return True
+
+
+class RulePrefilter:
+    """Which of a list of regexes (``(pattern, ignorecase)``) can match a text.
+
+    :meth:`candidates` never leaves out a regex that matches the text; the others it leaves out
+    when their literals (:func:`regex_prefilter`) or the characters after the text's digits
+    (:func:`after_digit_prefilter`) rule them out. Sets of literals and of regexes are bit masks
+    (Python ints), so a text costs two Aho-Corasick passes and a few integer operations.
+    """
+
+    def __init__(self, patterns: Sequence[Tuple[str, bool]]):
+        self.patterns = list(patterns)
+        atom_bit: Dict[tuple, int] = {DIGIT: 1}
+        first_clause_rules: Dict[tuple, int] = {}  # atom → mask of regexes whose first clause has it
+        #: per regex: (needs a digit, (width, fold, first characters) or None, other clauses as atom masks)
+        self.checks: List[tuple] = []
+        self._always = 0  # regexes without a literal clause
+        self._needs_digit = 0  # regexes that never match a text without a digit
+        self._after_digit = 0  # regexes with an after-digit test (not indexed by their literals)
+        for ri, (pattern, ignorecase) in enumerate(self.patterns):
+            clauses = regex_prefilter(pattern, ignorecase) or ()
+            after = after_digit_prefilter(pattern, ignorecase)
+            needs_digit = frozenset([DIGIT]) in clauses or after is not None
+            if needs_digit:
+                self._needs_digit |= 1 << ri
+            if after is not None:
+                # the after-digit test is the sharper one; its literals ("y" for years) would
+                # only make common letters index it
+                self._after_digit |= 1 << ri
+                clauses = ()
+            masks = []
+            for clause in clauses:
+                if clause == frozenset([DIGIT]) or len(clause) > _MAX_ATOMS:
+                    continue  # a digit is tested apart; a clause of many literals rules out little
+                mask = 0
+                for atom in clause:
+                    if atom not in atom_bit:
+                        atom_bit[atom] = 1 << len(atom_bit)
+                    mask |= atom_bit[atom]
+                masks.append(mask)
+                if len(masks) == 1:  # the most selective clause indexes the regex
+                    for atom in clause:
+                        first_clause_rules[atom] = first_clause_rules.get(atom, 0) | (1 << ri)
+            if not masks and after is None:
+                self._always |= 1 << ri
+            self.checks.append((needs_digit, (after[0], ignorecase, after[1]) if after else None, tuple(masks[1:])))
+
+        def table(kind: str, single: bool) -> Dict[str, Tuple[int, int]]:
+            """literal → (its bit, mask of the regexes it indexes), for one kind and length class"""
+            return {atom[1]: (bit, first_clause_rules.get(atom, 0)) for atom, bit in atom_bit.items()
+                    if atom[0] == kind and (len(atom[1]) == 1) == single}
+
+        self._digit_rules = first_clause_rules.get(DIGIT, 0)
+        # single characters: looked up in the text's set of characters (as Aho-Corasick patterns
+        # they would report every occurrence); longer literals: one Aho-Corasick pass per form
+        self._raw_chars, self._fold_chars = table("raw", True), table("fold", True)
+        self._scanners = []
+        for kind in ("raw", "fold"):
+            entries = table(kind, False)
+            if entries:
+                self._scanners.append((kind == "fold", AhoCorasick(list(entries), matchkind=MatchKind.Standard),
+                                       list(entries.values())))
+
+    def candidates(self, text: str) -> List[int]:
+        """Indices (ascending) of the regexes that may match ``text``."""
+        has_digit = _DIGIT_RX.search(text) is not None
+        present, found = (1, self._always | self._digit_rules) if has_digit else (0, self._always)
+        folded = text.casefold().translate(_FOLD_FIX)
+        for chars, table in ((text, self._raw_chars), (folded, self._fold_chars)):
+            for ch, (bit, rules) in table.items():
+                if ch in chars:
+                    present |= bit
+                    found |= rules
+        for fold, scanner, entries in self._scanners:
+            for idx, _s, _e in scanner.find_matches_as_indexes(folded if fold else text, overlapping=True):
+                bit, rules = entries[idx]
+                present |= bit
+                found |= rules
+        if has_digit:
+            found |= self._after_digit
+        else:
+            found &= ~self._needs_digit
+        out: List[int] = []
+        near: Dict[tuple, FrozenSet[str]] = {}
+        checks = self.checks
+        while found:
+            low = found & -found
+            found ^= low
+            ri = low.bit_length() - 1
+            needs_digit, after, rest = checks[ri]
+            if needs_digit and not has_digit:
+                continue  # every match needs a digit and the text has none
+            if after is not None:
+                width, fold, first = after
+                seen = near.get((width, fold))
+                if seen is None:
+                    seen = near[(width, fold)] = after_digit_chars(text, width, fold)
+                if seen.isdisjoint(first):
+                    continue  # no character a match starts with stands just after a digit
+            if rest and not all(present & mask for mask in rest):
+                continue  # a further clause has no literal in the text
+            out.append(ri)
+        return out

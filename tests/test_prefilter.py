@@ -1,0 +1,119 @@
+"""The regex prefilters (pipeline/prefilter.py): what they derive, and that they never make the
+entity ruler skip a regex on a text the regex matches."""
+
+import sys
+from pathlib import Path
+
+import pytest
+import regex
+
+from pipeline.paths import configs_dir
+from pipeline.prefilter import (
+    DIGIT,
+    RulePrefilter,
+    after_digit_chars,
+    after_digit_prefilter,
+    fold_key,
+    passes,
+    regex_prefilter,
+)
+from pipeline.rules import load_rules
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture(scope="module")
+def regex_rules():
+    rules, _ = load_rules(configs_dir() / "entities", "entity", strict=True)
+    return [r for r in rules if "regex" in r]
+
+
+@pytest.fixture(scope="module")
+def variants(regex_rules):
+    """Real criteria (a quarter of LCT), every rule's examples, and the same texts upper-cased,
+    case-swapped and with the characters that case-fold oddly (Kelvin sign, long s, dotted and
+    dotless i, micro sign and Greek mu, en dash)."""
+    lct = ROOT / "annotations" / "external" / "lct"
+    texts = [line.strip() for path in sorted(lct.rglob("*.txt"))[::4]
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += [t for r in regex_rules for t in r.get("examples", []) + r.get("not_examples", [])]
+    odd = str.maketrans({"k": "\u212a", "s": "\u017f", "i": "\u0130", "e": "\u0131", "-": "\u2013",
+                         "\u00b5": "\u039c", "\u03bc": "\u00b5", "u": "\u00b5"})
+    return [v for t in texts for v in (t, t.upper(), t.swapcase(), t.translate(odd))]
+
+
+def test_rule_prefilter_never_skips_a_matching_regex(regex_rules, variants):
+    prefilter = RulePrefilter([(r["regex"], not r.get("case_sensitive")) for r in regex_rules])
+    compiled = [regex.compile(r["regex"], 0 if r.get("case_sensitive") else regex.IGNORECASE) for r in regex_rules]
+    checked = skipped = 0
+    for text in variants:
+        kept = set(prefilter.candidates(text))
+        for ri, rx in enumerate(compiled):
+            if rx.search(text) is not None:
+                checked += 1
+                assert ri in kept, (regex_rules[ri]["id"], text)
+            elif ri not in kept:
+                skipped += 1
+    assert checked > 1000
+    assert skipped > 10 * checked  # and it does skip: most regexes match few texts
+
+
+def test_literal_clauses_hold_on_every_match(regex_rules, variants):
+    checked = 0
+    for rule in regex_rules:
+        fold = not rule.get("case_sensitive")
+        clauses = regex_prefilter(rule["regex"], fold)
+        if clauses is None:
+            continue
+        rx = regex.compile(rule["regex"], regex.IGNORECASE if fold else 0)
+        for text in variants:
+            if rx.search(text) is not None:
+                checked += 1
+                assert passes(clauses, text), (rule["id"], text)
+    assert checked > 1000
+
+
+def test_regex_prefilter_clauses():
+    assert regex_prefilter(r"(\w)\1", True) is None  # back-references are not analysed
+    assert regex_prefilter(r"(?<=\d\s?)(?:kg|mg)\b", True) == (
+        frozenset([("fold", "kg"), ("fold", "mg")]), frozenset([DIGIT]))
+    assert regex_prefilter(r"ULN", False) == (frozenset([("raw", "ULN")]),)
+
+
+def test_after_digit_prefilter():
+    assert after_digit_prefilter(r"(?<=\d\s?)(?:kg|mg)\b", True) == (2, frozenset("km"))
+    assert after_digit_prefilter(r"(?<=\d\)?\s?[-+]?\s?)(?:years?|yrs?|y)\b", True) == (5, frozenset("y"))
+    assert after_digit_prefilter(r"(?<=\d\s?)(?:cells\s?)?(?:/|per)", True) == (2, frozenset("c/p"))
+    assert after_digit_prefilter(r"(?<=\d\s?)[mµ]g", True) == (2, frozenset("mμ"))  # µ folds to μ
+    assert after_digit_prefilter(r"(?<=\d\s?)Gy", False) == (2, frozenset("G"))
+    # not a digit lookbehind, an optional start, a class with \s: no prefilter
+    assert after_digit_prefilter(r"(?<=[a-z])mg", True) is None
+    assert after_digit_prefilter(r"(?<=\d)(?:mg)?", True) is None
+    assert after_digit_prefilter(r"(?<=\d)\s*mg", True) is None
+    assert after_digit_prefilter(r"mg", True) is None
+
+
+def test_after_digit_chars():
+    # "9 g" → " ", "g"; "18 Y" → "8", " " (after the 1), " ", "Y" (after the 8)
+    assert after_digit_chars("Hb 9 g/dL; age 18 Years", 2, True) == frozenset(" g8y")
+    assert after_digit_chars("Hb 9 g/dL; age 18 Years", 2, False) == frozenset(" g8Y")
+    assert after_digit_chars("no digits here", 5, True) == frozenset()
+    assert after_digit_chars("ends with 12", 3, True) == frozenset("2")  # inside a run of digits
+
+
+def test_fold_key_covers_what_regex_matches_case_insensitively(regex_rules):
+    """For every cased non-ASCII character an after-digit prefilter starts with: every character
+    of Unicode that ``regex`` matches to it case-insensitively shares a fold_key character."""
+    chars = set()
+    for rule in regex_rules:
+        found = after_digit_prefilter(rule["regex"], False)
+        if found:
+            chars |= {ch for ch in found[1] if not ch.isascii() and ch.upper() != ch.lower()}
+    chars |= {"\u00b5", "\u03bc", "\u039c"}
+    for ch in sorted(chars):
+        rx = regex.compile(regex.escape(ch), regex.IGNORECASE)
+        key = set(fold_key(ch))
+        for cp in range(sys.maxunicode + 1):
+            other = chr(cp)
+            if rx.fullmatch(other) is not None:
+                assert key & set(fold_key(other)), (ch, other)
