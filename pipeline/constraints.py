@@ -80,6 +80,15 @@ class AssemblyConfig:
             implicit_age_cues=list(data.get("implicit_age_cues", [])),
         )
 
+    @property
+    def non_clinical(self) -> frozenset:
+        """``negation_non_clinical`` as a set (made once)."""
+        cached = self.__dict__.get("_non_clinical")
+        if cached is None or cached[0] is not self.negation_non_clinical:
+            cached = self.__dict__["_non_clinical"] = (self.negation_non_clinical,
+                                                       frozenset(self.negation_non_clinical))
+        return cached[1]
+
     def to_dict(self) -> dict:
         return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
@@ -486,6 +495,11 @@ def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[
     return None, None
 
 
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> "re.Pattern":
+    return re.compile(pattern, re.IGNORECASE)
+
+
 @lru_cache(maxsize=8192)
 def _scope_regex(pattern: str, condition_text: str) -> "re.Pattern":
     """A condition-scope pattern with ``{COND}`` filled in (compiled once per condition text; the
@@ -514,7 +528,7 @@ def scale_mentions(text: str, ents: Sequence[dict], pattern: Optional[str]) -> T
         return set(), {}
     consumed: set = set()
     scale_of: Dict[int, float] = {}
-    for m in re.finditer(pattern, text, re.IGNORECASE):
+    for m in _compiled(pattern).finditer(text):
         length = float(m.group("len"))
         ls, le = m.span("len")
         us, ue = m.span("unit")
@@ -539,6 +553,10 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
     """Constraints, relations and the final entity list (with ids) for one criterion."""
     ents = list(entities)
     coordinators = set(config.coordinators)
+    if not any(e["label"] == "VALUE" for e in ents):
+        # no number, no bound: only the entity list, temporal relations and negation cues remain
+        return _finalise(text, ents, modifiers, [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"],
+                         [], [], set(), sent_of, words, token_starts, config.non_clinical)
     consumed_scale, scale_of = scale_mentions(text, ents, config.scale_length)
     quantities = find_quantities(words, ents, sent_of, consumed_scale)
     followers = set(config.value_followers)
@@ -601,7 +619,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
         assigned.append((q, groups))
         prev = (q, groups)
 
-    scoped = scope_conditions(text, ents, config.condition_scope)
+    scoped = scope_conditions(text, ents, config.condition_scope) if assigned else []
     neg_mods = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
 
     # merge quantities per subject group (one constraint per subject per bound set)
@@ -680,7 +698,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 rel_pairs.append((subj_idx, scoped[0], "for_condition"))
 
     return _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of,
-                     words, token_starts, set(config.negation_non_clinical))
+                     words, token_starts, config.non_clinical)
 
 
 def on_scale_subject(q: Quantity, words, ents, sent_of) -> Optional[int]:

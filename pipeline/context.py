@@ -10,7 +10,7 @@ results are copied into plain records (``doc._.eligex["context"]`` and each targ
 
 
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import srsly
 from spacy.language import Language
@@ -86,11 +86,12 @@ def to_context_rule(rule: dict):
 INERT_CATEGORIES = {"TERMINATE", "PSEUDO"}
 
 
-def cue_first_words(rules: Sequence[dict], make_doc) -> Optional[frozenset]:
-    """The lower-cased words a modifying rule's match can start with, or ``None`` when some
-    rule's first token cannot be known (a regex, an optional first token): then ConText always
-    runs. A criterion containing none of these words gets no modifier that changes an entity."""
-    words = set()
+def cue_words(rules: Sequence[dict], make_doc) -> Optional[Dict[str, List[frozenset]]]:
+    """What a criterion must contain for some modifying rule to match: first word → the sets of
+    lower-cased words that rules starting with it need (a literal needs all its words, a token
+    pattern its first word), or ``None`` when some rule's first token cannot be known (a regex, an
+    optional first token): then ConText always runs. See :func:`may_match`."""
+    index: Dict[str, List[frozenset]] = {}
     for rule in rules:
         if rule["category"] in INERT_CATEGORIES:
             continue
@@ -99,19 +100,31 @@ def cue_first_words(rules: Sequence[dict], make_doc) -> Optional[frozenset]:
             toks = [t.text.lower() for t in make_doc(rule["literal"]) if not t.is_space]
             if not toks:
                 return None
-            words.add(toks[0])
+            index.setdefault(toks[0], []).append(frozenset(toks))
             continue
         if not isinstance(pattern, list) or not pattern or pattern[0].get("OP") in ("?", "*"):
             return None
         first = pattern[0]
         spec = first.get("LOWER", first.get("ORTH", first.get("TEXT")))
         if isinstance(spec, str):
-            words.add(spec.lower())
+            firsts = [spec.lower()]
         elif isinstance(spec, dict) and isinstance(spec.get("IN"), list) and len(spec) == 1:
-            words.update(str(x).lower() for x in spec["IN"])
+            firsts = [str(x).lower() for x in spec["IN"]]
         else:
             return None
-    return frozenset(words)
+        for word in firsts:
+            index.setdefault(word, []).append(frozenset([word]))
+    return index
+
+
+def may_match(index: Dict[str, List[frozenset]], words: Iterable[str]) -> bool:
+    """Whether a criterion with these lower-cased ``words`` can get a modifier that changes an
+    entity: some rule's needed words (:func:`cue_words`) are all there."""
+    present = words if isinstance(words, (set, frozenset)) else set(words)
+    for first in present.intersection(index):
+        if any(needed <= present for needed in index[first]):
+            return True
+    return False
 
 
 def apply_modifier_flags(entity: dict, categories: Sequence[str]) -> None:
@@ -132,13 +145,13 @@ class EligexContext:
         self.name = name
         self.rules: List[dict] = []
         self._context = None
-        self._cues: Optional[frozenset] = frozenset()
+        self._cues: Optional[Dict[str, List[frozenset]]] = {}
         extensions.register()
 
     def set_rules(self, rules: Sequence[dict]) -> None:
         self.rules = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rules]
         self._context = None
-        self._cues = cue_first_words(self.rules, self.nlp.make_doc)
+        self._cues = cue_words(self.rules, self.nlp.make_doc)
 
     @property
     def context(self):
@@ -163,7 +176,7 @@ class EligexContext:
             if ent["label"] in TARGET_LABELS:
                 ent.update({k: v for k, v in FLAG_DEFAULTS.items() if k not in ent})
                 ent.setdefault("context_ids", [])
-        if not len(doc) or (self._cues is not None and self._cues.isdisjoint(docview.view(doc).lower)):
+        if not len(doc) or (self._cues is not None and not may_match(self._cues, docview.view(doc).lower)):
             data["context"] = []  # no cue word of a modifying rule: nothing for ConText to do
             return doc
         doc.spans[TARGET_GROUP] = [

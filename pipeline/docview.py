@@ -59,6 +59,9 @@ class DocView(dict):
             sent_of = self["sent_of"] = sentence_ids(doc)
         return sent_of
 
+    def set_sentence_ids(self, sent_of: List[int]) -> None:
+        self["sent_of"] = sent_of
+
     def set_sentence_starts(self, starts: Sequence[bool]) -> None:
         sid = -1
         out = []

@@ -135,7 +135,9 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
         return [frozenset(atoms)] if atoms else []
 
     def score(clause):
-        return (min(len(a[1]) if a is not DIGIT else 1 for a in clause), -len(clause))
+        # how selective a clause is: its shortest literal, a symbol ("≥", ">") counting as rare
+        # as three more letters ("or" is in every other criterion, ">" in few)
+        return (min(_rarity(a) for a in clause), -len(clause))
 
     def seq(items, fold: bool) -> List[FrozenSet[tuple]]:
         clauses: List[FrozenSet[tuple]] = []
@@ -189,7 +191,14 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
         return None
     if not clauses:
         return None
-    return tuple(sorted(set(clauses), key=score, reverse=True))
+    return tuple(sorted(set(clauses), key=lambda cl: (score(cl), sorted(cl)), reverse=True))  # ties: stable across runs
+
+
+def _rarity(atom: tuple) -> int:
+    if atom == DIGIT:
+        return 5  # tested apart and first (one criterion in three has a digit)
+    text = atom[1]
+    return len(text) + (3 if any(not ch.isalnum() and not ch.isspace() for ch in text) else 0)
 
 
 def after_digit_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[int, FrozenSet[str]]]:

@@ -6,6 +6,7 @@ component ``eligex_sentences``.
 """
 
 
+import re
 from typing import List, Sequence
 
 import numpy
@@ -16,6 +17,8 @@ from spacy.tokens import Doc
 from pipeline import docview
 
 _ENDERS = {".", "!", "?"}
+_BREAKS = _ENDERS | {";"}
+_BREAK_CHAR = re.compile(r"[;\n.!?]")
 
 
 def sentence_starts(words: Sequence[str]) -> List[bool]:
@@ -35,18 +38,33 @@ def sentence_starts(words: Sequence[str]) -> List[bool]:
     return starts
 
 
+def one_sentence(words: Sequence[str]) -> bool:
+    """Whether no token but the first can start a sentence: no ``;``, line break or sentence
+    punctuation before the last token (most criteria; :func:`sentence_starts` is not needed)."""
+    for word in words[:-1]:
+        if word in _BREAKS or "\n" in word:
+            return False
+    return True
+
+
 class CriterionSentencizer:
     def __init__(self, name: str = "eligex_sentences"):
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        if len(doc):
+        n = len(doc)
+        if n:
             view = docview.view(doc)
-            starts = sentence_starts(view.words)
             # one array write instead of a Python attribute set per token
-            flags = numpy.array([1 if s else -1 for s in starts], dtype="int64").astype("uint64")
-            doc.from_array([SENT_START], flags.reshape(-1, 1))
-            view.set_sentence_starts(starts)
+            flags = numpy.full((n, 1), -1, dtype="int64")
+            if _BREAK_CHAR.search(view.text) is None or one_sentence(view.words):
+                flags[0, 0] = 1
+                view.set_sentence_ids([0] * n)
+            else:
+                starts = sentence_starts(view.words)
+                flags[starts, 0] = 1
+                view.set_sentence_starts(starts)
+            doc.from_array([SENT_START], flags.view("uint64"))
         return doc
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import srsly
 from spacy.tokens import Doc
@@ -80,39 +80,61 @@ def _split_slashes(word: str, keep_whole: frozenset) -> List[str]:
     return out
 
 
-def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterable[str] = ()
-             ) -> Tuple[List[str], List[bool]]:
+#: a run of non-whitespace (tokens never cross whitespace) or of whitespace
+_CHUNK_RE = re.compile(r"\S+|\s+", re.UNICODE)
+#: chunks remembered per tokenizer (cleared when full, so memory stays bounded on any input)
+CHUNK_CACHE_SIZE = 50_000
+
+
+def chunk_words(chunk: str, keep: frozenset = frozenset(), split: frozenset = frozenset()) -> Tuple[str, ...]:
+    """The tokens of one whitespace-free ``chunk`` (``≥60g/L`` → ``≥``, ``60``, ``g/L``)."""
+    out: List[str] = []
+    for m in TOKEN_RE.finditer(chunk):
+        piece = m.group()
+        if m.lastgroup == "word" and ("/" in piece or "-" in piece):
+            for part in (_split_hyphens(piece, split) if "-" in piece else [piece]):
+                out.extend(_split_slashes(part, keep) if "/" in part else [part])
+        else:
+            out.append(piece)
+    return tuple(out)
+
+
+def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterable[str] = (),
+             cache: Optional[dict] = None) -> Tuple[List[str], List[bool]]:
     """Split ``text`` into words and trailing-space flags such that they rebuild ``text`` exactly.
 
     A single space after a token becomes its trailing-space flag; any other whitespace becomes a
     whitespace token of its own, as in spaCy. ``keep_whole``: slashed names not to split
     (``BVAS/WG``); ``split_hyphenated``: words split off at hyphens (``year``, ``old``, ``non``).
+    No token crosses whitespace, so each whitespace-free chunk is split on its own
+    (:func:`chunk_words`), and ``cache`` (a dict kept by the caller for the same rules) remembers
+    the split of chunks seen before, as spaCy's tokenizer does.
     """
     keep = keep_whole if isinstance(keep_whole, frozenset) else frozenset(k.lower() for k in keep_whole)
     split = split_hyphenated if isinstance(split_hyphenated, frozenset) else \
         frozenset(k.lower() for k in split_hyphenated)
     words: List[str] = []
-    spaces: List[bool] = []
-    for m in TOKEN_RE.finditer(text):
-        kind = m.lastgroup
+    spaced: List[int] = []  # indices of the words followed by a single space
+    for m in _CHUNK_RE.finditer(text):
         piece = m.group()
-        if kind == "ws":
-            if words and not spaces[-1] and piece[0] == " ":
-                spaces[-1] = True
+        if piece[0].isspace():
+            if words and piece[0] == " ":
+                spaced.append(len(words) - 1)
                 piece = piece[1:]
             if piece:
                 words.append(piece)
-                spaces.append(False)
             continue
-        if kind == "word" and ("/" in piece or "-" in piece):
-            parts = _split_hyphens(piece, split) if "-" in piece else [piece]
-            for part in parts:
-                for sub in (_split_slashes(part, keep) if "/" in part else [part]):
-                    words.append(sub)
-                    spaces.append(False)
-            continue
-        words.append(piece)
-        spaces.append(False)
+        toks = cache.get(piece) if cache is not None else None
+        if toks is None:
+            toks = chunk_words(piece, keep, split)
+            if cache is not None:
+                if len(cache) >= CHUNK_CACHE_SIZE:
+                    cache.clear()
+                cache[piece] = toks
+        words.extend(toks)
+    spaces = [False] * len(words)
+    for i in spaced:
+        spaces[i] = True
     return words, spaces
 
 
@@ -128,12 +150,13 @@ class EligexTokenizer:
         self.split_hyphenated = list(cfg.get("split_hyphenated", []))
         self._keep = frozenset(k.lower() for k in self.keep_whole)
         self._split = frozenset(k.lower() for k in self.split_hyphenated)
+        self._cache: dict = {}  # chunk → tokens, for these rules
 
     def _cfg(self) -> dict:
         return {"keep_whole": self.keep_whole, "split_hyphenated": self.split_hyphenated}
 
     def __call__(self, text: str) -> Doc:
-        words, spaces = tokenize(text, self._keep, self._split)
+        words, spaces = tokenize(text, self._keep, self._split, self._cache)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         docview.attach(doc, text, words, spaces)  # the components read these instead of rebuilding them
         return doc

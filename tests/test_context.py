@@ -75,3 +75,25 @@ def test_abbreviation_lends_label_to_unknown_short_form(run):
 def test_abbreviation_pairs_recorded(run):
     rec = run("Systemic Lupus Erythematosus (SLE), EULAR/ACR 2019 standard;")
     assert [(a["long_text"], a["short_text"]) for a in rec["abbreviations"]] == [("Systemic Lupus Erythematosus", "SLE")]
+
+
+def test_context_runs_only_where_a_rule_can_match():
+    """A literal rule needs all its words, a pattern rule its first word (pipeline/context.py)."""
+    from pipeline.context import cue_words, may_match
+    from pipeline.tokenizer import EligexTokenizer
+    from spacy.vocab import Vocab
+
+    rules = [
+        {"literal": "in case of", "category": "HYPOTHETICAL", "direction": "FORWARD"},
+        {"literal": "no", "category": "NEGATED_EXISTENCE", "direction": "FORWARD"},
+        {"literal": ";", "category": "TERMINATE", "direction": "TERMINATE"},
+        {"literal": "x", "pattern": [{"LOWER": {"IN": ["denies", "denied"]}}, {"LOWER": "any"}],
+         "category": "NEGATED_EXISTENCE", "direction": "FORWARD"},
+    ]
+    make_doc = EligexTokenizer(Vocab())
+    index = cue_words(rules, make_doc)
+    assert not may_match(index, {"in", "patients", "with", "sle", ";"})  # "in" alone, a TERMINATE cue
+    assert may_match(index, {"of", "in", "case", "pregnancy"})
+    assert may_match(index, ["no", "fever"]) and may_match(index, {"denied"})
+    assert cue_words(rules + [{"literal": "x", "pattern": [{"LOWER": "a", "OP": "?"}],
+                               "category": "NEGATED_EXISTENCE", "direction": "FORWARD"}], make_doc) is None

@@ -41,6 +41,17 @@ def test_sentence_ids_follow_the_sentencizer(nlp):
     assert rebuilt(doc).sent_of(doc) == handed  # read back from SENT_START
 
 
+def test_one_sentence_criteria_take_the_short_path(nlp):
+    from pipeline.sentences import one_sentence, sentence_starts
+
+    for text in ["Hb ≥ 9 g/dL.", "Age 1.5 to 17 years", "Hb 9.5 g/dL. ALT ≤ 2 ULN"]:
+        doc = nlp.get_pipe("eligex_sentences")(nlp.make_doc(text))
+        words = [t.text for t in doc]
+        assert one_sentence(words) == (sum(sentence_starts(words)) == 1)
+        assert docview.view(doc).sent_of(doc) == [k for k, s in enumerate(doc.sents) for _ in s]
+    assert len(list(doc.sents)) == 2
+
+
 def test_a_doc_from_another_tokenizer_or_retokenized_gets_a_fresh_view():
     blank = spacy.blank("en")
     doc = blank("ALT/AST ≤ 2.5 x ULN")

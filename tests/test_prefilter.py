@@ -76,7 +76,11 @@ def test_literal_clauses_hold_on_every_match(regex_rules, variants):
 def test_regex_prefilter_clauses():
     assert regex_prefilter(r"(\w)\1", True) is None  # back-references are not analysed
     assert regex_prefilter(r"(?<=\d\s?)(?:kg|mg)\b", True) == (
-        frozenset([("fold", "kg"), ("fold", "mg")]), frozenset([DIGIT]))
+        frozenset([DIGIT]), frozenset([("fold", "kg"), ("fold", "mg")]))
+    # per alternative the rarest literal: ">" rather than "or"; a digit where every one has one
+    ge = regex_prefilter(r">=|>\s*or\s*=", False)
+    assert set(ge) == {frozenset([("raw", ">")]), frozenset([("raw", "=")])}
+    assert regex_prefilter(r"\d+,\d+|\d+", False) == (frozenset([DIGIT]),)
     assert regex_prefilter(r"ULN", False) == (frozenset([("raw", "ULN")]),)
 
 

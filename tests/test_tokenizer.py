@@ -42,3 +42,56 @@ def test_whitespace_rebuilds_text():
 def test_spacy_doc_text_matches(nlp):
     for text in ["AST and ALT≤3.0 ULN", "ECOG 0\\~1 score;", "≥18 years old, male or female;"]:
         assert nlp.make_doc(text).text == text
+
+
+def _reference_tokenize(text, keep=frozenset(), split=frozenset()):
+    """The tokenizer as it was before chunking: one pass of the master regex over the whole text."""
+    from pipeline.tokenizer import TOKEN_RE, _split_hyphens, _split_slashes
+
+    words, spaces = [], []
+    for m in TOKEN_RE.finditer(text):
+        piece = m.group()
+        if m.lastgroup == "ws":
+            if words and not spaces[-1] and piece[0] == " ":
+                spaces[-1] = True
+                piece = piece[1:]
+            if piece:
+                words.append(piece)
+                spaces.append(False)
+            continue
+        parts = [piece]
+        if m.lastgroup == "word" and "-" in piece:
+            parts = _split_hyphens(piece, split)
+        for part in parts:
+            for sub in (_split_slashes(part, keep) if m.lastgroup == "word" and "/" in part else [part]):
+                words.append(sub)
+                spaces.append(False)
+    return words, spaces
+
+
+def test_chunked_and_cached_tokenizing_equals_one_pass_over_the_text():
+    """Tokens never cross whitespace, so splitting chunk by chunk (and remembering chunks) gives
+    exactly the tokens of one pass over the whole text, odd whitespace included."""
+    import random
+
+    keep, split = frozenset(["bvas/wg"]), frozenset(["year", "old", "non"])
+    rnd = random.Random(7)
+    alphabet = list("ab1.,-/ xX^≥<=()\n\t  \u00a0\u2009ü9%;'’_") + ["year", "old", "non", "BVAS/WG", "ALT/AST"]
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30))) for _ in range(3000)]
+    texts += ["18-year-old non-smoker, ALT/AST<3×ULN;  Hb≥90g/L\n\n  * SLE\t(x)  "]
+    cache = {}
+    for text in texts:
+        expected = _reference_tokenize(text, keep, split)
+        assert tokenize(text, keep, split) == expected, text
+        assert tokenize(text, keep, split, cache) == expected, text
+    assert cache  # and chunks were remembered
+
+
+def test_chunk_cache_stays_bounded(monkeypatch):
+    from pipeline import tokenizer
+
+    monkeypatch.setattr(tokenizer, "CHUNK_CACHE_SIZE", 10)
+    cache = {}
+    for i in range(100):
+        tokenize(f"value{i} ≥{i}", cache=cache)
+    assert len(cache) <= 10
