@@ -184,20 +184,23 @@ class EligexContext:
         ]
         self.context(doc)
         graph = doc._.context_graph
+        view = docview.view(doc)
+        text, words, starts = view.text, view.words, view.starts
         modifiers: List[dict] = []
         index: Dict[int, int] = {}
         for mod in graph.modifiers:
             s, e = mod.modifier_span
             ss, se = mod.scope_span
             index[id(mod)] = len(modifiers)
+            start, end = starts[s], starts[e - 1] + len(words[e - 1])
             modifiers.append({
                 "category": mod.category,
                 "direction": mod.direction,
                 "rule": mod.rule.metadata.get("id") if mod.rule.metadata else None,
-                "cue": doc[s:e].text,
-                "start": doc[s:e].start_char,
-                "end": doc[s:e].end_char,
-                "scope": [doc[ss:se].start_char, doc[ss:se].end_char] if se > ss else None,
+                "cue": text[start:end],
+                "start": start,
+                "end": end,
+                "scope": [starts[ss], starts[se - 1] + len(words[se - 1])] if se > ss else None,
                 "targets": [],
             })
         by_tokens = {(e["token_start"], e["token_end"]): e for e in targets}

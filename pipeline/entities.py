@@ -7,9 +7,10 @@ function: higher priority first, then the longer span.
 """
 
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence
 
 import regex
 import srsly
@@ -36,9 +37,9 @@ RULE_KEYS_KEPT = ("id", "label", "phrases", "regex", "pattern", "case_sensitive"
                   "priority", "attrs", "examples", "not_examples", "comment")
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A candidate entity: token span [start, end), char span, label and the rule that made it."""
+class Candidate(NamedTuple):
+    """A candidate entity: token span [start, end), char span, label and the rule that made it
+    (a named tuple: immutable, hashable, and quick to make, as there are many per criterion)."""
 
     start: int
     end: int
@@ -134,8 +135,6 @@ def match_candidates(doc: Doc, compiled: CompiledRules, view: Optional[docview.D
             label, priority = meta[rid]
             out.append(Candidate(start, end, starts[start], starts[end - 1] + len(words[end - 1]),
                                  label, rid, priority))
-    token_at: Optional[Dict[int, int]] = None  # start char → token index
-    token_to: Optional[Dict[int, int]] = None  # end char → token index + 1
     regexes = compiled.regexes
     for ri in compiled.prefilter.candidates(text):
         rid, rx = regexes[ri]
@@ -148,14 +147,15 @@ def match_candidates(doc: Doc, compiled: CompiledRules, view: Optional[docview.D
                 e -= 1
             if s == e:
                 continue
-            if token_at is None:
-                token_at = {c: i for i, c in enumerate(starts)}
-                token_to = {c + len(w): i + 1 for i, (c, w) in enumerate(zip(starts, words))}
             # strict alignment: the match starts at a token's start and ends at a token's end
-            ts, te = token_at.get(s), token_to.get(e)
-            if ts is not None and te is not None and te > ts:
-                label, priority = meta[rid]
-                out.append(Candidate(ts, te, s, e, label, rid, priority))
+            ts = bisect_left(starts, s)
+            if ts == len(starts) or starts[ts] != s:
+                continue
+            last = bisect_right(starts, e - 1) - 1  # the token holding the match's last character
+            if starts[last] + len(words[last]) != e:
+                continue
+            label, priority = meta[rid]
+            out.append(Candidate(ts, last + 1, s, e, label, rid, priority))
     return out
 
 

@@ -343,11 +343,13 @@ class RulePrefilter:
         self.patterns = list(patterns)
         atom_bit: Dict[tuple, int] = {DIGIT: 1}
         first_clause_rules: Dict[tuple, int] = {}  # atom → mask of regexes whose first clause has it
-        #: per regex: (needs a digit, (width, fold, first characters) or None, other clauses as atom masks)
+        #: per regex: (needs a digit, its other literal clauses as masks of literals)
         self.checks: List[tuple] = []
         self._always = 0  # regexes without a literal clause
         self._needs_digit = 0  # regexes that never match a text without a digit
-        self._after_digit = 0  # regexes with an after-digit test (not indexed by their literals)
+        #: regexes with an after-digit test (not indexed by their literals): per (width, case
+        #: folding), the character a match starts with → mask of regexes
+        self._after_tables: Dict[Tuple[int, bool], Dict[str, int]] = {}
         for ri, (pattern, ignorecase) in enumerate(self.patterns):
             clauses = regex_prefilter(pattern, ignorecase) or ()
             after = after_digit_prefilter(pattern, ignorecase)
@@ -357,7 +359,6 @@ class RulePrefilter:
             if after is not None:
                 # the after-digit test is the sharper one; its literals ("y" for years) would
                 # only make common letters index it
-                self._after_digit |= 1 << ri
                 clauses = ()
             masks = []
             for clause in clauses:
@@ -374,7 +375,11 @@ class RulePrefilter:
                         first_clause_rules[atom] = first_clause_rules.get(atom, 0) | (1 << ri)
             if not masks and after is None:
                 self._always |= 1 << ri
-            self.checks.append((needs_digit, (after[0], ignorecase, after[1]) if after else None, tuple(masks[1:])))
+            if after is not None:  # first character → regexes, per (width, case folding)
+                table = self._after_tables.setdefault((after[0], ignorecase), {})
+                for ch in after[1]:
+                    table[ch] = table.get(ch, 0) | (1 << ri)
+            self.checks.append((needs_digit, tuple(masks[1:])))
 
         def table(kind: str, single: bool) -> Dict[str, Tuple[int, int]]:
             """literal → (its bit, mask of the regexes it indexes), for one kind and length class"""
@@ -398,8 +403,9 @@ class RulePrefilter:
         present, found = (1, self._always | self._digit_rules) if has_digit else (0, self._always)
         folded = text.casefold().translate(_FOLD_FIX)
         for chars, table in ((text, self._raw_chars), (folded, self._fold_chars)):
-            for ch, (bit, rules) in table.items():
-                if ch in chars:
+            if table:
+                for ch in table.keys() & set(chars):
+                    bit, rules = table[ch]
                     present |= bit
                     found |= rules
         for fold, scanner, entries in self._scanners:
@@ -408,26 +414,19 @@ class RulePrefilter:
                 present |= bit
                 found |= rules
         if has_digit:
-            found |= self._after_digit
+            # an after-digit regex stays when its first character stands just after a digit
+            for (width, fold), table in self._after_tables.items():
+                for ch in table.keys() & after_digit_chars(text, width, fold):
+                    found |= table[ch]
         else:
-            found &= ~self._needs_digit
+            found &= ~self._needs_digit  # every match of these needs a digit
         out: List[int] = []
-        near: Dict[tuple, FrozenSet[str]] = {}
         checks = self.checks
         while found:
             low = found & -found
             found ^= low
             ri = low.bit_length() - 1
-            needs_digit, after, rest = checks[ri]
-            if needs_digit and not has_digit:
-                continue  # every match needs a digit and the text has none
-            if after is not None:
-                width, fold, first = after
-                seen = near.get((width, fold))
-                if seen is None:
-                    seen = near[(width, fold)] = after_digit_chars(text, width, fold)
-                if seen.isdisjoint(first):
-                    continue  # no character a match starts with stands just after a digit
+            rest = checks[ri][1]
             if rest and not all(present & mask for mask in rest):
                 continue  # a further clause has no literal in the text
             out.append(ri)

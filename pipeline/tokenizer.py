@@ -82,6 +82,8 @@ def _split_slashes(word: str, keep_whole: frozenset) -> List[str]:
 
 #: a run of non-whitespace (tokens never cross whitespace) or of whitespace
 _CHUNK_RE = re.compile(r"\S+|\s+", re.UNICODE)
+#: whitespace other than a plain space
+_OTHER_SPACE = re.compile(r"[^\S ]", re.UNICODE)
 #: chunks remembered per tokenizer (cleared when full, so memory stays bounded on any input)
 CHUNK_CACHE_SIZE = 50_000
 
@@ -97,6 +99,14 @@ def chunk_words(chunk: str, keep: frozenset = frozenset(), split: frozenset = fr
         else:
             out.append(piece)
     return tuple(out)
+
+
+def _remember(cache: Optional[dict], chunk: str, toks: Tuple[str, ...]) -> Tuple[str, ...]:
+    if cache is not None:
+        if len(cache) >= CHUNK_CACHE_SIZE:
+            cache.clear()
+        cache[chunk] = toks
+    return toks
 
 
 def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterable[str] = (),
@@ -115,6 +125,19 @@ def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterab
         frozenset(k.lower() for k in split_hyphenated)
     words: List[str] = []
     spaced: List[int] = []  # indices of the words followed by a single space
+    if text and text[0] != " " and text[-1] != " " and "  " not in text and _OTHER_SPACE.search(text) is None:
+        # only single spaces between chunks (most criteria): no whitespace tokens
+        for piece in text.split(" "):
+            toks = cache.get(piece) if cache is not None else None
+            if toks is None:
+                toks = _remember(cache, piece, chunk_words(piece, keep, split))
+            words.extend(toks)
+            spaced.append(len(words) - 1)
+        spaced.pop()  # the last chunk ends the text
+        spaces = [False] * len(words)
+        for i in spaced:
+            spaces[i] = True
+        return words, spaces
     for m in _CHUNK_RE.finditer(text):
         piece = m.group()
         if piece[0].isspace():
@@ -126,11 +149,7 @@ def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterab
             continue
         toks = cache.get(piece) if cache is not None else None
         if toks is None:
-            toks = chunk_words(piece, keep, split)
-            if cache is not None:
-                if len(cache) >= CHUNK_CACHE_SIZE:
-                    cache.clear()
-                cache[piece] = toks
+            toks = _remember(cache, piece, chunk_words(piece, keep, split))
         words.extend(toks)
     spaces = [False] * len(words)
     for i in spaced:
