@@ -114,7 +114,9 @@ def cue_words(rules: Sequence[dict], make_doc) -> Optional[Dict[str, List[frozen
             return None
         for word in firsts:
             index.setdefault(word, []).append(frozenset([word]))
-    return index
+    # a rule that needs only its first word makes the others with that first word moot
+    return {first: [frozenset([first])] if frozenset([first]) in needs else sorted(set(needs), key=len)
+            for first, needs in index.items()}
 
 
 def may_match(index: Dict[str, List[frozenset]], words: Iterable[str]) -> bool:

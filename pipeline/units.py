@@ -21,6 +21,7 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _LEADING_MULT = re.compile(r"^(?:×|x|\*|times|-?fold|-?times)+")
 _GIGA_PER_LITRE = re.compile(r"^\s*G\s*/\s*L\s*$")
 _PINT_SAFE = re.compile(r"^[a-zA-Zµμ/\d.\s*^]+$")
+_MEMO_SIZE = 20_000
 
 
 def unit_key(text: str) -> str:
@@ -42,6 +43,7 @@ class UnitNormalizer:
         self.table = table
         self.pint_definitions = list(pint_definitions)
         self._ureg = None
+        self._memo: Dict[str, Optional[str]] = {}  # unit text → canonical (few distinct texts)
 
     @classmethod
     def from_config(cls, path: Path | str) -> "UnitNormalizer":
@@ -73,9 +75,17 @@ class UnitNormalizer:
         return self._ureg
 
     def normalize(self, text: Optional[str]) -> Optional[str]:
-        """Canonical unit for ``text`` (``None`` for no unit)."""
+        """Canonical unit for ``text`` (``None`` for no unit); remembered per text."""
         if text is None:
             return None
+        if text in self._memo:
+            return self._memo[text]
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        out = self._memo[text] = self._normalize(text)
+        return out
+
+    def _normalize(self, text: str) -> Optional[str]:
         if _GIGA_PER_LITRE.match(text):
             return "10*9/L"  # "G/L": giga per litre, as French-style reports write platelets
         key = unit_key(text)
