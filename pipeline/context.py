@@ -148,12 +148,13 @@ class EligexContext:
         self.rules: List[dict] = []
         self._context = None
         self._cues: Optional[Dict[str, List[frozenset]]] = {}
+        self._cues_ready = True
         extensions.register()
 
     def set_rules(self, rules: Sequence[dict]) -> None:
         self.rules = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rules]
         self._context = None
-        self._cues = cue_words(self.rules, self.nlp.make_doc)
+        self._cues_ready = False  # computed on first use: when unpickling, nlp is not whole yet
 
     @property
     def context(self):
@@ -178,6 +179,8 @@ class EligexContext:
             if ent["label"] in TARGET_LABELS:
                 ent.update({k: v for k, v in FLAG_DEFAULTS.items() if k not in ent})
                 ent.setdefault("context_ids", [])
+        if not self._cues_ready:
+            self._cues, self._cues_ready = cue_words(self.rules, self.nlp.make_doc), True
         if not len(doc) or (self._cues is not None and not may_match(self._cues, docview.view(doc).lower)):
             data["context"] = []  # no cue word of a modifying rule: nothing for ConText to do
             return doc

@@ -397,6 +397,10 @@ class RulePrefilter:
                 self._scanners.append((kind == "fold", AhoCorasick(list(entries), matchkind=MatchKind.Standard),
                                        list(entries.values())))
 
+    def __reduce__(self):
+        # rebuilt from the patterns (the Aho-Corasick automata do not pickle)
+        return (RulePrefilter, (self.patterns,))
+
     def candidates(self, text: str) -> List[int]:
         """Indices (ascending) of the regexes that may match ``text``."""
         has_digit = _DIGIT_RX.search(text) is not None

@@ -59,6 +59,11 @@ class UnitNormalizer:
     def to_dict(self) -> dict:
         return {"table": self.table, "pint_definitions": self.pint_definitions}
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_ureg"] = None  # pint's registry does not pickle; it is rebuilt on first use
+        return state
+
     @classmethod
     def from_dict(cls, data: dict) -> "UnitNormalizer":
         return cls(dict(data["table"]), data.get("pint_definitions", []))

@@ -153,3 +153,28 @@ def test_entity_offsets_and_rule_ids(run):
         assert e["rule"]
     labels = {e["label"] for e in rec["entities"]}
     assert {"MEASUREMENT", "COMPARATOR", "VALUE", "UNIT", "NEGATION"} <= labels
+
+
+def test_condition_scope_patterns_split_at_the_condition():
+    """Each configured scope pattern, checked at the condition's own position (compiled once per
+    pattern), decides as the pattern with the condition written into it would."""
+    import json
+    import re
+
+    from pipeline.constraints import scope_conditions
+    from pipeline.paths import configs_dir
+
+    patterns = json.loads((configs_dir() / "constraints.json").read_text(encoding="utf-8"))["condition_scope"]
+    cases = ["SLEDAI score ≥8 for SLE patients", "in patients with lupus nephritis, UPCR ≥ 1",
+             "Lupus patients: UPCR ≥ 1", "for the SSc subjects with mRSS ≥ 15", "among RA subjects",
+             "for SLE", "for SLEDAI ≥ 6", "patients with SLE for 6 months", "SLE patients", "(SLE) patients must",
+             "in SLE", "for  SLE  patients", "FOR PATIENTS WITH SLE"]
+    for text in cases:
+        for cond in ("SLE", "lupus nephritis", "Lupus", "SSc", "RA"):
+            for m in re.finditer(re.escape(cond), text, re.IGNORECASE):
+                ent = {"label": "CONDITION", "start": m.start(), "end": m.end(), "text": m.group()}
+                filled = any(
+                    any(x.start("cond") == m.start() for x in re.finditer(
+                        p.replace("{COND}", f"(?P<cond>{re.escape(m.group())})"), text, re.IGNORECASE))
+                    for p in patterns)
+                assert (scope_conditions(text, [ent], patterns) == [0]) == filled, (text, cond)

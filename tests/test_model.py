@@ -52,3 +52,15 @@ def test_two_processes_give_the_same_results(nlp):
     one = [d._.eligex for d in nlp.pipe(TEXTS, n_process=1)]
     two = [d._.eligex for d in nlp.pipe(TEXTS, n_process=2, batch_size=4)]
     assert one == two
+
+
+def test_pipeline_pickles(nlp):
+    """spawn-based multiprocessing (Windows, or spaCy's n_process>1 there) pickles the pipeline:
+    components rebuild what does not pickle (medspaCy rules, Aho-Corasick automata)."""
+    import pickle
+
+    texts = ["platelet count ≥ 100 × 10^9/L", "no history of lupus nephritis", "Age 18-75 years; ECOG 0-1",
+             "creatinine ≤ 1.5 mg/dL"]
+    nlp.get_pipe("eligex_constraints").units.ureg  # a pint registry already made must not stop pickling
+    again = pickle.loads(pickle.dumps(nlp))
+    assert [d._.eligex for d in again.pipe(texts)] == [d._.eligex for d in nlp.pipe(texts)]
