@@ -934,7 +934,9 @@ def _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_enti
         eid = len(records) + 1
         if kind == "e":
             e = ents[ref]
-            rec = {"id": eid, **{k: v for k, v in e.items() if k not in ("token_start", "token_end")}}
+            rec = {"id": eid, **e}
+            rec.pop("token_start", None)
+            rec.pop("token_end", None)
             new_id[ref] = eid
         else:
             rec = {"id": eid, **neg_entities[ref][0], "negated": False}

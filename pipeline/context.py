@@ -175,10 +175,10 @@ class EligexContext:
         data = extensions.state(doc)
         entities = data["entities"]
         targets = [e for e in entities if e["label"] in TARGET_LABELS]
-        for ent in entities:
-            if ent["label"] in TARGET_LABELS:
-                ent.update({k: v for k, v in FLAG_DEFAULTS.items() if k not in ent})
-                ent.setdefault("context_ids", [])
+        for ent in targets:
+            for key, value in FLAG_DEFAULTS.items():
+                ent.setdefault(key, value)
+            ent.setdefault("context_ids", [])
         if not self._cues_ready:
             self._cues, self._cues_ready = cue_words(self.rules, self.nlp.make_doc), True
         if not len(doc) or (self._cues is not None and not may_match(self._cues, docview.view(doc).lower)):

@@ -7,6 +7,7 @@ component ``eligex_sentences``.
 
 
 import re
+from functools import lru_cache
 from typing import List, Sequence
 
 import numpy
@@ -47,6 +48,17 @@ def one_sentence(words: Sequence[str]) -> bool:
     return True
 
 
+@lru_cache(maxsize=512)
+def _one_sentence_flags(n: int) -> numpy.ndarray:
+    """SENT_START values of an ``n``-token, one-sentence doc (1, then -1s), made once per length
+    (``Doc.from_array`` copies them) and read-only."""
+    flags = numpy.full((n, 1), -1, dtype="int64")
+    flags[0, 0] = 1
+    flags = flags.view("uint64")
+    flags.setflags(write=False)
+    return flags
+
+
 class CriterionSentencizer:
     def __init__(self, name: str = "eligex_sentences"):
         self.name = name
@@ -56,15 +68,14 @@ class CriterionSentencizer:
         if n:
             view = docview.view(doc)
             # one array write instead of a Python attribute set per token
-            flags = numpy.full((n, 1), -1, dtype="int64")
             if _BREAK_CHAR.search(view.text) is None or one_sentence(view.words):
-                flags[0, 0] = 1
+                flags = _one_sentence_flags(n)
                 view.set_sentence_ids([0] * n)
             else:
                 starts = sentence_starts(view.words)
-                flags[starts, 0] = 1
+                flags = numpy.array([[1] if s else [-1] for s in starts], dtype="int64").view("uint64")
                 view.set_sentence_starts(starts)
-            doc.from_array([SENT_START], flags.view("uint64"))
+            doc.from_array([SENT_START], flags)
         return doc
 
 
