@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench.py              # 1M words, writes docs/PERFORMANCE.md
     .venv/bin/python scripts/bench.py --quick      # 50k words, prints only
     .venv/bin/python scripts/bench.py --words 2000000 --out /tmp/perf.md
+    .venv/bin/python scripts/bench.py --profile 30 --words 200000   # what dominates (cProfile)
 
 The text is the LCT corpus (annotations/external/lct/**/*.txt) split into criteria as eligex
 splits trial text (pipeline.sections), repeated until it has at least ``--words`` words
@@ -280,7 +281,8 @@ def report(results: dict, info: dict, words: int, batch_size: int, rounds: int) 
         f"- eligex commit {info['commit']}; run {info['date']}",
         "",
         "The machine is shared and noisy: figures vary by ±15% between runs. Re-run with "
-        "`.venv/bin/python scripts/bench.py` (`--quick` for a 50k-word smoke run that writes nothing).",
+        "`.venv/bin/python scripts/bench.py` (`--quick` for a 50k-word smoke run that writes nothing, "
+        "`--profile 30` for the 30 functions that take the most time, by cProfile).",
         "",
     ]
     return "\n".join(lines)
@@ -302,6 +304,25 @@ def _budget_paragraph(results: dict, comps: Optional[dict]) -> Optional[str]:
             "a user of these libraries can compare against.")
 
 
+def profile(words: int, batch_size: int, top: int) -> None:
+    """cProfile of the eligex pipeline (n_process=1) over the benchmark text: what dominates."""
+    import cProfile
+    import pstats
+
+    from pipeline.nlp import load
+
+    texts = criteria_texts()
+    nlp = load()
+    for _ in nlp.pipe(texts, batch_size=batch_size):  # warm-up, as in the benchmark
+        pass
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in nlp.pipe(corpus(texts, words), batch_size=batch_size):
+        pass
+    prof.disable()
+    pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(top)
+
+
 def run_in_process(name: str, words: int, batch_size: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--variant", name, "--words", str(words),
            "--batch-size", str(batch_size)]
@@ -320,9 +341,15 @@ def main(argv=None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
     parser.add_argument("--out", type=Path, default=None, help="report file (default docs/PERFORMANCE.md)")
     parser.add_argument("--no-write", action="store_true", help="print the report only")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="profile the eligex pipeline (cProfile) over --words and print the N "
+                             "functions with the most own time, instead of benchmarking")
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     words = 50_000 if args.quick else args.words
+    if args.profile:
+        profile(words, args.batch_size, args.profile)
+        return 0
     if args.variant:  # child process
         print(json.dumps(run_variant(args.variant, words, args.batch_size)))
         return 0
