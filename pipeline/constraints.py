@@ -20,7 +20,7 @@ Cue words are data in ``configs/constraints.json``; canonical units come from
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -81,14 +81,10 @@ class AssemblyConfig:
             implicit_age_cues=list(data.get("implicit_age_cues", [])),
         )
 
-    @property
+    @cached_property
     def non_clinical(self) -> frozenset:
         """``negation_non_clinical`` as a set (made once)."""
-        cached = self.__dict__.get("_non_clinical")
-        if cached is None or cached[0] is not self.negation_non_clinical:
-            cached = self.__dict__["_non_clinical"] = (self.negation_non_clinical,
-                                                       frozenset(self.negation_non_clinical))
-        return cached[1]
+        return frozenset(self.negation_non_clinical)
 
     def to_dict(self) -> dict:
         return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
@@ -572,11 +568,12 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
              token_starts: Optional[Sequence[int]] = None) -> dict:
     """Constraints, relations and the final entity list (with ids) for one criterion."""
     ents = list(entities)
-    coordinators = set(config.coordinators)
+    neg_mods = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
     if not any(e["label"] == "VALUE" for e in ents):
         # no number, no bound: only the entity list, temporal relations and negation cues remain
-        return _finalise(text, ents, modifiers, [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"],
-                         [], [], set(), sent_of, words, token_starts, config.non_clinical)
+        return _finalise(text, ents, modifiers, neg_mods, [], [], set(), sent_of, words, token_starts,
+                         config.non_clinical)
+    coordinators = set(config.coordinators)
     consumed_scale, scale_of = scale_mentions(text, ents, config.scale_length)
     quantities = find_quantities(words, ents, sent_of, consumed_scale)
     followers = set(config.value_followers)
@@ -640,7 +637,6 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
         prev = (q, groups)
 
     scoped = scope_conditions(text, ents, config.condition_scope) if assigned else []
-    neg_mods = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
 
     # merge quantities per subject group (one constraint per subject per bound set)
     per_subject: Dict[Tuple[int, ...], List[Quantity]] = {}

@@ -139,6 +139,9 @@ def apply_modifier_flags(entity: dict, categories: Sequence[str]) -> None:
             entity[key] = value
 
 
+_NOT_YET = object()  # rule index not built yet
+
+
 class EligexContext:
     """spaCy component around medspaCy ConText; rules given at ``initialize`` or from disk."""
 
@@ -148,13 +151,12 @@ class EligexContext:
         self.rules: List[dict] = []
         self._context = None
         self._cues: Optional[Dict[str, List[frozenset]]] = {}
-        self._cues_ready = True
         extensions.register()
 
     def set_rules(self, rules: Sequence[dict]) -> None:
         self.rules = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rules]
         self._context = None
-        self._cues_ready = False  # computed on first use: when unpickling, nlp is not whole yet
+        self._cues = _NOT_YET  # computed on first use: when unpickling, nlp is not whole yet
 
     @property
     def context(self):
@@ -179,8 +181,8 @@ class EligexContext:
             for key, value in FLAG_DEFAULTS.items():
                 ent.setdefault(key, value)
             ent.setdefault("context_ids", [])
-        if not self._cues_ready:
-            self._cues, self._cues_ready = cue_words(self.rules, self.nlp.make_doc), True
+        if self._cues is _NOT_YET:
+            self._cues = cue_words(self.rules, self.nlp.make_doc)
         if not len(doc) or (self._cues is not None and not may_match(self._cues, docview.view(doc).lower)):
             data["context"] = []  # no cue word of a modifying rule: nothing for ConText to do
             return doc

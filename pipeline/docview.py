@@ -60,27 +60,23 @@ class DocView(dict):
         self["sent_of"] = sent_of
 
     def set_sentence_starts(self, starts: Sequence[bool]) -> None:
-        sid = -1
-        out = []
-        for i, start in enumerate(starts):
-            if start or i == 0:
-                sid += 1
-            out.append(sid)
-        self["sent_of"] = out
+        self["sent_of"] = number_sentences(starts)
+
+
+def number_sentences(starts: Sequence[bool]) -> List[int]:
+    """Sentence number per token from whether each starts a sentence (the first token always does)."""
+    sid = -1
+    out = []
+    for i, start in enumerate(starts):
+        if start or i == 0:
+            sid += 1
+        out.append(sid)
+    return out
 
 
 def sentence_ids(doc: Doc) -> List[int]:
     """Sentence number per token (tokens before the first marked start count as sentence 0)."""
-    if not len(doc):
-        return []
-    flags = doc.to_array(SENT_START).tolist()
-    sid = -1
-    out = []
-    for i, flag in enumerate(flags):
-        if flag == 1 or i == 0:
-            sid += 1
-        out.append(sid)
-    return out
+    return number_sentences([flag == 1 for flag in doc.to_array(SENT_START).tolist()]) if len(doc) else []
 
 
 def attach(doc: Doc, text: str, words: List[str], spaces: List[bool]) -> None:

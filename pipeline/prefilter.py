@@ -343,8 +343,8 @@ class RulePrefilter:
         self.patterns = list(patterns)
         atom_bit: Dict[tuple, int] = {DIGIT: 1}
         first_clause_rules: Dict[tuple, int] = {}  # atom → mask of regexes whose first clause has it
-        #: per regex: (needs a digit, its other literal clauses as masks of literals)
-        self.checks: List[tuple] = []
+        #: per regex: its literal clauses after the indexing one, as masks of literals
+        self._rest: List[Tuple[int, ...]] = []
         self._always = 0  # regexes without a literal clause
         self._needs_digit = 0  # regexes that never match a text without a digit
         #: regexes with an after-digit test (not indexed by their literals): per (width, case
@@ -379,7 +379,7 @@ class RulePrefilter:
                 table = self._after_tables.setdefault((after[0], ignorecase), {})
                 for ch in after[1]:
                     table[ch] = table.get(ch, 0) | (1 << ri)
-            self.checks.append((needs_digit, tuple(masks[1:])))
+            self._rest.append(tuple(masks[1:]))
 
         def table(kind: str, single: bool) -> Dict[str, Tuple[int, int]]:
             """literal → (its bit, mask of the regexes it indexes), for one kind and length class"""
@@ -425,12 +425,12 @@ class RulePrefilter:
         else:
             found &= ~self._needs_digit  # every match of these needs a digit
         out: List[int] = []
-        checks = self.checks
+        rests = self._rest
         while found:
             low = found & -found
             found ^= low
             ri = low.bit_length() - 1
-            rest = checks[ri][1]
+            rest = rests[ri]
             if rest and not all(present & mask for mask in rest):
                 continue  # a further clause has no literal in the text
             out.append(ri)
