@@ -18,7 +18,7 @@ def test_bench_smoke_run_reports_every_variant_asked_for(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
     for label in ('spaCy tokenizer alone', 'eligex tokenizer alone', 'six components that do nothing',
-                  'eligex full pipeline, n_process=1', 'The plumbing alone',
+                  'eligex full pipeline, n_process=1', 'The plumbing alone (our tokenizer',
                   "Where eligex's time goes", "About the 0.4× tokenizer target", "## Machine"):
         assert label in text
     assert "eligex_constraints" in text  # the per-component breakdown lists every component
