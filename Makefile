@@ -6,7 +6,7 @@ ELIGEX := $(VENV)/bin/eligex
 STAMP  := $(VENV)/.installed
 MODEL  := models/eligex
 RULES  := $(wildcard configs/*.json configs/*.jsonl configs/*.cfg configs/entities/*.jsonl)
-SRC    := $(wildcard pipeline/*.py pipeline/*/*.py pipeline/schemas/*.json)
+SRC    := $(shell find pipeline -name "*.py" -o -name "*.json")
 
 .PHONY: demo test test-fast model eval clean doccano doccano-stop test-doccano
 

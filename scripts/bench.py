@@ -7,16 +7,16 @@
     .venv/bin/python scripts/bench.py --profile 30 --words 200000   # what dominates (cProfile)
 
 The text is the LCT corpus (annotations/external/lct/**/*.txt) split into criteria as eligex
-splits trial text (pipeline.sections), repeated until it has at least ``--words`` words
+splits trial text (pipeline.ingest.sections), repeated until it has at least ``--words`` words
 (whitespace-separated). Each variant runs in a fresh process of its own, so its peak memory is its
 own: model loading and one untimed pass over the distinct criteria come first, then the timed run.
 
 1. ``tokenizer``: ``spacy.blank("en")`` — spaCy's tokenizer alone;
 2. ``eligex-1`` / ``eligex-2``: our full pipeline (models/eligex, else built from configs/) with
-   1 and 2 processes, as ``eligex extract --n-process N`` runs it (pipeline.batch.pipeline_results:
+   1 and 2 processes, as ``eligex extract --n-process N`` runs it (pipeline.extraction.batch.pipeline_results:
    chunks through ``nlp.pipe(as_tuples=True)``, with 2 in two worker processes that send back
    ``doc._.eligex``); ``eligex-spacy-2``, for comparison, spaCy's own ``nlp.pipe(n_process=2)``
-   (Docs sent back whole; within pipeline.batch.msgpack_hooks_cached) with ``doc._.eligex`` read;
+   (Docs sent back whole; within pipeline.extraction.batch.msgpack_hooks_cached) with ``doc._.eligex`` read;
 3. ``medspacy``: ``medspacy.load()`` with its defaults (PyRuSH sentences, target matcher,
    ConText); loguru's DEBUG output of PyRuSH (a line per document on stderr) is switched off.
 
@@ -69,9 +69,9 @@ MEMORY_LIMIT_MB = 400
 
 def criteria_texts() -> List[str]:
     """The distinct LCT criterion texts, in file order."""
-    from pipeline.paths import configs_dir
-    from pipeline.rules import load_rules
-    from pipeline.sections import compile_heading_rules, split_criteria
+    from pipeline.core.paths import configs_dir
+    from pipeline.rules.loading import load_rules
+    from pipeline.ingest.sections import compile_heading_rules, split_criteria
 
     rules, _ = load_rules(configs_dir() / "sections.jsonl", "section", strict=True)
     headings = compile_heading_rules(rules)
@@ -119,7 +119,7 @@ def run_variant(name: str, words: int, batch_size: int) -> dict:
 
         nlp = medspacy.load()
     else:
-        from pipeline.nlp import load
+        from pipeline.components.nlp import load
 
         nlp = load()
         if name == "eligex-tokenizer":
@@ -128,7 +128,7 @@ def run_variant(name: str, words: int, batch_size: int) -> dict:
             nlp = plumbing_only(nlp)
         else:
             consume = lambda doc: len(doc._.eligex["constraints"])  # noqa: E731
-    from pipeline.batch import msgpack_hooks_cached, pipeline_results
+    from pipeline.extraction.batch import msgpack_hooks_cached, pipeline_results
 
     for doc in nlp.pipe(texts, batch_size=batch_size):  # warm-up: lexemes, lazy components
         consume(doc)
@@ -159,7 +159,9 @@ def plumbing_only(nlp):
     import spacy
     from spacy.language import Language
 
-    from pipeline import docview, extensions
+    from pipeline.components import docview
+
+    from pipeline.core import extensions
 
     if "bench_plumbing" not in Language.factories:
         @Language.component("bench_plumbing")
@@ -340,7 +342,7 @@ def profile(words: int, batch_size: int, top: int) -> None:
     import cProfile
     import pstats
 
-    from pipeline.nlp import load
+    from pipeline.components.nlp import load
 
     texts = criteria_texts()
     nlp = load()

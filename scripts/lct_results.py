@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import __version__  # noqa: E402
-from pipeline.evaluate import evaluate_records, load_gold  # noqa: E402
-from pipeline.extract import Extractor  # noqa: E402
-from pipeline.nlp import load  # noqa: E402
-from pipeline.units import default_normalizer  # noqa: E402
+from pipeline.evaluation.metrics import evaluate_records, load_gold  # noqa: E402
+from pipeline.extraction.records import Extractor  # noqa: E402
+from pipeline.components.nlp import load  # noqa: E402
+from pipeline.components.units import default_normalizer  # noqa: E402
 
 TARGETS = {"constraint precision": 0.90, "constraint recall": 0.80, "negation cue F1": 0.80}
 

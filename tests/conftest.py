@@ -11,14 +11,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def nlp():
-    from pipeline.nlp import build
+    from pipeline.components.nlp import build
 
     return build(ROOT / "configs")
 
 
 @pytest.fixture(scope="session")
 def extractor(nlp):
-    from pipeline.extract import Extractor
+    from pipeline.extraction.records import Extractor
 
     return Extractor(nlp)
 

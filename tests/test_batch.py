@@ -12,10 +12,10 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from pipeline import batch
-from pipeline.extract import Extractor
-from pipeline.problems import Problem
-from pipeline.readers import InputDoc, read_inputs
+from pipeline.extraction import batch
+from pipeline.extraction.records import Extractor
+from pipeline.core.problems import Problem
+from pipeline.ingest.readers import InputDoc, read_inputs
 
 CRITERIA = ("Inclusion Criteria:\n\n* Age 18 to 65 years\n* Hemoglobin >= 9 g/dL\n\n"
             "Exclusion Criteria:\n\n* Pregnancy\n* ALT > 3 x ULN\n")
@@ -357,10 +357,10 @@ def test_summary_says_whether_counts_add_up():
 def test_cli_extract(reference, nlp, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import pipeline.nlp
+    import pipeline.components.nlp
     from pipeline.cli.main import app
 
-    monkeypatch.setattr(pipeline.nlp, "load", lambda model=None: nlp)
+    monkeypatch.setattr(pipeline.components.nlp, "load", lambda model=None: nlp)
     root, ref_out, ref_counts = reference
     out = tmp_path / "out.jsonl"
     runner = CliRunner()

@@ -1,4 +1,4 @@
-"""Tests of the BRAT standoff reader (pipeline/brat.py) on small inline fixtures."""
+"""Tests of the BRAT standoff reader (pipeline/evaluation/corpora/brat.py) on small inline fixtures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.brat import (
+from pipeline.evaluation.corpora.brat import (
     AnnotationConf,
     Span,
     read_annotation_conf,

@@ -161,8 +161,8 @@ def test_condition_scope_patterns_split_at_the_condition():
     import json
     import re
 
-    from pipeline.constraints import scope_conditions
-    from pipeline.paths import configs_dir
+    from pipeline.components.constraints.assemble import scope_conditions
+    from pipeline.core.paths import configs_dir
 
     patterns = json.loads((configs_dir() / "constraints.json").read_text(encoding="utf-8"))["condition_scope"]
     cases = ["SLEDAI score ≥8 for SLE patients", "in patients with lupus nephritis, UPCR ≥ 1",

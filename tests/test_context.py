@@ -78,9 +78,9 @@ def test_abbreviation_pairs_recorded(run):
 
 
 def test_context_runs_only_where_a_rule_can_match():
-    """A literal rule needs all its words, a pattern rule its first word (pipeline/context.py)."""
-    from pipeline.context import cue_words, may_match
-    from pipeline.tokenizer import EligexTokenizer
+    """A literal rule needs all its words, a pattern rule its first word (pipeline/components/context.py)."""
+    from pipeline.components.context import cue_words, may_match
+    from pipeline.components.tokenizer import EligexTokenizer
     from spacy.vocab import Vocab
 
     rules = [

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import agreement as ag
-from pipeline import doccano as dc
+from pipeline.annotation import agreement as ag
+from pipeline.annotation import doccano as dc
 
 FIXTURE = Path(__file__).parent / "fixtures" / "doccano_gold.jsonl"
 

@@ -1,10 +1,10 @@
-"""The shared token view (pipeline/docview.py): the same lists whether the tokenizer handed them
+"""The shared token view (pipeline/components/docview.py): the same lists whether the tokenizer handed them
 over or they were rebuilt from the Doc, rebuilt when the Doc changed, gone after the pipeline."""
 
 import spacy
 from spacy.tokens import Doc
 
-from pipeline import docview
+from pipeline.components import docview
 
 TEXTS = [
     "hemoglobin ≥60g/L, platelet count ≥30×109/L;  AST and ALT≤3.0 ULN",
@@ -42,7 +42,7 @@ def test_sentence_ids_follow_the_sentencizer(nlp):
 
 
 def test_one_sentence_criteria_take_the_short_path(nlp):
-    from pipeline.sentences import one_sentence, sentence_starts
+    from pipeline.components.sentences import one_sentence, sentence_starts
 
     for text in ["Hb ≥ 9 g/dL.", "Age 1.5 to 17 years", "Hb 9.5 g/dL. ALT ≤ 2 ULN"]:
         doc = nlp.get_pipe("eligex_sentences")(nlp.make_doc(text))

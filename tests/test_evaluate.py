@@ -1,7 +1,7 @@
 """The evaluator's matching, on small hand-made records."""
 
-from pipeline.evaluate import evaluate_records
-from pipeline.units import default_normalizer
+from pipeline.evaluation.metrics import evaluate_records
+from pipeline.components.units import default_normalizer
 
 
 def gold(text, constraints, entities=(), relations=()):

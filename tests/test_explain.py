@@ -1,4 +1,4 @@
-"""``eligex explain`` and pipeline/explain.py: rule ids with file:line, ConText, constraints, HTML."""
+"""``eligex explain`` and pipeline/explain/explanation.py: rule ids with file:line, ConText, constraints, HTML."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
-from pipeline.explain import (build_explanation, explain_text, render_html, render_text, rule_sources,
+from pipeline.explain.explanation import (build_explanation, explain_text, render_html, render_text, rule_sources,
                               source_of, token_span, write_atomic)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,11 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
-from pipeline.evaluate import METRICS_VERSION, evaluate_records
+from pipeline.evaluation.metrics import METRICS_VERSION, evaluate_records
 from pipeline.reporting import (ReportError, check_metrics, compare_lines, compare_metrics, load_metrics,
                                 render_compare_html, render_markdown, render_report, stamp_metrics, write_atomic)
 from pipeline.reporting.errors_view import build_error_view, format_bound
-from pipeline.rulehash import rule_files, rules_hash
+from pipeline.rules.hashing import rule_files, rules_hash
 
 REPO = Path(__file__).resolve().parents[1]
 XSS = "</script><script>window.__pwned=1</script><b>"

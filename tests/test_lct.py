@@ -1,4 +1,4 @@
-"""Tests of the LCT -> gold mapping (pipeline/lct.py).
+"""Tests of the LCT -> gold mapping (pipeline/evaluation/corpora/lct.py).
 
 Real documents come from the shipped copy in annotations/external/lct; the expected constraints
 were checked by reading the .txt files.
@@ -12,8 +12,8 @@ from typing import Optional
 
 import pytest
 
-from pipeline.brat import read_brat
-from pipeline.lct import (
+from pipeline.evaluation.corpora.brat import read_brat
+from pipeline.evaluation.corpora.lct import (
     R_NOT_A_NUMBER,
     R_OTHER_LINE,
     R_PLUS_MINUS,

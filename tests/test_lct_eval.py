@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluate import evaluate_records, load_gold
-from pipeline.units import default_normalizer
+from pipeline.evaluation.metrics import evaluate_records, load_gold
+from pipeline.components.units import default_normalizer
 
 LCT = Path(__file__).resolve().parents[1] / "annotations" / "external" / "lct"
 

@@ -1,4 +1,4 @@
-"""The regex prefilters (pipeline/prefilter.py): what they derive, and that they never make the
+"""The regex prefilters (pipeline/components/prefilter.py): what they derive, and that they never make the
 entity ruler skip a regex on a text the regex matches."""
 
 import sys
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import regex
 
-from pipeline.paths import configs_dir
-from pipeline.prefilter import (
+from pipeline.core.paths import configs_dir
+from pipeline.components.prefilter import (
     DIGIT,
     RulePrefilter,
     after_digit_chars,
@@ -17,7 +17,7 @@ from pipeline.prefilter import (
     passes,
     regex_prefilter,
 )
-from pipeline.rules import load_rules
+from pipeline.rules.loading import load_rules
 
 ROOT = Path(__file__).parents[1]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.problems import Problem
-from pipeline.readers import InputDoc, ReadOptions, read_inputs
-from pipeline.readers.aact import read_aact_file
-from pipeline.readers.jsonl import read_jsonl_file
-from pipeline.readers.structured import parse_age, parse_bool, parse_sex, structured_constraints, structured_record
+from pipeline.core.problems import Problem
+from pipeline.ingest.readers import InputDoc, ReadOptions, read_inputs
+from pipeline.ingest.readers.aact import read_aact_file
+from pipeline.ingest.readers.jsonl import read_jsonl_file
+from pipeline.extraction.structured import parse_age, parse_bool, parse_sex, structured_constraints, structured_record
 
 CRITERIA = "Inclusion Criteria:\n\n* Age 18 to 65 years\n* Hemoglobin >= 9 g/dL\n\nExclusion Criteria:\n\n* Pregnancy\n"
 

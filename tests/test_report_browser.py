@@ -77,9 +77,9 @@ def driver(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report(extractor, tmp_path_factory):
     """The report of our seed gold, made as ``eligex evaluate --report`` makes it."""
-    from pipeline.evaluate import evaluate_records, load_gold
+    from pipeline.evaluation.metrics import evaluate_records, load_gold
     from pipeline.reporting import render_report, stamp_metrics, write_atomic
-    from pipeline.units import default_normalizer
+    from pipeline.components.units import default_normalizer
 
     records, _, info = load_gold(GOLD)
     preds = extractor.process_texts([r["text"] for r in records])

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.rules import load_rules
-from pipeline.sections import compile_heading_rules, split_criteria
+from pipeline.rules.loading import load_rules
+from pipeline.ingest.sections import compile_heading_rules, split_criteria
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = compile_heading_rules(load_rules(ROOT / "configs" / "sections.jsonl", "section", strict=True)[0])

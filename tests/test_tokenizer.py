@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.tokenizer import tokenize
+from pipeline.components.tokenizer import tokenize
 
 KEEP = ["BVAS/WG"]
 
@@ -46,7 +46,7 @@ def test_spacy_doc_text_matches(nlp):
 
 def _reference_tokenize(text, keep=frozenset(), split=frozenset()):
     """The tokenizer as it was before chunking: one pass of the master regex over the whole text."""
-    from pipeline.tokenizer import TOKEN_RE, _split_hyphens, _split_slashes
+    from pipeline.components.tokenizer import TOKEN_RE, _split_hyphens, _split_slashes
 
     words, spaces = [], []
     for m in TOKEN_RE.finditer(text):
@@ -88,7 +88,7 @@ def test_chunked_and_cached_tokenizing_equals_one_pass_over_the_text():
 
 
 def test_chunk_cache_stays_bounded(monkeypatch):
-    from pipeline import tokenizer
+    from pipeline.components import tokenizer
 
     monkeypatch.setattr(tokenizer, "CHUNK_CACHE_SIZE", 10)
     cache = {}

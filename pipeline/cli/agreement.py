@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeline import agreement as ag
-from pipeline.doccano import read_jsonl
+from pipeline.annotation import agreement as ag
+from pipeline.annotation.doccano import read_jsonl
 
 
 def _fmt(x: Optional[float]) -> str:

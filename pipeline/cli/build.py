@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from pipeline.paths import configs_dir, default_model_dir
+from pipeline.core.paths import configs_dir, default_model_dir
 
 
 def build(
@@ -15,8 +15,8 @@ def build(
     configs: Optional[Path] = typer.Option(None, "--configs", help="Rule and config folder (default configs/)."),
 ) -> None:
     """Build the spaCy pipeline from configs/eligex.cfg and the rule files, and save it."""
-    from pipeline.nlp import build as build_nlp
-    from pipeline.rules import RuleError
+    from pipeline.components.nlp import build as build_nlp
+    from pipeline.rules.loading import RuleError
 
     out = output or default_model_dir()
     try:

@@ -1,6 +1,6 @@
 """``eligex doccano``: push criteria to doccano, pull the annotators' work back into the gold.
 
-Thin over :mod:`pipeline.doccano`. Credentials: DOCCANO_URL, DOCCANO_USERNAME, DOCCANO_PASSWORD.
+Thin over :mod:`pipeline.annotation.doccano`. Credentials: DOCCANO_URL, DOCCANO_USERNAME, DOCCANO_PASSWORD.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from pipeline import doccano as dc
+from pipeline.annotation import doccano as dc
 
 app = typer.Typer(
     help="Annotators' loop with doccano (scripts/doccano-server): push criteria with their "

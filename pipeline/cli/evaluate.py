@@ -47,12 +47,12 @@ def evaluate(
         None, "--markdown", help="Write a Markdown summary to this file, or to standard output with '-'."),
 ) -> None:
     """Score the pipeline against gold annotations."""
-    from pipeline.evaluate import evaluate_records, load_gold
-    from pipeline.extract import Extractor
-    from pipeline.nlp import load
+    from pipeline.evaluation.metrics import evaluate_records, load_gold
+    from pipeline.extraction.records import Extractor
+    from pipeline.components.nlp import load
     from pipeline.reporting import ReportError, check_target, render_markdown, render_report, stamp_metrics, \
         write_atomic
-    from pipeline.units import default_normalizer
+    from pipeline.components.units import default_normalizer
 
     if fmt not in ("jsonl", "brat-lct"):
         raise typer.BadParameter("--format must be jsonl or brat-lct")

@@ -12,8 +12,8 @@ import typer
 def load_pipeline(model: Optional[Path], configs: Optional[Path]):
     """The built pipeline at ``model`` if given, else one built now from ``configs`` (default
     ``configs/``), so that rule edits show without ``make model`` and ``file:line`` match."""
-    from pipeline.nlp import build, load
-    from pipeline.rules import RuleError
+    from pipeline.components.nlp import build, load
+    from pipeline.rules.loading import RuleError
 
     try:
         if model is not None:
@@ -35,7 +35,7 @@ def _fail(message: str) -> None:
 
 
 def _find_gold(gold: Path, fmt: str, criterion_id: str) -> dict:
-    from pipeline.evaluate import load_gold
+    from pipeline.evaluation.metrics import load_gold
 
     if not gold.exists():
         _fail(f"{gold}: no such file or folder")
@@ -47,7 +47,7 @@ def _find_gold(gold: Path, fmt: str, criterion_id: str) -> dict:
 
 
 def _find_output(path: Path, criterion_id: str) -> dict:
-    from pipeline.explain import iter_jsonl
+    from pipeline.explain.explanation import iter_jsonl
 
     if not path.is_file():
         _fail(f"{path}: no such file")
@@ -70,7 +70,7 @@ def explain(
 ) -> None:
     """Explain how the pipeline reads one criterion: tokens, rule matches (with file:line),
     ConText modifiers, abbreviations and the assembled constraints."""
-    from pipeline.explain import (build_explanation, compare_constraints, process, render_html, render_text,
+    from pipeline.explain.explanation import (build_explanation, compare_constraints, process, render_html, render_text,
                                   rule_sources, write_atomic)
 
     sources_given = sum(x is not None for x in (text, gold, input_path))
@@ -102,8 +102,8 @@ def explain(
             expl["notes"].append(f"{input_path} was made with other rules than the current ones:")
             expl["notes"] += notes
     if gold_rec is not None:
-        from pipeline.evaluate import evaluate_records
-        from pipeline.units import default_normalizer
+        from pipeline.evaluation.metrics import evaluate_records
+        from pipeline.components.units import default_normalizer
 
         _, errors = evaluate_records([gold_rec], [record], default_normalizer().normalize)
         expl["evaluation"] = {"gold": str(gold), "errors": errors}

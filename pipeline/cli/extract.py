@@ -1,4 +1,4 @@
-"""``eligex extract``: criteria in, one JSON record per criterion out (the work is in pipeline.batch)."""
+"""``eligex extract``: criteria in, one JSON record per criterion out (the work is in pipeline.extraction.batch)."""
 
 from __future__ import annotations
 
@@ -40,11 +40,11 @@ def extract(
     Exit status: 0 when every trial was written without errors, 1 when any trial failed or any
     error was reported (see the errors file), 2 for unusable options, 130 when interrupted.
     """
-    from pipeline import batch
-    from pipeline.extract import Extractor
-    from pipeline.nlp import load
-    from pipeline.readers import FORMATS, ReadOptions, read_inputs
-    from pipeline.report import constraint_table
+    from pipeline.extraction import batch
+    from pipeline.extraction.records import Extractor
+    from pipeline.components.nlp import load
+    from pipeline.ingest.readers import FORMATS, ReadOptions, read_inputs
+    from pipeline.reporting.terminal import constraint_table
 
     started = time.time()
     to_stdout = str(output) == "-"

@@ -3,7 +3,7 @@
 - ``validate``: every rule file against its schema (unknown keys, bad regexes, duplicate ids, bad
   labels); with ``--examples`` also each entity rule's ``examples`` / ``not_examples`` through the
   built pipeline's tokenizer and an entity component holding the rules under ``--configs``;
-- ``stats``: per rule id, true and false positives on gold (from :func:`pipeline.evaluate.evaluate_records`),
+- ``stats``: per rule id, true and false positives on gold (from :func:`pipeline.evaluation.metrics.evaluate_records`),
   worst first, and the rules that never fired.
 """
 
@@ -16,9 +16,9 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import typer
 
-from pipeline.explain import NO_SOURCE, source_of
-from pipeline.paths import configs_dir
-from pipeline.problems import Problem
+from pipeline.explain.explanation import NO_SOURCE, source_of
+from pipeline.core.paths import configs_dir
+from pipeline.core.problems import Problem
 
 app = typer.Typer(help="Validate rule files and see how each rule performs.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def check_examples(nlp, rules: Sequence[dict]) -> List[Problem]:
     ``rules`` (overlaps resolved as in the pipeline): an example must yield a span of the rule's
     label made by that rule id; a not_example must not.
     """
-    from pipeline.entities import EntityRuler
+    from pipeline.components.entities import EntityRuler
 
     ruler = EntityRuler(nlp, "eligex_entities_examples")
     ruler.set_rules(rules)
@@ -72,13 +72,13 @@ def validate(
                                                                     "(default models/eligex, else built from configs/)."),
 ) -> None:
     """Check every rule file against its schema; errors name file, line and rule id."""
-    from pipeline.rules import RULE_KINDS, load_rules, validate_configs
+    from pipeline.rules.loading import RULE_KINDS, load_rules, validate_configs
 
     configs = configs or configs_dir()
     problems = validate_configs(configs)
     checked = 0
     if examples:
-        from pipeline.nlp import load
+        from pipeline.components.nlp import load
 
         # only the rules that passed the schema; their problems are reported above
         rules, _ = load_rules(Path(configs) / RULE_KINDS["entity"][1], "entity")
@@ -100,7 +100,7 @@ def rule_table(metrics_rules: Dict[str, dict], defined: Dict[str, dict], fired: 
                errors: Iterable[dict] = (), max_examples: int = 3) -> dict:
     """Per-rule figures, worst first, and the defined rules that never fired.
 
-    ``metrics_rules`` is ``metrics["rules"]`` of :func:`pipeline.evaluate.evaluate_records`;
+    ``metrics_rules`` is ``metrics["rules"]`` of :func:`pipeline.evaluation.metrics.evaluate_records`;
     ``defined`` maps rule id → ``{"kind", "label", "source"}`` for every rule in the config files;
     ``fired`` maps rule id → Counter of ``matched`` (rule matches), ``output`` (entities in the
     output), ``modifiers`` (ConText cues found); ``errors`` are the evaluation errors, whose
@@ -204,13 +204,13 @@ def stats(
 ) -> None:
     """Per rule: true and false positives on gold, worst first; and the rules that never fired."""
     from pipeline.cli.explain import load_pipeline
-    from pipeline.entities import match_candidates
-    from pipeline.evaluate import evaluate_records, load_gold
-    from pipeline.explain import component_factory, display_path
-    from pipeline.extract import doc_to_record
-    from pipeline.rules import RULE_KINDS, load_rules
-    from pipeline.sections import Criterion
-    from pipeline.units import default_normalizer
+    from pipeline.components.entities import match_candidates
+    from pipeline.evaluation.metrics import evaluate_records, load_gold
+    from pipeline.explain.explanation import component_factory, display_path
+    from pipeline.extraction.records import doc_to_record
+    from pipeline.rules.loading import RULE_KINDS, load_rules
+    from pipeline.ingest.sections import Criterion
+    from pipeline.components.units import default_normalizer
 
     if fmt not in ("jsonl", "brat-lct"):
         raise typer.BadParameter("--format must be jsonl or brat-lct")
@@ -255,6 +255,6 @@ def stats(
     for line in _stats_lines(table, show):
         typer.echo(line)
     if json_out:
-        from pipeline.explain import write_atomic
+        from pipeline.explain.explanation import write_atomic
 
         write_atomic(json_out, json.dumps(table, indent=2, ensure_ascii=False) + "\n")

@@ -18,7 +18,7 @@ class ReportError(Exception):
 def stamp_metrics(metrics: dict, configs: Optional[Path] = None, date: Optional[str] = None) -> dict:
     """``metrics`` with ``pipeline_version``, ``rules_hash`` and ``date`` right after ``version``."""
     from pipeline import __version__
-    from pipeline.rulehash import rules_hash
+    from pipeline.rules.hashing import rules_hash
 
     stamp = {
         "pipeline_version": __version__,
@@ -36,7 +36,7 @@ REQUIRED_METRICS_KEYS = ("version", "documents", "entities", "relations", "const
 
 def check_metrics(metrics: object, source: str = "metrics") -> dict:
     """Raise ``ReportError`` unless ``metrics`` is an eligex metrics document this eligex can read."""
-    from pipeline.evaluate import METRICS_VERSION
+    from pipeline.evaluation.metrics import METRICS_VERSION
 
     if not isinstance(metrics, dict):
         raise ReportError(f"{source}: not an eligex metrics file (expected a JSON object)")

@@ -29,7 +29,7 @@ HEADLINES = (("entities", "Entities (strict)"), ("entities~", "Entities (overlap
 
 def label_colors(configs: Optional[Path] = None) -> Dict[str, str]:
     """Span label colours from ``configs/labels.json`` (the annotation tool's), else defaults."""
-    from pipeline.paths import configs_dir
+    from pipeline.core.paths import configs_dir
 
     colors = dict(DEFAULT_COLORS)
     try:

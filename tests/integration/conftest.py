@@ -33,7 +33,7 @@ class DoccanoServer:
 
     @property
     def env(self) -> Dict[str, str]:
-        """The variables eligex reads (pipeline.doccano.connect)."""
+        """The variables eligex reads (pipeline.annotation.doccano.connect)."""
         return {"DOCCANO_URL": self.url, "DOCCANO_USERNAME": self.username, "DOCCANO_PASSWORD": self.password}
 
 
@@ -112,8 +112,8 @@ def doccano_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def doccano_client(doccano_server):
-    """A DoccanoClient logged in as the admin (through pipeline.doccano.connect)."""
-    from pipeline import doccano as dc
+    """A DoccanoClient logged in as the admin (through pipeline.annotation.doccano.connect)."""
+    from pipeline.annotation import doccano as dc
 
     return dc.connect(doccano_server.env)
 

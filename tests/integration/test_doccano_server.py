@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import agreement as ag
-from pipeline import doccano as dc
+from pipeline.annotation import agreement as ag
+from pipeline.annotation import doccano as dc
 from pipeline.cli.doccano import app as doccano_app
 
 pytestmark = pytest.mark.doccano

@@ -1,0 +1,131 @@
+"""Unit normalisation: any written unit → one canonical, UCUM-like string (docs/UNITS.md).
+
+The alias table lives in ``configs/units.json``. Units not in the table go through ``pint`` (with
+the clinical units ``ULN``/``LLN`` defined), which recognises prefixed SI units and their products
+and quotients; what pint cannot read either is kept, lower-cased, so no unit text is lost. Strings
+with a body-surface factor (``mL/min/1.73m2``) are never given to pint, which reads them with the
+wrong precedence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Optional
+
+from pipeline.rules.loading import load_json_config
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_LEADING_MULT = re.compile(r"^(?:×|x|\*|times|-?fold|-?times)+")
+_GIGA_PER_LITRE = re.compile(r"^\s*G\s*/\s*L\s*$")
+_PINT_SAFE = re.compile(r"^[a-zA-Zµμ/\d.\s*^]+$")
+_MEMO_SIZE = 20_000
+
+
+def unit_key(text: str) -> str:
+    """The comparison key of a unit string (lower case, no spaces, no ``^``/``*``, no leading ×)."""
+    s = unicodedata.normalize("NFKC", text).translate(_SUPERSCRIPTS)
+    s = s.lower().replace("µ", "u").replace("μ", "u").replace("×", "x")
+    s = re.sub(r"\s+(?:per|a|an)\s+", "/", s)  # "cigarettes a day", "ml per minute"
+    s = re.sub(r"\s+", "", s)
+    s = s.replace("^", "").replace("*", "")
+    s = s.strip(".,;:()")
+    s = _LEADING_MULT.sub("", s)
+    return s
+
+
+class UnitNormalizer:
+    """Maps unit text to canonical unit strings using the alias table, then pint."""
+
+    def __init__(self, table: Dict[str, str], pint_definitions=()):
+        self.table = table
+        self.pint_definitions = list(pint_definitions)
+        self._ureg = None
+        self._memo: Dict[str, Optional[str]] = {}  # unit text → canonical (few distinct texts)
+
+    @classmethod
+    def from_config(cls, path: Path | str) -> "UnitNormalizer":
+        data = load_json_config(path, required=["units"])
+        table: Dict[str, str] = {}
+        for entry in data["units"]:
+            canonical = entry["canonical"]
+            table[unit_key(canonical)] = canonical
+            for alias in entry.get("aliases", []):
+                table[unit_key(alias)] = canonical
+        return cls(table, data.get("pint_definitions", []))
+
+    def to_dict(self) -> dict:
+        return {"table": self.table, "pint_definitions": self.pint_definitions}
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_ureg"] = None  # pint's registry does not pickle; it is rebuilt on first use
+        return state
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "UnitNormalizer":
+        return cls(dict(data["table"]), data.get("pint_definitions", []))
+
+    @property
+    def ureg(self):
+        if self._ureg is None:
+            import pint
+
+            ureg = pint.UnitRegistry(on_redefinition="ignore")
+            for definition in self.pint_definitions:
+                ureg.define(definition)
+            self._ureg = ureg
+        return self._ureg
+
+    def normalize(self, text: Optional[str]) -> Optional[str]:
+        """Canonical unit for ``text`` (``None`` for no unit); remembered per text."""
+        if text is None:
+            return None
+        if text in self._memo:
+            return self._memo[text]
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        out = self._memo[text] = self._normalize(text)
+        return out
+
+    def _normalize(self, text: str) -> Optional[str]:
+        if _GIGA_PER_LITRE.match(text):
+            return "10*9/L"  # "G/L": giga per litre, as French-style reports write platelets
+        key = unit_key(text)
+        if not key:
+            return None
+        if key in self.table:
+            return self.table[key]
+        return self._via_pint(text, key)
+
+    def _via_pint(self, text: str, key: str) -> str:
+        if "1.73" in key or "1,73" in key or not _PINT_SAFE.match(text.strip()):
+            return key
+        try:
+            unit = self.ureg.parse_units(text.strip().replace("µ", "u").replace("μ", "u"))
+        except Exception:  # pint raises many kinds of errors for unknown text
+            return key
+        formatted = f"{unit:~C}".replace("**", "").replace("*", ".")
+        return self.table.get(unit_key(formatted), formatted)
+
+    def same_dimension(self, a: str, b: str) -> bool:
+        """Whether two canonical units measure the same kind of quantity (via pint)."""
+        try:
+            return self.ureg.parse_units(a).dimensionality == self.ureg.parse_units(b).dimensionality
+        except Exception:
+            return a == b
+
+
+@lru_cache(maxsize=4)
+def default_normalizer(path: str = "") -> UnitNormalizer:
+    """The normaliser built from ``configs/units.json`` (the repo's, or ``path``)."""
+    from pipeline.core.paths import configs_dir
+
+    return UnitNormalizer.from_config(Path(path) if path else configs_dir() / "units.json")
+
+
+def normalize_unit(text: Optional[str]) -> Optional[str]:
+    """Shortcut: canonical unit for ``text`` with the default table."""
+    return default_normalizer().normalize(text)

@@ -1,0 +1,687 @@
+"""Mapping the Leaf Clinical Trials (LCT) corpus to eligex gold records.
+
+LCT (``annotations/external/lct``) is BRAT standoff with its own schema (``annotation.conf``).
+:func:`load_lct` turns it into records of our gold format (``annotations/GUIDELINE.md``), one per
+non-empty line of each ``.txt`` (the enumerator is kept: it is part of the line), and a report of
+what could not be mapped, per reason. Nothing is dropped silently: every annotation in scope that
+is not mapped is counted under a reason and listed as a ``Problem`` of kind ``"unmapped"``.
+
+In scope:
+
+- ``Observation`` and ``Age`` events with a ``Numeric-Filter`` (an ``Eq-Comparison`` event) give
+  one constraint per filter (a lower-only and an upper-only filter of one subject that LCT links
+  with ``And`` make one two-sided constraint, as the guideline writes "≥18 and <65 years"); the
+  comparison's ``Operator`` / ``Value`` / ``Unit`` / ``Per`` / ``Temporal-Unit`` spans give
+  COMPARATOR / VALUE / UNIT entities and has_value / has_comparator / has_unit relations.
+- ``Observation`` / ``Age`` triggers give MEASUREMENT (SCORE for a clinical score), ``Condition``
+  triggers CONDITION, ``Negation`` triggers NEGATION (with ``negates`` relations), and time
+  windows (``Eq-Temporal-Period`` / ``Eq-Temporal-Recency`` spans, ``Eq-Comparison`` spans linked
+  by ``Temporality``) TEMPORAL (with ``has_temporal`` from the event that has the window).
+
+The constraint's ``unit`` is left ``None``: the evaluator normalises ``unit_text`` with our unit
+normaliser.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional, Union
+
+from pipeline.evaluation.corpora.brat import (BratDocument, Event, Span, TextBound, read_annotation_conf,
+                           read_brat_dir)
+from pipeline.core.problems import Problem
+
+PathLike = Union[str, Path]
+
+# A heading: up to four leading words ("Key", "Patient", "Additional", "Criteria:", a bullet)
+# and then "inclusion criteria" / "exclusion criteria", a bare "Inclusions:" / "Exclusions:"
+# line, or "... will be included if:". "Non-inclusion criteria" are exclusion criteria.
+# Exclusion is tried first.
+_LEADING_WORDS = r"^(?:[\w'’:*-]+\s+){0,4}?"
+EXCLUSION_HEADING_RE = re.compile(
+    _LEADING_WORDS + r"(?:(?:exclusion|non-inclusion)\s+criteria\b|exclusions\s*:?\s*$"
+    r"|(?:be\s+)?excluded\s+if\s*:?\s*$)", re.I)
+INCLUSION_HEADING_RE = re.compile(
+    _LEADING_WORDS + r"(?:inclusion\s+criteria\b|inclusions\s*:?\s*$"
+    r"|(?:be\s+)?included\s+if\s*:?\s*$)", re.I)
+
+# Observation-Type-Value -> constraint category; anything else is "measurement".
+OBSERVATION_CATEGORIES = {"lab": "lab", "vital": "vital", "measurement": "measurement",
+                          "clinical-score": "score"}
+
+# Eq-Operator-Value -> (side, inclusive); side "both" is an equality.
+ONE_SIDED = {"EQ": ("both", True), "LT": ("upper", False), "LTEQ": ("upper", True),
+             "GT": ("lower", False), "GTEQ": ("lower", True)}
+
+# An operator and an equality sign together ("= <1") make the inclusive operator.
+_INCLUSIVE = {"LT": "LTEQ", "GT": "GTEQ", "LTEQ": "LTEQ", "GTEQ": "GTEQ"}
+
+# What may separate the parts of a compound unit for them to be one UNIT span ("mg/dL",
+# "mg / dL", "cells per mm3", "kg∙m-2").
+_UNIT_JOINER_RE = re.compile(r"^\s*(?:/|per|·|∙)?\s*$", re.I)
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d{1,2}$")
+# What may stand between a value and a unit that is a denominator ("200/μL", "50 per ul").
+_LEADING_SLASH_RE = re.compile(r"^\s*(?:/|per\s)\s*$", re.I)
+_ROLE_SUFFIX_RE = re.compile(r"\d+$")
+
+# Unmapped reasons (stable strings: they are keys of the report).
+R_MULTILINE = "span crosses a line break"
+R_DISCONTINUOUS = "discontinuous span"
+R_OTHER_LINE = "comparison parts on another line than the subject"
+R_NOT_EQ_COMPARISON = "numeric filter is not an Eq-Comparison event"
+R_NOT_SUBJECT = "numeric filter on an event other than Observation/Age"
+R_NEGATED_COMPARISON = "negated comparison"
+R_NO_VALUE = "comparison without a value"
+R_NON_NUMERIC_ARG = "value is not an Eq-Value (e.g. Severity)"
+R_TOO_MANY_VALUES = "more than two values"
+R_NOT_A_NUMBER = "value is not a number"
+R_NO_OPERATOR_VALUE = "operator without Eq-Operator-Value"
+R_PLUS_MINUS = "operator PLUS-MINUS"
+R_BETWEEN_ONE_VALUE = "BETWEEN with one value"
+R_UNLINKED_OPERATOR = "unlinked operator inside the comparison"
+R_CONFLICTING_OPERATORS = "conflicting operators"
+R_TWO_VALUES_ONE_SIDED = "two values with a one-sided operator"
+R_UNIT_NOT_EQ_UNIT = "unit is not an Eq-Unit"
+R_UNIT_AND_TEMPORAL = "both Unit and Temporal-Unit"
+R_SEVERAL_UNITS = "more than one unit"
+R_NEGATION_TARGET = "negated annotation outside our labels"
+R_RELATION_LINES = "relation across lines"
+
+# Notes: interpretations that are not losses (counted in the report under "notes").
+N_DESCENDING_RANGE = "range with Value > Value2 (ordered)"
+N_DUPLICATE_ARGUMENT = "argument repeated under another role (ignored)"
+N_DUPLICATE_CONSTRAINT = "identical constraint on one line (kept once)"
+N_JOINED_BOUNDS = "lower and upper comparisons joined by And (one constraint)"
+
+_Key = tuple[int, str, int, int]  # (line index, label, start, end) of an entity
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One non-empty line: its 1-based line number, where its stripped text starts, the text."""
+
+    number: int
+    offset: int
+    text: str
+
+    @property
+    def end(self) -> int:
+        """Offset just after the stripped text."""
+        return self.offset + len(self.text)
+
+
+class Unmapped(Exception):
+    """Raised inside the mapping of one constraint: ``reason`` is a report key."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def split_criteria(text: str) -> list[Criterion]:
+    """The non-empty lines of ``text`` with their line number and stripped-text offset."""
+    criteria, start = [], 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped:
+            criteria.append(Criterion(number, start + len(line) - len(line.lstrip()), stripped))
+        start += len(line) + 1
+    return criteria
+
+
+def heading_section(line: str) -> Optional[str]:
+    """``"exclusion"`` / ``"inclusion"`` when ``line`` is a section heading, else ``None``."""
+    if EXCLUSION_HEADING_RE.match(line):
+        return "exclusion"
+    if INCLUSION_HEADING_RE.match(line):
+        return "inclusion"
+    return None
+
+
+def parse_value(text: str) -> Optional[float]:
+    """The number written in ``text`` ("1,500" -> 1500.0, "1.50" -> 1.5), or ``None``.
+
+    A comma followed by groups of three digits separates thousands ("50,000"); a comma followed
+    by one or two digits is a decimal comma ("7,0", "39,99"), which cannot be a thousands
+    separator. Words and Roman numerals are not numbers here.
+    """
+    value = text.strip().replace("\u2212", "-")
+    if _THOUSANDS_RE.match(value):
+        value = value.replace(",", "")
+    elif _DECIMAL_COMMA_RE.match(value):
+        value = value.replace(",", ".")
+    return float(value) if _NUMBER_RE.match(value) else None
+
+
+def _base_role(role: str) -> str:
+    """``Value2`` -> ``Value``."""
+    return _ROLE_SUFFIX_RE.sub("", role)
+
+
+def _same_unit(texts: list[str]) -> bool:
+    """True when the texts are one unit written again ("years" / "Years" / "year")."""
+    return len({t.lower().rstrip(".").rstrip("s") for t in texts}) == 1
+
+
+class _DocumentMapper:
+    """Maps one LCT document to records; collects unmapped reasons, notes and problems."""
+
+    def __init__(self, doc: BratDocument, source: str, ann_source: str) -> None:
+        self.doc = doc
+        self.source = source
+        self.ann_source = ann_source
+        self.trial_id = doc.doc_id
+        self.criteria = split_criteria(doc.text or "")
+        self._starts = [c.offset for c in self.criteria]
+        self.entities: dict[int, set[_Key]] = {i: set() for i in range(len(self.criteria))}
+        self.relations: dict[int, set[tuple[_Key, _Key, str]]] = {
+            i: set() for i in range(len(self.criteria))}
+        self.constraints: dict[int, list[dict]] = {i: [] for i in range(len(self.criteria))}
+        self.unmapped: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
+        self.problems: list[Problem] = []
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+
+    def criterion_id(self, index: int) -> str:
+        """``<NCT>-L<line number>`` of the criterion at ``index``."""
+        return f"{self.trial_id}-L{self.criteria[index].number:03d}"
+
+    def report_unmapped(self, reason: str, ann_line: int, detail: str = "",
+                        index: Optional[int] = None) -> None:
+        """Count ``reason`` and keep a Problem pointing at the .ann line."""
+        self.unmapped[reason] += 1
+        record = self.criterion_id(index) if index is not None else self.trial_id
+        message = f"not mapped: {reason}" + (f" ({detail})" if detail else "")
+        self.problems.append(Problem(self.ann_source, ann_line, message, record, "unmapped"))
+
+    # -- spans ----------------------------------------------------------------------------------
+
+    def locate(self, tb: TextBound) -> tuple[int, int, int]:
+        """``(criterion index, start, end)`` of ``tb`` relative to its line, or raise Unmapped."""
+        text = self.doc.text or ""
+        if tb.is_discontinuous:
+            gaps = [text[a.end:b.start] for a, b in zip(tb.spans, tb.spans[1:])]
+            if any(g.strip() or a.end > b.start for g, a, b in zip(gaps, tb.spans, tb.spans[1:])):
+                raise Unmapped(R_DISCONTINUOUS, f"{tb.id} {tb.text!r}")
+        index = bisect.bisect_right(self._starts, tb.start) - 1
+        if index < 0 or tb.end > self.criteria[index].end:
+            raise Unmapped(R_MULTILINE, f"{tb.id} {tb.text!r}")
+        offset = self.criteria[index].offset
+        return index, tb.start - offset, tb.end - offset
+
+    def add_entity(self, tb: TextBound, label: str) -> _Key:
+        """Add ``tb`` under ``label`` to its line; raise Unmapped when it cannot be placed."""
+        index, start, end = self.locate(tb)
+        key = (index, label, start, end)
+        self.entities[index].add(key)
+        return key
+
+    def try_entity(self, tb: TextBound, label: str) -> Optional[_Key]:
+        """:meth:`add_entity`, reporting (instead of raising) when the span cannot be placed."""
+        try:
+            return self.add_entity(tb, label)
+        except Unmapped as err:
+            self.report_unmapped(err.reason, tb.line, err.detail)
+            return None
+
+    def relate(self, source: Optional[_Key], target: Optional[_Key], rel_type: str,
+               ann_line: int) -> None:
+        """Add a relation between two entities of one line (a missing end adds nothing)."""
+        if source is None or target is None:
+            return
+        if source[0] != target[0]:
+            self.report_unmapped(R_RELATION_LINES, ann_line, rel_type, source[0])
+            return
+        self.relations[source[0]].add((source, target, rel_type))
+
+    # -- entities -------------------------------------------------------------------------------
+
+    def subject_label(self, event: Event) -> str:
+        """SCORE for a clinical-score Observation, MEASUREMENT for other Observations and Age."""
+        value = self.doc.attributes_of(event.id).get("Observation-Type-Value")
+        return "SCORE" if event.type == "Observation" and value == "clinical-score" \
+            else "MEASUREMENT"
+
+    def event_entity(self, event: Event) -> Optional[_Key]:
+        """The entity of an Observation / Age / Condition event's trigger (None otherwise)."""
+        tb = self.doc.textbounds[event.trigger]
+        if event.type in ("Observation", "Age"):
+            return self.try_entity(tb, self.subject_label(event))
+        if event.type == "Condition":
+            return self.try_entity(tb, "CONDITION")
+        return None
+
+    def map_entities(self) -> None:
+        """Subjects, conditions, negations, time windows and their relations."""
+        doc = self.doc
+        subject_keys: dict[str, Optional[_Key]] = {}
+        for event in doc.events.values():
+            if event.type in ("Observation", "Age", "Condition"):
+                subject_keys[event.id] = self.event_entity(event)
+        temporal: list[tuple[Optional[str], TextBound, int]] = []
+        for tb in doc.textbounds.values():
+            if tb.type in ("Eq-Temporal-Period", "Eq-Temporal-Recency"):
+                temporal.append((None, tb, tb.line))
+        for event in doc.events.values():
+            for role, arg in event.arguments:
+                if _base_role(role) == "Temporality" and arg in doc.events:
+                    temporal.append((event.id, doc.textbounds[doc.events[arg].trigger],
+                                     event.line))
+        self.map_temporal(temporal, subject_keys)
+        for event in doc.events.values():
+            if event.type == "Negation":
+                self.map_negation(event, subject_keys)
+
+    def map_temporal(self, temporal: list[tuple[Optional[str], TextBound, int]],
+                     subject_keys: dict[str, Optional[_Key]]) -> None:
+        """TEMPORAL spans (a span inside a larger one is dropped) and ``has_temporal``."""
+        placed = []
+        for owner, tb, ann_line in temporal:
+            key = self.try_entity(tb, "TEMPORAL")
+            if key is not None:
+                placed.append((owner, key, ann_line))
+        keys = {key for _, key, _ in placed}
+        outer = {k: max((o for o in keys if o[0] == k[0] and o[2] <= k[2] and k[3] <= o[3]),
+                        key=lambda o: o[3] - o[2]) for k in keys}
+        for key in keys - set(outer.values()):
+            self.entities[key[0]].discard(key)
+        for owner, key, ann_line in placed:
+            if owner is not None and subject_keys.get(owner) is not None:
+                self.relate(subject_keys[owner], outer[key], "has_temporal", ann_line)
+
+    def map_negation(self, event: Event, subject_keys: dict[str, Optional[_Key]]) -> None:
+        """NEGATION cue and ``negates`` to the subjects/conditions it negates."""
+        cue = self.try_entity(self.doc.textbounds[event.trigger], "NEGATION")
+        for role, arg in event.arguments:
+            if _base_role(role) != "Negates":
+                continue
+            if subject_keys.get(arg) is None:
+                if arg not in subject_keys:
+                    self.report_unmapped(R_NEGATION_TARGET, event.line,
+                                         f"{event.id} negates a {self.doc.type_of(arg)}")
+                continue
+            self.relate(cue, subject_keys[arg], "negates", event.line)
+
+    # -- constraints ----------------------------------------------------------------------------
+
+    def negated_ids(self) -> set[str]:
+        """Ids of everything a Negation event negates."""
+        return {arg for e in self.doc.events.values() if e.type == "Negation"
+                for role, arg in e.arguments if _base_role(role) == "Negates"}
+
+    def map_constraints(self) -> None:
+        """Constraints of every Observation / Age event's numeric filters."""
+        negated = self.negated_ids()
+        for event in self.doc.events.values():
+            mapped: list[tuple[str, int, dict]] = []
+            for arg in event.args("Numeric-Filter"):
+                if event.type not in ("Observation", "Age"):
+                    self.report_unmapped(R_NOT_SUBJECT, event.line, f"{event.id} {event.type}")
+                    continue
+                try:
+                    mapped.append((arg, *self.map_constraint(event, arg, negated)))
+                except Unmapped as err:
+                    index = self.locate_or_none(self.doc.textbounds[event.trigger])
+                    self.report_unmapped(err.reason, event.line, err.detail, index)
+            for index, constraint in self.join_bounds(mapped):
+                if constraint in self.constraints[index]:
+                    self.notes[N_DUPLICATE_CONSTRAINT] += 1
+                else:
+                    self.constraints[index].append(constraint)
+
+    def join_bounds(self, mapped: list[tuple[str, int, dict]]) -> list[tuple[int, dict]]:
+        """Join a lower-only and an upper-only constraint of one subject linked by ``And``.
+
+        The guideline writes "≥18 and <65 years" as one constraint; LCT has two comparisons
+        and an ``And`` relation between them. They are joined when the lower bound is below
+        the upper one and the units agree (or one is not given); otherwise kept apart.
+        """
+        if len(mapped) != 2:
+            return [(index, c) for _, index, c in mapped]
+        (id_a, index, a), (id_b, _, b) = mapped
+        linked = any(r.type == "And" and {x for _, x in r.arguments} == {id_a, id_b}
+                     for r in self.doc.relations.values())
+        low, high = (a, b) if a["upper"] is None else (b, a)
+        one_sided = (low["lower"] is not None and low["upper"] is None
+                     and high["lower"] is None and high["upper"] is not None)
+        units_agree = (None in (low["unit_text"], high["unit_text"])
+                       or low["unit_text"] == high["unit_text"])
+        if not (linked and one_sided and units_agree
+                and low["lower"]["value"] < high["upper"]["value"]):
+            return [(index, a), (index, b)]
+        self.notes[N_JOINED_BOUNDS] += 1
+        joined = dict(low, upper=high["upper"], unit_text=low["unit_text"] or high["unit_text"],
+                      scale_max=high["scale_max"] if low["scale_max"] is None
+                      else low["scale_max"])
+        return [(index, joined)]
+
+    def locate_or_none(self, tb: TextBound) -> Optional[int]:
+        """The criterion index of ``tb``, or ``None`` when it cannot be placed."""
+        try:
+            return self.locate(tb)[0]
+        except Unmapped:
+            return None
+
+    def map_constraint(self, subject: Event, filter_id: str, negated: set[str]
+                       ) -> tuple[int, dict]:
+        """``(criterion index, constraint)`` of one numeric filter, adding its entities and
+        relations; raise Unmapped when it cannot be mapped."""
+        doc = self.doc
+        comparison = doc.events.get(filter_id)
+        if comparison is None or comparison.type != "Eq-Comparison":
+            raise Unmapped(R_NOT_EQ_COMPARISON, f"{subject.id} -> {filter_id}")
+        if filter_id in negated:
+            raise Unmapped(R_NEGATED_COMPARISON, f"{filter_id} {doc.span_of(filter_id).text!r}")
+        trigger = doc.textbounds[subject.trigger]
+        index, s_start, s_end = self.locate(trigger)
+        parts = self.comparison_parts(comparison)
+        values = self.parse_values(comparison, parts["Value"])
+        if not parts["Operator"]:
+            self.check_implicit_operator(comparison, "EQ" if len(values) == 1 else "BETWEEN")
+        lower, upper, comparator_of = self.bounds(parts["Operator"], values)
+        units, unit_text, scale_max = self.unit_of(parts, [tb for _, tb in values])
+        for tb in parts["Value"] + parts["Operator"] + units:
+            if self.locate(tb)[0] != index:
+                raise Unmapped(R_OTHER_LINE, f"{subject.id} / {tb.id} {tb.text!r}")
+        subject_key = self.add_entity(trigger, self.subject_label(subject))
+        self.add_comparison_entities(subject_key, values, comparator_of, units, comparison.line)
+        category = "age" if subject.type == "Age" else OBSERVATION_CATEGORIES.get(
+            doc.attributes_of(subject.id).get("Observation-Type-Value") or "", "measurement")
+        return index, {
+            "subject": "age" if subject.type == "Age" else trigger.text.lower(),
+            "subject_span": [s_start, s_end], "category": category,
+            "lower": lower, "upper": upper, "unit": None, "unit_text": unit_text,
+            "scale_max": scale_max, "condition": None, "negated": subject.id in negated,
+        }
+
+    def comparison_parts(self, comparison: Event) -> dict[str, list[TextBound]]:
+        """Argument spans by base role (``Value2`` under ``Value``), distinct, in text order."""
+        parts: dict[str, list[TextBound]] = {r: [] for r in
+                                             ("Value", "Operator", "Unit", "Per", "Temporal-Unit")}
+        seen: dict[str, str] = {}
+        for role, arg in comparison.arguments:
+            base = _base_role(role)
+            if base not in parts:
+                continue
+            if arg in seen:
+                if seen[arg] != role:
+                    self.notes[N_DUPLICATE_ARGUMENT] += 1
+                continue
+            seen[arg] = role
+            tb = self.doc.span_of(arg)
+            expected = {"Value": "Eq-Value", "Operator": "Eq-Operator", "Unit": "Eq-Unit"}
+            if base in expected and tb.type != expected[base]:
+                reason = R_NON_NUMERIC_ARG if base == "Value" else R_UNIT_NOT_EQ_UNIT
+                raise Unmapped(reason, f"{comparison.id} {role}:{arg} is a {tb.type}")
+            parts[base].append(tb)
+        for tbs in parts.values():
+            tbs.sort(key=lambda t: (t.start, t.end))
+        return parts
+
+    def check_implicit_operator(self, comparison: Event, implicit: str) -> None:
+        """Raise Unmapped when an unlinked Eq-Operator inside the comparison contradicts
+        the implicit reading (``implicit``: EQ for one value, BETWEEN for two).
+
+        An operator is implicit ("aged 18-65") only when there is no operator to link; an
+        ``Eq-Operator`` inside the comparison's span that is not its argument ("≥ 50 mL/min"
+        with the "≥" left unlinked) is a missing argument.
+        """
+        trigger = self.doc.textbounds[comparison.trigger]
+        for tb in self.doc.textbounds.values():
+            if tb.type == "Eq-Operator" and trigger.start <= tb.start and tb.end <= trigger.end \
+                    and self.doc.attributes_of(tb.id).get("Eq-Operator-Value") != implicit:
+                raise Unmapped(R_UNLINKED_OPERATOR, f"{comparison.id} {tb.id} {tb.text!r}")
+
+    def parse_values(self, comparison: Event, tbs: list[TextBound]) -> list[tuple[float,
+                                                                                   TextBound]]:
+        """The numbers of the value spans, sorted by value; raise Unmapped when not usable."""
+        if not tbs:
+            raise Unmapped(R_NO_VALUE, comparison.id)
+        if len(tbs) > 2:
+            raise Unmapped(R_TOO_MANY_VALUES, " ".join(repr(t.text) for t in tbs))
+        values = []
+        for tb in tbs:
+            number = parse_value(tb.text)
+            if number is None:
+                raise Unmapped(R_NOT_A_NUMBER, repr(tb.text))
+            values.append((number, tb))
+        first, second = comparison.args("Value"), comparison.args("Value2")
+        if len(first) == 1 and len(second) == 1 and len(values) == 2:
+            by_id = {tb.id: n for n, tb in values}
+            if by_id.get(self.doc.span_of(first[0]).id, 0) > \
+                    by_id.get(self.doc.span_of(second[0]).id, 0):
+                self.notes[N_DESCENDING_RANGE] += 1
+        return sorted(values, key=lambda v: v[0])
+
+    def bounds(self, operators: list[TextBound], values: list[tuple[float, TextBound]]
+               ) -> tuple[Optional[dict], Optional[dict], dict[str, list[TextBound]]]:
+        """``(lower, upper, {value span id: comparator spans})`` from the operators and values."""
+        kinds: dict[TextBound, str] = {}
+        for op in operators:
+            kind = self.doc.attributes_of(op.id).get("Eq-Operator-Value")
+            if kind is None:
+                raise Unmapped(R_NO_OPERATOR_VALUE, f"{op.id} {op.text!r}")
+            if kind == "PLUS-MINUS":
+                raise Unmapped(R_PLUS_MINUS, repr(op.text))
+            kinds[op] = kind
+        if len(values) == 1:
+            return self.one_value_bounds(kinds, values[0])
+        return self.range_bounds(kinds, values)
+
+    @staticmethod
+    def one_value_bounds(kinds: dict[TextBound, str], value: tuple[float, TextBound]
+                         ) -> tuple[Optional[dict], Optional[dict], dict[str, list[TextBound]]]:
+        """Bounds of one value: no operator is an equality; "=" with "<" / ">" is inclusive."""
+        number, tb = value
+        found = set(kinds.values()) or {"EQ"}
+        if len(found) == 2 and "EQ" in found:  # "= <1" for "=<", "= 5 or higher": inclusive
+            other = (found - {"EQ"}).pop()
+            found = {_INCLUSIVE.get(other, other)}
+        if found == {"BETWEEN"}:
+            raise Unmapped(R_BETWEEN_ONE_VALUE, repr(tb.text))
+        if len(found) != 1 or "BETWEEN" in found:
+            raise Unmapped(R_CONFLICTING_OPERATORS, ", ".join(sorted(found)))
+        side, inclusive = ONE_SIDED[found.pop()]
+        bound = {"value": number, "inclusive": inclusive}
+        lower = bound if side in ("lower", "both") else None
+        upper = dict(bound) if side in ("upper", "both") else None
+        return lower, upper, {tb.id: list(kinds)}
+
+    @staticmethod
+    def range_bounds(kinds: dict[TextBound, str], values: list[tuple[float, TextBound]]
+                     ) -> tuple[Optional[dict], Optional[dict], dict[str, list[TextBound]]]:
+        """Bounds of two values: a range, inclusive unless a one-sided operator beside the
+        BETWEEN says otherwise ("2 to <12"); two values under a one-sided operator alone
+        ("> 140/90") are not a range."""
+        (low, low_tb), (high, high_tb) = values
+        one_sided = {op: k for op, k in kinds.items() if k not in ("BETWEEN", "EQ")}
+        if one_sided and "BETWEEN" not in kinds.values():
+            raise Unmapped(R_TWO_VALUES_ONE_SIDED, ", ".join(sorted(set(one_sided.values()))))
+        lower = {"value": low, "inclusive": True}
+        upper = {"value": high, "inclusive": True}
+        comparator_of = {low_tb.id: [], high_tb.id: []}
+        sides: dict[str, set[str]] = {"lower": set(), "upper": set()}
+        for op, kind in kinds.items():
+            if op in one_sided:
+                side, inclusive = ONE_SIDED[kind]
+                sides[side].add(kind)
+                (lower if side == "lower" else upper)["inclusive"] = inclusive
+                comparator_of[low_tb.id if side == "lower" else high_tb.id].append(op)
+            else:
+                comparator_of[low_tb.id].append(op)
+                comparator_of[high_tb.id].append(op)
+        if any(len(s) > 1 for s in sides.values()):
+            raise Unmapped(R_CONFLICTING_OPERATORS, ", ".join(sorted(set(kinds.values()))))
+        return lower, upper, comparator_of
+
+    def unit_of(self, parts: dict[str, list[TextBound]], values: list[TextBound]
+                ) -> tuple[list[TextBound], Optional[str], Optional[float]]:
+        """``(UNIT spans, unit_text, scale_max)`` of a comparison.
+
+        The unit is the ``Unit`` (else the ``Temporal-Unit``) with its ``Per`` denominators. A
+        compound unit written in one piece ("mg/dL", "mL/min/1.73 m2") is one span and its text
+        as written; otherwise ``unit_text`` is "Unit/Per". A unit that follows its value after a
+        slash ("200/μL") starts with the slash. A numeric denominator alone ("2/10") is a scale:
+        ``scale_max`` 10, no unit.
+        """
+        units, per, temporal = parts["Unit"], parts["Per"], parts["Temporal-Unit"]
+        if units and temporal:
+            raise Unmapped(R_UNIT_AND_TEMPORAL, f"{units[0].text!r} / {temporal[0].text!r}")
+        numerator = units or temporal
+        if not numerator and not per:
+            return [], None, None
+        text = self.doc.text or ""
+        chain = sorted(numerator + per, key=lambda t: t.start)
+        joined = len(chain) > 1 and all(
+            a.end <= b.start and _UNIT_JOINER_RE.match(text[a.end:b.start])
+            for a, b in zip(chain, chain[1:]))
+        if not joined and (len(per) > 1 or (len(numerator) > 1 and not _same_unit(
+                [t.text for t in numerator]))):
+            raise Unmapped(R_SEVERAL_UNITS, " / ".join(repr(t.text) for t in chain))
+        first = chain[0] if joined else (numerator or per)[0]
+        end = chain[-1].end if joined else first.end
+        slash = self.leading_slash(first, values)
+        start = first.start if slash is None else slash
+        head = TextBound(first.id, "Eq-Unit", (Span(start, end),), text[start:end], first.line)
+        spans = [head] if joined else [head] + numerator[1:]  # a range may repeat its unit
+        if not numerator:
+            scale = parse_value(per[0].text) if len(per) == 1 else None
+            if scale is not None:
+                return spans, None, scale
+            return spans, "/" + "/".join(p.text.strip("/") for p in per), None
+        if joined:
+            unit_text = text[chain[0].start:chain[-1].end]
+        else:
+            unit_text = numerator[0].text.rstrip("/")
+            if per:
+                unit_text += "/" + per[0].text.strip("/")
+        if slash is not None and not unit_text.startswith("/"):
+            unit_text = "/" + unit_text
+        return spans, unit_text, None
+
+    def leading_slash(self, first: TextBound, values: list[TextBound]) -> Optional[int]:
+        """Where a "/" (or "per") between the nearest value and ``first`` starts, if there is one."""
+        before = [v for v in values if v.end <= first.start]
+        if not before:
+            return None
+        value_end = max(v.end for v in before)
+        gap = (self.doc.text or "")[value_end:first.start]
+        if not _LEADING_SLASH_RE.match(gap):
+            return None
+        return value_end + len(gap) - len(gap.lstrip())
+
+    def add_comparison_entities(self, subject_key: _Key, values: list[tuple[float, TextBound]],
+                                comparator_of: dict[str, list[TextBound]],
+                                units: list[TextBound], ann_line: int) -> None:
+        """VALUE / COMPARATOR / UNIT entities and has_value / has_comparator / has_unit."""
+        unit_keys = [(tb, self.add_entity(tb, "UNIT")) for tb in units]
+        for _, value_tb in values:
+            value_key = self.add_entity(value_tb, "VALUE")
+            self.relate(subject_key, value_key, "has_value", ann_line)
+            for op in comparator_of.get(value_tb.id, []):
+                self.relate(value_key, self.add_entity(op, "COMPARATOR"), "has_comparator",
+                            ann_line)
+            if unit_keys:  # the nearest unit, preferring one after the value
+                _, unit_key = min(unit_keys, key=lambda u: (u[0].start < value_tb.end,
+                                                            abs(u[0].start - value_tb.end)))
+                self.relate(value_key, unit_key, "has_unit", ann_line)
+
+    # -- records --------------------------------------------------------------------------------
+
+    def records(self) -> list[dict]:
+        """The gold records of the document, one per non-empty line."""
+        self.map_entities()
+        self.map_constraints()
+        out, section = [], None
+        for index, criterion in enumerate(self.criteria):
+            section = heading_section(criterion.text) or section
+            keys = sorted(self.entities[index], key=lambda k: (k[2], k[3], k[1]))
+            ids = {key: n for n, key in enumerate(keys, start=1)}
+            relations = sorted({(ids[a], ids[b], t) for a, b, t in self.relations[index]
+                                if a in ids and b in ids})
+            out.append({
+                "trial_id": self.trial_id,
+                "criterion_id": self.criterion_id(index),
+                "section": section,
+                "source": self.source,
+                "offset": criterion.offset,
+                "text": criterion.text,
+                "entities": [{"id": ids[k], "label": k[1], "start_offset": k[2],
+                              "end_offset": k[3]} for k in keys],
+                "relations": [{"id": n, "from_id": a, "to_id": b, "type": t}
+                              for n, (a, b, t) in enumerate(relations, start=1)],
+                "constraints": sorted(self.constraints[index],
+                                      key=lambda c: (c["subject_span"], c["subject"])),
+            })
+        return out
+
+
+def map_document(doc: BratDocument, source: str, ann_source: str
+                 ) -> tuple[list[dict], Counter, Counter, list[Problem]]:
+    """Map one LCT document: ``(records, unmapped reasons, notes, problems)``.
+
+    ``source`` / ``ann_source`` are the ``.txt`` / ``.ann`` paths to write in records and
+    problems.
+    """
+    mapper = _DocumentMapper(doc, source, ann_source)
+    records = mapper.records()
+    return records, mapper.unmapped, mapper.notes, mapper.problems
+
+
+def _relative(path: str, root: Path) -> str:
+    """``path`` relative to ``root`` (POSIX separators), or unchanged when outside it."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def load_lct(path: PathLike) -> tuple[list[dict], dict]:
+    """Map the LCT corpus under ``path`` to gold records, with a report.
+
+    The report is ``{"documents", "criteria", "constraints", "unmapped": {reason: n},
+    "per_document": {trial id: {reason: n}}, "notes": {note: n}, "problems": [Problem dicts]}``;
+    problems include the BRAT reader's (kind ``"error"`` / ``"warning"``) and one per unmapped
+    annotation (kind ``"unmapped"``), with paths relative to ``path``.
+    """
+    root = Path(path)
+    conf_path = root / "annotation.conf"
+    allowed = read_annotation_conf(conf_path).span_types if conf_path.is_file() else None
+    records: list[dict] = []
+    unmapped: Counter[str] = Counter()
+    notes: Counter[str] = Counter()
+    per_document: dict[str, dict[str, int]] = {}
+    problems: list[Problem] = []
+    documents = 0
+    for doc, doc_problems in read_brat_dir(root, allowed):
+        ann_source = _relative(doc.ann_path, root)
+        problems.extend(replace(p, path=_relative(p.path, root)) for p in doc_problems)
+        if doc.text is None:
+            continue
+        source = _relative(doc.txt_path or "", root)
+        doc_records, doc_unmapped, doc_notes, doc_mapping_problems = map_document(
+            doc, source, ann_source)
+        documents += 1
+        records.extend(doc_records)
+        unmapped.update(doc_unmapped)
+        notes.update(doc_notes)
+        per_document[doc.doc_id] = dict(sorted(doc_unmapped.items()))
+        problems.extend(doc_mapping_problems)
+    report = {
+        "documents": documents,
+        "criteria": len(records),
+        "constraints": sum(len(r["constraints"]) for r in records),
+        "unmapped": dict(sorted(unmapped.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "per_document": per_document,
+        "notes": dict(sorted(notes.items())),
+        "problems": [p.to_dict() for p in problems],
+    }
+    return records, report

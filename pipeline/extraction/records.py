@@ -1,0 +1,125 @@
+"""Documents → criteria → output records (the project's public JSONL interface).
+
+``Extractor`` splits each input document into criteria (:mod:`pipeline.ingest.sections`), runs the spaCy
+pipeline over the criterion texts in batches, and turns each Doc into one output record:
+``trial_id``, ``criterion_id``, ``section``, ``text``, ``offset``, ``entities``, ``relations``,
+``constraints``. Problems (bad input, a criterion too long) become error records; every input
+record ends up in the output or in the errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from spacy.language import Language
+
+from pipeline.core.paths import configs_dir
+from pipeline.core.problems import Problem
+from pipeline.ingest.readers import InputDoc
+from pipeline.rules.loading import load_rules
+from pipeline.ingest.sections import Criterion, compile_heading_rules, split_criteria
+
+#: criteria longer than this are reported, not processed (a 1 MB "criterion" is a broken input)
+DEFAULT_MAX_CHARS = 20_000
+ENTITY_DEFAULTS = {"negated": False}
+ENTITY_FIRST_KEYS = ("id", "label", "start", "end", "text", "rule")
+
+
+def doc_to_record(criterion: Criterion, eligex: dict, source: str = "") -> dict:
+    """The output record of one processed criterion."""
+    entities = []
+    context = eligex.get("context", [])
+    for ent in eligex.get("entities", []):
+        rec = {k: ent[k] for k in ENTITY_FIRST_KEYS if k in ent}
+        rec.update(ENTITY_DEFAULTS)
+        rec.update(ent)
+        ids = rec.pop("context_ids", None)
+        if ids:  # the ConText modifiers of this entity: category, cue and the rule that found it
+            rec["context"] = [{k: context[i][k] for k in ("category", "cue", "rule")} for i in ids]
+        entities.append(rec)
+    return {
+        "trial_id": criterion.trial_id,
+        "criterion_id": criterion.criterion_id,
+        "section": criterion.section,
+        "text": criterion.text,
+        "offset": criterion.offset,
+        "line": criterion.line,
+        "source": source,
+        "entities": entities,
+        "relations": eligex.get("relations", []),
+        "constraints": eligex.get("constraints", []),
+        "abbreviations": eligex.get("abbreviations", []),
+    }
+
+
+def empty_record(criterion: Criterion, source: str = "") -> dict:
+    return doc_to_record(criterion, {}, source)
+
+
+def source_line(doc: InputDoc, criterion: Criterion) -> int:
+    """The line of the input file a criterion is on: its own line in a text file; the record's
+    line plus the criterion's line within the field for a CSV/AACT row (quoted fields span
+    lines); the record's line for JSON and JSONL (the text is one JSON string)."""
+    if not doc.line:
+        return criterion.line
+    if any(part in (".json", ".jsonl", ".ndjson") for part in Path(doc.source).suffixes):
+        return doc.line
+    return doc.line + criterion.line - 1
+
+
+@dataclass
+class Extractor:
+    """Runs the pipeline over documents; ``section_rules`` default to ``configs/sections.jsonl``."""
+
+    nlp: Language
+    section_rules: Optional[list] = None
+    max_chars: int = DEFAULT_MAX_CHARS
+    batch_size: int = 256
+    n_process: int = 1
+
+    def __post_init__(self):
+        if self.section_rules is None:
+            rules, _ = load_rules(configs_dir() / "sections.jsonl", "section", strict=True)
+            self.section_rules = rules
+        self._headings = compile_heading_rules(self.section_rules)
+        self.nlp.max_length = max(self.nlp.max_length, self.max_chars + 1)
+
+    def criteria(self, doc: InputDoc) -> Tuple[List[Criterion], List[Problem]]:
+        crits = split_criteria(doc.text, self._headings, doc.trial_id)
+        problems: List[Problem] = []
+        if not crits:
+            problems.append(Problem(doc.source, doc.line, "no criteria found in the text", record=doc.trial_id))
+        kept = []
+        for c in crits:
+            if len(c.text) > self.max_chars:
+                problems.append(Problem(doc.source, source_line(doc, c),
+                                        f"criterion of {len(c.text)} characters exceeds the limit of "
+                                        f"{self.max_chars}; not processed", record=c.criterion_id))
+            else:
+                kept.append(c)
+        return kept, problems
+
+    def process(self, items: Iterable[Union[InputDoc, Problem]]) -> Iterator[Tuple[str, object]]:
+        """Yield ``("record", dict)``, ``("problem", Problem)`` and ``("done", trial_id)`` items,
+        trial by trial."""
+        for item in items:
+            if isinstance(item, Problem):
+                yield "problem", item
+                continue
+            crits, problems = self.criteria(item)
+            for p in problems:
+                yield "problem", p
+            docs = self.nlp.pipe((c.text for c in crits), batch_size=self.batch_size)
+            for crit, doc in zip(crits, docs):
+                yield "record", doc_to_record(crit, doc._.eligex or {}, item.source)
+            yield "done", item.trial_id
+
+    def process_texts(self, texts: Sequence[str]) -> List[dict]:
+        """Records for bare criterion texts (used by evaluation and explain)."""
+        out = []
+        for i, doc in enumerate(self.nlp.pipe(texts, batch_size=self.batch_size)):
+            crit = Criterion(text=texts[i], offset=0, section=None, line=1, criterion_id=f"text-{i + 1:03d}")
+            out.append(doc_to_record(crit, doc._.eligex or {}))
+        return out

@@ -1,0 +1,166 @@
+"""Input readers: files and folders → :class:`InputDoc` records (or :class:`Problem` records).
+
+Every record read is yielded either as a document or as a problem naming the file and line, so no
+input is silently dropped: one item per input record. Formats (each also as ``.gz``, read as a
+stream):
+
+- plain text (``.txt``): one trial per file (``textfiles``);
+- ClinicalTrials.gov API v2 JSON (``.json``): one study, a list of studies, or a page
+  ``{"studies": [...], "nextPageToken": ...}`` (``ctgov``);
+- JSON Lines (``.jsonl``, ``.ndjson``): ``{"id": ..., "text": ...}`` or one study (or page) per
+  line (``jsonl``);
+- CSV/TSV (``.csv``, ``.tsv``) with an id and a text column (``csvfile``);
+- the AACT flat-file export ``eligibilities.txt`` (pipe-delimited, quoted multi-line fields),
+  recognised by its name or its header (``aact``).
+
+Folders are read recursively in sorted order; files of other types in a folder are skipped.
+Readers stream: only a single ``.txt`` or ``.json`` document is read whole. Control characters in
+a text (NUL, ESC, ...) are replaced by spaces and reported as a warning attached to the document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Collection, Iterable, Iterator, List, Optional, Union
+
+from pipeline.core.problems import Problem
+
+NCT_RE = re.compile(r"NCT\d{8}")
+#: the formats a file can be read as (``--format``); ``auto`` picks by file name and header
+FORMATS = ("auto", "text", "ctgov", "jsonl", "csv", "tsv", "aact")
+_SUFFIX_FORMATS = {".txt": "text", ".json": "ctgov", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                   ".csv": "csv", ".tsv": "tsv"}
+
+
+@dataclass
+class InputDoc:
+    """One trial's criteria text and where it came from."""
+
+    trial_id: str
+    text: str
+    source: str
+    line: Optional[int] = None
+    #: the eligibility fields of a study record, with ClinicalTrials.gov names: minimumAge,
+    #: maximumAge ("18 Years"), sex ("ALL"/"FEMALE"/"MALE"), healthyVolunteers (bool)
+    structured: dict = field(default_factory=dict)
+    #: problems that did not stop the document from being read (e.g. control characters replaced)
+    warnings: List[Problem] = field(default_factory=list)
+
+
+Item = Union[InputDoc, Problem]
+
+
+@dataclass
+class ReadOptions:
+    """Reader settings: the id and text column (CSV/TSV, JSON Lines) and a forced format."""
+
+    id_column: Optional[str] = None
+    text_column: Optional[str] = None
+    format: str = "auto"
+
+
+def trial_id_for(path: Path, text: str) -> str:
+    """The file name when it is an NCT id, else the first NCT id in the text, else the file name."""
+    from pipeline.ingest.readers.streams import logical_stem
+
+    stem = logical_stem(path)
+    if NCT_RE.fullmatch(stem):
+        return stem
+    m = NCT_RE.search(text)
+    return m.group() if m else stem
+
+
+def file_format(path: Path, options: ReadOptions) -> Optional[str]:
+    """The format to read ``path`` as, or ``None`` when it is not an input type."""
+    from pipeline.ingest.readers import aact
+    from pipeline.ingest.readers.streams import logical_name, logical_suffix
+
+    if options.format != "auto":
+        return options.format
+    fmt = _SUFFIX_FORMATS.get(logical_suffix(path))
+    if fmt == "text" and (logical_name(path) == aact.FILE_NAME or aact.looks_like_aact(path)):
+        return "aact"
+    return fmt
+
+
+def iter_files(path: Path) -> Iterator[Path]:
+    """Files under a folder, recursively, in sorted order (hidden files and folders skipped)."""
+    for child in sorted(path.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            yield from iter_files(child)
+        elif child.is_file():
+            yield child
+
+
+def read_file(file: Path, fmt: str, options: ReadOptions) -> Iterator[Item]:
+    """Documents and problems of one file read as ``fmt``."""
+    from pipeline.ingest.readers import aact, csvfile, ctgov, jsonl, textfiles
+
+    if fmt == "text":
+        return textfiles.read_text_file(file)
+    if fmt == "ctgov":
+        return ctgov.read_study_file(file)
+    if fmt == "jsonl":
+        return jsonl.read_jsonl_file(file, options)
+    if fmt in ("csv", "tsv"):
+        return csvfile.read_csv_file(file, options, delimiter="\t" if fmt == "tsv" else ",")
+    if fmt == "aact":
+        return aact.read_aact_file(file)
+    raise ValueError(f"unknown input format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+def _checked(items: Iterable[Item], file: Path, fmt: str) -> Iterator[Item]:
+    """Clean control characters out of each document (with a warning); turn an unexpected reader
+    failure into a Problem for the file instead of an aborted run."""
+    from pipeline.ingest.readers.streams import clean_text, describe_controls
+
+    try:
+        for item in items:
+            if isinstance(item, InputDoc):
+                text, where = clean_text(item.text)
+                if where:
+                    if fmt in ("jsonl", "ctgov") and item.line is not None:
+                        line = item.line  # the text is one JSON string: its record's line
+                    else:  # the text's own lines are the file's lines
+                        line = (item.line or 1) + item.text.count("\n", 0, where[0])
+                    item.warnings.append(Problem(item.source, line, describe_controls(item.text, where),
+                                                 record=item.trial_id, kind="warning"))
+                    item.text = text
+            yield item
+    except Exception as exc:  # a reader bug must not end the whole run
+        yield Problem(str(file), None, f"reading stopped: {type(exc).__name__}: {exc}")
+
+
+def read_inputs(paths: Iterable[Union[str, Path]], options: Optional[ReadOptions] = None,
+                exclude: Collection[Union[str, Path]] = ()) -> Iterator[Item]:
+    """Yield documents and problems for every input path (files or folders).
+
+    ``exclude``: files never read as input (the run's own output files, when they sit in an input
+    folder).
+    """
+    options = options or ReadOptions()
+    if options.format not in FORMATS:
+        raise ValueError(f"unknown input format {options.format!r} (expected one of {', '.join(FORMATS)})")
+    skip = {Path(p).resolve() for p in exclude}
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            yield Problem(str(path), None, "no such file or folder")
+            continue
+        in_folder = path.is_dir()
+        files = iter_files(path) if in_folder else iter([path])
+        for file in files:
+            if skip and file.resolve() in skip:
+                continue
+            fmt = file_format(file, options)
+            if fmt is None:
+                if not in_folder:
+                    yield Problem(str(file), None, f"unsupported input type '{file.suffix or file.name}' "
+                                                  "(expected .txt, .json, .jsonl, .ndjson, .csv, .tsv, "
+                                                  "AACT eligibilities.txt, or any of these .gz)")
+                continue
+            yield from _checked(read_file(file, fmt, options), file, fmt)
