@@ -7,6 +7,7 @@ import typer
 from pipeline import __version__
 from pipeline.cli import agreement as agreement_cmd
 from pipeline.cli import build as build_cmd
+from pipeline.cli import coverage as coverage_cmd
 from pipeline.cli import doccano as doccano_cmd
 from pipeline.cli import evaluate as evaluate_cmd
 from pipeline.cli import explain as explain_cmd
@@ -26,6 +27,7 @@ app.command("build")(build_cmd.build)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("explain")(explain_cmd.explain)
 app.command("agreement")(agreement_cmd.agreement)
+app.command("coverage")(coverage_cmd.coverage)
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(doccano_cmd.app, name="doccano")
 app.add_typer(report_cmd.app, name="report")
