@@ -29,6 +29,12 @@ RELATIONS = {  # type -> (allowed from labels, allowed to labels)
     "for_condition": ({"SCORE", "MEASUREMENT"}, {"CONDITION"}),
 }
 CATEGORIES = {"lab", "vital", "measurement", "score", "age"}
+#: categories of the registry-text gold (annotations/gold/ctgov-2021/README.md)
+REGISTRY_CATEGORIES = CATEGORIES | {"temporal", "duration", "count", "grade"}
+#: optional keys of a line and of a constraint-only gold constraint
+OPTIONAL_LINE_KEYS = ["annotated"]
+CONSTRAINT_ONLY_KEYS = ["subject", "subject_span", "category", "lower", "upper", "unit", "negated"]
+CONSTRAINT_ONLY_OPTIONAL = ["scale_max", "condition", "population", "note"]
 LINE_KEYS = ["trial_id", "criterion_id", "section", "source", "offset", "text",
              "entities", "relations", "constraints"]
 ENTITY_KEYS = ["id", "label", "start_offset", "end_offset"]
@@ -71,12 +77,19 @@ class Checker:
         self.warnings = 0
 
     def source(self, rel):
+        """The text of ``rel``: a file, or ``FILE.jsonl#ID``, the ``text`` of the record whose ``id`` is ID."""
         if rel not in self.sources:
-            path = os.path.join(self.root, rel)
+            file_part, _, record_id = rel.partition("#")
+            path = os.path.join(self.root, file_part)
             try:
                 with open(path, encoding="utf-8", newline="") as f:
-                    self.sources[rel] = f.read()
-            except (OSError, UnicodeDecodeError) as e:
+                    text = f.read()
+                if record_id:
+                    texts = [r.get("text") for r in map(json.loads, filter(str.strip, text.splitlines()))
+                             if r.get("id") == record_id]
+                    text = texts[0] if texts else OSError(f"no record with id {record_id!r} in {file_part}")
+                self.sources[rel] = text
+            except (OSError, UnicodeDecodeError, ValueError) as e:
                 self.sources[rel] = e
         return self.sources[rel]
 
@@ -120,7 +133,7 @@ class Checker:
         if missing:
             errs.append(f"missing keys: {', '.join(missing)}")
             return
-        extra = sorted(set(obj) - set(LINE_KEYS))
+        extra = sorted(set(obj) - set(LINE_KEYS) - set(OPTIONAL_LINE_KEYS))
         if extra:
             warns.append(f"unexpected keys: {', '.join(extra)}")
         text, offset = obj["text"], obj["offset"]
@@ -223,9 +236,16 @@ class Checker:
             return
         subject_spans = {(e["start_offset"], e["end_offset"]) for e in ents.values()
                          if e.get("label") in ("MEASUREMENT", "SCORE")}
+        constraints_only = obj.get("annotated") == ["constraints"]
+        required = CONSTRAINT_ONLY_KEYS if constraints_only else CONSTRAINT_KEYS
         for i, c in enumerate(obj["constraints"], 1):
-            if not isinstance(c, dict) or any(k not in c for k in CONSTRAINT_KEYS):
-                missing = [k for k in CONSTRAINT_KEYS if not isinstance(c, dict) or k not in c]
+            if isinstance(c, dict) and constraints_only:
+                unknown = sorted(set(c) - set(CONSTRAINT_ONLY_KEYS) - set(CONSTRAINT_ONLY_OPTIONAL))
+                if unknown:
+                    errs.append(f"constraint {i}: unknown keys {', '.join(unknown)}")
+                c = {"scale_max": None, "condition": None, **c}
+            if not isinstance(c, dict) or any(k not in c for k in required):
+                missing = [k for k in required if not isinstance(c, dict) or k not in c]
                 errs.append(f"constraint {i}: missing keys {', '.join(missing)}")
                 continue
             if not isinstance(c["subject"], str) or not c["subject"]:
@@ -234,10 +254,10 @@ class Checker:
             if not (isinstance(sp, list) and len(sp) == 2 and all(is_int(x) for x in sp)
                     and 0 <= sp[0] < sp[1] <= len(text)):
                 errs.append(f"constraint {i}: subject_span {sp!r} not inside text (len {len(text)})")
-            elif tuple(sp) not in subject_spans:
+            elif not constraints_only and tuple(sp) not in subject_spans:
                 errs.append(f"constraint {i}: subject_span {sp!r} ({text[sp[0]:sp[1]]!r}) "
                             "is not a MEASUREMENT/SCORE entity span")
-            if c["category"] not in CATEGORIES:
+            if c["category"] not in (REGISTRY_CATEGORIES if constraints_only else CATEGORIES):
                 errs.append(f"constraint {i}: unknown category {c['category']!r}")
             bounds = {}
             for side in ("lower", "upper"):

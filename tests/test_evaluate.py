@@ -52,3 +52,19 @@ def test_points_and_no_unit_are_equal_for_scores():
     c, _ = run(gold(text, [con([0, 4], None, bound(24, False), "{point}", "score")]),
                pred(text, [con([0, 4], None, bound(24, False), None, "score")]))
     assert c["tp"] == 1 and c["fp"] == 0
+
+
+def test_constraints_only_gold_scores_no_entities_relations_or_negation():
+    text = "no hemoglobin < 9 g/dL"
+    ents = [{"id": 1, "label": "NEGATION", "start": 0, "end": 2, "text": "no", "rule": "neg.no"},
+            {"id": 2, "label": "MEASUREMENT", "start": 3, "end": 13, "text": "hemoglobin", "rule": "meas.hb"}]
+    p = {**pred(text, [con([3, 13], None, bound(9, False), "g/dL")]), "entities": ents,
+         "relations": [{"id": 1, "from": 1, "to": 2, "type": "negates"}]}
+    g = {**gold(text, [con([3, 13], None, bound(9, False), "g/dL")]), "annotated": ["constraints"]}
+    m, errors = evaluate_records([g], [p], default_normalizer().normalize)
+    assert (m["constraints"]["tp"], m["constraints"]["fp"], m["constraints"]["fn"]) == (1, 0, 0)
+    assert m["entities"]["fp"] == 0 and m["relations"]["fp"] == 0 and m["negation"]["fp"] == 0
+    assert not [e for e in errors if not e["kind"].startswith("constraint")]
+    # the same record fully annotated (no "annotated" key) counts the predicted entities
+    m, _ = evaluate_records([gold(text, g["constraints"])], [p], default_normalizer().normalize)
+    assert m["entities"]["fp"] == 2

@@ -172,7 +172,10 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
     for g, p in zip(gold_records, pred_records):
         ctx = {"criterion_id": g.get("criterion_id"), "trial_id": g.get("trial_id"), "text": g["text"]}
         gents = gold_entities(g)
-        pents = p.get("entities", [])
+        # a record annotated for constraints only (``"annotated": ["constraints"]``) scores no
+        # entities, relations or negation: the predicted ones are set aside, not counted as false
+        pe = p if "entities" in (g.get("annotated") or ("entities",)) else {"entities": [], "relations": []}
+        pents = pe.get("entities", [])
         for mode in ("strict", "overlap"):
             pairs, fn, fp = match_entities(gents, pents, strict=(mode == "strict"))
             for gg, pp in pairs:
@@ -195,7 +198,7 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
         gmap = {e["id"]: e for e in gents}
         pmap = {e["id"]: e for e in pents}
         grels = [(gmap[a], gmap[b], t) for a, b, t in gold_relations(g) if a in gmap and b in gmap]
-        prels = [(pmap[a], pmap[b], t) for a, b, t in pred_relations(p) if a in pmap and b in pmap]
+        prels = [(pmap[a], pmap[b], t) for a, b, t in pred_relations(pe) if a in pmap and b in pmap]
         used = set()
         for ga, gb, gt in grels:
             hit = next((i for i, (pa, pb, pt) in enumerate(prels) if i not in used and pt == gt
@@ -259,7 +262,7 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
                 scores_right += int(any(gbnd is m[0] for m in matched))
         # negation: (cue, target) pairs
         gneg = [(gmap[a], gmap[b]) for a, b, t in gold_relations(g) if t == "negates" and a in gmap and b in gmap]
-        pneg = [(pmap[a], pmap[b]) for a, b, t in pred_relations(p) if t == "negates" and a in pmap and b in pmap]
+        pneg = [(pmap[a], pmap[b]) for a, b, t in pred_relations(pe) if t == "negates" and a in pmap and b in pmap]
         # a cue whose target is no entity carries the negated phrase itself
         pneg += [(e, {"start": e["target"][0], "end": e["target"][1], "text": e.get("target_text")})
                  for e in pents if e["label"] == "NEGATION" and e.get("target")]
