@@ -26,7 +26,7 @@ from pipeline.components.prefilter import RulePrefilter
 from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config, load_rules
 
 RULE_KEYS_KEPT = ("id", "label", "phrases", "regex", "pattern", "case_sensitive", "norm", "category",
-                  "priority", "attrs", "examples", "not_examples", "comment")
+                  "priority", "attrs", "flags", "examples", "not_examples", "comment")
 
 
 class Candidate(NamedTuple):

@@ -141,6 +141,7 @@ CONFIG_SCHEMAS = {
     "tokenizer.json": "tokenizer_config.json",
     "units.json": "units_config.json",
     "labels.json": "labels_config.json",
+    "shapes.json": "shapes_config.json",
 }
 
 
