@@ -142,6 +142,7 @@ CONFIG_SCHEMAS = {
     "units.json": "units_config.json",
     "labels.json": "labels_config.json",
     "shapes.json": "shapes_config.json",
+    "lct.json": "lct_config.json",
 }
 
 
