@@ -143,6 +143,7 @@ CONFIG_SCHEMAS = {
     "labels.json": "labels_config.json",
     "shapes.json": "shapes_config.json",
     "lct.json": "lct_config.json",
+    "context_flags.json": "context_flags_config.json",
 }
 
 
