@@ -86,11 +86,9 @@ def validate(
         rules, _ = load_rules(Path(configs) / RULE_KINDS["entity"][1], "entity")
         checked = sum(len(r.get("examples", [])) + len(r.get("not_examples", [])) for r in rules)
         try:
-            priority = load_label_priority(Path(configs) / "labels.json")
+            problems += check_examples(load(model), rules, load_label_priority(Path(configs) / "labels.json"))
         except RuleError:
-            priority = None  # reported above by validate_configs
-        if priority is not None:
-            problems += check_examples(load(model), rules, priority)
+            pass  # labels.json's problems are reported above by validate_configs
     for p in problems:
         typer.echo(str(p), err=True)
     if problems:

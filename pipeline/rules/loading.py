@@ -5,6 +5,11 @@ line, so an error can name the file, the line and the rule id. Each kind of rule
 in ``pipeline/rules/schemas/``; unknown keys, bad regular expressions, duplicate ids and labels outside
 the schema are errors. Loaders return the rules and a list of :class:`~pipeline.core.problems.Problem`;
 ``strict=True`` raises :class:`RuleError` on the first file with problems instead.
+
+The JSON config files (``tokenizer.json``, ``units.json``, ``labels.json``, ...) are read by
+:func:`load_json_config`, which checks each against its schema (:data:`CONFIG_SCHEMAS`): a
+misspelt key is an error naming the file, the line of the key and the rule it is in, both in
+``eligex rules validate`` and when a component loads the file at ``initialize``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import regex
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from jsonschema import Draft202012Validator
 
@@ -180,7 +185,7 @@ def _schema_problems(path: Path, text: str, data, schema_file: str) -> List[Prob
     return problems
 
 
-def load_json_config(path: Path | str, schema: Optional[str] = None, required: Iterable[str] = ()) -> dict:
+def load_json_config(path: Path | str, schema: Optional[str] = None) -> dict:
     """Load a JSON config file, naming the file and line in the error when it is malformed.
 
     ``schema`` is a schema file in ``pipeline/rules/schemas/`` (see :data:`CONFIG_SCHEMAS`): unknown
@@ -199,9 +204,6 @@ def load_json_config(path: Path | str, schema: Optional[str] = None, required: I
         problems = _schema_problems(path, text, data, schema)
         if problems:
             raise RuleError(problems)
-    missing = [k for k in required if k not in data]
-    if missing:
-        raise RuleError([Problem(str(path), None, f"missing keys: {', '.join(missing)}")])
     return data
 
 
