@@ -98,7 +98,7 @@ def test_heading_examples_in_lct_json(section: str, example: str) -> None:
     (lambda d: d.__setitem__("heading_prefixes", d.pop("heading_prefix")), "heading_prefixes"),
     (lambda d: d["headings"][0].__setitem__("regexp", "x"), "regexp"),
     (lambda d: d["headings"][1].__setitem__("section", "inclusions"), "inclusions"),
-    (lambda d: d["headings"][1].__setitem__("regex", "(unclosed"), "bad regex"),
+    (lambda d: d["headings"][1].__setitem__("regex", "(unclosed"), "is not a 'regex'"),
 ])
 def test_bad_lct_json_is_an_error_naming_the_file(tmp_path: Path, mistake, message: str) -> None:
     from pipeline.evaluation.corpora.lct import load_headings

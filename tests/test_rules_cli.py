@@ -116,6 +116,9 @@ def test_validate_examples_reports_a_rule_beaten_by_another(runner, configs_copy
     ("units.json", lambda d: d["units"][1].__setitem__("alaises", ["gm/dl"]), "alaises", "g/dL"),
     ("units.json", lambda d: d.__setitem__("pint_definiton", []), "pint_definiton", None),
     ("labels.json", lambda d: d["entity_priority"]["labels"].__setitem__("VALEU", 5), "VALEU", None),
+    ("shapes.json", lambda d: d.__setitem__("link_word", d.pop("link_words")), "link_word", None),
+    ("lct.json", lambda d: d["headings"][0].__setitem__("regexp", "x"), "regexp", None),
+    ("context_flags.json", lambda d: d["categories"]["FAMILY"].__setitem__("vaule", True), "vaule", None),
 ])
 def test_validate_names_file_line_and_key_of_a_misspelt_config_key(runner, configs_copy, name, mistake, key, record):
     path = configs_copy / name

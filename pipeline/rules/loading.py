@@ -44,7 +44,8 @@ class RuleError(ValueError):
 @lru_cache(maxsize=None)
 def _validator(schema_file: str) -> Draft202012Validator:
     text = resources.files("pipeline.rules").joinpath("schemas", schema_file).read_text(encoding="utf-8")
-    return Draft202012Validator(json.loads(text))
+    # "format": "regex" in a schema is checked (a regex Python's re module cannot compile is an error)
+    return Draft202012Validator(json.loads(text), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _check_regexes(rule: dict) -> List[str]:
