@@ -91,9 +91,51 @@ def test_context_runs_only_where_a_rule_can_match():
          "category": "NEGATED_EXISTENCE", "direction": "FORWARD"},
     ]
     make_doc = EligexTokenizer(Vocab())
-    index = cue_words(rules, make_doc)
+    index = cue_words(rules, make_doc, {"TERMINATE", "PSEUDO"})
     assert not may_match(index, {"in", "patients", "with", "sle", ";"})  # "in" alone, a TERMINATE cue
     assert may_match(index, {"of", "in", "case", "pregnancy"})
     assert may_match(index, ["no", "fever"]) and may_match(index, {"denied"})
     assert cue_words(rules + [{"literal": "x", "pattern": [{"LOWER": "a", "OP": "?"}],
-                               "category": "NEGATED_EXISTENCE", "direction": "FORWARD"}], make_doc) is None
+                               "category": "NEGATED_EXISTENCE", "direction": "FORWARD"}], make_doc, {"TERMINATE"}) is None
+
+
+def _flags_config() -> dict:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).resolve().parents[1] / "configs" / "context_flags.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("mistake,message", [
+    (lambda d: d.__setitem__("inert_categories", d.pop("inert")), "inert_categories"),
+    (lambda d: d["categories"]["FAMILY"].__setitem__("flags", "family"), "flags"),
+    (lambda d: d["categories"].__setitem__("NEGATED", {"flag": "negated", "value": True}), "NEGATED"),
+    (lambda d: d["categories"]["FAMILY"].__setitem__("flag", "relatives"), "relatives"),
+])
+def test_a_bad_context_flags_file_is_an_error(tmp_path, mistake, message):
+    import json
+
+    from pipeline.components.context import ContextFlags
+    from pipeline.rules.loading import RuleError
+
+    data = _flags_config()
+    mistake(data)
+    path = tmp_path / "context_flags.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        ContextFlags.load(path)
+    assert err.value.problems[0].path == str(path) and message in str(err.value)
+
+
+def test_modifier_flags_come_from_the_flags_file():
+    from pipeline.components.context import ContextFlags, apply_modifier_flags
+
+    flags = ContextFlags.from_config(_flags_config())
+    ent: dict = {}
+    apply_modifier_flags(ent, ["NEGATED_EXISTENCE", "RESULT_POSITIVE", "TERMINATE"], flags)
+    assert list(ent) == list(flags.defaults)  # every flag, in the file's order
+    assert ent["negated"] is True and ent["result"] == "positive" and ent["family"] is False
+    other = ContextFlags({"negated": False, "result": None}, {"FAMILY": ("negated", True)}, frozenset())
+    ent = {}
+    apply_modifier_flags(ent, ["FAMILY", "NEGATED_EXISTENCE"], other)
+    assert ent == {"negated": True, "result": None}

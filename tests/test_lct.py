@@ -6,6 +6,7 @@ were checked by reading the .txt files.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Optional
@@ -81,6 +82,35 @@ def test_parse_value(text: str, expected: Optional[float]) -> None:
 ])
 def test_heading_section(line: str, section: Optional[str]) -> None:
     assert heading_section(line) == section
+
+
+def _lct_config() -> dict:
+    return json.loads((REPO / "configs" / "lct.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("section", "example"), [
+    (h["section"], ex) for h in _lct_config()["headings"] for ex in h.get("examples", [])])
+def test_heading_examples_in_lct_json(section: str, example: str) -> None:
+    assert heading_section(example) == section
+
+
+@pytest.mark.parametrize(("mistake", "message"), [
+    (lambda d: d.__setitem__("heading_prefixes", d.pop("heading_prefix")), "heading_prefixes"),
+    (lambda d: d["headings"][0].__setitem__("regexp", "x"), "regexp"),
+    (lambda d: d["headings"][1].__setitem__("section", "inclusions"), "inclusions"),
+    (lambda d: d["headings"][1].__setitem__("regex", "(unclosed"), "is not a 'regex'"),
+])
+def test_bad_lct_json_is_an_error_naming_the_file(tmp_path: Path, mistake, message: str) -> None:
+    from pipeline.evaluation.corpora.lct import load_headings
+    from pipeline.rules.loading import RuleError
+
+    data = _lct_config()
+    mistake(data)
+    path = tmp_path / "lct.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        load_headings(str(path))
+    assert err.value.problems[0].path == str(path) and message in err.value.problems[0].message
 
 
 def test_split_criteria_keeps_enumerators_and_offsets() -> None:

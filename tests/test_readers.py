@@ -309,6 +309,21 @@ def test_parse_structured_values():
     assert parse_bool(True) is True and parse_bool("No") is False and parse_bool("Accepts Healthy Volunteers")
 
 
+@pytest.mark.parametrize("text,age", [
+    ("18 Years", (18, "a")), ("1 Year", (1, "a")), ("6 Months", (6, "mo")), ("2 Weeks", (2, "wk")),
+    ("28 days", (28, "d")), ("12 Hours", (12, "h")), ("30 Minutes", (30, "min")), ("2.5 Years", (2.5, "a")),
+    ("18 yrs", (18, "a")),
+    # not an age: a unit that is not of kind time in configs/units.json, or no unit
+    ("18 kg", None), ("18 ULN", None), ("18 Decades", None), ("18", None), ("Years 18", None),
+])
+def test_parse_age_reads_time_units_of_units_json(text, age):
+    if age is None:
+        with pytest.raises(ValueError, match="cannot read the age"):
+            parse_age(text)
+    else:
+        assert parse_age(text) == age
+
+
 def test_structured_constraints():
     out, messages = structured_constraints({"minimumAge": "18 Years", "maximumAge": "65 Years", "sex": "FEMALE",
                                             "healthyVolunteers": True})

@@ -110,6 +110,28 @@ def test_validate_examples_reports_a_rule_beaten_by_another(runner, configs_copy
             f"(got: MEASUREMENT 'platelet count' by meas.platelets)") in result.output
 
 
+@pytest.mark.parametrize("name,mistake,key,record", [
+    ("tokenizer.json", lambda d: d.__setitem__("keep_hole", d.pop("keep_whole")), "keep_hole", None),
+    ("tokenizer.json", lambda d: d.__setitem__("comparator", ["≥"]), "comparator", None),
+    ("units.json", lambda d: d["units"][1].__setitem__("alaises", ["gm/dl"]), "alaises", "g/dL"),
+    ("units.json", lambda d: d.__setitem__("pint_definiton", []), "pint_definiton", None),
+    ("labels.json", lambda d: d["entity_priority"]["labels"].__setitem__("VALEU", 5), "VALEU", None),
+    ("shapes.json", lambda d: d.__setitem__("link_word", d.pop("link_words")), "link_word", None),
+    ("lct.json", lambda d: d["headings"][0].__setitem__("regexp", "x"), "regexp", None),
+    ("context_flags.json", lambda d: d["categories"]["FAMILY"].__setitem__("vaule", True), "vaule", None),
+])
+def test_validate_names_file_line_and_key_of_a_misspelt_config_key(runner, configs_copy, name, mistake, key, record):
+    path = configs_copy / name
+    data = json.loads(path.read_text(encoding="utf-8"))
+    mistake(data)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    line = 1 + next(i for i, ln in enumerate(path.read_text(encoding="utf-8").splitlines()) if f'"{key}"' in ln)
+    result = runner.invoke(app, ["rules", "validate", "--configs", str(configs_copy)])
+    assert result.exit_code == 1
+    hits = [ln for ln in result.output.splitlines() if ln.startswith(f"{path}:{line}" + (f" [{record}]" if record else ""))]
+    assert len(hits) == 1 and key in hits[0], result.output
+
+
 # ----------------------------------------------------------------------------------------------
 # stats
 # ----------------------------------------------------------------------------------------------

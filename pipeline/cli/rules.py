@@ -32,17 +32,17 @@ def _where(rule: dict):
     return path or "?", int(line) if line.isdigit() else None
 
 
-def check_examples(nlp, rules: Sequence[dict]) -> List[Problem]:
+def check_examples(nlp, rules: Sequence[dict], label_priority: Dict[str, int]) -> List[Problem]:
     """Problems with entity rules' ``examples`` and ``not_examples``.
 
     Each example is tokenised with ``nlp``'s tokenizer and matched by an entity component holding
-    ``rules`` (overlaps resolved as in the pipeline): an example must yield a span of the rule's
-    label made by that rule id; a not_example must not.
+    ``rules`` and ``label_priority`` (overlaps resolved as in the pipeline): an example must yield
+    a span of the rule's label made by that rule id; a not_example must not.
     """
     from pipeline.components.entities import EntityRuler
 
     ruler = EntityRuler(nlp, "eligex_entities_examples")
-    ruler.set_rules(rules)
+    ruler.set_rules(rules, label_priority)
     problems: List[Problem] = []
     for rule in rules:
         rid, label = rule["id"], rule["label"]
@@ -78,12 +78,17 @@ def validate(
     problems = validate_configs(configs)
     checked = 0
     if examples:
+        from pipeline.components.entities import load_label_priority
         from pipeline.components.nlp import load
+        from pipeline.rules.loading import RuleError
 
         # only the rules that passed the schema; their problems are reported above
         rules, _ = load_rules(Path(configs) / RULE_KINDS["entity"][1], "entity")
         checked = sum(len(r.get("examples", [])) + len(r.get("not_examples", [])) for r in rules)
-        problems += check_examples(load(model), rules)
+        try:
+            problems += check_examples(load(model), rules, load_label_priority(Path(configs) / "labels.json"))
+        except RuleError:
+            pass  # labels.json's problems are reported above by validate_configs
     for p in problems:
         typer.echo(str(p), err=True)
     if problems:

@@ -2,12 +2,13 @@
 
 Uses scispaCy's rule-based Schwartz & Hearst functions (``filter_matches``, ``find_abbreviation``)
 directly, and stores the pairs as plain character offsets in ``doc._.eligex["abbreviations"]``.
-An entity found for the long form lends its label and canonical name to every mention of the
-short form that no rule found, so unseen abbreviations are still normalised.
+An entity found for the long form (of a label in the factory config's ``long_form_labels``)
+lends its label and canonical name to every mention of the short form that no rule found, so
+unseen abbreviations are still normalised.
 """
 
 
-from typing import List, Tuple
+from typing import Iterable, List, Sequence, Tuple
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -31,15 +32,22 @@ def find_pairs(doc: Doc, matcher: Matcher) -> List[Tuple[Tuple[int, int], Tuple[
     return pairs
 
 
-def propagate(doc: Doc, entities: List[dict], pairs) -> List[dict]:
-    """New entities for short-form mentions whose long form is an entity; returns the additions."""
+#: labels whose entities lend their label to their short forms by default
+DEFAULT_LONG_FORM_LABELS = ("MEASUREMENT", "SCORE", "CONDITION")
+
+
+def propagate(doc: Doc, entities: List[dict], pairs,
+              long_form_labels: Iterable[str] = DEFAULT_LONG_FORM_LABELS) -> List[dict]:
+    """New entities for short-form mentions whose long form is an entity of one of
+    ``long_form_labels``; returns the additions."""
+    labels = long_form_labels if isinstance(long_form_labels, frozenset) else frozenset(long_form_labels)
     covered = set()
     for e in entities:
         covered.update(range(e["token_start"], e["token_end"]))
     added: List[dict] = []
     for (ls, le), (ss, se) in pairs:
         long_ent = next((e for e in entities if e["token_start"] <= ls and e["token_end"] >= le
-                         and e["label"] in ("MEASUREMENT", "SCORE", "CONDITION")), None)
+                         and e["label"] in labels), None)
         if long_ent is None:
             continue
         short_words = [t.text for t in doc[ss:se]]
@@ -60,8 +68,10 @@ def propagate(doc: Doc, entities: List[dict], pairs) -> List[dict]:
 
 
 class AbbreviationLinker:
-    def __init__(self, nlp: Language, name: str = "eligex_abbreviations"):
+    def __init__(self, nlp: Language, name: str = "eligex_abbreviations",
+                 long_form_labels: Sequence[str] = DEFAULT_LONG_FORM_LABELS):
         self.name = name
+        self.long_form_labels = frozenset(long_form_labels)
         self.matcher = Matcher(nlp.vocab)
         self.matcher.add("parenthesis", [[{"ORTH": "("}, {"OP": "+"}, {"ORTH": ")"}]])
         extensions.register()
@@ -77,13 +87,15 @@ class AbbreviationLinker:
              "short": [doc[ss:se].start_char, doc[ss:se].end_char], "short_text": doc[ss:se].text}
             for (ls, le), (ss, se) in pairs
         ]
-        added = propagate(doc, data["entities"], pairs)
+        added = propagate(doc, data["entities"], pairs, self.long_form_labels)
         if added:
             data["entities"] = sorted(data["entities"] + added, key=lambda e: (e["start"], e["end"]))
         return doc
 
 
-@Language.factory("eligex_abbreviations", assigns=["doc._.eligex"], default_config={})
-def make_abbreviations(nlp: Language, name: str) -> AbbreviationLinker:
-    """Factory: scispaCy's rule-based abbreviation detection, stored as plain offsets."""
-    return AbbreviationLinker(nlp, name)
+@Language.factory("eligex_abbreviations", assigns=["doc._.eligex"],
+                  default_config={"long_form_labels": list(DEFAULT_LONG_FORM_LABELS)})
+def make_abbreviations(nlp: Language, name: str, long_form_labels: List[str]) -> AbbreviationLinker:
+    """Factory: scispaCy's rule-based abbreviation detection, stored as plain offsets;
+    ``long_form_labels``: the labels a long form lends to its short form."""
+    return AbbreviationLinker(nlp, name, long_form_labels)

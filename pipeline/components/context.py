@@ -6,11 +6,14 @@ objects never need pickling, so ``nlp.pipe(n_process>1)`` works. After ConText h
 results are copied into plain records (``doc._.eligex["context"]`` and each target entity's
 ``context_ids``) and medspaCy's Span-valued attributes are removed from the Doc. (The key is not
 ``modifiers``: medspaCy registers a global msgpack decoder that rewrites any dict with that key.)
+Which flag each ConText category sets on an entity is data (``configs/context_flags.json``,
+:class:`ContextFlags`); which labels are targets is the factory config's ``target_labels``.
 """
 
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import srsly
 from spacy.language import Language
@@ -19,23 +22,43 @@ from spacy.tokens import Doc, Span
 from pipeline.components import docview
 
 from pipeline.core import extensions
-from pipeline.rules.loading import load_rules
+from pipeline.core.problems import Problem
+from pipeline.rules.loading import CONFIG_SCHEMAS, RuleError, load_json_config, load_rules
 
-TARGET_LABELS = ("MEASUREMENT", "SCORE", "CONDITION")
+#: the labels of the entities ConText modifies, by default
+DEFAULT_TARGET_LABELS = ("MEASUREMENT", "SCORE", "CONDITION")
 TARGET_GROUP = "eligex_targets"
-#: modifier category → the flag it sets on an entity
-CATEGORY_FLAGS = {
-    "NEGATED_EXISTENCE": ("negated", True),
-    "POSSIBLE_EXISTENCE": ("uncertain", True),
-    "HISTORICAL": ("historical", True),
-    "HYPOTHETICAL": ("hypothetical", True),
-    "FAMILY": ("family", True),
-    "EXCEPTION": ("exception", True),
-    "RESULT_POSITIVE": ("result", "positive"),
-    "RESULT_NEGATIVE": ("result", "negative"),
-}
-FLAG_DEFAULTS = {"negated": False, "uncertain": False, "historical": False, "hypothetical": False,
-                 "family": False, "exception": False, "result": None}
+
+
+@dataclass(frozen=True)
+class ContextFlags:
+    """What modifiers do to entities (``configs/context_flags.json``): ``defaults`` (flag → value
+    when no modifier sets it, in output order), ``categories`` (category → (flag, value)) and the
+    ``inert`` categories, which never change an entity."""
+
+    defaults: Dict[str, object] = field(default_factory=dict)
+    categories: Dict[str, Tuple[str, object]] = field(default_factory=dict)
+    inert: frozenset = frozenset()
+
+    @classmethod
+    def from_config(cls, data: dict, source: str = "") -> "ContextFlags":
+        unknown = sorted(c for c, spec in data["categories"].items() if spec["flag"] not in data["flags"])
+        if unknown:
+            raise RuleError([Problem(source, None, f"categories/{c}: flag {data['categories'][c]['flag']!r} "
+                                                   "is not one of 'flags'", record=c) for c in unknown])
+        return cls(dict(data["flags"]), {c: (spec["flag"], spec["value"]) for c, spec in data["categories"].items()},
+                   frozenset(data["inert"]))
+
+    @classmethod
+    def load(cls, path: Path | str) -> "ContextFlags":
+        return cls.from_config(load_json_config(path, CONFIG_SCHEMAS["context_flags.json"]), str(path))
+
+    def to_config(self) -> dict:
+        return {"flags": dict(self.defaults),
+                "categories": {c: {"flag": f, "value": v} for c, (f, v) in self.categories.items()},
+                "inert": sorted(self.inert)}
+
+
 _CONTEXT_RULE_KEYS = ("literal", "category", "pattern", "direction", "max_scope", "max_targets",
                       "allowed_types", "excluded_types", "terminated_by")
 
@@ -84,18 +107,17 @@ def to_context_rule(rule: dict):
     return ConTextRule(metadata={"id": rule["id"]}, **kwargs)
 
 
-#: categories that never change an entity: a criterion with only these cues needs no ConText run
-INERT_CATEGORIES = {"TERMINATE", "PSEUDO"}
-
-
-def cue_words(rules: Sequence[dict], make_doc) -> Optional[Dict[str, List[frozenset]]]:
+def cue_words(rules: Sequence[dict], make_doc, inert: Iterable[str]) -> Optional[Dict[str, List[frozenset]]]:
     """What a criterion must contain for some modifying rule to match: first word → the sets of
     lower-cased words that rules starting with it need (a literal needs all its words, a token
     pattern its first word), or ``None`` when some rule's first token cannot be known (a regex, an
-    optional first token): then ConText always runs. See :func:`may_match`."""
+    optional first token): then ConText always runs. Rules of the ``inert`` categories (which never
+    change an entity: a criterion with only these cues needs no ConText run) are left out. See
+    :func:`may_match`."""
+    inert = frozenset(inert)
     index: Dict[str, List[frozenset]] = {}
     for rule in rules:
-        if rule["category"] in INERT_CATEGORIES:
+        if rule["category"] in inert:
             continue
         pattern = rule.get("pattern")
         if pattern is None:
@@ -131,13 +153,13 @@ def may_match(index: Dict[str, List[frozenset]], words: Iterable[str]) -> bool:
     return False
 
 
-def apply_modifier_flags(entity: dict, categories: Sequence[str]) -> None:
+def apply_modifier_flags(entity: dict, categories: Sequence[str], flags: ContextFlags) -> None:
     """Set an entity's context flags from the categories of the modifiers that modify it."""
-    for key, value in FLAG_DEFAULTS.items():
+    for key, value in flags.defaults.items():
         entity.setdefault(key, value)
     for category in categories:
-        if category in CATEGORY_FLAGS:
-            key, value = CATEGORY_FLAGS[category]
+        if category in flags.categories:
+            key, value = flags.categories[category]
             entity[key] = value
 
 
@@ -147,9 +169,12 @@ _NOT_YET = object()  # rule index not built yet
 class EligexContext:
     """spaCy component around medspaCy ConText; rules given at ``initialize`` or from disk."""
 
-    def __init__(self, nlp: Language, name: str = "eligex_context"):
+    def __init__(self, nlp: Language, name: str = "eligex_context",
+                 target_labels: Sequence[str] = DEFAULT_TARGET_LABELS):
         self.nlp = nlp
         self.name = name
+        self.target_labels = tuple(target_labels)
+        self.flags = ContextFlags()
         self.rules: List[dict] = []
         self._context = None
         self._cues: Optional[Dict[str, List[frozenset]]] = {}
@@ -171,20 +196,23 @@ class EligexContext:
             self._context = ctx
         return self._context
 
-    def initialize(self, get_examples=None, *, nlp=None, rules_path: str = "configs/context.jsonl"):
+    def initialize(self, get_examples=None, *, nlp=None, rules_path: str = "configs/context.jsonl",
+                   flags_path: str = "configs/context_flags.json"):
         rules, _ = load_rules(Path(rules_path), "context", strict=True)
+        self.flags = ContextFlags.load(flags_path)
         self.set_rules(rules)
 
     def __call__(self, doc: Doc) -> Doc:
         data = extensions.state(doc)
         entities = data["entities"]
-        targets = [e for e in entities if e["label"] in TARGET_LABELS]
+        targets = [e for e in entities if e["label"] in self.target_labels]
+        defaults = self.flags.defaults
         for ent in targets:
-            for key, value in FLAG_DEFAULTS.items():
+            for key, value in defaults.items():
                 ent.setdefault(key, value)
             ent.setdefault("context_ids", [])
         if self._cues is _NOT_YET:
-            self._cues = cue_words(self.rules, self.nlp.make_doc)
+            self._cues = cue_words(self.rules, self.nlp.make_doc, self.flags.inert)
         if not len(doc) or (self._cues is not None and not may_match(self._cues, docview.view(doc).lower)):
             data["context"] = []  # no cue word of a modifying rule: nothing for ConText to do
             return doc
@@ -221,7 +249,7 @@ class EligexContext:
             rec["targets"].append([ent["start"], ent["end"]])
             ent["context_ids"].append(index[id(mod)])
         for ent in targets:
-            apply_modifier_flags(ent, [modifiers[i]["category"] for i in ent["context_ids"]])
+            apply_modifier_flags(ent, [modifiers[i]["category"] for i in ent["context_ids"]], self.flags)
         data["context"] = modifiers
         _drop_context_objects(doc)
         return doc
@@ -231,24 +259,31 @@ class EligexContext:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_jsonl(path / "rules.jsonl", self.rules)
+        srsly.write_json(path / "flags.json", self.flags.to_config())
 
     def from_disk(self, path, *, exclude=()):
-        self.set_rules(list(srsly.read_jsonl(Path(path) / "rules.jsonl")))
+        path = Path(path)
+        self.flags = ContextFlags.from_config(srsly.read_json(path / "flags.json"), str(path / "flags.json"))
+        self.set_rules(list(srsly.read_jsonl(path / "rules.jsonl")))
         return self
 
     def to_bytes(self, *, exclude=()):
-        return srsly.msgpack_dumps({"rules": self.rules})
+        return srsly.msgpack_dumps({"rules": self.rules, "flags": self.flags.to_config()})
 
     def from_bytes(self, data, *, exclude=()):
-        self.set_rules(srsly.msgpack_loads(data)["rules"])
+        data = srsly.msgpack_loads(data)
+        self.flags = ContextFlags.from_config(data["flags"])
+        self.set_rules(data["rules"])
         return self
 
     def __getstate__(self):
         # medspaCy's objects are rebuilt from the rule dicts in the receiving process
-        return {"nlp": self.nlp, "name": self.name, "rules": self.rules}
+        return {"nlp": self.nlp, "name": self.name, "rules": self.rules, "target_labels": self.target_labels,
+                "flags": self.flags}
 
     def __setstate__(self, state):
         self.nlp, self.name = state["nlp"], state["name"]
+        self.target_labels, self.flags = state["target_labels"], state["flags"]
         self.set_rules(state["rules"])
 
 
@@ -261,7 +296,9 @@ def _drop_context_objects(doc: Doc) -> None:
         del doc.spans[TARGET_GROUP]
 
 
-@Language.factory("eligex_context", assigns=["doc._.eligex"], default_config={})
-def make_context(nlp: Language, name: str) -> EligexContext:
-    """Factory: medspaCy ConText over MEASUREMENT/SCORE/CONDITION entities with our rules."""
-    return EligexContext(nlp, name)
+@Language.factory("eligex_context", assigns=["doc._.eligex"],
+                  default_config={"target_labels": list(DEFAULT_TARGET_LABELS)})
+def make_context(nlp: Language, name: str, target_labels: List[str]) -> EligexContext:
+    """Factory: medspaCy ConText with our rules over the entities of ``target_labels``
+    (MEASUREMENT, SCORE, CONDITION)."""
+    return EligexContext(nlp, name, target_labels)

@@ -3,7 +3,8 @@
 Rules are data (``configs/entities/*.jsonl``, schema ``pipeline/rules/schemas/entity_rule.json``), loaded
 in ``initialize`` and written by ``to_disk``. Every span keeps its rule id, so each prediction can
 be traced to the rule that made it. Overlaps are resolved by :func:`resolve_overlaps`, a pure
-function: higher priority first, then the longer span.
+function: higher priority first, then the longer span. A span's priority is its label's
+(``entity_priority`` in ``configs/labels.json``) plus its rule's own ``priority``.
 """
 
 
@@ -22,21 +23,10 @@ from pipeline.components import docview
 
 from pipeline.core import extensions
 from pipeline.components.prefilter import RulePrefilter
-from pipeline.rules.loading import load_rules
+from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config, load_rules
 
-#: default priority of each label when a rule gives none
-LABEL_PRIORITY = {
-    "TEMPORAL": 50,
-    "SCORE": 40,
-    "MEASUREMENT": 35,
-    "CONDITION": 30,
-    "UNIT": 25,
-    "COMPARATOR": 20,
-    "CUE": 15,
-    "VALUE": 10,
-}
 RULE_KEYS_KEPT = ("id", "label", "phrases", "regex", "pattern", "case_sensitive", "norm", "category",
-                  "priority", "attrs", "examples", "not_examples", "comment")
+                  "priority", "attrs", "flags", "examples", "not_examples", "comment")
 
 
 class Candidate(NamedTuple):
@@ -91,8 +81,14 @@ class CompiledRules:
     meta: Dict[str, tuple] = field(default_factory=dict)
 
 
-def compile_rules(nlp: Language, rules: Sequence[dict]) -> CompiledRules:
-    """Compile entity rules for matching with ``nlp``'s vocab and tokenizer."""
+def load_label_priority(path: Path | str) -> Dict[str, int]:
+    """Label → priority from ``entity_priority`` of a labels file (``configs/labels.json``)."""
+    return dict(load_json_config(path, CONFIG_SCHEMAS["labels.json"])["entity_priority"]["labels"])
+
+
+def compile_rules(nlp: Language, rules: Sequence[dict], label_priority: Dict[str, int]) -> CompiledRules:
+    """Compile entity rules for matching with ``nlp``'s vocab and tokenizer; a match's priority is
+    ``label_priority`` of its label (0 for a label not listed) plus its rule's ``priority``."""
     lower = PhraseMatcher(nlp.vocab, attr="LOWER")
     orth = PhraseMatcher(nlp.vocab, attr="ORTH")
     tokens = Matcher(nlp.vocab, validate=True)
@@ -111,7 +107,7 @@ def compile_rules(nlp: Language, rules: Sequence[dict]) -> CompiledRules:
             patterns.append((rule["regex"], fold))
         elif "pattern" in rule:
             tokens.add(rid, [rule["pattern"]])
-    meta = {rid: (r["label"], r.get("priority", 0) + LABEL_PRIORITY.get(r["label"], 0)) for rid, r in by_id.items()}
+    meta = {rid: (r["label"], r.get("priority", 0) + label_priority.get(r["label"], 0)) for rid, r in by_id.items()}
     return CompiledRules(by_id, lower, orth, tokens, regexes, RulePrefilter(patterns), meta)
 
 
@@ -191,17 +187,20 @@ class EntityRuler:
         self.nlp = nlp
         self.name = name
         self.rules: List[dict] = []
+        self.label_priority: Dict[str, int] = {}
         self._compiled: Optional[CompiledRules] = None
         extensions.register()
 
     # rules ---------------------------------------------------------------------------------
-    def set_rules(self, rules: Sequence[dict]) -> None:
+    def set_rules(self, rules: Sequence[dict], label_priority: Dict[str, int]) -> None:
         self.rules = [{k: r[k] for k in RULE_KEYS_KEPT if k in r} for r in rules]
-        self._compiled = compile_rules(self.nlp, self.rules)
+        self.label_priority = dict(label_priority)
+        self._compiled = compile_rules(self.nlp, self.rules, self.label_priority)
 
-    def initialize(self, get_examples=None, *, nlp=None, rules_path: str = "configs/entities"):
+    def initialize(self, get_examples=None, *, nlp=None, rules_path: str = "configs/entities",
+                   labels_path: str = "configs/labels.json"):
         rules, _ = load_rules(Path(rules_path), "entity", strict=True)
-        self.set_rules(rules)
+        self.set_rules(rules, load_label_priority(labels_path))
 
     def __call__(self, doc: Doc) -> Doc:
         if self._compiled is None:
@@ -218,16 +217,19 @@ class EntityRuler:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_jsonl(path / "rules.jsonl", self.rules)
+        srsly.write_json(path / "label_priority.json", self.label_priority)
 
     def from_disk(self, path, *, exclude=()):
-        self.set_rules(list(srsly.read_jsonl(Path(path) / "rules.jsonl")))
+        path = Path(path)
+        self.set_rules(list(srsly.read_jsonl(path / "rules.jsonl")), srsly.read_json(path / "label_priority.json"))
         return self
 
     def to_bytes(self, *, exclude=()):
-        return srsly.msgpack_dumps({"rules": self.rules})
+        return srsly.msgpack_dumps({"rules": self.rules, "label_priority": self.label_priority})
 
     def from_bytes(self, data, *, exclude=()):
-        self.set_rules(srsly.msgpack_loads(data)["rules"])
+        data = srsly.msgpack_loads(data)
+        self.set_rules(data["rules"], data["label_priority"])
         return self
 
 

@@ -1,14 +1,19 @@
 """Subjects no lexicon knows, found by the shape ``<noun phrase> <comparator> <number> [unit]``.
 
 "Serum ferritin ≥ 500 ng/mL" or "Absolute CD19+ count < 5 cells/µL" name a measurement even when
-no rule lists it. :func:`find_shape_subjects` is the pure algorithm over tokens and entities;
-``eligex_shapes`` is its component. The words that cannot be part of such a name are data
-(``subject_stop_words`` in ``configs/constraints.json``).
+no rule lists it. :func:`find_shape_subjects` is the pure algorithm over tokens and entities, its
+data a :class:`ShapeRules`; ``eligex_shapes`` is its component. The data: the words that may link
+a subject to its comparator, the comparator ops that bound a value and the characters of a name
+(``configs/shapes.json``); the words that cannot be part of a name, its length and the endings
+that make it a condition (``subject_stop_words``, ``subject_max_tokens``, ``condition_suffixes``
+in ``configs/constraints.json``); which entity rules are time units or range signs (their
+``flags`` in ``configs/entities``).
 """
 
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Sequence
+from typing import Iterable, List, Sequence, Tuple
 
 import srsly
 from spacy.language import Language
@@ -17,31 +22,87 @@ from spacy.tokens import Doc
 from pipeline.components import docview
 
 from pipeline.core import extensions
-from pipeline.rules.loading import load_json_config
+from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config, load_rules
 
+#: the rule id of the entities this component makes (a built-in rule, not a rule file's)
 SHAPE_RULE = "shape.np_comparator_value"
-TIME_UNIT_RULES = {"unit.years", "unit.months", "unit.weeks", "unit.days", "unit.hours"}
-BOUND_OPS = {">=", ">", "<=", "<", "=", "between", "range"}
-#: range signs ("1993 - 1996") do not make a shape; "between" and "in the range of" do
-NO_SHAPE_RULES = {"cmp.range_sign"}
-#: words that may stand between a subject and its comparator ("ferritin level is ≥ 500")
-LINK_WORDS = {"is", "was", "are", "were", "be", "of", ":", "level", "levels", "value", "values",
-              "must", "should", "count", "score", "(", ")", "at", "baseline", "screening"}
 
 
-def _is_name_token(text: str) -> bool:
-    return any(ch.isalpha() for ch in text) and all(ch.isalnum() or ch in "-+'’/" for ch in text)
+@dataclass(frozen=True)
+class ShapeRules:
+    """What :func:`find_shape_subjects` needs to know, lower-cased and frozen once.
+
+    ``time_unit_rules`` / ``range_sign_rules``: ids of the entity rules flagged ``time_unit`` /
+    ``range_sign``. ``max_value_gap``: tokens allowed between a comparator and its value;
+    ``known_subject_margin``: how many tokens beyond ``max_tokens`` a known subject before the
+    comparator is looked for.
+    """
+
+    link_words: frozenset = frozenset()
+    comparator_ops: frozenset = frozenset()
+    name_characters: str = ""
+    stop_words: frozenset = frozenset()
+    max_tokens: int = 5
+    condition_suffixes: Tuple[str, ...] = ()
+    time_unit_rules: frozenset = frozenset()
+    range_sign_rules: frozenset = frozenset()
+    max_value_gap: int = 1
+    known_subject_margin: int = 3
+    _name_chars: frozenset = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        for name in ("link_words", "stop_words"):
+            object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
+        for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
+        object.__setattr__(self, "condition_suffixes", tuple(self.condition_suffixes))
+        object.__setattr__(self, "_name_chars", frozenset(self.name_characters))
+
+    def is_name_token(self, text: str) -> bool:
+        """A word that may be part of a subject's name: a letter, and only letters, digits and
+        :attr:`name_characters`."""
+        return any(ch.isalpha() for ch in text) and all(ch.isalnum() or ch in self._name_chars for ch in text)
+
+    def to_dict(self) -> dict:
+        return {"link_words": sorted(self.link_words), "comparator_ops": sorted(self.comparator_ops),
+                "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
+                "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
+                "time_unit_rules": sorted(self.time_unit_rules), "range_sign_rules": sorted(self.range_sign_rules),
+                "max_value_gap": self.max_value_gap, "known_subject_margin": self.known_subject_margin}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ShapeRules":
+        return cls(**data)
 
 
-def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
-                        stop_words: Iterable[str], max_tokens: int = 5,
-                        condition_suffixes: Sequence[str] = ()) -> List[dict]:
+def flagged_rules(rules: Iterable[dict], flag: str) -> List[str]:
+    """The ids of the entity rules whose ``flags`` list ``flag``."""
+    return [r["id"] for r in rules if flag in r.get("flags", ())]
+
+
+def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_rules_path: Path | str,
+                     **settings) -> ShapeRules:
+    """The :class:`ShapeRules` of the rule files (``shapes.json`` checked against its schema), with
+    the component ``settings`` (``max_value_gap``, ``known_subject_margin``)."""
+    cfg = load_json_config(config_path)
+    shapes = load_json_config(shapes_path, CONFIG_SCHEMAS["shapes.json"])
+    entity_rules, _ = load_rules(Path(entity_rules_path), "entity", strict=True)
+    return ShapeRules(
+        link_words=shapes["link_words"], comparator_ops=shapes["comparator_ops"],
+        name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
+        max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
+        time_unit_rules=flagged_rules(entity_rules, "time_unit"),
+        range_sign_rules=flagged_rules(entity_rules, "range_sign"), **settings)
+
+
+def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: ShapeRules) -> List[dict]:
     """New MEASUREMENT entities (token spans) for comparators with a value but no subject.
 
     ``words`` are the token texts; ``entities`` the entity records (with ``token_start``,
-    ``token_end``, ``label``, ``attrs``). Returns records with ``token_start``/``token_end``.
+    ``token_end``, ``label``, ``rule``, ``attrs``), sorted by position. Returns records with
+    ``token_start``/``token_end``.
     """
-    stop = stop_words if isinstance(stop_words, frozenset) else frozenset(w.lower() for w in stop_words)
+    stop, link = rules.stop_words, rules.link_words
     owner = {}
     for idx, ent in enumerate(entities):
         for i in range(ent["token_start"], ent["token_end"]):
@@ -49,30 +110,30 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict],
     found: List[dict] = []
     for ci, cmp_ent in enumerate(entities):
         attrs = cmp_ent.get("attrs") or {}
-        if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in BOUND_OPS or attrs.get("postfix") \
-                or attrs.get("weak") or cmp_ent["rule"] in NO_SHAPE_RULES:
-            continue
+        if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in rules.comparator_ops or attrs.get("postfix") \
+                or attrs.get("weak") or cmp_ent["rule"] in rules.range_sign_rules:
+            continue  # range signs ("1993 - 1996") do not make a shape; "between" and "in the range of" do
         nxt = entities[ci + 1] if ci + 1 < len(entities) else None
-        if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - cmp_ent["token_end"] > 1:
+        if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - cmp_ent["token_end"] > rules.max_value_gap:
             continue
         unit = entities[ci + 2] if ci + 2 < len(entities) else None
-        if unit is not None and unit["rule"] in TIME_UNIT_RULES and unit["token_start"] == nxt["token_end"]:
+        if unit is not None and unit["rule"] in rules.time_unit_rules and unit["token_start"] == nxt["token_end"]:
             continue  # "> 18 years", "< 2 months": an age or a duration, not a measurement
-        if _known_subject_before(entities, ci, max_tokens + 3):
+        if _known_subject_before(entities, ci, rules.max_tokens + rules.known_subject_margin):
             continue  # "NYHA heart failure classification of >2": the subject is already known
         i = cmp_ent["token_start"] - 1
-        while i >= 0 and words[i].lower() in LINK_WORDS and i not in owner:
+        while i >= 0 and words[i].lower() in link and i not in owner:
             i -= 1
         if i < 0 or i in owner:
             continue  # a known entity (subject, value, unit...) stands before the comparator
         end = i + 1
         start = end
-        while (i >= 0 and end - i <= max_tokens and i not in owner and _is_name_token(words[i])
+        while (i >= 0 and end - i <= rules.max_tokens and i not in owner and rules.is_name_token(words[i])
                and words[i].lower() not in stop):
             start = i
             i -= 1
         head = words[end - 1].lower()
-        if start < end and not (len(head) > 5 and head.endswith(tuple(condition_suffixes))):
+        if start < end and not (len(head) > 5 and head.endswith(rules.condition_suffixes)):
             found.append({"token_start": start, "token_end": end})
     return found
 
@@ -90,28 +151,16 @@ def _known_subject_before(entities: Sequence[dict], ci: int, window: int) -> boo
 
 
 class ShapeSubjectFinder:
-    def __init__(self, nlp: Language, name: str = "eligex_shapes"):
+    def __init__(self, nlp: Language, name: str = "eligex_shapes", max_value_gap: int = 1,
+                 known_subject_margin: int = 3):
         self.name = name
-        self._stop: frozenset = frozenset()
-        self.stop_words = []
-        self.max_tokens = 5
-        self.condition_suffixes: List[str] = []
+        self.settings = {"max_value_gap": max_value_gap, "known_subject_margin": known_subject_margin}
+        self.rules = ShapeRules(**self.settings)
         extensions.register()
 
-    @property
-    def stop_words(self) -> List[str]:
-        return self._stop_words
-
-    @stop_words.setter
-    def stop_words(self, words: Iterable[str]) -> None:
-        self._stop_words = list(words)
-        self._stop = frozenset(w.lower() for w in self._stop_words)  # lower-cased once, not per doc
-
-    def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json"):
-        cfg = load_json_config(config_path)
-        self.stop_words = list(cfg.get("subject_stop_words", []))
-        self.max_tokens = int(cfg.get("subject_max_tokens", 5))
-        self.condition_suffixes = list(cfg.get("condition_suffixes", []))
+    def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json",
+                   shapes_path: str = "configs/shapes.json", entity_rules_path: str = "configs/entities"):
+        self.rules = load_shape_rules(config_path, shapes_path, entity_rules_path, **self.settings)
 
     def __call__(self, doc: Doc) -> Doc:
         data = extensions.state(doc)
@@ -119,7 +168,7 @@ class ShapeSubjectFinder:
         if not any(e["label"] == "COMPARATOR" for e in entities):
             return doc
         words = docview.view(doc).words
-        new = find_shape_subjects(words, entities, self._stop, self.max_tokens, self.condition_suffixes)
+        new = find_shape_subjects(words, entities, self.rules)
         for rec in new:
             span = doc[rec["token_start"]:rec["token_end"]]
             entities.append({
@@ -133,17 +182,17 @@ class ShapeSubjectFinder:
 
     def to_disk(self, path, *, exclude=()):
         Path(path).mkdir(parents=True, exist_ok=True)
-        srsly.write_json(Path(path) / "cfg.json", {"stop_words": self.stop_words, "max_tokens": self.max_tokens,
-                                                   "condition_suffixes": self.condition_suffixes})
+        srsly.write_json(Path(path) / "cfg.json", self.rules.to_dict())
 
     def from_disk(self, path, *, exclude=()):
-        cfg = srsly.read_json(Path(path) / "cfg.json")
-        self.stop_words, self.max_tokens = cfg["stop_words"], cfg["max_tokens"]
-        self.condition_suffixes = cfg.get("condition_suffixes", [])
+        self.rules = ShapeRules.from_dict({**srsly.read_json(Path(path) / "cfg.json"), **self.settings})
         return self
 
 
-@Language.factory("eligex_shapes", assigns=["doc._.eligex"], default_config={})
-def make_shape_finder(nlp: Language, name: str) -> ShapeSubjectFinder:
-    """Factory: subjects found by the shape noun phrase + comparator + number."""
-    return ShapeSubjectFinder(nlp, name)
+@Language.factory("eligex_shapes", assigns=["doc._.eligex"],
+                  default_config={"max_value_gap": 1, "known_subject_margin": 3})
+def make_shape_finder(nlp: Language, name: str, max_value_gap: int, known_subject_margin: int) -> ShapeSubjectFinder:
+    """Factory: subjects found by the shape noun phrase + comparator + number. ``max_value_gap``:
+    tokens allowed between the comparator and its value; ``known_subject_margin``: how far beyond
+    ``subject_max_tokens`` a known subject before the comparator stops a shape."""
+    return ShapeSubjectFinder(nlp, name, max_value_gap, known_subject_margin)

@@ -12,8 +12,10 @@ The algorithm is the pure function :func:`tokenize` (text → words and trailing
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Pattern, Sequence, Tuple
 
 import srsly
 from spacy.tokens import Doc
@@ -22,8 +24,6 @@ from spacy.vocab import Vocab
 
 from pipeline.components import docview
 
-# Comparators first, longest first, so ``>=`` is one token and never ``>`` + ``=``.
-_COMPARATOR = r">=|<=|=>|=<|≥|≤|≧|≦|⩾|⩽|＞|＜|>|<|=|±"
 # A multiplier ``x``/``X`` glued to a number (``3xULN``, ``1.5x10^9/L``).
 _MULTIPLIER = r"(?<=\d)[xX](?=[\d(A-Z])"
 # A number: ``60``, ``2.0``, ``1,500``, ``.5``.
@@ -33,41 +33,88 @@ _NUMBER = r"\d+(?:[.,]\d+)*|\.\d+"
 _WORD = r"[^\W\d_][\w]*(?:[-/'’^][\w]+|\.\d[\w]*)*"
 _WHITESPACE = r"\s+"
 _OTHER = r"."
-
-TOKEN_RE = re.compile(
-    "|".join(
-        f"(?P<{name}>{rx})"
-        for name, rx in (
-            ("ws", _WHITESPACE),
-            ("cmp", _COMPARATOR),
-            ("mult", _MULTIPLIER),
-            ("num", _NUMBER),
-            ("word", _WORD),
-            ("other", _OTHER),
-        )
-    ),
-    re.UNICODE,
-)
 _CAPS_PART = re.compile(r"^[A-Z][A-Z0-9]+$")
+#: chunks remembered per tokenizer by default (cleared when full, so memory stays bounded)
+DEFAULT_CACHE_SIZE = 50_000
 
 
-def _split_hyphens(word: str, split_words: frozenset) -> List[str]:
+@lru_cache(maxsize=8)
+def token_regex(comparators: Tuple[str, ...]) -> Pattern:
+    """The master regular expression: whitespace, the ``comparators`` (longest first, so ``>=``
+    is one token and never ``>`` + ``=``), multipliers, numbers, words, any other character."""
+    ordered = sorted(comparators, key=len, reverse=True)  # stable: equal lengths keep their order
+    comparator = "|".join(re.escape(c) for c in ordered) or "(?!)"
+    return re.compile(
+        "|".join(
+            f"(?P<{name}>{rx})"
+            for name, rx in (
+                ("ws", _WHITESPACE),
+                ("cmp", comparator),
+                ("mult", _MULTIPLIER),
+                ("num", _NUMBER),
+                ("word", _WORD),
+                ("other", _OTHER),
+            )
+        ),
+        re.UNICODE,
+    )
+
+
+@dataclass(frozen=True)
+class TokenizerRules:
+    """The tokenizer's data (``configs/tokenizer.json``) and what is derived from it once.
+
+    ``keep_whole``: slashed names not to split (``BVAS/WG``); ``split_hyphenated``: words split off
+    at hyphens (``year``, ``old``, ``non``); ``comparators``: symbols split off as tokens.
+    """
+
+    keep_whole: Tuple[str, ...] = ()
+    split_hyphenated: Tuple[str, ...] = ()
+    comparators: Tuple[str, ...] = ()
+    keep: frozenset = field(init=False, repr=False, compare=False)
+    split: frozenset = field(init=False, repr=False, compare=False)
+    token_re: Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        for name in ("keep_whole", "split_hyphenated", "comparators"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "keep", frozenset(k.lower() for k in self.keep_whole))
+        object.__setattr__(self, "split", frozenset(k.lower() for k in self.split_hyphenated))
+        object.__setattr__(self, "token_re", token_regex(self.comparators))
+
+    @classmethod
+    def from_config(cls, data: dict) -> "TokenizerRules":
+        return cls(data.get("keep_whole", ()), data.get("split_hyphenated", ()), data.get("comparators", ()))
+
+    @classmethod
+    def load(cls, path: Path | str) -> "TokenizerRules":
+        """The rules of a tokenizer file, checked against its schema (a misspelt key is an error)."""
+        from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
+
+        return cls.from_config(load_json_config(path, CONFIG_SCHEMAS["tokenizer.json"]))
+
+    def to_config(self) -> dict:
+        return {"keep_whole": list(self.keep_whole), "split_hyphenated": list(self.split_hyphenated),
+                "comparators": list(self.comparators)}
+
+
+def _split_hyphens(word: str, rules: TokenizerRules) -> List[str]:
     """Split ``18-year-old``'s ``year-old`` and ``non-smoker`` at their hyphens when a part is listed."""
     parts = word.split("-")
-    if len(parts) < 2 or not any(p.lower() in split_words for p in parts):
+    if len(parts) < 2 or not any(p.lower() in rules.split for p in parts):
         return [word]
     out: List[str] = []
     for i, part in enumerate(parts):
         if i:
             out.append("-")
         if part:  # a part may itself be "18yrs": split numbers off it again
-            out.extend(m.group() for m in TOKEN_RE.finditer(part))
+            out.extend(m.group() for m in rules.token_re.finditer(part))
     return out
 
 
-def _split_slashes(word: str, keep_whole: frozenset) -> List[str]:
+def _split_slashes(word: str, rules: TokenizerRules) -> List[str]:
     """Split ``ALT/AST`` into ``ALT`` ``/`` ``AST``; keep units (``g/L``) and listed names whole."""
-    if "/" not in word or word.lower() in keep_whole:
+    if "/" not in word or word.lower() in rules.keep:
         return [word]
     parts = word.split("/")
     if len(parts) < 2 or not all(_CAPS_PART.match(p) for p in parts):
@@ -84,45 +131,40 @@ def _split_slashes(word: str, keep_whole: frozenset) -> List[str]:
 _CHUNK_RE = re.compile(r"\S+|\s+", re.UNICODE)
 #: whitespace other than a plain space
 _OTHER_SPACE = re.compile(r"[^\S ]", re.UNICODE)
-#: chunks remembered per tokenizer (cleared when full, so memory stays bounded on any input)
-CHUNK_CACHE_SIZE = 50_000
 
 
-def chunk_words(chunk: str, keep: frozenset = frozenset(), split: frozenset = frozenset()) -> Tuple[str, ...]:
+def chunk_words(chunk: str, rules: TokenizerRules) -> Tuple[str, ...]:
     """The tokens of one whitespace-free ``chunk`` (``≥60g/L`` → ``≥``, ``60``, ``g/L``)."""
     out: List[str] = []
-    for m in TOKEN_RE.finditer(chunk):
+    for m in rules.token_re.finditer(chunk):
         piece = m.group()
         if m.lastgroup == "word" and ("/" in piece or "-" in piece):
-            for part in (_split_hyphens(piece, split) if "-" in piece else [piece]):
-                out.extend(_split_slashes(part, keep) if "/" in part else [part])
+            for part in (_split_hyphens(piece, rules) if "-" in piece else [piece]):
+                out.extend(_split_slashes(part, rules) if "/" in part else [part])
         else:
             out.append(piece)
     return tuple(out)
 
 
-def _remember(cache: Optional[dict], chunk: str, toks: Tuple[str, ...]) -> Tuple[str, ...]:
+def _remember(cache: Optional[dict], cache_size: int, chunk: str, toks: Tuple[str, ...]) -> Tuple[str, ...]:
     if cache is not None:
-        if len(cache) >= CHUNK_CACHE_SIZE:
+        if len(cache) >= cache_size:
             cache.clear()
         cache[chunk] = toks
     return toks
 
 
-def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterable[str] = (),
-             cache: Optional[dict] = None) -> Tuple[List[str], List[bool]]:
+def tokenize(text: str, rules: TokenizerRules, cache: Optional[dict] = None,
+             cache_size: int = DEFAULT_CACHE_SIZE) -> Tuple[List[str], List[bool]]:
     """Split ``text`` into words and trailing-space flags such that they rebuild ``text`` exactly.
 
     A single space after a token becomes its trailing-space flag; any other whitespace becomes a
-    whitespace token of its own, as in spaCy. ``keep_whole``: slashed names not to split
-    (``BVAS/WG``); ``split_hyphenated``: words split off at hyphens (``year``, ``old``, ``non``).
-    No token crosses whitespace, so each whitespace-free chunk is split on its own
-    (:func:`chunk_words`), and ``cache`` (a dict kept by the caller for the same rules) remembers
-    the split of chunks seen before, as spaCy's tokenizer does.
+    whitespace token of its own, as in spaCy. ``rules`` are the tokenizer's data
+    (:class:`TokenizerRules`). No token crosses whitespace, so each whitespace-free chunk is split
+    on its own (:func:`chunk_words`), and ``cache`` (a dict kept by the caller for the same rules,
+    cleared when it holds ``cache_size`` chunks) remembers the split of chunks seen before, as
+    spaCy's tokenizer does.
     """
-    keep = keep_whole if isinstance(keep_whole, frozenset) else frozenset(k.lower() for k in keep_whole)
-    split = split_hyphenated if isinstance(split_hyphenated, frozenset) else \
-        frozenset(k.lower() for k in split_hyphenated)
     words: List[str] = []
     spaced: List[int] = []  # indices of the words followed by a single space
     if text and text[0] != " " and text[-1] != " " and "  " not in text and _OTHER_SPACE.search(text) is None:
@@ -130,7 +172,7 @@ def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterab
         for piece in text.split(" "):
             toks = cache.get(piece) if cache is not None else None
             if toks is None:
-                toks = _remember(cache, piece, chunk_words(piece, keep, split))
+                toks = _remember(cache, cache_size, piece, chunk_words(piece, rules))
             words.extend(toks)
             spaced.append(len(words) - 1)
         spaced.pop()  # the last chunk ends the text
@@ -149,7 +191,7 @@ def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterab
             continue
         toks = cache.get(piece) if cache is not None else None
         if toks is None:
-            toks = _remember(cache, piece, chunk_words(piece, keep, split))
+            toks = _remember(cache, cache_size, piece, chunk_words(piece, rules))
         words.extend(toks)
     spaces = [False] * len(words)
     for i in spaced:
@@ -158,24 +200,20 @@ def tokenize(text: str, keep_whole: Iterable[str] = (), split_hyphenated: Iterab
 
 
 class EligexTokenizer:
-    """spaCy tokenizer shell around :func:`tokenize`; its data is ``configs/tokenizer.json``."""
+    """spaCy tokenizer shell around :func:`tokenize`; its data is ``configs/tokenizer.json``, given
+    at ``initialize`` (until then no comparator or listed word is known)."""
 
-    def __init__(self, vocab: Vocab, keep_whole: Sequence[str] = (), split_hyphenated: Sequence[str] = ()):
+    def __init__(self, vocab: Vocab, rules: Optional[TokenizerRules] = None, cache_size: int = DEFAULT_CACHE_SIZE):
         self.vocab = vocab
-        self._set({"keep_whole": list(keep_whole), "split_hyphenated": list(split_hyphenated)})
+        self.cache_size = cache_size
+        self._set(rules or TokenizerRules())
 
-    def _set(self, cfg: dict) -> None:
-        self.keep_whole = list(cfg.get("keep_whole", []))
-        self.split_hyphenated = list(cfg.get("split_hyphenated", []))
-        self._keep = frozenset(k.lower() for k in self.keep_whole)
-        self._split = frozenset(k.lower() for k in self.split_hyphenated)
+    def _set(self, rules: TokenizerRules) -> None:
+        self.rules = rules
         self._cache: dict = {}  # chunk → tokens, for these rules
 
-    def _cfg(self) -> dict:
-        return {"keep_whole": self.keep_whole, "split_hyphenated": self.split_hyphenated}
-
     def __call__(self, text: str) -> Doc:
-        words, spaces = tokenize(text, self._keep, self._split, self._cache)
+        words, spaces = tokenize(text, self.rules, self._cache, self.cache_size)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         docview.attach(doc, text, words, spaces)  # the components read these instead of rebuilding them
         return doc
@@ -185,38 +223,37 @@ class EligexTokenizer:
             yield self(text)
 
     def initialize(self, get_examples=None, *, nlp=None, rules_path: str | None = None):
-        """Load the tokenizer rules (``configs/tokenizer.json``)."""
+        """Load the tokenizer rules (``configs/tokenizer.json``, checked against its schema)."""
         if rules_path:
-            from pipeline.rules.loading import load_tokenizer_rules
-
-            self._set(load_tokenizer_rules(Path(rules_path)))
+            self._set(TokenizerRules.load(Path(rules_path)))
 
     # serialisation -------------------------------------------------------------------------
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.msgpack_dumps(self._cfg())
+        return srsly.msgpack_dumps(self.rules.to_config())
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "EligexTokenizer":
-        self._set(srsly.msgpack_loads(data))
+        self._set(TokenizerRules.from_config(srsly.msgpack_loads(data)))
         return self
 
     def to_disk(self, path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path, self._cfg())
+        srsly.write_json(path, self.rules.to_config())
 
     def from_disk(self, path, *, exclude: Iterable[str] = ()) -> "EligexTokenizer":
-        self._set(srsly.read_json(Path(path)))
+        self._set(TokenizerRules.from_config(srsly.read_json(Path(path))))
         return self
 
     def __reduce__(self):
-        return (EligexTokenizer, (self.vocab, self.keep_whole, self.split_hyphenated))
+        return (EligexTokenizer, (self.vocab, self.rules, self.cache_size))
 
 
 @registry.tokenizers("eligex.Tokenizer.v1")
-def create_tokenizer():
-    """Registered tokenizer factory (``[nlp.tokenizer] @tokenizers = "eligex.Tokenizer.v1"``)."""
+def create_tokenizer(cache_size: int = DEFAULT_CACHE_SIZE):
+    """Registered tokenizer factory (``[nlp.tokenizer] @tokenizers = "eligex.Tokenizer.v1"``);
+    ``cache_size``: how many chunks it remembers before it forgets them all."""
 
     def make(nlp):
-        return EligexTokenizer(nlp.vocab)
+        return EligexTokenizer(nlp.vocab, cache_size=cache_size)
 
     return make

@@ -13,9 +13,9 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, FrozenSet, Optional
 
-from pipeline.rules.loading import load_json_config
+from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _LEADING_MULT = re.compile(r"^(?:×|x|\*|times|-?fold|-?times)+")
@@ -39,25 +39,35 @@ def unit_key(text: str) -> str:
 class UnitNormalizer:
     """Maps unit text to canonical unit strings using the alias table, then pint."""
 
-    def __init__(self, table: Dict[str, str], pint_definitions=()):
+    def __init__(self, table: Dict[str, str], pint_definitions=(), kinds: Optional[Dict[str, str]] = None):
         self.table = table
         self.pint_definitions = list(pint_definitions)
+        #: canonical unit → what it measures (``"time"``), for the units whose entry says so
+        self.kinds: Dict[str, str] = dict(kinds or {})
         self._ureg = None
         self._memo: Dict[str, Optional[str]] = {}  # unit text → canonical (few distinct texts)
 
     @classmethod
     def from_config(cls, path: Path | str) -> "UnitNormalizer":
-        data = load_json_config(path, required=["units"])
+        """The normaliser of a units file (schema ``units_config.json``: a misspelt key is an error)."""
+        data = load_json_config(path, CONFIG_SCHEMAS["units.json"])
         table: Dict[str, str] = {}
+        kinds: Dict[str, str] = {}
         for entry in data["units"]:
             canonical = entry["canonical"]
             table[unit_key(canonical)] = canonical
             for alias in entry.get("aliases", []):
                 table[unit_key(alias)] = canonical
-        return cls(table, data.get("pint_definitions", []))
+            if "kind" in entry:
+                kinds[canonical] = entry["kind"]
+        return cls(table, data.get("pint_definitions", []), kinds)
 
     def to_dict(self) -> dict:
-        return {"table": self.table, "pint_definitions": self.pint_definitions}
+        return {"table": self.table, "pint_definitions": self.pint_definitions, "kinds": self.kinds}
+
+    def units_of_kind(self, kind: str) -> FrozenSet[str]:
+        """The canonical units whose entry in the units file has this ``kind`` (``"time"``)."""
+        return frozenset(u for u, k in self.kinds.items() if k == kind)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -66,7 +76,7 @@ class UnitNormalizer:
 
     @classmethod
     def from_dict(cls, data: dict) -> "UnitNormalizer":
-        return cls(dict(data["table"]), data.get("pint_definitions", []))
+        return cls(dict(data["table"]), data.get("pint_definitions", []), data.get("kinds", {}))
 
     @property
     def ureg(self):

@@ -6,7 +6,9 @@ extra record per trial, ``criterion_id`` ``"<trial>-structured"``, ``section`` n
 constraints carry ``"origin": "structured"``:
 
 - ``age``: bounds from ``minimumAge``/``maximumAge`` (``"18 Years"`` → 18, unit ``a``; ``mo``,
-  ``wk``, ``d``, ``h``, ``min`` as in docs/UNITS.md), both inclusive. One constraint when both
+  ``wk``, ``d``, ``h``, ``min`` as in docs/UNITS.md: the unit word is read by the
+  :class:`~pipeline.components.units.UnitNormalizer` of ``configs/units.json`` and must be one of
+  its units of kind ``time``), both inclusive. One constraint when both
   limits have the same unit (or only one is given), else one per limit;
 - ``sex``: ``value`` ``"all"``, ``"female"`` or ``"male"``;
 - ``healthy_volunteers``: ``value`` true or false.
@@ -19,12 +21,10 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
+from pipeline.components.units import UnitNormalizer, default_normalizer
 from pipeline.core.problems import Problem
 
 FIELDS = ("minimumAge", "maximumAge", "sex", "healthyVolunteers")
-AGE_UNITS = {"year": "a", "years": "a", "yr": "a", "yrs": "a",
-             "month": "mo", "months": "mo", "week": "wk", "weeks": "wk",
-             "day": "d", "days": "d", "hour": "h", "hours": "h", "minute": "min", "minutes": "min"}
 _AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
 _ABSENT = {"", "n/a", "na", "none", "null"}
 _SEX = {"all": "all", "both": "all", "female": "female", "male": "male"}
@@ -37,16 +37,20 @@ def _number(text: str):
     return int(value) if value.is_integer() else value
 
 
-def parse_age(value) -> Optional[Tuple[object, str]]:
-    """``"18 Years"`` → ``(18, "a")``; ``"N/A"``/empty → ``None``; anything else → ValueError."""
+def parse_age(value, units: Optional[UnitNormalizer] = None) -> Optional[Tuple[object, str]]:
+    """``"18 Years"`` → ``(18, "a")``; ``"N/A"``/empty → ``None``; anything else → ValueError.
+
+    ``units`` (default: the normaliser of ``configs/units.json``) reads the unit word, which must
+    name a unit of kind ``time``."""
     if value is None:
         return None
     text = str(value)
     if text.strip().lower() in _ABSENT:
         return None
     m = _AGE_RE.match(text)
-    unit = AGE_UNITS.get(m.group(2).lower()) if m else None
-    if unit is None:
+    units = units or default_normalizer()
+    unit = units.normalize(m.group(2)) if m else None
+    if unit not in units.units_of_kind("time"):
         raise ValueError(f"cannot read the age {text!r} (expected e.g. '18 Years')")
     return _number(m.group(1)), unit
 
@@ -97,14 +101,15 @@ def _constraint(subject: str, subject_text: str, rules: List[str], *, lower=None
     }
 
 
-def structured_constraints(fields: dict) -> Tuple[List[dict], List[str]]:
-    """Constraints from the structured fields, and a message for each field that could not be read."""
+def structured_constraints(fields: dict, units: Optional[UnitNormalizer] = None) -> Tuple[List[dict], List[str]]:
+    """Constraints from the structured fields, and a message for each field that could not be read
+    (``units`` reads the age units, see :func:`parse_age`)."""
     out: List[dict] = []
     messages: List[str] = []
     ages = {}
     for key in ("minimumAge", "maximumAge"):
         try:
-            ages[key] = parse_age(fields.get(key))
+            ages[key] = parse_age(fields.get(key), units)
         except ValueError as exc:
             messages.append(f"{key}: {exc}")
             ages[key] = None
@@ -147,13 +152,13 @@ def structured_text(fields: dict) -> str:
     return "; ".join(parts)
 
 
-def structured_record(doc) -> Tuple[Optional[dict], List[Problem]]:
+def structured_record(doc, units: Optional[UnitNormalizer] = None) -> Tuple[Optional[dict], List[Problem]]:
     """The ``<trial>-structured`` record of an :class:`~pipeline.ingest.readers.InputDoc` (``None`` when it
     has no structured fields or none gives a constraint), and warnings for unreadable fields."""
     fields = {k: v for k, v in (doc.structured or {}).items() if k in FIELDS}
     if not fields:
         return None, []
-    constraints, messages = structured_constraints(fields)
+    constraints, messages = structured_constraints(fields, units)
     problems = [Problem(doc.source, doc.line, f"structured field {m}", record=doc.trial_id, kind="warning")
                 for m in messages]
     if not constraints:

@@ -5,6 +5,11 @@ line, so an error can name the file, the line and the rule id. Each kind of rule
 in ``pipeline/rules/schemas/``; unknown keys, bad regular expressions, duplicate ids and labels outside
 the schema are errors. Loaders return the rules and a list of :class:`~pipeline.core.problems.Problem`;
 ``strict=True`` raises :class:`RuleError` on the first file with problems instead.
+
+The JSON config files (``tokenizer.json``, ``units.json``, ``labels.json``, ...) are read by
+:func:`load_json_config`, which checks each against its schema (:data:`CONFIG_SCHEMAS`): a
+misspelt key is an error naming the file, the line of the key and the rule it is in, both in
+``eligex rules validate`` and when a component loads the file at ``initialize``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import regex
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from jsonschema import Draft202012Validator
 
@@ -39,7 +44,8 @@ class RuleError(ValueError):
 @lru_cache(maxsize=None)
 def _validator(schema_file: str) -> Draft202012Validator:
     text = resources.files("pipeline.rules").joinpath("schemas", schema_file).read_text(encoding="utf-8")
-    return Draft202012Validator(json.loads(text))
+    # "format": "regex" in a schema is checked (a regex Python's re module cannot compile is an error)
+    return Draft202012Validator(json.loads(text), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _check_regexes(rule: dict) -> List[str]:
@@ -136,29 +142,70 @@ def load_rules(path: Path | str, kind: str, strict: bool = False) -> Tuple[List[
     return rules, problems
 
 
-def load_json_config(path: Path | str, required: Iterable[str] = ()) -> dict:
-    """Load a JSON config file, naming the file and line in the error when it is malformed."""
+#: JSON config files under configs/ → their schema in ``pipeline/rules/schemas/``
+CONFIG_SCHEMAS = {
+    "tokenizer.json": "tokenizer_config.json",
+    "units.json": "units_config.json",
+    "labels.json": "labels_config.json",
+    "shapes.json": "shapes_config.json",
+    "lct.json": "lct_config.json",
+    "context_flags.json": "context_flags_config.json",
+}
+
+
+def _key_line(text: str, key: str) -> Optional[int]:
+    """The first line of ``text`` where the JSON key ``key`` is written (for error messages)."""
+    needle = json.dumps(key, ensure_ascii=False) + ":"
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if needle in line.replace('" :', '":'):
+            return lineno
+    return None
+
+
+def _schema_problems(path: Path, text: str, data, schema_file: str) -> List[Problem]:
+    """One problem per schema violation of ``data``: the JSON path of the key, the rule it is in
+    (the ``id``/``canonical``/``name`` of the enclosing list item) and the line of the key."""
+    problems = []
+    for err in sorted(_validator(schema_file).iter_errors(data), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "top level"
+        record, node = None, data
+        for step in err.absolute_path:
+            node = node[step]
+            if isinstance(node, dict):
+                record = next((str(node[k]) for k in ("id", "canonical", "name") if isinstance(node.get(k), str)),
+                              record)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            keys = [k for k in err.instance if k not in err.schema.get("properties", {})]
+        elif isinstance(node, dict) and isinstance(err.instance, str) and err.instance in node:
+            keys = [err.instance]  # a key name that is not allowed (propertyNames)
+        else:
+            keys = []
+        strings = [str(p) for p in err.absolute_path if isinstance(p, str)]
+        line = _key_line(text, keys[0]) if keys else (_key_line(text, strings[-1]) if strings else None)
+        problems.append(Problem(str(path), line, f"{where}: {err.message}", record=record))
+    return problems
+
+
+def load_json_config(path: Path | str, schema: Optional[str] = None) -> dict:
+    """Load a JSON config file, naming the file and line in the error when it is malformed.
+
+    ``schema`` is a schema file in ``pipeline/rules/schemas/`` (see :data:`CONFIG_SCHEMAS`): unknown
+    or misspelt keys and values of the wrong type raise :class:`RuleError` naming the file, the line
+    of the key and the rule it is in.
+    """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RuleError([Problem(str(path), exc.lineno, f"not valid JSON: {exc.msg}")]) from None
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise RuleError([Problem(str(path), None, f"cannot read: {exc}")]) from None
-    missing = [k for k in required if k not in data]
-    if missing:
-        raise RuleError([Problem(str(path), None, f"missing keys: {', '.join(missing)}")])
+    if schema is not None:
+        problems = _schema_problems(path, text, data, schema)
+        if problems:
+            raise RuleError(problems)
     return data
-
-
-def load_tokenizer_rules(path: Path) -> dict:
-    """``{"keep_whole": [...], "split_hyphenated": [...]}`` from ``configs/tokenizer.json``."""
-    data = load_json_config(path, required=["keep_whole"])
-    for key in ("keep_whole", "split_hyphenated"):
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise RuleError([Problem(str(path), None, f"'{key}' must be a list of strings")])
-    return {"keep_whole": data["keep_whole"], "split_hyphenated": data.get("split_hyphenated", [])}
 
 
 def validate_configs(configs: Path | str = "configs") -> List[Problem]:
@@ -168,14 +215,13 @@ def validate_configs(configs: Path | str = "configs") -> List[Problem]:
     for kind, (_, location) in RULE_KINDS.items():
         _, p = load_rules(configs / location, kind)
         problems += p
-    for name, required in (
-        ("tokenizer.json", ["keep_whole"]),
-        ("units.json", ["units"]),
-        ("constraints.json", []),
-        ("labels.json", ["span_labels", "relation_types"]),
-    ):
+    for name, schema in CONFIG_SCHEMAS.items():
         try:
-            load_json_config(configs / name, required)
+            load_json_config(configs / name, schema)
         except RuleError as exc:
             problems += exc.problems
+    try:
+        load_json_config(configs / "constraints.json")
+    except RuleError as exc:
+        problems += exc.problems
     return problems

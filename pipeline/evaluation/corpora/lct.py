@@ -18,6 +18,11 @@ In scope:
   windows (``Eq-Temporal-Period`` / ``Eq-Temporal-Recency`` spans, ``Eq-Comparison`` spans linked
   by ``Temporality``) TEMPORAL (with ``has_temporal`` from the event that has the window).
 
+Section headings ("Inclusion Criteria:", "Subjects will be excluded if:") are recognised by the
+patterns of ``configs/lct.json`` (:func:`load_headings`), not by ``configs/sections.jsonl``: they
+describe how this corpus writes its headings, and the gold must not change when the pipeline's
+section rules do.
+
 The constraint's ``unit`` is left ``None``: the evaluator normalises ``unit_text`` with our unit
 normaliser.
 """
@@ -29,25 +34,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional, Union
+from functools import lru_cache
+from typing import Optional, Sequence, Tuple, Union
 
 from pipeline.evaluation.corpora.brat import (BratDocument, Event, Span, TextBound, read_annotation_conf,
                            read_brat_dir)
 from pipeline.core.problems import Problem
+from pipeline.rules.loading import CONFIG_SCHEMAS, RuleError, load_json_config
 
 PathLike = Union[str, Path]
-
-# A heading: up to four leading words ("Key", "Patient", "Additional", "Criteria:", a bullet)
-# and then "inclusion criteria" / "exclusion criteria", a bare "Inclusions:" / "Exclusions:"
-# line, or "... will be included if:". "Non-inclusion criteria" are exclusion criteria.
-# Exclusion is tried first.
-_LEADING_WORDS = r"^(?:[\w'’:*-]+\s+){0,4}?"
-EXCLUSION_HEADING_RE = re.compile(
-    _LEADING_WORDS + r"(?:(?:exclusion|non-inclusion)\s+criteria\b|exclusions\s*:?\s*$"
-    r"|(?:be\s+)?excluded\s+if\s*:?\s*$)", re.I)
-INCLUSION_HEADING_RE = re.compile(
-    _LEADING_WORDS + r"(?:inclusion\s+criteria\b|inclusions\s*:?\s*$"
-    r"|(?:be\s+)?included\s+if\s*:?\s*$)", re.I)
 
 # Observation-Type-Value -> constraint category; anything else is "measurement".
 OBSERVATION_CATEGORIES = {"lab": "lab", "vital": "vital", "measurement": "measurement",
@@ -136,12 +131,34 @@ def split_criteria(text: str) -> list[Criterion]:
     return criteria
 
 
-def heading_section(line: str) -> Optional[str]:
-    """``"exclusion"`` / ``"inclusion"`` when ``line`` is a section heading, else ``None``."""
-    if EXCLUSION_HEADING_RE.match(line):
-        return "exclusion"
-    if INCLUSION_HEADING_RE.match(line):
-        return "inclusion"
+#: (section, compiled pattern) per heading, in the order they are tried
+Headings = Tuple[Tuple[str, re.Pattern], ...]
+
+
+@lru_cache(maxsize=4)
+def load_headings(path: Optional[str] = None) -> Headings:
+    """The heading patterns of ``configs/lct.json`` (or ``path``), checked against its schema;
+    a bad regex is a :class:`~pipeline.rules.loading.RuleError` naming the file and the heading."""
+    from pipeline.core.paths import configs_dir
+
+    file = Path(path) if path else configs_dir() / "lct.json"
+    data = load_json_config(file, CONFIG_SCHEMAS["lct.json"])
+    headings = []
+    for i, heading in enumerate(data["headings"]):
+        try:
+            headings.append((heading["section"], re.compile(data["heading_prefix"] + heading["regex"], re.I)))
+        except re.error as exc:
+            raise RuleError([Problem(str(file), None, f"headings/{i}: bad regex: {exc}",
+                                     record=heading["section"])]) from None
+    return tuple(headings)
+
+
+def heading_section(line: str, headings: Optional[Sequence[Tuple[str, re.Pattern]]] = None) -> Optional[str]:
+    """``"exclusion"`` / ``"inclusion"`` when ``line`` is a section heading (the first of
+    ``headings``, default :func:`load_headings`, that matches), else ``None``."""
+    for section, pattern in (load_headings() if headings is None else headings):
+        if pattern.match(line):
+            return section
     return None
 
 
@@ -173,8 +190,9 @@ def _same_unit(texts: list[str]) -> bool:
 class _DocumentMapper:
     """Maps one LCT document to records; collects unmapped reasons, notes and problems."""
 
-    def __init__(self, doc: BratDocument, source: str, ann_source: str) -> None:
+    def __init__(self, doc: BratDocument, source: str, ann_source: str, headings: Headings) -> None:
         self.doc = doc
+        self.headings = headings
         self.source = source
         self.ann_source = ann_source
         self.trial_id = doc.doc_id
@@ -602,7 +620,7 @@ class _DocumentMapper:
         self.map_constraints()
         out, section = [], None
         for index, criterion in enumerate(self.criteria):
-            section = heading_section(criterion.text) or section
+            section = heading_section(criterion.text, self.headings) or section
             keys = sorted(self.entities[index], key=lambda k: (k[2], k[3], k[1]))
             ids = {key: n for n, key in enumerate(keys, start=1)}
             relations = sorted({(ids[a], ids[b], t) for a, b, t in self.relations[index]
@@ -624,14 +642,14 @@ class _DocumentMapper:
         return out
 
 
-def map_document(doc: BratDocument, source: str, ann_source: str
+def map_document(doc: BratDocument, source: str, ann_source: str, headings: Optional[Headings] = None
                  ) -> tuple[list[dict], Counter, Counter, list[Problem]]:
     """Map one LCT document: ``(records, unmapped reasons, notes, problems)``.
 
     ``source`` / ``ann_source`` are the ``.txt`` / ``.ann`` paths to write in records and
-    problems.
+    problems; ``headings`` the section heading patterns (default :func:`load_headings`).
     """
-    mapper = _DocumentMapper(doc, source, ann_source)
+    mapper = _DocumentMapper(doc, source, ann_source, load_headings() if headings is None else headings)
     records = mapper.records()
     return records, mapper.unmapped, mapper.notes, mapper.problems
 
@@ -644,8 +662,9 @@ def _relative(path: str, root: Path) -> str:
         return path
 
 
-def load_lct(path: PathLike) -> tuple[list[dict], dict]:
-    """Map the LCT corpus under ``path`` to gold records, with a report.
+def load_lct(path: PathLike, headings: Optional[Headings] = None) -> tuple[list[dict], dict]:
+    """Map the LCT corpus under ``path`` to gold records, with a report (``headings``: the section
+    heading patterns, default :func:`load_headings`).
 
     The report is ``{"documents", "criteria", "constraints", "unmapped": {reason: n},
     "per_document": {trial id: {reason: n}}, "notes": {note: n}, "problems": [Problem dicts]}``;
@@ -653,6 +672,7 @@ def load_lct(path: PathLike) -> tuple[list[dict], dict]:
     annotation (kind ``"unmapped"``), with paths relative to ``path``.
     """
     root = Path(path)
+    headings = load_headings() if headings is None else headings
     conf_path = root / "annotation.conf"
     allowed = read_annotation_conf(conf_path).span_types if conf_path.is_file() else None
     records: list[dict] = []
@@ -668,7 +688,7 @@ def load_lct(path: PathLike) -> tuple[list[dict], dict]:
             continue
         source = _relative(doc.txt_path or "", root)
         doc_records, doc_unmapped, doc_notes, doc_mapping_problems = map_document(
-            doc, source, ann_source)
+            doc, source, ann_source, headings)
         documents += 1
         records.extend(doc_records)
         unmapped.update(doc_unmapped)

@@ -1,0 +1,105 @@
+"""find_shape_subjects (pipeline/components/shapes.py) on plain tokens and entity records."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.components.shapes import ShapeRules, find_shape_subjects, load_shape_rules
+from pipeline.rules.loading import RuleError
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+
+
+@pytest.fixture(scope="module")
+def rules() -> ShapeRules:
+    return load_shape_rules(CONFIGS / "constraints.json", CONFIGS / "shapes.json", CONFIGS / "entities")
+
+
+def ent(label, start, end, rule="r", **attrs):
+    rec = {"label": label, "token_start": start, "token_end": end, "rule": rule}
+    if attrs:
+        rec["attrs"] = attrs
+    return rec
+
+
+GE = {"op": ">="}
+CASES = [
+    # text, entities, the subject's words (None: no shape)
+    ("serum ferritin ≥ 500 ng/mL",
+     [ent("COMPARATOR", 2, 3, **GE), ent("VALUE", 3, 4), ent("UNIT", 4, 5, "unit.ng_ml")], "ferritin"),
+    ("ferritin level is ≥ 500", [ent("COMPARATOR", 3, 4, **GE), ent("VALUE", 4, 5)], "ferritin"),
+    ("Absolute CD19+ count < 5", [ent("COMPARATOR", 3, 4, op="<"), ent("VALUE", 4, 5)], "Absolute CD19+"),
+    ("anti-dsDNA titer between 1 and 5", [ent("COMPARATOR", 2, 3, op="between"), ent("VALUE", 3, 4)], "anti-dsDNA titer"),
+    ("one two three four five six seven = 3", [ent("COMPARATOR", 7, 8, op="="), ent("VALUE", 8, 9)],
+     "three four five six seven"),  # at most subject_max_tokens words
+    # rows that must not make a shape
+    ("aged > 18 years", [ent("COMPARATOR", 1, 2, op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4, "unit.years")], None),
+    ("since 1993 - 1996", [ent("VALUE", 1, 2), ent("COMPARATOR", 2, 3, "cmp.range_sign", op="range"),
+                           ent("VALUE", 3, 4)], None),
+    ("creatinine within 2 ULN", [ent("COMPARATOR", 1, 2, op="<=", weak=True), ent("VALUE", 2, 3)], None),
+    ("count 5 or more", [ent("VALUE", 1, 2), ent("COMPARATOR", 2, 4, op=">=", postfix=True)], None),
+    ("NYHA heart failure classification of > 2",
+     [ent("SCORE", 0, 1), ent("COMPARATOR", 5, 6, op=">"), ent("VALUE", 6, 7)], None),
+    ("thrombocytopenia < 150", [ent("COMPARATOR", 1, 2, op="<"), ent("VALUE", 2, 3)], None),  # a condition
+    ("patients with < 5", [ent("COMPARATOR", 2, 3, op="<"), ent("VALUE", 3, 4)], None),  # stop words only
+    ("ferritin ≥ about 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 3, 4)], "ferritin"),  # one word between
+    ("ferritin ≥ very high 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 4, 5)], None),  # value too far
+    ("ferritin ≥ no value", [ent("COMPARATOR", 1, 2, **GE)], None),
+    ("ferritin ≈ 500", [ent("COMPARATOR", 1, 2, op="approx"), ent("VALUE", 2, 3)], None),  # not a bounding op
+    ("5 mg ≥ 500", [ent("VALUE", 0, 1), ent("UNIT", 1, 2), ent("COMPARATOR", 2, 3, **GE), ent("VALUE", 3, 4)], None),
+    (": ≥ 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),  # link words only
+    ("ferritin% ≥ 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),  # not a name's character
+]
+
+
+@pytest.mark.parametrize("text,entities,subject", CASES, ids=[c[0] for c in CASES])
+def test_find_shape_subjects(rules, text, entities, subject):
+    words = text.split(" ")
+    found = find_shape_subjects(words, entities, rules)
+    assert [" ".join(words[f["token_start"]:f["token_end"]]) for f in found] == ([subject] if subject else [])
+
+
+def test_flags_not_rule_ids_decide(rules):
+    words = "ferritin > 18 years".split()
+    entities = [ent("COMPARATOR", 1, 2, op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4, "unit.my_years")]
+    assert find_shape_subjects(words, entities, rules) == [{"token_start": 0, "token_end": 1}]
+    flagged = dataclasses.replace(rules, time_unit_rules={"unit.my_years"})
+    assert find_shape_subjects(words, entities, flagged) == []
+
+
+@pytest.mark.parametrize("gap,found", [(1, False), (2, True), (3, True)])
+def test_max_value_gap(rules, gap, found):
+    words = "ferritin ≥ very high 500".split()
+    entities = [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 4, 5)]
+    assert bool(find_shape_subjects(words, entities, dataclasses.replace(rules, max_value_gap=gap))) == found
+
+
+@pytest.mark.parametrize("margin,found", [(3, False), (2, True), (0, True)])
+def test_known_subject_margin(rules, margin, found):
+    # a SCORE 8 tokens before the comparator: within subject_max_tokens (5) + the margin, it is the subject
+    words = "SLEDAI w w w w w w hb ≥ 9".split()
+    entities = [ent("SCORE", 0, 1), ent("COMPARATOR", 8, 9, **GE), ent("VALUE", 9, 10)]
+    changed = dataclasses.replace(rules, known_subject_margin=margin)
+    assert bool(find_shape_subjects(words, entities, changed)) == found
+
+
+def test_component_settings_are_factory_config(nlp):
+    cfg = nlp.config["components"]["eligex_shapes"]
+    assert (cfg["max_value_gap"], cfg["known_subject_margin"]) == (1, 3)
+    finder = nlp.get_pipe("eligex_shapes")
+    assert (finder.rules.max_value_gap, finder.rules.known_subject_margin) == (1, 3)
+    assert "unit.years" in finder.rules.time_unit_rules and "cmp.range_sign" in finder.rules.range_sign_rules
+
+
+def test_a_misspelt_key_in_shapes_json_is_an_error(tmp_path):
+    data = json.loads((CONFIGS / "shapes.json").read_text(encoding="utf-8"))
+    data["link_word"] = data.pop("link_words")
+    path = tmp_path / "shapes.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    with pytest.raises(RuleError, match="link_word"):
+        load_shape_rules(CONFIGS / "constraints.json", path, CONFIGS / "entities")

@@ -1,0 +1,131 @@
+"""UnitNormalizer (pipeline/components/units.py): the alias table of configs/units.json, then pint."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from pipeline.components.units import UnitNormalizer, unit_key
+from pipeline.rules.loading import RuleError, validate_configs
+
+ROOT = Path(__file__).resolve().parents[1]
+UNITS = ROOT / "configs" / "units.json"
+
+
+@pytest.fixture(scope="module")
+def units() -> UnitNormalizer:
+    return UnitNormalizer.from_config(UNITS)
+
+
+@pytest.fixture(scope="module")
+def definitions() -> list:
+    return json.loads(UNITS.read_text(encoding="utf-8"))["pint_definitions"]
+
+
+@pytest.mark.parametrize("text,canonical", [
+    # aliases, after unit_key: case, spaces, µ/μ, superscripts, a leading multiplier
+    ("g/l", "g/L"), ("G/l", "g/L"), ("gm%", "g/dL"), ("mg/100ml", "mg/dL"),
+    ("mcg/ml", "ug/mL"), ("µmol/L", "umol/L"), ("μmol/l", "umol/L"), ("mEq/L", "meq/L"),
+    ("x10⁹/L", "10*9/L"), ("×10^9/L", "10*9/L"), ("×109/L", "10*9/L"), ("10^12/L", "10*12/L"),
+    ("G/L", "10*9/L"),  # giga per litre, not grams
+    ("cells/mm3", "/uL"), ("/mm³", "/uL"), ("per mm3", "/uL"),
+    ("Yrs", "a"), ("years", "a"), ("months", "mo"), ("wks", "wk"), ("msec", "ms"), ("pts", "{point}"),
+    ("% predicted", "%{predicted}"), ("mmHg", "mm[Hg]"), ("mm Hg", "mm[Hg]"), ("bpm", "/min"),
+    ("ml per minute", "mL/min"),
+    # upper/lower limit of normal
+    ("ULN", "{ULN}"), ("×ULN", "{ULN}"), ("x ULN", "{ULN}"), ("fold ULN", "{ULN}"),
+    ("times the upper limit of normal", "{ULN}"), ("xLLN", "{LLN}"),
+    # body-surface factor
+    ("mL/min/1.73m2", "mL/min/{1.73_m2}"), ("ml/min/1.73 m2", "mL/min/{1.73_m2}"),
+    ("mL/min/1,73m2", "mL/min/{1.73_m2}"),
+])
+def test_aliases(units, text, canonical):
+    assert units.normalize(text) == canonical
+
+
+@pytest.mark.parametrize("text,not_canonical", [
+    ("ng/dL", "ng/mL"),   # a decilitre is not a millilitre
+    ("g/L", "10*9/L"),    # grams, not giga: only upper-case G alone is giga
+    ("mg/L", "mg/dL"),
+    ("mL/min", "mL/min/{1.73_m2}"),
+    ("LLN", "{ULN}"),
+    ("mmol/mol", "mmol/L"),
+])
+def test_units_that_must_not_be_confused(units, text, not_canonical):
+    assert units.normalize(text) != not_canonical
+
+
+@pytest.mark.parametrize("text", [None, "", "  ", "()", ".,"])
+def test_no_unit(units, text):
+    assert units.normalize(text) is None
+
+
+@pytest.mark.parametrize("text,via_pint", [
+    ("mg/kg/day", "mg/d/kg"),  # products and quotients of SI units pint reads
+    ("km/h", "km/h"),
+    ("kg/cm2", "kg/cm2"),
+])
+def test_units_outside_the_table_go_through_pint(units, text, via_pint):
+    assert unit_key(text) not in units.table
+    assert units.normalize(text) == via_pint
+
+
+def test_pint_knows_uln_only_from_the_definitions(definitions):
+    assert UnitNormalizer({}, definitions).normalize("ULN") == "ULN"
+    assert UnitNormalizer({}, []).normalize("ULN") == "uln"  # pint alone cannot read it: kept
+
+
+@pytest.mark.parametrize("text", ["mL/min/1.73m2", "ml/min/1.73 m2", "mL/min/1,73m2"])
+def test_body_surface_units_never_go_to_pint(definitions, text):
+    # pint would read "1.73m2" with the wrong precedence; the text is kept (as its key) instead
+    assert UnitNormalizer({}, definitions).normalize(text) == unit_key(text)
+
+
+@pytest.mark.parametrize("text", ["qq/zz", "a+b", "%%%", "cigs&day"])
+def test_unreadable_units_are_kept_lower_cased(units, text):
+    assert units.normalize(text) == unit_key(text)
+
+
+def test_time_units_are_marked_in_the_file(units):
+    assert {"a", "mo", "wk", "d", "h", "min"} <= units.units_of_kind("time")
+    assert not units.units_of_kind("time") & {"g/L", "mL/min", "/min", "{ULN}", "%"}
+
+
+def test_normalizer_pickles_and_round_trips(units):
+    again = pickle.loads(pickle.dumps(units))
+    copy = UnitNormalizer.from_dict(units.to_dict())
+    for text in ("mg/kg/day", "Yrs", "x10⁹/L"):
+        assert again.normalize(text) == copy.normalize(text) == units.normalize(text)
+    assert copy.units_of_kind("time") == units.units_of_kind("time")
+
+
+def _write(path: Path, data) -> Path:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mistake,key,record", [
+    (lambda d: d.__setitem__("pint_definition", d.pop("pint_definitions")), "pint_definition", None),
+    (lambda d: d["units"][3].__setitem__("alias", d["units"][3].pop("aliases")), "alias", 3),
+    (lambda d: d["units"][0].__setitem__("kind", "duration"), "kind", 0),
+])
+def test_a_misspelt_key_in_units_json_is_an_error(tmp_path, mistake, key, record):
+    data = json.loads(UNITS.read_text(encoding="utf-8"))
+    mistake(data)
+    path = _write(tmp_path / "units.json", data)
+    with pytest.raises(RuleError) as err:
+        UnitNormalizer.from_config(path)
+    (problem,) = err.value.problems
+    assert problem.path == str(path) and key in path.read_text().splitlines()[problem.line - 1]
+    assert problem.record == (data["units"][record]["canonical"] if record is not None else None)
+    # and `eligex rules validate` says the same
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    for f in (ROOT / "configs").iterdir():
+        (configs / f.name).symlink_to(f)
+    (configs / "units.json").unlink()
+    _write(configs / "units.json", data)
+    assert [(p.line, p.record) for p in validate_configs(configs)] == [(problem.line, problem.record)]
