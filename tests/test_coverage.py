@@ -116,8 +116,18 @@ def test_reports_render():
     assert "<mark>within 4</mark>" in page
 
 
+def test_rules_file_rejects_a_misspelt_key(tmp_path):
+    from pipeline.rules.loading import RuleError
+
+    data = json.loads((configs_dir() / "coverage.json").read_text())
+    data["comparator_word"] = data.pop("comparator_words")
+    bad = tmp_path / "coverage.json"
+    bad.write_text(json.dumps(data, indent=1))
+    with pytest.raises(RuleError, match="comparator_word"):
+        CoverageRules.from_file(bad)
+
+
 @pytest.mark.parametrize("data, message", [
-    ({"comparator_word": ["at least"]}, "unknown key(s) comparator_word"),
     ({"comparator_words": "at least"}, "'comparator_words' must be a list"),
     ({"max_gap_words": -1}, "'max_gap_words' must be a non-negative integer"),
 ])

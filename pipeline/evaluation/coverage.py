@@ -75,12 +75,8 @@ class CoverageRules:
 
     @classmethod
     def from_json(cls, data: dict, source: str = "coverage.json") -> "CoverageRules":
-        known = {"comment", "comparator_signs", "comparator_words", "trailing_comparator_words", "number_words",
-                 "time_words", "kept_words", "max_gap_words", "shape_words_after"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"{source}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
-
+        """From the parsed file (its schema, ``coverage_config.json``, is checked by :meth:`from_file`
+        and ``eligex rules validate``; types are checked here too, for data from elsewhere)."""
         def words(key: str) -> List[str]:
             value = data.get(key, [])
             if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
@@ -109,7 +105,7 @@ class CoverageRules:
 
     @classmethod
     def from_file(cls, path: Path | str) -> "CoverageRules":
-        return cls.from_json(load_json_config(path), str(path))
+        return cls.from_json(load_json_config(path, "coverage_config.json"), str(path))
 
 
 def tokenize(text: str) -> List[Token]:

@@ -150,6 +150,7 @@ CONFIG_SCHEMAS = {
     "shapes.json": "shapes_config.json",
     "lct.json": "lct_config.json",
     "context_flags.json": "context_flags_config.json",
+    "coverage.json": "coverage_config.json",
 }
 
 
