@@ -76,8 +76,8 @@ def test_400_registry_trials_identical_to_the_local_engine(spark, tmp_path):
 
 
 def bad_inputs(root: Path) -> Path:
-    """Good and bad records in JSON Lines (raw lines, parsed in the workers), CSV and CT.gov JSON
-    (read on the driver)."""
+    """Good and bad records in JSON Lines (raw lines, parsed in the workers), CSV, CT.gov JSON and
+    Parquet (read on the driver)."""
     root.mkdir()
     text = "Inclusion Criteria:\n- Age >= 18 years\n- Hemoglobin >= 9 g/dL\nExclusion Criteria:\n- Pregnancy\n"
     lines = [json.dumps({"id": "T1", "text": text}),
@@ -101,6 +101,11 @@ def bad_inputs(root: Path) -> Path:
                                  "eligibilityModule": {"eligibilityCriteria": text, "minimumAge": "18 Years",
                                                        "sex": "ALL", "maximumAge": "soon"}}}
     (root / "c.json").write_text(json.dumps({"studies": [study, {"protocolSection": {}}]}), encoding="utf-8")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"nct_id": [42, 43, 44], "criteria": ["Age >= 18 years", None, "ECOG 0-2"]}),
+                   root / "d.parquet")
     return root
 
 
@@ -124,8 +129,8 @@ def test_bad_records_become_the_same_counted_error_rows(spark, tmp_path, extract
     assert out.read_bytes() == ref.read_bytes()
     assert batch.errors_path_for(out).read_bytes() == batch.errors_path_for(ref).read_bytes()
     assert counts.to_dict() == ref_counts.to_dict() and counts.adds_up()
-    # every bad record above is a failed trial: 9 in a.jsonl, 2 in b.csv, 1 in c.json
-    assert (counts.trials_in, counts.written, counts.failed) == (17, 5, 12)
+    # every bad record above is a failed trial: 9 in a.jsonl, 2 in b.csv, 1 in c.json, 1 in d.parquet
+    assert (counts.trials_in, counts.written, counts.failed) == (20, 7, 13)
     errors = [json.loads(line) for line in batch.errors_path_for(out).read_text(encoding="utf-8").splitlines()]
     for kind in ("malformed JSON", "duplicate trial id", "not valid UTF-8", "control character", "exceeds the limit",
                  "must be a string", "empty text", "must be a JSON object", "structured field maximumAge"):

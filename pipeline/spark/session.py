@@ -26,11 +26,13 @@ DEFAULT_MASTER = "local[2]"
 #: the oldest Java that Spark 4 runs on
 MIN_JAVA = 17
 LOOPBACK = "127.0.0.1"
+#: the driver JVM's logging: errors only (log4j2.properties beside this module)
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 #: settings of every session eligex starts (on a cluster too)
 BASE_CONF = {
     "spark.ui.showConsoleProgress": "false",
-    "spark.log.level": "ERROR",
     "spark.python.worker.reuse": "true",
+    "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
 }
 #: settings of a local session: loopback only, no web UI
 LOCAL_CONF = {
