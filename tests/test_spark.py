@@ -173,8 +173,10 @@ def test_dataframe_api_records_and_flat_constraints(spark, tmp_path):
 
     trials = [json.loads(line) for line in gzip.open(SAMPLE, "rt", encoding="utf-8")][:40]
     rows = [(t["id"], t["text"]) for t in trials] + [("NULLTEXT", None), (None, "Age >= 18"), ("EMPTY", "")]
-    df = spark.createDataFrame(rows, "nct_id string, criteria string").repartition(4)
-    records, constraints = extract_criteria(df, id_column="nct_id", text_column="criteria", source="trials")
+    df = spark.createDataFrame(rows, "nct_id string, criteria string")
+    records, constraints = extract_criteria(df, id_column="nct_id", text_column="criteria", source="trials",
+                                            partitions=4)
+    assert records.rdd.getNumPartitions() == 4
     records.cache()
     got = records.collect()
     # the local engine on the same trials
@@ -204,3 +206,31 @@ def test_dataframe_api_records_and_flat_constraints(spark, tmp_path):
                 float(r["upper"]) if r["upper"] else None, r["unit"]) for r in table)
     assert all(r.rules for r in flat if r.error is None)
     assert {r.trial_id for r in flat if r.error is not None} == failed
+
+
+def test_a_job_that_fails_as_a_whole_is_reported_and_resumable(spark, tmp_path, monkeypatch):
+    from pipeline.spark import engine
+    from pipeline.spark.session import SparkJobFailed
+
+    monkeypatch.setattr(engine, "model_path", lambda model=None: str(tmp_path / "no-model"))
+    out = tmp_path / "out.jsonl"
+    with batch.OutputStore(out, batch.errors_path_for(out)) as store:
+        with pytest.raises(SparkJobFailed, match="no-model"):
+            engine.run_spark([ROOT / "annotations" / "seeds"], ReadOptions(), store)
+    assert out.read_bytes() == b""
+
+
+def test_no_java_is_said_plainly(monkeypatch, tmp_path):
+    from pipeline.spark import session
+
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(session.SparkUnavailable, match="needs Java 17 or later, and no `java` was found"):
+        session.require_runtime()
+    old = tmp_path / "bin" / "java"
+    old.parent.mkdir()
+    old.write_text('#!/bin/sh\necho \'openjdk version "1.8.0_392"\' >&2\n')
+    old.chmod(0o755)
+    assert session.java_major(str(old)) == 8
+    with pytest.raises(session.SparkUnavailable, match="needs Java 17 or later; .* is Java 8"):
+        session.require_runtime()

@@ -66,9 +66,9 @@ def extract(
     out_path = None if to_stdout else output
     err_path = errors or (Path("eligex.errors.jsonl") if to_stdout else batch.errors_path_for(output))
 
-    if engine == "spark":
-        from pipeline.spark.session import SparkUnavailable, require_spark
+    from pipeline.spark.session import SparkJobFailed, SparkUnavailable, require_spark  # (no pyspark import)
 
+    if engine == "spark":
         try:
             require_spark(model)
         except SparkUnavailable as exc:
@@ -120,6 +120,9 @@ def extract(
     except BrokenProcessPool as exc:  # a worker was killed (out of memory?): stop, resumable
         crashed = True
         progress.message(f"error: a worker process died ({exc})")
+    except SparkJobFailed as exc:  # a worker could not load the pipeline, an executor was lost, ...: resumable
+        crashed = True
+        progress.message(f"error: {exc}")
     finally:
         store.close()
         progress.close(counts)

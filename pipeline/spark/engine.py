@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -29,7 +30,7 @@ from pipeline.extraction.batch import DEFAULT_BATCH_SIZE, Counts, OutputStore, T
 from pipeline.extraction.partition import ItemResult, PartitionEnd, duplicate_result, extract_partition
 from pipeline.ingest.readers import InputDoc, ReadOptions, checked_items, input_files, read_file
 from pipeline.ingest.readers.jsonl import raw_lines
-from pipeline.spark.session import DEFAULT_MASTER, model_path, spark_session, worker_extractor
+from pipeline.spark.session import DEFAULT_MASTER, SparkJobFailed, model_path, spark_session, worker_extractor
 
 #: rows (trials) per partition: about half a second of work for registry criteria
 DEFAULT_PARTITION_ROWS = 64
@@ -61,6 +62,14 @@ def work(rows, *, model: str, batch_size: int, options: ReadOptions, done=None):
     extractor = worker_extractor(model, batch_size)
     return extract_partition(rows, extractor, options=options, done=done.value if done is not None else None,
                              batch_size=batch_size)
+
+
+def job_error(exc: BaseException) -> str:
+    """The line of a Spark job's error that says what went wrong (the Python exception raised in a
+    worker, when there is one), not the JVM's stack trace."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    python = [line for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*:", line)]
+    return (python[-1] if python else lines[0] if lines else type(exc).__name__)[:500]
 
 
 def slices(rows: int, parallelism: int, partition_rows: int) -> int:
@@ -113,7 +122,10 @@ def run_spark(inputs: List[Path], options: ReadOptions, store: OutputStore, *, m
 
         def run_wave(wave: list) -> list:
             rdd = sc.parallelize(wave, slices(len(wave), parallelism, partition_rows))
-            return rdd.mapPartitions(fn).collect()
+            try:
+                return rdd.mapPartitions(fn).collect()
+            except Exception as exc:  # Py4JJavaError, PySparkException: the job, not a record, failed
+                raise SparkJobFailed(f"a Spark job failed: {job_error(exc)}") from exc
 
         rows = input_rows(inputs, options, exclude)
         waves = iter(lambda: list(itertools.islice(rows, wave_rows)), [])

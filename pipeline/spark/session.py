@@ -46,6 +46,11 @@ class SparkUnavailable(RuntimeError):
     """pyspark or Java is missing: the message says what to install."""
 
 
+class SparkJobFailed(RuntimeError):
+    """A Spark job failed as a whole (a worker could not load the pipeline, an executor was lost):
+    what was written before it stands, and ``--resume`` continues."""
+
+
 def java_command() -> Optional[str]:
     """The ``java`` Spark will run: ``$JAVA_HOME/bin/java``, else ``java`` on the PATH."""
     home = os.environ.get("JAVA_HOME")
