@@ -4,11 +4,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ELIGEX := $(VENV)/bin/eligex
 STAMP  := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.spark-installed
 MODEL  := models/eligex
 RULES  := $(wildcard configs/*.json configs/*.jsonl configs/*.cfg configs/entities/*.jsonl)
 SRC    := $(shell find pipeline -name "*.py" -o -name "*.json")
 
-.PHONY: demo test test-fast model eval clean doccano doccano-stop test-doccano
+.PHONY: demo test test-fast model spark eval clean doccano doccano-stop test-doccano
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON)"; exit 1; }
@@ -22,19 +23,27 @@ $(MODEL)/config.cfg: $(STAMP) $(RULES) $(SRC)
 
 model: $(MODEL)/config.cfg
 
+## make spark: the optional Spark engine (pyspark from requirements-spark.lock, Java 17 if missing)
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	bash scripts/install-java
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
+spark: $(SPARK_STAMP)
+
 ## make demo: extract the bundled sample trials and print their constraints
 demo: model
 	@mkdir -p out
 	$(ELIGEX) extract annotations/seeds -o out/seeds.jsonl --table
 
 ## make test: validate the rule files, then run the whole test suite
-test: model
+test: model spark
 	bash scripts/install-browser
 	$(ELIGEX) rules validate --examples
 	$(PY) -m pytest -q
 
 test-fast: model
-	$(PY) -m pytest -q -m "not slow and not doccano and not browser"
+	$(PY) -m pytest -q -m "not slow and not doccano and not browser and not spark"
 
 ## make eval: score the pipeline on our gold and on the LCT corpus
 eval: model

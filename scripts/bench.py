@@ -43,6 +43,8 @@ from typing import Iterator, List, Optional
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+#: docs/PERFORMANCE.md from this line on is written by hand and kept when the file is rewritten
+HAND_WRITTEN = "<!-- written by hand from here on: scripts/bench.py keeps it -->"
 VARIANTS = ("tokenizer", "eligex-tokenizer", "eligex-plumbing", "eligex-1", "eligex-2", "eligex-spacy-2",
             "medspacy")
 LABELS = {
@@ -402,6 +404,9 @@ def main(argv=None) -> int:
     write = not args.no_write and (args.out is not None or not args.quick)
     if write:
         target = args.out or ROOT / "docs" / "PERFORMANCE.md"
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
+        if HAND_WRITTEN in old:  # the sections written by hand (the Spark engine's) are kept
+            text = text.rstrip("\n") + "\n\n" + old[old.index(HAND_WRITTEN):]
         target.write_text(text, encoding="utf-8")
         print(f"wrote {target}", file=sys.stderr)
     return 0

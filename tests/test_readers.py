@@ -177,6 +177,26 @@ def aact_text() -> str:
             + '3|NCT00000043||All|||||""||f|t|t|t\n')
 
 
+def test_parquet_rows_read_as_jsonl_objects_are(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"NCT_ID": [12345, 2, None, 4], "Criteria": ["Age >= 18", None, "ECOG 0-1", "  "],
+                      "other": ["x", "y", "z", "w"]})
+    pq.write_table(table, tmp_path / "t.parquet")
+    items = read(tmp_path / "t.parquet", id_column="nct_id", text_column="criteria")
+    assert [(d.trial_id, d.text, d.line) for d in docs(items)] == [("12345", "Age >= 18", 1)]
+    assert [(p.line, p.record, p.message.split(" (")[0]) for p in problems(items)] == [
+        (2, "2", "a line needs 'NCT_ID' and 'Criteria'"), (3, None, "a line needs 'NCT_ID' and 'Criteria'"),
+        (4, "4", "empty text")]
+    assert read(tmp_path / "t.parquet") == items  # the default columns match without regard to case
+    pq.write_table(pa.table({"x": [1], "y": ["Age >= 18"]}), tmp_path / "xy.parquet")
+    missing = read(tmp_path / "xy.parquet")
+    assert len(missing) == 1 and "needs columns 'id' and 'text' (it has x, y)" in missing[0].message
+    broken = write(tmp_path / "b.parquet", b"not parquet")
+    assert "cannot read as Parquet" in read(broken)[0].message
+
+
 @pytest.mark.parametrize("gz", [False, True])
 def test_aact_quoted_multiline_fields_and_structured_columns(tmp_path, gz):
     path = write(tmp_path / "eligibilities.txt", aact_text(), gz)

@@ -30,10 +30,14 @@ def extract(
     table: bool = typer.Option(False, "--table", help="Also print a readable table of the constraints "
                                                       "(holds them in memory: for small runs)."),
     input_format: str = typer.Option("auto", "--format", help="Read every input as: auto, text, ctgov, "
-                                                              "jsonl, csv, tsv, aact."),
+                                                              "jsonl, csv, tsv, aact, parquet."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="CSV/TSV/JSONL column with the trial id."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="CSV/TSV/JSONL column with the criteria text."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line, problems or summary on stderr."),
+    engine: str = typer.Option("local", "--engine", help="Where the pipeline runs: local (this machine's "
+                                                         "processes, -n) or spark (needs `make spark`)."),
+    master: str = typer.Option("local[2]", "--master", help="Spark master for --engine spark: local[N] (a "
+                                                            "loopback-only Spark here) or a cluster URL."),
 ) -> None:
     """Extract entities and constraints from eligibility criteria, trial by trial.
 
@@ -50,6 +54,8 @@ def extract(
     to_stdout = str(output) == "-"
     if input_format not in FORMATS:
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if engine not in ("local", "spark"):
+        raise typer.BadParameter("expected local or spark", param_hint="--engine")
     if resume and to_stdout:
         raise typer.BadParameter("--resume needs an output file, not '-'", param_hint="--resume")
     if table_out is not None:
@@ -60,8 +66,15 @@ def extract(
     out_path = None if to_stdout else output
     err_path = errors or (Path("eligex.errors.jsonl") if to_stdout else batch.errors_path_for(output))
 
-    nlp = load(model)
-    extractor = Extractor(nlp, batch_size=batch_size)
+    from pipeline.spark.session import SparkJobFailed, SparkUnavailable, require_spark  # (no pyspark import)
+
+    if engine == "spark":
+        try:
+            require_spark(model)
+        except SparkUnavailable as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)
+    extractor = Extractor(load(model), batch_size=batch_size) if engine == "local" else None
     try:
         store = batch.OutputStore(out_path, err_path, resume=resume)
     except batch.ResumeError as exc:
@@ -90,18 +103,26 @@ def extract(
                 live_table.add(record)
 
     paths = [p for p in (out_path, err_path, store.progress, table_out) if p is not None]
-    items = read_inputs(inputs, ReadOptions(id_column=id_column, text_column=text_column, format=input_format),
-                        exclude=paths)
+    read_options = ReadOptions(id_column=id_column, text_column=text_column, format=input_format)
     counts = batch.Counts()
     interrupted = crashed = False
     try:
-        batch.run_batch(items, extractor, store, n_process=n_process, batch_size=batch_size, counts=counts,
-                        progress=progress, on_result=on_result)
+        if engine == "spark":
+            from pipeline.spark.engine import run_spark
+
+            run_spark(inputs, read_options, store, model=model, master=master, batch_size=batch_size,
+                      counts=counts, progress=progress, on_result=on_result, exclude=paths)
+        else:
+            batch.run_batch(read_inputs(inputs, read_options, exclude=paths), extractor, store, n_process=n_process,
+                            batch_size=batch_size, counts=counts, progress=progress, on_result=on_result)
     except KeyboardInterrupt:
         interrupted = True
     except BrokenProcessPool as exc:  # a worker was killed (out of memory?): stop, resumable
         crashed = True
         progress.message(f"error: a worker process died ({exc})")
+    except SparkJobFailed as exc:  # a worker could not load the pipeline, an executor was lost, ...: resumable
+        crashed = True
+        progress.message(f"error: {exc}")
     finally:
         store.close()
         progress.close(counts)

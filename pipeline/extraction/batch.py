@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 256
 TABLE_COLUMNS = ("trial_id", "criterion_id", "section", "subject", "category", "lower", "lower_inclusive",
                  "upper", "upper_inclusive", "unit", "negated", "condition", "origin", "value")
+#: why a trial whose id came earlier in the same run fails
+DUPLICATE_TRIAL = "duplicate trial id: this trial was already written by this run"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -294,7 +296,7 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
             seq += 1
             if isinstance(item, InputDoc):
                 if key in seen:
-                    entry.failure = "duplicate trial id: this trial was already written by this run"
+                    entry.failure = DUPLICATE_TRIAL
                 else:
                     try:
                         entry.criteria, entry.problems = extractor.criteria(item)

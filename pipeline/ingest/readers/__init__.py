@@ -11,7 +11,8 @@ stream):
   line (``jsonl``);
 - CSV/TSV (``.csv``, ``.tsv``) with an id and a text column (``csvfile``);
 - the AACT flat-file export ``eligibilities.txt`` (pipe-delimited, quoted multi-line fields),
-  recognised by its name or its header (``aact``).
+  recognised by its name or its header (``aact``);
+- Parquet (``.parquet``, ``.pq``, not ``.gz``) with an id and a text column (``parquet``).
 
 Folders are read recursively in sorted order; files of other types in a folder are skipped.
 Readers stream: only a single ``.txt`` or ``.json`` document is read whole. Control characters in
@@ -29,9 +30,9 @@ from pipeline.core.problems import Problem
 
 NCT_RE = re.compile(r"NCT\d{8}")
 #: the formats a file can be read as (``--format``); ``auto`` picks by file name and header
-FORMATS = ("auto", "text", "ctgov", "jsonl", "csv", "tsv", "aact")
+FORMATS = ("auto", "text", "ctgov", "jsonl", "csv", "tsv", "aact", "parquet")
 _SUFFIX_FORMATS = {".txt": "text", ".json": "ctgov", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                   ".csv": "csv", ".tsv": "tsv"}
+                   ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 @dataclass
@@ -98,7 +99,7 @@ def iter_files(path: Path) -> Iterator[Path]:
 
 def read_file(file: Path, fmt: str, options: ReadOptions) -> Iterator[Item]:
     """Documents and problems of one file read as ``fmt``."""
-    from pipeline.ingest.readers import aact, csvfile, ctgov, jsonl, textfiles
+    from pipeline.ingest.readers import aact, csvfile, ctgov, jsonl, parquet, textfiles
 
     if fmt == "text":
         return textfiles.read_text_file(file)
@@ -110,10 +111,12 @@ def read_file(file: Path, fmt: str, options: ReadOptions) -> Iterator[Item]:
         return csvfile.read_csv_file(file, options, delimiter="\t" if fmt == "tsv" else ",")
     if fmt == "aact":
         return aact.read_aact_file(file)
+    if fmt == "parquet":
+        return parquet.read_parquet_file(file, options)
     raise ValueError(f"unknown input format {fmt!r} (expected one of {', '.join(FORMATS)})")
 
 
-def _checked(items: Iterable[Item], file: Path, fmt: str) -> Iterator[Item]:
+def checked_items(items: Iterable[Item], file: Path, fmt: str) -> Iterator[Item]:
     """Clean control characters out of each document (with a warning); turn an unexpected reader
     failure into a Problem for the file instead of an aborted run."""
     from pipeline.ingest.readers.streams import clean_text, describe_controls
@@ -135,13 +138,10 @@ def _checked(items: Iterable[Item], file: Path, fmt: str) -> Iterator[Item]:
         yield Problem(str(file), None, f"reading stopped: {type(exc).__name__}: {exc}")
 
 
-def read_inputs(paths: Iterable[Union[str, Path]], options: Optional[ReadOptions] = None,
-                exclude: Collection[Union[str, Path]] = ()) -> Iterator[Item]:
-    """Yield documents and problems for every input path (files or folders).
-
-    ``exclude``: files never read as input (the run's own output files, when they sit in an input
-    folder).
-    """
+def input_files(paths: Iterable[Union[str, Path]], options: Optional[ReadOptions] = None,
+                exclude: Collection[Union[str, Path]] = ()) -> Iterator[Union[tuple, Problem]]:
+    """``(file, format)`` for every input file under ``paths`` (files or folders), or a Problem for
+    a path that is missing or of an unsupported type; ``exclude`` as for :func:`read_inputs`."""
     options = options or ReadOptions()
     if options.format not in FORMATS:
         raise ValueError(f"unknown input format {options.format!r} (expected one of {', '.join(FORMATS)})")
@@ -161,6 +161,22 @@ def read_inputs(paths: Iterable[Union[str, Path]], options: Optional[ReadOptions
                 if not in_folder:
                     yield Problem(str(file), None, f"unsupported input type '{file.suffix or file.name}' "
                                                   "(expected .txt, .json, .jsonl, .ndjson, .csv, .tsv, "
-                                                  "AACT eligibilities.txt, or any of these .gz)")
+                                                  "AACT eligibilities.txt, or any of these .gz; .parquet)")
                 continue
-            yield from _checked(read_file(file, fmt, options), file, fmt)
+            yield file, fmt
+
+
+def read_inputs(paths: Iterable[Union[str, Path]], options: Optional[ReadOptions] = None,
+                exclude: Collection[Union[str, Path]] = ()) -> Iterator[Item]:
+    """Yield documents and problems for every input path (files or folders).
+
+    ``exclude``: files never read as input (the run's own output files, when they sit in an input
+    folder).
+    """
+    options = options or ReadOptions()
+    for entry in input_files(paths, options, exclude):
+        if isinstance(entry, Problem):
+            yield entry
+        else:
+            file, fmt = entry
+            yield from checked_items(read_file(file, fmt, options), file, fmt)

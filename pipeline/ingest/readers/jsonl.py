@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple, Union
 
 from pipeline.core.problems import Problem
 from pipeline.ingest.readers import InputDoc, ReadOptions
@@ -29,11 +29,17 @@ def _pick(obj: dict, chosen: Optional[str], defaults) -> Optional[str]:
 
 def parse_jsonl_line(line: str, source: str, lineno: int, options: Optional[ReadOptions] = None) -> List:
     """One line → InputDocs and/or Problems (a page line gives one item per study)."""
-    options = options or ReadOptions()
     try:
         obj = json.loads(line, strict=False)
     except json.JSONDecodeError as exc:
         return [Problem(source, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")]
+    return record_items(obj, source, lineno, options)
+
+
+def record_items(obj, source: str, lineno: Optional[int], options: Optional[ReadOptions] = None) -> List:
+    """One parsed record (a JSON line, or a table row as a dict) → InputDocs and/or Problems: an
+    ``{"id": ..., "text": ...}`` object, one ClinicalTrials.gov study or a page of studies."""
+    options = options or ReadOptions()
     if not isinstance(obj, dict):
         return [Problem(source, lineno, "each line must be a JSON object")]
     if "protocolSection" in obj:
@@ -60,7 +66,9 @@ def parse_jsonl_line(line: str, source: str, lineno: int, options: Optional[Read
     return [InputDoc(trial_id=str(rid), text=text, source=source, line=lineno)]
 
 
-def read_jsonl_file(path: Path, options: Optional[ReadOptions] = None) -> Iterator:
+def raw_lines(path: Path) -> Iterator[Union[Tuple[int, str], Problem]]:
+    """``(number, line)`` for each non-blank line of a JSON Lines file, unparsed, or a Problem for
+    a line that is not UTF-8 and for a read error that ends the file."""
     lines = Lines(path)
     for lineno, line in lines:
         bad = lines.bad_between(lineno, lineno)
@@ -69,6 +77,14 @@ def read_jsonl_file(path: Path, options: Optional[ReadOptions] = None) -> Iterat
             continue
         if not line.strip():
             continue
-        yield from parse_jsonl_line(line, str(path), lineno, options)
+        yield lineno, line
     if lines.error is not None:
         yield lines.error
+
+
+def read_jsonl_file(path: Path, options: Optional[ReadOptions] = None) -> Iterator:
+    for entry in raw_lines(path):
+        if isinstance(entry, Problem):
+            yield entry
+        else:
+            yield from parse_jsonl_line(entry[1], str(path), entry[0], options)
