@@ -12,13 +12,14 @@ from typer.testing import CliRunner
 
 from pipeline.annotation import agreement as ag
 from pipeline.annotation import doccano as dc
+from pipeline.core.jsonl import read_jsonl
 
 FIXTURE = Path(__file__).parent / "fixtures" / "doccano_gold.jsonl"
 
 
 @pytest.fixture
 def gold():
-    records, _, problems = dc.read_jsonl(FIXTURE)
+    records, _, problems = read_jsonl(FIXTURE)
     assert not problems
     return records
 
@@ -228,14 +229,6 @@ def test_validate_duplicate_span_is_a_warning(gold):
     assert [p.kind for p in problems] == ["warning"]
 
 
-def test_read_jsonl_reports_bad_lines(tmp_path):
-    p = tmp_path / "g.jsonl"
-    p.write_text('{"a": 1}\n\nnot json\n[1, 2]\n{"b": 2}\n', encoding="utf-8")
-    records, lines, problems = dc.read_jsonl(p)
-    assert records == [{"a": 1}, {"b": 2}] and lines == [1, 5]
-    assert [pr.line for pr in problems] == [3, 4]
-
-
 # ------------------------------------------------------------------ merge
 
 
@@ -253,7 +246,7 @@ def test_merge_into_new_file(tmp_path, gold):
     summary = dc.merge(target, pulled_copy(gold))
     assert summary.added == [r["criterion_id"] for r in gold]
     assert summary.backup is None and summary.written
-    records, _, _ = dc.read_jsonl(target)
+    records, _, _ = read_jsonl(target)
     assert records == gold
 
 
@@ -288,7 +281,7 @@ def test_merge_changed_added_and_backup(tmp_path, gold):
     backup = Path(summary.backup)
     assert backup.name == "seeds.jsonl.20260102T030405000000Z.bak"
     assert backup.read_bytes() == before
-    records, _, _ = dc.read_jsonl(target)
+    records, _, _ = read_jsonl(target)
     assert [r["criterion_id"] for r in records] == [r["criterion_id"] for r in gold]
     assert len(records[0]["entities"]) == 7 and len(records[0]["relations"]) == 5
     assert records[0]["constraints"] == gold[0]["constraints"]

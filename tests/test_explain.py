@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli.main import app
 from pipeline.explain.explanation import (build_explanation, explain_text, render_html, render_text, rule_sources,
-                              source_of, token_span, write_atomic)
+                              source_of, token_span)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -168,14 +168,6 @@ def test_html_escapes_the_criterion_text(nlp):
     page = render_html(explain_text(nlp, "<script>alert(1)</script> hemoglobin ≥ 9 g/dL"))
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
-
-
-def test_write_atomic_replaces(tmp_path):
-    target = tmp_path / "a.html"
-    target.write_text("old", encoding="utf-8")
-    write_atomic(target, "new")
-    assert target.read_text(encoding="utf-8") == "new"
-    assert [p.name for p in tmp_path.iterdir()] == ["a.html"]
 
 
 def test_explain_a_gold_criterion(runner):

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from pipeline.cli.main import app
 from pipeline.evaluation.metrics import METRICS_VERSION, evaluate_records
 from pipeline.reporting import (ReportError, check_metrics, compare_lines, compare_metrics, load_metrics,
-                                render_compare_html, render_markdown, render_report, stamp_metrics, write_atomic)
+                                render_compare_html, render_markdown, render_report, stamp_metrics)
 from pipeline.reporting.errors_view import build_error_view, format_bound
 from pipeline.rules.hashing import rule_files, rules_hash
 
@@ -389,41 +389,6 @@ def test_load_metrics_bad_files(tmp_path):
     (tmp_path / "broken.json").write_text("{nope")
     with pytest.raises(ReportError, match="not JSON"):
         load_metrics(tmp_path / "broken.json")
-
-
-# ----------------------------------------------------------------------------------------------
-# writing files
-# ----------------------------------------------------------------------------------------------
-
-def test_write_atomic_leaves_no_temp_file_and_normal_permissions(tmp_path):
-    target = tmp_path / "r.html"
-    write_atomic(target, "one")
-    write_atomic(target, "two")
-    assert target.read_text() == "two"
-    assert os.listdir(tmp_path) == ["r.html"]
-    umask = os.umask(0)
-    os.umask(umask)
-    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
-
-
-def test_write_atomic_failure_keeps_the_old_report(tmp_path, monkeypatch):
-    target = tmp_path / "r.html"
-    target.write_text("old report")
-
-    def boom(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
-        write_atomic(target, "new report")
-    assert target.read_text() == "old report"
-    assert os.listdir(tmp_path) == ["r.html"]
-
-
-def test_write_atomic_missing_folder(tmp_path):
-    with pytest.raises(ReportError, match="does not exist"):
-        write_atomic(tmp_path / "no" / "r.html", "x")
-    assert not (tmp_path / "no").exists()
 
 
 # ----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Two kinds of functions live here:
 
 * pure conversion and checks, usable without a server: :func:`normalize` (gold record or eligex
   output record -> gold-shaped record), :func:`to_doccano`, :func:`from_doccano`,
-  :func:`validate`, :func:`merge`, :func:`read_jsonl`;
+  :func:`validate`, :func:`merge`;
 * client functions over doccano-client 1.2.8's ``DoccanoClient``: :func:`connect`,
   :func:`ensure_project`, :func:`find_project`, :func:`push`, :func:`pull`.
 
@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from pipeline.core.paths import REPO_ROOT, configs_dir
-from pipeline.core.jsonl import read_jsonl  # noqa: F401  (re-exported: dc.read_jsonl)
+from pipeline.core.io import write_lines_atomic
+from pipeline.core.jsonl import read_jsonl, read_jsonl_text
 from pipeline.core.problems import Problem
 
 GUIDELINE_PATH = REPO_ROOT / "annotations" / "GUIDELINE.md"
@@ -106,9 +107,7 @@ def load_labels(path: Optional[Path] = None) -> LabelConfig:
 
 
 # ---------------------------------------------------------------------------------------------
-# reading and writing JSONL (read_jsonl lives in pipeline.core.jsonl)
-
-
+# writing JSONL (reading: pipeline.core.jsonl)
 
 
 def dumps(record: Mapping[str, Any]) -> str:
@@ -116,13 +115,7 @@ def dumps(record: Mapping[str, Any]) -> str:
 
 
 def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(dumps(rec) + "\n")
-    os.replace(tmp, path)
+    write_lines_atomic(Path(path), (dumps(rec) for rec in records), "export", parents=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,10 +483,7 @@ def merge(
         backup = gold_path.with_name(f"{gold_path.name}.{stamp}.bak")
         shutil.copy2(gold_path, backup)
         summary.backup = str(backup)
-    gold_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = gold_path.with_name(gold_path.name + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in out_lines), encoding="utf-8")
-    os.replace(tmp, gold_path)
+    write_lines_atomic(gold_path, out_lines, "gold file", parents=True)
     summary.written = True
     return summary
 
@@ -820,10 +810,9 @@ def _download(
             if not name.endswith(".jsonl"):
                 continue
             user = Path(name).stem
-            rows = []
-            for line in zf.read(name).decode("utf-8").splitlines():
-                if line.strip():
-                    rows.append(json.loads(line))
+            rows, _, problems = read_jsonl_text(zf.read(name).decode("utf-8"), f"doccano export {name}")
+            if problems:
+                raise DoccanoError("doccano's export has unreadable lines:\n" + "\n".join(f"  {p}" for p in problems))
             out[user] = rows
     return out
 

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from pipeline.annotation import agreement as ag
-from pipeline.annotation.doccano import read_jsonl
+from pipeline.core.io import OutputError, write_atomic
+from pipeline.core.jsonl import read_jsonl
 
 
 def _fmt(x: Optional[float]) -> str:
@@ -64,5 +65,9 @@ def agreement(
         f"{len(report.disagreements)} criteria with disagreements" + (f" (listed in {json_out})" if json_out else "")
     )
     if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        try:
+            write_atomic(json_out, json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", "--json",
+                         parents=True)
+        except OutputError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)

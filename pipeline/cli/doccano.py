@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from pipeline.annotation import doccano as dc
+from pipeline.core.jsonl import read_jsonl
 
 app = typer.Typer(
     help="Annotators' loop with doccano (scripts/doccano-server): push criteria with their "
@@ -51,7 +52,7 @@ def push(
     ),
 ) -> None:
     """Upload criteria to a doccano project; criteria already there are not duplicated."""
-    recs, lines, problems = dc.read_jsonl(records)
+    recs, lines, problems = read_jsonl(records)
     if problems:
         _fail(f"{records} has unreadable lines:\n" + "\n".join(f"  {p}" for p in problems))
     try:

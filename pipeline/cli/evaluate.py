@@ -50,8 +50,8 @@ def evaluate(
     from pipeline.evaluation.metrics import evaluate_records, load_gold
     from pipeline.extraction.records import Extractor
     from pipeline.components.nlp import load
-    from pipeline.reporting import ReportError, check_target, render_markdown, render_report, stamp_metrics, \
-        write_atomic
+    from pipeline.core.io import OutputError, check_target, write_atomic, write_lines_atomic
+    from pipeline.reporting import ReportError, render_markdown, render_report, stamp_metrics
     from pipeline.components.units import default_normalizer
 
     if fmt not in ("jsonl", "brat-lct"):
@@ -62,7 +62,7 @@ def evaluate(
             check_target(report_out, "--report")
         if markdown_out and markdown_out != "-":
             check_target(Path(markdown_out), "--markdown")
-    except ReportError as exc:
+    except (ReportError, OutputError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     if not gold.exists():
@@ -83,20 +83,14 @@ def evaluate(
     metrics["gold"] = {"path": str(gold), "format": fmt, "problems": len(problems), **info}
     for line in summary_lines(metrics):
         typer.echo(line)
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
-    if errors_out:
-        errors_out.parent.mkdir(parents=True, exist_ok=True)
-        with errors_out.open("w", encoding="utf-8") as fh:
-            for e in errors:
-                fh.write(json.dumps(e, ensure_ascii=False) + "\n")
-    if predictions_out:
-        predictions_out.parent.mkdir(parents=True, exist_ok=True)
-        with predictions_out.open("w", encoding="utf-8") as fh:
-            for p in preds:
-                fh.write(json.dumps(p, ensure_ascii=False) + "\n")
     try:
+        if json_out:
+            write_atomic(json_out, json.dumps(metrics, indent=2, ensure_ascii=False), "--json", parents=True)
+        if errors_out:
+            write_lines_atomic(errors_out, (json.dumps(e, ensure_ascii=False) for e in errors), "--errors", parents=True)
+        if predictions_out:
+            write_lines_atomic(predictions_out, (json.dumps(p, ensure_ascii=False) for p in preds), "--predictions",
+                               parents=True)
         if markdown_out:
             text = render_markdown(metrics)
             if markdown_out == "-":
@@ -107,6 +101,6 @@ def evaluate(
         if report_out:
             write_atomic(report_out, render_report(metrics, errors, records, preds), "--report")
             typer.echo(f"report: {report_out}", err=True)
-    except ReportError as exc:
+    except (ReportError, OutputError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)

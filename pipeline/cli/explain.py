@@ -47,11 +47,14 @@ def _find_gold(gold: Path, fmt: str, criterion_id: str) -> dict:
 
 
 def _find_output(path: Path, criterion_id: str) -> dict:
-    from pipeline.explain.explanation import iter_jsonl
+    from pipeline.core.jsonl import read_jsonl
 
     if not path.is_file():
         _fail(f"{path}: no such file")
-    for _, rec in iter_jsonl(path):
+    records, _, problems = read_jsonl(path)
+    for p in problems:
+        typer.echo(f"warning: {p} (line skipped)", err=True)
+    for rec in records:
         if rec.get("criterion_id") == criterion_id and isinstance(rec.get("text"), str):
             return rec
     _fail(f"{path}: no record with criterion_id {criterion_id!r}")
@@ -71,7 +74,8 @@ def explain(
     """Explain how the pipeline reads one criterion: tokens, rule matches (with file:line),
     ConText modifiers, abbreviations and the assembled constraints."""
     from pipeline.explain.explanation import (build_explanation, compare_constraints, process, render_html, render_text,
-                                  rule_sources, write_atomic)
+                                  rule_sources)
+    from pipeline.core.io import OutputError, write_atomic
 
     sources_given = sum(x is not None for x in (text, gold, input_path))
     if sources_given != 1:
@@ -109,7 +113,10 @@ def explain(
         expl["evaluation"] = {"gold": str(gold), "errors": errors}
 
     if html_out is not None:
-        write_atomic(html_out, render_html(expl))
+        try:
+            write_atomic(html_out, render_html(expl), "--html", parents=True)
+        except OutputError as exc:
+            _fail(str(exc))
         typer.echo(f"wrote {html_out}", err=True)
     if as_json:
         typer.echo(json.dumps(expl, ensure_ascii=False, indent=2))

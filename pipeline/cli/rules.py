@@ -255,6 +255,10 @@ def stats(
     for line in _stats_lines(table, show):
         typer.echo(line)
     if json_out:
-        from pipeline.explain.explanation import write_atomic
+        from pipeline.core.io import OutputError, write_atomic
 
-        write_atomic(json_out, json.dumps(table, indent=2, ensure_ascii=False) + "\n")
+        try:
+            write_atomic(json_out, json.dumps(table, indent=2, ensure_ascii=False) + "\n", "--json", parents=True)
+        except OutputError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from pipeline.annotation import agreement as ag
 from pipeline.annotation import doccano as dc
+from pipeline.core.jsonl import read_jsonl
 from pipeline.cli.doccano import app as doccano_app
 
 pytestmark = pytest.mark.doccano
@@ -25,7 +26,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "doccano_gold.jsonl
 
 @pytest.fixture
 def gold():
-    records, _, problems = dc.read_jsonl(FIXTURE)
+    records, _, problems = read_jsonl(FIXTURE)
     assert not problems
     return records
 
@@ -167,7 +168,7 @@ def test_push_pull_round_trip(doccano_client, project_name, gold, tmp_path):
         assert dc.span_set(returned) == dc.span_set(original)
         assert dc.relation_set(returned) == dc.relation_set(original)
         assert returned == original  # ids, order, metadata and constraints included
-    saved, _, _ = dc.read_jsonl(tmp_path / "exports" / "admin.jsonl")
+    saved, _, _ = read_jsonl(tmp_path / "exports" / "admin.jsonl")
     assert saved == back
     assert (tmp_path / "exports" / "raw" / "admin.jsonl").is_file()
 
@@ -300,7 +301,7 @@ def test_two_annotators_agreement_and_merge(doccano_server, doccano_client, proj
     assert result.exit_code == 0, result.output
     assert "0 added, 1 changed, 3 unchanged" in result.output
     assert "check the constraints of" in result.output and "NCT09990001-inc-01" in result.output
-    merged = by_id(dc.read_jsonl(target)[0])
+    merged = by_id(read_jsonl(target)[0])
     assert len(merged["NCT09990001-inc-01"]["entities"]) == 7
     assert merged["NCT09990001-inc-01"]["constraints"] == gold[0]["constraints"]
     (backup,) = list(target.parent.glob("seeds.jsonl.*.bak"))
@@ -318,7 +319,7 @@ def test_cli_push_then_pull_into_new_gold(project_name, gold, tmp_path, cli_env)
     )
     assert result.exit_code == 0, result.output
     assert "4 added, 0 changed, 0 unchanged" in result.output
-    assert dc.read_jsonl(target)[0] == gold
+    assert read_jsonl(target)[0] == gold
 
 
 def test_pull_with_span_off_the_text_leaves_gold_untouched(doccano_client, project_name, gold, tmp_path, cli_env):
