@@ -52,3 +52,14 @@ def test_points_and_no_unit_are_equal_for_scores():
     c, _ = run(gold(text, [con([0, 4], None, bound(24, False), "{point}", "score")]),
                pred(text, [con([0, 4], None, bound(24, False), None, "score")]))
     assert c["tp"] == 1 and c["fp"] == 0
+
+
+def test_precision_recall_f1_is_none_where_nothing_is_counted():
+    from pipeline.evaluation.metrics import precision_recall_f1, prf
+
+    assert precision_recall_f1(0, 0, 0) == (None, None, None)
+    assert precision_recall_f1(0, 0, 3) == (None, 0.0, 0.0)
+    assert precision_recall_f1(0, 2, 0) == (0.0, None, 0.0)
+    assert precision_recall_f1(1, 1, 0) == (0.5, 1.0, 2 * 0.5 / 1.5)
+    # the evaluation JSON (metrics version 1) writes an undefined figure as 0.0
+    assert prf(0, 0, 0) == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 0}

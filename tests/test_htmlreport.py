@@ -19,7 +19,7 @@ from pipeline.cli.main import app
 from pipeline.evaluation.metrics import METRICS_VERSION, evaluate_records
 from pipeline.reporting import (ReportError, check_metrics, compare_lines, compare_metrics, load_metrics,
                                 render_compare_html, render_markdown, render_report, stamp_metrics)
-from pipeline.reporting.errors_view import build_error_view, format_bound
+from pipeline.reporting.errors_view import build_error_view
 from pipeline.rules.hashing import rule_files, rules_hash
 
 REPO = Path(__file__).resolve().parents[1]
@@ -281,18 +281,6 @@ def test_error_view_relations_and_negations_found_in_the_text():
     assert neg["label"] == "negation" and neg["rules"] == ["neg.no"] and neg["fp"] == [[0, 2], [3, 6]]
     assert len(view["criteria"]) == 1
 
-
-def test_format_bound():
-    assert format_bound({"subject_text": "Hb", "side": "lower", "inclusive": True, "value": 60.0,
-                         "unit": "g/L"}) == "Hb ≥ 60 g/L"
-    assert format_bound({"subject": "age", "side": "upper", "inclusive": False, "value": 75.5,
-                         "unit": None}) == "age < 75.5"
-    assert format_bound(None) == "–"
-
-
-# ----------------------------------------------------------------------------------------------
-# Markdown
-# ----------------------------------------------------------------------------------------------
 
 def test_markdown_summary(run):
     metrics = run[0]

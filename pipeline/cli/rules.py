@@ -19,6 +19,7 @@ import typer
 from pipeline.explain.explanation import NO_SOURCE, source_of
 from pipeline.core.paths import configs_dir
 from pipeline.core.problems import Problem
+from pipeline.evaluation.metrics import precision_recall_f1
 
 app = typer.Typer(help="Validate rule files and see how each rule performs.", no_args_is_help=True)
 
@@ -139,7 +140,7 @@ def rule_table(metrics_rules: Dict[str, dict], defined: Dict[str, dict], fired: 
             "source": d.get("source") or source_of(rid, {}) or NO_SOURCE,
             "tp": tp,
             "fp": fp,
-            "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+            "precision": _rounded(precision_recall_f1(tp, fp, 0)[0]),
             "boundary": max(0, strict_fp.get(rid, 0) - fp),
             "constraint_tp": m.get("constraint_tp", 0),
             "constraint_fp": m.get("constraint_fp", 0),
@@ -158,6 +159,10 @@ def rule_table(metrics_rules: Dict[str, dict], defined: Dict[str, dict], fired: 
               for rid, d in sorted(defined.items())
               if d["kind"] == "entity" and fired.get(rid, Counter()).get("matched") and not fired[rid].get("output")]
     return {"rules": rows, "never_fired": never, "matched_never_output": silent}
+
+
+def _rounded(x: Optional[float]) -> Optional[float]:
+    return None if x is None else round(x, 4)
 
 
 def _stats_lines(table: dict, show: int) -> List[str]:

@@ -22,20 +22,36 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from pipeline.core.problems import Problem
+from pipeline.core.spans import overlaps
 
 TARGET_LABELS = ("MEASUREMENT", "SCORE", "CONDITION")
 METRICS_VERSION = 1
 
 
+def precision_recall_f1(tp: int, fp: int, fn: int) -> Tuple[Optional[float], Optional[float], Optional[float]]:
+    """Precision, recall and F1 from true positives, false positives and false negatives.
+
+    The one convention of eligex: a figure with nothing to count is ``None`` (undefined), not 0 —
+    precision with no predictions (``tp + fp == 0``), recall with no reference items
+    (``tp + fn == 0``), F1 with neither. F1 is 0.0 when there are items but no match, else
+    ``2PR / (P + R)``.
+    """
+    p = tp / (tp + fp) if tp + fp else None
+    r = tp / (tp + fn) if tp + fn else None
+    if not tp + fp + fn:
+        f = None
+    elif not tp:
+        f = 0.0
+    else:
+        f = 2 * p * r / (p + r)
+    return p, r, f
+
+
 def prf(tp: int, fp: int, fn: int) -> dict:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "fp": fp, "fn": fn}
-
-
-def overlaps(a: Sequence[int], b: Sequence[int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+    """The figures of the evaluation JSON (metrics version 1): :func:`precision_recall_f1` rounded
+    to 4 digits, with an undefined figure written as 0.0, and the counts."""
+    p, r, f = (round(x, 4) if x is not None else 0.0 for x in precision_recall_f1(tp, fp, fn))
+    return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn}
 
 
 # ----------------------------------------------------------------------------------------------

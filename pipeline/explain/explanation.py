@@ -15,13 +15,13 @@ explanation; :func:`write_atomic` writes a file via a temporary file and ``os.re
 from __future__ import annotations
 
 import copy
-import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from pipeline.reporting.terminal import format_bound
+from pipeline.reporting.bounds import format_bound, format_bound_view, format_side
+from pipeline.reporting.common import esc
 
 #: rule ids not defined in configs/ and where they come from
 BUILTIN_RULES = {"shape.np_comparator_value": "built-in: pipeline/components/shapes.py"}
@@ -435,7 +435,7 @@ def render_text(expl: dict, width: int = 100) -> str:
             out.append(f"     subject {c['subject_text']!r}" + (f" [{c['subject_span'][0]}:{c['subject_span'][1]}]"
                                                             if c["subject_span"] else "")
                        + f", category {c['category']}, unit text {c['unit_text']!r}")
-            out.append(f"     lower {_bound(c['lower'])}, upper {_bound(c['upper'])}, scale_max {c['scale_max']}, "
+            out.append(f"     lower {format_side(c['lower'])}, upper {format_side(c['upper'])}, scale_max {c['scale_max']}, "
                        f"condition {c['condition']}, negated {'yes' if c['negated'] else 'no'}"
                        + (f", context {', '.join(c['context'])}" if c["context"] else ""))
             if c["span_text"] is not None:
@@ -454,12 +454,6 @@ def render_text(expl: dict, width: int = 100) -> str:
     return "\n".join(out)
 
 
-def _bound(b: Optional[dict]) -> str:
-    if not b:
-        return "-"
-    return f"{b['value']} ({'inclusive' if b['inclusive'] else 'exclusive'})"
-
-
 def describe_error(e: dict) -> str:
     """One line for one error record of :func:`pipeline.evaluation.metrics.evaluate_records`."""
     kind = e.get("kind", "")
@@ -473,16 +467,11 @@ def describe_error(e: dict) -> str:
     if kind.startswith("negation_"):
         return f"{kind}: cue {e['cue']!r} → {e['target']!r}{rule_s}"
     if kind.startswith("constraint_"):
-        def bv(b):
-            if not b:
-                return "-"
-            op = {"lower": "≥" if b["inclusive"] else ">", "upper": "≤" if b["inclusive"] else "<"}[b["side"]]
-            return f"{b['subject_text']!r} {op} {b['value']:g} {b['unit'] or ''}".rstrip()
         parts = []
         if e.get("gold"):
-            parts.append(f"gold {bv(e['gold'])}")
+            parts.append(f"gold {format_bound_view(e['gold'], quote=True)}")
         if e.get("pred"):
-            parts.append(f"predicted {bv(e['pred'])}")
+            parts.append(f"predicted {format_bound_view(e['pred'], quote=True)}")
         return f"{kind}: {'; '.join(parts)}{rule_s}"
     return f"{kind}: {e}"
 
@@ -506,14 +495,10 @@ code, .mono { font-family: ui-monospace, Menlo, Consolas, monospace; }
 """
 
 
-def _e(x) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
-
-
 def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], raw: bool = False) -> str:
     """An HTML table; cells are escaped unless ``raw``."""
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c if raw else _e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c if raw else esc(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -524,12 +509,12 @@ def displacy_spans(expl: dict) -> str:
     spans = []
     for e in expl["entities"]:
         if e["tokens"]:
-            spans.append({"start_token": e["tokens"][0], "end_token": e["tokens"][1], "label": _e(e["label"]),
-                          "kb_id": _e(e["rule"] or ""), "kb_url": "#"})
+            spans.append({"start_token": e["tokens"][0], "end_token": e["tokens"][1], "label": esc(e["label"]),
+                          "kb_id": esc(e["rule"] or ""), "kb_url": "#"})
     for m in expl["modifiers"]:
         if m["tokens"]:
-            spans.append({"start_token": m["tokens"][0], "end_token": m["tokens"][1], "label": _e(m["category"]),
-                          "kb_id": _e(m["rule"] or ""), "kb_url": "#"})
+            spans.append({"start_token": m["tokens"][0], "end_token": m["tokens"][1], "label": esc(m["category"]),
+                          "kb_id": esc(m["rule"] or ""), "kb_url": "#"})
     data = {"text": expl["text"], "tokens": [t["text"] for t in expl["tokens"]], "spans": spans}
     return displacy.render(data, style="span", manual=True, page=False, jupyter=False,
                            options={"colors": LABEL_COLORS})
@@ -538,10 +523,10 @@ def displacy_spans(expl: dict) -> str:
 def render_html(expl: dict) -> str:
     """A self-contained HTML page (inline CSS, no scripts, no external resources)."""
     title = expl.get("criterion_id") or "eligex explain"
-    parts = [f"<h1>eligex explain: {_e(title)}</h1>"]
+    parts = [f"<h1>eligex explain: {esc(title)}</h1>"]
     for note in expl.get("notes", []):
-        parts.append(f'<p class="note">{_e(note)}</p>')
-    parts.append(f'<div class="text">{_e(expl["text"])}</div>')
+        parts.append(f'<p class="note">{esc(note)}</p>')
+    parts.append(f'<div class="text">{esc(expl["text"])}</div>')
     parts.append("<h2>Spans (entity label / rule id; ConText category / rule id)</h2>")
     parts.append(displacy_spans(expl))
 
@@ -582,10 +567,10 @@ def render_html(expl: dict) -> str:
     parts.append(f"<h2>Constraints ({len(expl['constraints'])})</h2>")
     rows = []
     for c in expl["constraints"]:
-        rules = "<br>".join(f"<code>{_e(r['id'])}</code> <small>{_e(r['source'] or NO_SOURCE)}</small>" for r in c["rules"])
-        rows.append([_e(c["subject"]), _e(c["subject_text"]), _e(c["category"]), _e(c["bound"]),
-                     _e(_bound(c["lower"])), _e(_bound(c["upper"])), _e(c["unit"] or ""),
-                     _e("" if c["scale_max"] is None else c["scale_max"]), _e(c["condition"] or ""),
+        rules = "<br>".join(f"<code>{esc(r['id'])}</code> <small>{esc(r['source'] or NO_SOURCE)}</small>" for r in c["rules"])
+        rows.append([esc(c["subject"]), esc(c["subject_text"]), esc(c["category"]), esc(c["bound"]),
+                     esc(format_side(c["lower"])), esc(format_side(c["upper"])), esc(c["unit"] or ""),
+                     esc("" if c["scale_max"] is None else c["scale_max"]), esc(c["condition"] or ""),
                      "yes" if c["negated"] else "no", rules])
     parts.append(_html_table(["subject", "subject text", "category", "bound", "lower", "upper", "unit",
                               "scale_max", "condition", "negated", "rules"], rows, raw=True))
@@ -593,11 +578,11 @@ def render_html(expl: dict) -> str:
     ev = expl.get("evaluation")
     if ev is not None:
         parts.append(f"<h2>Against gold ({len(ev['errors'])} difference(s))</h2>")
-        parts.append("<ul>" + "".join(f"<li>{_e(describe_error(e))}</li>" for e in ev["errors"]) + "</ul>")
+        parts.append("<ul>" + "".join(f"<li>{esc(describe_error(e))}</li>" for e in ev["errors"]) + "</ul>")
 
     parts.append(f"<h2>Tokens ({len(expl['tokens'])})</h2><p>")
-    parts.append(" ".join(f'<span class="tok">{_e(t["text"])}<sub>{t["i"]}</sub></span>' for t in expl["tokens"]))
+    parts.append(" ".join(f'<span class="tok">{esc(t["text"])}<sub>{t["i"]}</sub></span>' for t in expl["tokens"]))
     parts.append("</p>")
     body = "\n".join(parts)
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{_e(title)}</title>\n'
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{esc(title)}</title>\n'
             f"<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from typing import Iterable, List
 
-
-def format_bound(lower: Optional[dict], upper: Optional[dict]) -> str:
-    """``[10, 35]``, ``≥ 60``, ``< 125``, ``= 2``."""
-    if lower and upper:
-        if lower["value"] == upper["value"] and lower["inclusive"] and upper["inclusive"]:
-            return f"= {lower['value']}"
-        return f"{'[' if lower['inclusive'] else '('}{lower['value']}, {upper['value']}{']' if upper['inclusive'] else ')'}"
-    if lower:
-        return f"{'≥' if lower['inclusive'] else '>'} {lower['value']}"
-    if upper:
-        return f"{'≤' if upper['inclusive'] else '<'} {upper['value']}"
-    return "?"
+from pipeline.reporting.bounds import format_bound
 
 
 def constraint_rows(records: Iterable[dict]) -> List[List[str]]:
