@@ -7,7 +7,7 @@ from typing import Iterable, List
 from pipeline.reporting.bounds import format_bound
 
 
-def constraint_rows(records: Iterable[dict]) -> List[List[str]]:
+def constraint_table_rows(records: Iterable[dict]) -> List[List[str]]:
     rows = []
     for rec in records:
         for c in rec["constraints"]:
@@ -23,7 +23,7 @@ def constraint_rows(records: Iterable[dict]) -> List[List[str]]:
 def constraint_table(records: Iterable[dict]) -> str:
     """A plain-text table of every constraint in ``records``."""
     header = ["trial", "criterion", "subject", "bound", "unit", "scale max", "condition", "negated"]
-    rows = constraint_rows(records)
+    rows = constraint_table_rows(records)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
     out = [line, "  ".join("-" * w for w in widths)]
