@@ -11,7 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.annotation import agreement as ag
-from pipeline.annotation import doccano as dc
+from pipeline.annotation.doccano import client as dclient
+from pipeline.annotation.doccano import convert
+from pipeline.annotation.doccano import errors as doccano_errors
+from pipeline.annotation.doccano import merge as merging
+from pipeline.annotation.doccano import validate as validation
 from pipeline.core.jsonl import read_jsonl
 
 FIXTURE = Path(__file__).parent / "fixtures" / "doccano_gold.jsonl"
@@ -26,7 +30,7 @@ def gold():
 
 def fake_export(record, first_span_id=100, example_id=7):
     """What doccano's JSONL export gives for a pushed record (doccano's own ids)."""
-    conv = dc.to_doccano(record)
+    conv = convert.to_doccano(record)
     ids = {}
     entities = []
     for n, (local, s, e, label) in enumerate(conv.spans):
@@ -75,11 +79,11 @@ OUTPUT_RECORD = {
 
 def test_fixture_is_valid_gold(gold):
     assert len(gold) == 4
-    assert dc.validate(gold) == []
+    assert validation.validate(gold) == []
 
 
 def test_to_doccano_keeps_metadata_and_constraints(gold):
-    conv = dc.to_doccano(gold[0])
+    conv = convert.to_doccano(gold[0])
     assert conv.text == gold[0]["text"]
     for key in ("trial_id", "criterion_id", "section", "source", "offset", "constraints"):
         assert conv.meta[key] == gold[0][key]
@@ -90,12 +94,12 @@ def test_to_doccano_keeps_metadata_and_constraints(gold):
 
 
 def test_output_record_is_normalized():
-    assert dc.is_output_record(OUTPUT_RECORD)
-    rec = dc.normalize(OUTPUT_RECORD)
+    assert convert.is_output_record(OUTPUT_RECORD)
+    rec = convert.normalize(OUTPUT_RECORD)
     assert rec["entities"][0] == {"id": "e1", "label": "SCORE", "start_offset": 0, "end_offset": 4, "text": "ECOG"}
     assert rec["relations"][0] == {"id": 1, "from_id": "e1", "to_id": "e2", "type": "has_value"}
     assert "constraints" not in rec  # pipeline constraints never become gold
-    conv = dc.to_doccano(OUTPUT_RECORD)
+    conv = convert.to_doccano(OUTPUT_RECORD)
     assert set(conv.meta) == {"trial_id", "criterion_id", "section", "source", "offset"}
     assert conv.relations == [
         ("e1", "e2", "has_value"),
@@ -103,18 +107,18 @@ def test_output_record_is_normalized():
         ("e2", "e3", "has_comparator"),
         ("e4", "e3", "has_comparator"),
     ]
-    assert dc.validate([OUTPUT_RECORD]) == []
+    assert validation.validate([OUTPUT_RECORD]) == []
 
 
 def test_gold_record_is_not_output(gold):
-    assert not any(dc.is_output_record(r) for r in gold)
-    assert dc.normalize(gold[0]) == gold[0]
+    assert not any(convert.is_output_record(r) for r in gold)
+    assert convert.normalize(gold[0]) == gold[0]
 
 
 def test_from_doccano_round_trip(gold):
     for n, rec in enumerate(gold):
-        back = dc.from_doccano(fake_export(rec, first_span_id=100 * (n + 1), example_id=n + 1))
-        assert dc.annotation_key(back) == dc.annotation_key(rec)
+        back = convert.from_doccano(fake_export(rec, first_span_id=100 * (n + 1), example_id=n + 1))
+        assert convert.annotation_key(back) == convert.annotation_key(rec)
         assert back == rec  # fixture entities are numbered in text order, so even ids agree
         assert list(back)[:6] == ["trial_id", "criterion_id", "section", "source", "offset", "text"]
 
@@ -131,7 +135,7 @@ def test_from_doccano_renumbers_in_text_order():
         "relations": [{"id": 9, "from_id": 41, "to_id": 40, "type": "has_value"}],
         "Comments": [{"id": 1, "comment": "check"}],
     }
-    rec = dc.from_doccano(exported)
+    rec = convert.from_doccano(exported)
     assert rec == {
         "criterion_id": "X-inc-01",
         "text": "AST and ALT≤3.0 ULN",
@@ -144,8 +148,8 @@ def test_from_doccano_renumbers_in_text_order():
 
 
 def test_output_round_trip_through_doccano():
-    back = dc.from_doccano(fake_export(OUTPUT_RECORD))
-    assert dc.annotation_key(back) == dc.annotation_key(dc.normalize(OUTPUT_RECORD))
+    back = convert.from_doccano(fake_export(OUTPUT_RECORD))
+    assert convert.annotation_key(back) == convert.annotation_key(convert.normalize(OUTPUT_RECORD))
     assert "constraints" not in back
     assert back["trial_id"] == "NCT09990003" and back["offset"] == 10
 
@@ -160,8 +164,8 @@ def messages(problems):
 def test_validate_offsets_outside_text(gold):
     rec = copy.deepcopy(gold[0])
     rec["entities"][0]["end_offset"] = len(rec["text"]) + 3
-    problems = dc.validate([rec], path="x.jsonl")
-    assert len(dc.errors(problems)) == 1
+    problems = validation.validate([rec], path="x.jsonl")
+    assert len(validation.errors(problems)) == 1
     assert "outside the text" in problems[0].message
     assert problems[0].record == rec["criterion_id"] and problems[0].line == 1 and problems[0].path == "x.jsonl"
 
@@ -170,7 +174,7 @@ def test_validate_empty_and_non_integer_spans(gold):
     rec = copy.deepcopy(gold[0])
     rec["entities"][0]["end_offset"] = rec["entities"][0]["start_offset"]
     rec["entities"][1]["start_offset"] = "11"
-    msgs = messages(dc.validate([rec]))
+    msgs = messages(validation.validate([rec]))
     assert "outside the text (length 44) or empty" in msgs
     assert "offsets must be integers" in msgs
 
@@ -178,7 +182,7 @@ def test_validate_empty_and_non_integer_spans(gold):
 def test_validate_span_text_must_match_record_text():
     rec = copy.deepcopy(OUTPUT_RECORD)
     rec["entities"][0]["text"] = "ECOG score"
-    problems = dc.validate([rec])
+    problems = validation.validate([rec])
     assert "span text 'ECOG score' is not the record text there ('ECOG')" in messages(problems)
 
 
@@ -187,7 +191,7 @@ def test_validate_relation_ends_labels_and_types(gold):
     rec["relations"][0]["to_id"] = 99
     rec["relations"][1]["type"] = "has_range"
     rec["entities"][0]["label"] = "SCALE"
-    msgs = messages(dc.validate([rec]))
+    msgs = messages(validation.validate([rec]))
     assert "to_id 99 is not an entity of this record" in msgs
     assert "unknown type 'has_range'" in msgs
     assert "unknown label 'SCALE'" in msgs
@@ -196,17 +200,17 @@ def test_validate_relation_ends_labels_and_types(gold):
 def test_validate_criterion_ids(gold):
     rec = copy.deepcopy(gold[0])
     del rec["criterion_id"]
-    assert "no criterion_id" in messages(dc.validate([rec]))
-    problems = dc.validate([gold[0], gold[0]], lines=[3, 8])
+    assert "no criterion_id" in messages(validation.validate([rec]))
+    problems = validation.validate([gold[0], gold[0]], lines=[3, 8])
     assert problems[0].line == 8 and "also on line 3" in problems[0].message
 
 
 def test_validate_text_against_sources(gold):
     pulled = copy.deepcopy(gold[0])
     pulled["text"] = pulled["text"].replace("hemoglobin", "haemoglobin")
-    problems = dc.validate([pulled], gold)
+    problems = validation.validate([pulled], gold)
     assert "text differs from the source record's" in messages(problems)
-    assert dc.validate([gold[0]], {gold[0]["criterion_id"]: gold[0]}) == []
+    assert validation.validate([gold[0]], {gold[0]["criterion_id"]: gold[0]}) == []
 
 
 def test_validate_source_file(tmp_path, gold):
@@ -214,18 +218,18 @@ def test_validate_source_file(tmp_path, gold):
     (tmp_path / "annotations" / "seeds").mkdir(parents=True)
     body = "x" * rec["offset"] + rec["text"] + "\n"
     (tmp_path / rec["source"]).write_text(body, encoding="utf-8")
-    assert dc.validate([rec], root=tmp_path) == []
+    assert validation.validate([rec], root=tmp_path) == []
     rec["offset"] += 1
-    assert "text is not at offset" in messages(dc.validate([rec], root=tmp_path))
+    assert "text is not at offset" in messages(validation.validate([rec], root=tmp_path))
     rec["source"] = "annotations/seeds/missing.txt"
-    problems = dc.validate([rec], root=tmp_path)
-    assert problems[0].kind == "warning" and not dc.errors(problems)
+    problems = validation.validate([rec], root=tmp_path)
+    assert problems[0].kind == "warning" and not validation.errors(problems)
 
 
 def test_validate_duplicate_span_is_a_warning(gold):
     rec = copy.deepcopy(gold[0])
     rec["entities"].append({"id": 9, "label": "MEASUREMENT", "start_offset": 0, "end_offset": 10})
-    problems = dc.validate([rec])
+    problems = validation.validate([rec])
     assert [p.kind for p in problems] == ["warning"]
 
 
@@ -238,12 +242,12 @@ def write_gold(path, records):
 
 def pulled_copy(records):
     """What pull gives back for unchanged records (doccano round trip)."""
-    return [dc.from_doccano(fake_export(r, 10 * (n + 1), n + 1)) for n, r in enumerate(records)]
+    return [convert.from_doccano(fake_export(r, 10 * (n + 1), n + 1)) for n, r in enumerate(records)]
 
 
 def test_merge_into_new_file(tmp_path, gold):
     target = tmp_path / "gold" / "seeds.jsonl"
-    summary = dc.merge(target, pulled_copy(gold))
+    summary = merging.merge(target, pulled_copy(gold))
     assert summary.added == [r["criterion_id"] for r in gold]
     assert summary.backup is None and summary.written
     records, _, _ = read_jsonl(target)
@@ -255,7 +259,7 @@ def test_merge_unchanged_leaves_file_alone(tmp_path, gold):
     write_gold(target, gold)
     before = target.read_bytes()
     # a different key order in the file must not count as a change
-    summary = dc.merge(target, pulled_copy(gold))
+    summary = merging.merge(target, pulled_copy(gold))
     assert summary.unchanged == [r["criterion_id"] for r in gold]
     assert not summary.added and not summary.changed and not summary.written
     assert target.read_bytes() == before
@@ -272,7 +276,7 @@ def test_merge_changed_added_and_backup(tmp_path, gold):
     kept = {e["id"] for e in pulled[0]["entities"]}
     pulled[0]["relations"] = [r for r in pulled[0]["relations"] if r["to_id"] in kept]
     pulled[0]["constraints"] = []  # must not override the gold's hand-written constraints
-    summary = dc.merge(target, pulled, now=__import__("datetime").datetime(2026, 1, 2, 3, 4, 5))
+    summary = merging.merge(target, pulled, now=__import__("datetime").datetime(2026, 1, 2, 3, 4, 5))
     assert summary.changed == ["NCT09990001-inc-01"]
     assert summary.added == ["NCT09990002-exc-01"]
     assert summary.unchanged == ["NCT09990001-inc-02", "NCT09990001-inc-03"]
@@ -298,9 +302,9 @@ def test_merge_validation_error_leaves_gold_untouched(tmp_path, gold):
     pulled = pulled_copy(gold)
     pulled[1]["entities"] = [{"id": 1, "label": "VALUE", "start_offset": 5, "end_offset": 500}]
     pulled[2]["text"] = pulled[2]["text"] + " (edited)"
-    with pytest.raises(dc.ValidationFailed) as exc:
-        dc.merge(target, pulled, path="exports/ann.jsonl")
-    assert len(dc.errors(exc.value.problems)) == 2
+    with pytest.raises(doccano_errors.ValidationFailed) as exc:
+        merging.merge(target, pulled, path="exports/ann.jsonl")
+    assert len(validation.errors(exc.value.problems)) == 2
     assert "left untouched" in str(exc.value) and "exports/ann.jsonl:2" in str(exc.value)
     assert target.read_bytes() == before and target.stat().st_mtime_ns == mtime
     assert list(tmp_path.iterdir()) == [target]
@@ -310,16 +314,16 @@ def test_merge_unreadable_gold_is_not_touched(tmp_path, gold):
     target = tmp_path / "seeds.jsonl"
     target.write_text(json.dumps(gold[0]) + "\n{broken\n", encoding="utf-8")
     before = target.read_bytes()
-    with pytest.raises(dc.ValidationFailed):
-        dc.merge(target, pulled_copy(gold))
+    with pytest.raises(doccano_errors.ValidationFailed):
+        merging.merge(target, pulled_copy(gold))
     assert target.read_bytes() == before
 
 
 def test_merge_new_criterion_without_constraints_is_flagged(tmp_path, gold):
     target = tmp_path / "seeds.jsonl"
     write_gold(target, gold[:1])
-    new = dc.from_doccano(fake_export(OUTPUT_RECORD))
-    summary = dc.merge(target, [new])
+    new = convert.from_doccano(fake_export(OUTPUT_RECORD))
+    summary = merging.merge(target, [new])
     assert summary.added == ["NCT09990003-inc-01"]
     assert summary.missing_constraints == ["NCT09990003-inc-01"]
 
@@ -438,11 +442,11 @@ def _closed_port() -> int:
 def test_connect_errors_without_server(monkeypatch):
     for var in ("DOCCANO_URL", "DOCCANO_USERNAME", "DOCCANO_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
-    with pytest.raises(dc.DoccanoError, match="DOCCANO_URL, DOCCANO_USERNAME, DOCCANO_PASSWORD not set"):
-        dc.connect()
+    with pytest.raises(doccano_errors.DoccanoError, match="DOCCANO_URL, DOCCANO_USERNAME, DOCCANO_PASSWORD not set"):
+        dclient.connect()
     env = {"DOCCANO_URL": f"http://127.0.0.1:{_closed_port()}", "DOCCANO_USERNAME": "a", "DOCCANO_PASSWORD": "b"}
-    with pytest.raises(dc.DoccanoError, match="cannot reach doccano at http://127.0.0.1:.*is the server running"):
-        dc.connect(env)
+    with pytest.raises(doccano_errors.DoccanoError, match="cannot reach doccano at http://127.0.0.1:.*is the server running"):
+        dclient.connect(env)
 
 
 def test_doccano_cli_push_reports_server_down(tmp_path, monkeypatch):

@@ -12,7 +12,9 @@ from typing import Optional
 
 import typer
 
-from pipeline.annotation import doccano as dc
+from pipeline.annotation.doccano import client as dclient
+from pipeline.annotation.doccano import errors as doccano_errors
+from pipeline.annotation.doccano import merge as merging
 from pipeline.core.jsonl import read_jsonl
 
 app = typer.Typer(
@@ -56,10 +58,10 @@ def push(
     if problems:
         _fail(f"{records} has unreadable lines:\n" + "\n".join(f"  {p}" for p in problems))
     try:
-        client = dc.connect()
-        pid = dc.ensure_project(client, project)
-        summary = dc.push(client, pid, recs, labels=labels, confirm=confirm, path=str(records), lines=lines)
-    except dc.DoccanoError as err:
+        client = dclient.connect()
+        pid = dclient.ensure_project(client, project)
+        summary = dclient.push(client, pid, recs, labels=labels, confirm=confirm, path=str(records), lines=lines)
+    except doccano_errors.DoccanoError as err:
         _fail(str(err))
     _warn(summary.problems)
     typer.echo(f"{records} -> doccano project {project!r} (id {pid}): {summary}")
@@ -91,12 +93,12 @@ def pull(
     Changed criteria replace the gold's (hand-written constraints are kept), new ones are appended, the previous gold is kept as a timestamped .bak beside it. On any validation error the gold file is left untouched.
     """
     try:
-        client = dc.connect()
-        pid = dc.project_id_for(client, project)
+        client = dclient.connect()
+        pid = dclient.project_id_for(client, project)
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         folder = exports / f"{_slug(project)}-{stamp}"
-        per_annotator = dc.pull(client, pid, exports_dir=folder)
-    except dc.DoccanoError as err:
+        per_annotator = dclient.pull(client, pid, exports_dir=folder)
+    except doccano_errors.DoccanoError as err:
         _fail(str(err))
     for user, recs in per_annotator.items():
         typer.echo(f"{user}: {len(recs)} criteria -> {folder / (user + '.jsonl')}")
@@ -117,8 +119,8 @@ def pull(
     if annotator not in per_annotator:
         _fail(f"no annotator {annotator!r} in project {project!r} (members: {', '.join(per_annotator) or 'none'})")
     try:
-        summary = dc.merge(into, per_annotator[annotator], path=str(folder / f"{annotator}.jsonl"))
-    except dc.ValidationFailed as err:
+        summary = merging.merge(into, per_annotator[annotator], path=str(folder / f"{annotator}.jsonl"))
+    except doccano_errors.ValidationFailed as err:
         _fail(str(err))
     _warn(summary.problems)
     typer.echo(f"{annotator} -> {into}: {summary}")
