@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import __version__  # noqa: E402
-from pipeline.evaluation.metrics import evaluate_records, load_gold  # noqa: E402
+from pipeline.evaluation.gold import load_gold  # noqa: E402
+from pipeline.evaluation.metrics import evaluate_records  # noqa: E402
 from pipeline.extraction.records import Extractor  # noqa: E402
 from pipeline.components.nlp import load  # noqa: E402
 from pipeline.components.units import default_normalizer  # noqa: E402

@@ -77,7 +77,8 @@ def driver(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report(extractor, tmp_path_factory):
     """The report of our seed gold, made as ``eligex evaluate --report`` makes it."""
-    from pipeline.evaluation.metrics import evaluate_records, load_gold
+    from pipeline.evaluation.gold import load_gold
+    from pipeline.evaluation.metrics import evaluate_records
     from pipeline.reporting import render_report, stamp_metrics, write_atomic
     from pipeline.components.units import default_normalizer
 

@@ -47,7 +47,8 @@ def evaluate(
         None, "--markdown", help="Write a Markdown summary to this file, or to standard output with '-'."),
 ) -> None:
     """Score the pipeline against gold annotations."""
-    from pipeline.evaluation.metrics import evaluate_records, load_gold
+    from pipeline.evaluation.gold import load_gold
+    from pipeline.evaluation.metrics import evaluate_records
     from pipeline.extraction.records import Extractor
     from pipeline.components.nlp import load
     from pipeline.core.io import OutputError, check_target, write_atomic, write_lines_atomic

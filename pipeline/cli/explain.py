@@ -35,7 +35,7 @@ def _fail(message: str) -> None:
 
 
 def _find_gold(gold: Path, fmt: str, criterion_id: str) -> dict:
-    from pipeline.evaluation.metrics import load_gold
+    from pipeline.evaluation.gold import load_gold
 
     if not gold.exists():
         _fail(f"{gold}: no such file or folder")

@@ -210,7 +210,8 @@ def stats(
     """Per rule: true and false positives on gold, worst first; and the rules that never fired."""
     from pipeline.cli.explain import load_pipeline
     from pipeline.components.entities import match_candidates
-    from pipeline.evaluation.metrics import evaluate_records, load_gold
+    from pipeline.evaluation.gold import load_gold
+    from pipeline.evaluation.metrics import evaluate_records
     from pipeline.explain.explanation import component_factory, display_path
     from pipeline.extraction.records import doc_to_record
     from pipeline.rules.loading import RULE_KINDS, load_rules
