@@ -1,4 +1,4 @@
-"""``eligex explain`` and pipeline/explain/explanation.py: rule ids with file:line, ConText, constraints, HTML."""
+"""``eligex explain`` and pipeline/explain/ (explanation, trace, text, html): rule ids with file:line, ConText, constraints, HTML."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
-from pipeline.explain.explanation import (build_explanation, explain_text, render_html, render_text, rule_sources,
-                              source_of, token_span)
+from pipeline.explain.explanation import build_explanation, token_span
+from pipeline.explain.html import render_html
+from pipeline.explain.text import render_text
+from pipeline.explain.trace import explain_text
+from pipeline.rules.sources import rule_sources, source_of
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"

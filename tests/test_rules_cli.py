@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
-from pipeline.cli.rules import rule_table
+from pipeline.evaluation.rule_stats import rule_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,6 @@ Thin over :mod:`pipeline.annotation.doccano`. Credentials: DOCCANO_URL, DOCCANO_
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -67,10 +65,6 @@ def push(
     typer.echo(f"{records} -> doccano project {project!r} (id {pid}): {summary}")
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "project"
-
-
 @app.command()
 def pull(
     project: str = typer.Option(..., "--project", "-p", help="doccano project name."),
@@ -95,8 +89,7 @@ def pull(
     try:
         client = dclient.connect()
         pid = dclient.project_id_for(client, project)
-        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        folder = exports / f"{_slug(project)}-{stamp}"
+        folder = dclient.export_folder(exports, project)
         per_annotator = dclient.pull(client, pid, exports_dir=folder)
     except doccano_errors.DoccanoError as err:
         _fail(str(err))
@@ -104,20 +97,13 @@ def pull(
         typer.echo(f"{user}: {len(recs)} criteria -> {folder / (user + '.jsonl')}")
     if into is None:
         return
-    with_work = {u: r for u, r in per_annotator.items() if r}
+    try:
+        annotator = merging.pick_annotator(per_annotator, annotator, project, folder)
+    except doccano_errors.DoccanoError as err:
+        _fail(str(err))
     if annotator is None:
-        if not with_work:
-            typer.echo(f"no annotator has annotated anything yet; {into} left as it was")
-            return
-        if len(with_work) > 1:
-            names = ", ".join(f"{u} ({len(r)})" for u, r in with_work.items())
-            _fail(
-                f"several annotators have annotations: {names}. Choose one with --annotator; "
-                f"compare them first with: eligex agreement {folder}/A.jsonl {folder}/B.jsonl"
-            )
-        annotator = next(iter(with_work))
-    if annotator not in per_annotator:
-        _fail(f"no annotator {annotator!r} in project {project!r} (members: {', '.join(per_annotator) or 'none'})")
+        typer.echo(f"no annotator has annotated anything yet; {into} left as it was")
+        return
     try:
         summary = merging.merge(into, per_annotator[annotator], path=str(folder / f"{annotator}.jsonl"))
     except doccano_errors.ValidationFailed as err:

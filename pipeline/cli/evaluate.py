@@ -9,31 +9,6 @@ from typing import Optional
 import typer
 
 
-def summary_lines(metrics: dict) -> list:
-    lines = [f"{metrics['documents']} criteria"]
-    for key in ("entities", "relations", "constraints", "negation"):
-        m = metrics[key]
-        lines.append(f"{key:<12} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  "
-                     f"(tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
-    ov = metrics["entities"]["overlap"]
-    lines.append(f"{'entities~':<12} P {ov['precision']:.3f}  R {ov['recall']:.3f}  F1 {ov['f1']:.3f}  (overlap)")
-    lines.append("per label (strict | overlap F1):")
-    for label, m in metrics["entities"]["per_label"].items():
-        o = ov["per_label"].get(label, {})
-        lines.append(f"  {label:<12} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} | {o.get('f1', 0):.3f}"
-                     f"  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
-    c = metrics["constraints"]
-    lines.append(f"constraint errors by kind: {json.dumps(c['errors'])}")
-    lines.append("constraint parts (bounds): " + "; ".join(
-        f"{name} P {m['precision']:.3f} R {m['recall']:.3f}" for name, m in c.get("parts", {}).items()))
-    lines.append(f"score thresholds right: {c['score_thresholds']['right']}/{c['score_thresholds']['total']}; "
-                 f"condition accuracy {c['condition_accuracy']}; scale_max accuracy {c['scale_max_accuracy']}")
-    cue = metrics["negation"]["cue"]
-    lines.append(f"negation cues (overlap) P {cue['precision']:.3f}  R {cue['recall']:.3f}  F1 {cue['f1']:.3f}")
-    lines.append(f"negation flag accuracy: {metrics['negation']['accuracy']} over {metrics['negation']['targets']} targets")
-    return lines
-
-
 def evaluate(
     gold: Path = typer.Option(..., "--gold", help="Gold JSONL file or folder (or LCT folder with --format brat-lct)."),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl (our doccano JSONL) or brat-lct."),
@@ -47,16 +22,15 @@ def evaluate(
         None, "--markdown", help="Write a Markdown summary to this file, or to standard output with '-'."),
 ) -> None:
     """Score the pipeline against gold annotations."""
-    from pipeline.evaluation.gold import load_gold
-    from pipeline.evaluation.metrics import evaluate_records
-    from pipeline.extraction.records import Extractor
     from pipeline.components.nlp import load
+    from pipeline.evaluation.gold import GOLD_FORMATS, load_gold
+    from pipeline.evaluation.run import evaluate as run_evaluation
     from pipeline.core.io import OutputError, check_target, write_atomic, write_lines_atomic
     from pipeline.reporting import ReportError, render_markdown, render_report, stamp_metrics
-    from pipeline.components.units import default_normalizer
+    from pipeline.reporting.terminal import metrics_summary_lines
 
-    if fmt not in ("jsonl", "brat-lct"):
-        raise typer.BadParameter("--format must be jsonl or brat-lct")
+    if fmt not in GOLD_FORMATS:
+        raise typer.BadParameter(f"--format must be {' or '.join(GOLD_FORMATS)}")
     # report targets are checked before the (slow) run, so a typo costs nothing
     try:
         if report_out:
@@ -75,14 +49,10 @@ def evaluate(
     if not records:
         typer.echo(f"error: {gold}: no gold records", err=True)
         raise typer.Exit(2)
-    extractor = Extractor(load(model))
-    preds = extractor.process_texts([r["text"] for r in records])
-    for g, p in zip(records, preds):
-        p["trial_id"], p["criterion_id"], p["section"] = g.get("trial_id"), g.get("criterion_id"), g.get("section")
-    metrics, errors = evaluate_records(records, preds, default_normalizer().normalize)
+    metrics, errors, preds = run_evaluation(load(model), records)
     metrics = stamp_metrics(metrics)  # + pipeline_version, rules_hash, date
     metrics["gold"] = {"path": str(gold), "format": fmt, "problems": len(problems), **info}
-    for line in summary_lines(metrics):
+    for line in metrics_summary_lines(metrics):
         typer.echo(line)
     try:
         if json_out:

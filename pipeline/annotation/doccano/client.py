@@ -17,7 +17,9 @@ doccano facts this module relies on (doccano 1.8.4, non-collaborative project):
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
+import re
 import tempfile
 import time
 import zipfile
@@ -39,6 +41,13 @@ GUIDELINE_PATH = REPO_ROOT / "annotations" / "GUIDELINE.md"
 PROJECT_TYPE = "SequenceLabeling"
 EXPORT_FORMAT = "JSONL"
 EXPORT_TIMEOUT = float(os.environ.get("ELIGEX_DOCCANO_EXPORT_TIMEOUT", "300"))  # seconds
+
+
+def export_folder(exports: Path, project: str, now: Optional[_dt.datetime] = None) -> Path:
+    """The dated folder under ``exports`` for one pull of ``project``: ``<project slug>-<UTC stamp>``."""
+    stamp = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", project).strip("-") or "project"
+    return Path(exports) / f"{slug}-{stamp}"
 
 
 def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> None:

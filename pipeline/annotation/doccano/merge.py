@@ -9,12 +9,34 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from pipeline.annotation.doccano.convert import annotation_key, dumps, normalize, ordered, relation_set, span_set
-from pipeline.annotation.doccano.errors import ValidationFailed
+from pipeline.annotation.doccano.errors import DoccanoError, ValidationFailed
 from pipeline.annotation.doccano.validate import errors, validate
 from pipeline.core.io import write_lines_atomic
 from pipeline.core.jsonl import read_jsonl
 from pipeline.core.problems import Problem
 from pipeline.rules.labels import LabelConfig
+
+
+def pick_annotator(per_annotator: Mapping[str, Sequence[Any]], annotator: Optional[str], project: str,
+                   folder: Path) -> Optional[str]:
+    """Whose pulled records to merge: ``annotator`` if given, else the only annotator with work
+    (None when nobody has any). :class:`DoccanoError` when ``annotator`` is no member of the project
+    or, without one, several annotators have work (``folder`` holds their exports, to compare)."""
+    if annotator is None:
+        with_work = {u: r for u, r in per_annotator.items() if r}
+        if not with_work:
+            return None
+        if len(with_work) > 1:
+            names = ", ".join(f"{u} ({len(r)})" for u, r in with_work.items())
+            raise DoccanoError(
+                f"several annotators have annotations: {names}. Choose one with --annotator; "
+                f"compare them first with: eligex agreement {folder}/A.jsonl {folder}/B.jsonl"
+            )
+        annotator = next(iter(with_work))
+    if annotator not in per_annotator:
+        raise DoccanoError(
+            f"no annotator {annotator!r} in project {project!r} (members: {', '.join(per_annotator) or 'none'})")
+    return annotator
 
 
 @dataclass
