@@ -29,13 +29,6 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "doccano_gold.jsonl
 
 
 @pytest.fixture
-def gold():
-    records, _, problems = read_jsonl(FIXTURE)
-    assert not problems
-    return records
-
-
-@pytest.fixture
 def project_name():
     return f"eligex-test-{uuid.uuid4().hex[:8]}"
 
