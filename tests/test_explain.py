@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from rule_files import CONFIGS, defined_at
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
@@ -14,22 +15,12 @@ from pipeline.explain.explanation import build_explanation, token_span
 from pipeline.explain.html import render_html
 from pipeline.explain.text import render_text
 from pipeline.explain.trace import explain_text
-from pipeline.rules.sources import rule_sources, source_of
+from pipeline.rules.sources import rule_sources
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "configs"
 GOLD = ROOT / "annotations" / "gold" / "seeds.jsonl"
 TEXT = ("Cardiac function: Left ventricular ejection fraction (LVEF) ≥55%, "
         "no obvious abnormality in electrocardiogram;")
-
-
-def defined_at(rule_id: str) -> str:
-    """``<file name>:<line>`` where ``rule_id`` is defined in configs/ (found by reading the files)."""
-    for path in sorted((CONFIGS / "entities").glob("*.jsonl")) + [CONFIGS / "context.jsonl"]:
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip().startswith("{") and json.loads(line).get("id") == rule_id:
-                return f"{path.name}:{lineno}"
-    raise AssertionError(f"{rule_id} not defined in configs/")
 
 
 def gold_record(criterion_id: str) -> dict:
@@ -98,18 +89,10 @@ def test_build_explanation_from_a_record_and_tokens():
     assert "cue 'no'" in view and "targets: 'fever'" in view
 
 
-def test_token_span_and_source_of():
+def test_token_span():
     tokens = [{"i": 0, "start": 0, "end": 3}, {"i": 1, "start": 4, "end": 6}, {"i": 2, "start": 6, "end": 7}]
     assert token_span(tokens, 4, 7) == [1, 3]
     assert token_span(tokens, 3, 4) is None
-    assert source_of("shape.np_comparator_value", {}).startswith("built-in")
-    assert source_of("nope", {}) is None
-
-
-def test_rule_sources_point_at_the_defining_line():
-    sources = rule_sources(CONFIGS)
-    assert sources["meas.lvef"].endswith(defined_at("meas.lvef"))
-    assert sources["neg.no"].endswith(defined_at("neg.no"))
 
 
 def test_explain_text_with_the_pipeline(nlp):
