@@ -21,10 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import __version__  # noqa: E402
-from pipeline.evaluation.metrics import evaluate_records, load_gold  # noqa: E402
-from pipeline.extraction.records import Extractor  # noqa: E402
+from pipeline.evaluation.gold import load_gold  # noqa: E402
+from pipeline.evaluation.run import evaluate  # noqa: E402
 from pipeline.components.nlp import load  # noqa: E402
-from pipeline.components.units import default_normalizer  # noqa: E402
 
 TARGETS = {"constraint precision": 0.90, "constraint recall": 0.80, "negation cue F1": 0.80}
 
@@ -58,9 +57,7 @@ def main() -> int:
     args = ap.parse_args()
 
     records, problems, info = load_gold(args.gold, "brat-lct")
-    extractor = Extractor(load(args.model))
-    preds = extractor.process_texts([r["text"] for r in records])
-    metrics, errors = evaluate_records(records, preds, default_normalizer().normalize)
+    metrics, errors, _ = evaluate(load(args.model), records)
 
     c, n = metrics["constraints"], metrics["negation"]
     got = {"constraint precision": c["precision"], "constraint recall": c["recall"], "negation cue F1": n["cue"]["f1"]}

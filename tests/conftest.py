@@ -31,3 +31,13 @@ def run(extractor):
         return extractor.process_texts([text])[0]
 
     return _run
+
+
+@pytest.fixture
+def gold():
+    """The doccano gold fixture's records (tests/fixtures/doccano_gold.jsonl)."""
+    from pipeline.core.jsonl import read_jsonl
+
+    records, _, problems = read_jsonl(ROOT / "tests" / "fixtures" / "doccano_gold.jsonl")
+    assert not problems
+    return records

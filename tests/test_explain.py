@@ -1,4 +1,4 @@
-"""``eligex explain`` and pipeline/explain/explanation.py: rule ids with file:line, ConText, constraints, HTML."""
+"""``eligex explain`` and pipeline/explain/ (explanation, trace, text, html): rule ids with file:line, ConText, constraints, HTML."""
 
 from __future__ import annotations
 
@@ -7,26 +7,20 @@ import re
 from pathlib import Path
 
 import pytest
+from rule_files import CONFIGS, defined_at
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
-from pipeline.explain.explanation import (build_explanation, explain_text, render_html, render_text, rule_sources,
-                              source_of, token_span, write_atomic)
+from pipeline.explain.explanation import build_explanation, token_span
+from pipeline.explain.html import render_html
+from pipeline.explain.text import render_text
+from pipeline.explain.trace import explain_text
+from pipeline.rules.sources import rule_sources
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "configs"
 GOLD = ROOT / "annotations" / "gold" / "seeds.jsonl"
 TEXT = ("Cardiac function: Left ventricular ejection fraction (LVEF) ≥55%, "
         "no obvious abnormality in electrocardiogram;")
-
-
-def defined_at(rule_id: str) -> str:
-    """``<file name>:<line>`` where ``rule_id`` is defined in configs/ (found by reading the files)."""
-    for path in sorted((CONFIGS / "entities").glob("*.jsonl")) + [CONFIGS / "context.jsonl"]:
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip().startswith("{") and json.loads(line).get("id") == rule_id:
-                return f"{path.name}:{lineno}"
-    raise AssertionError(f"{rule_id} not defined in configs/")
 
 
 def gold_record(criterion_id: str) -> dict:
@@ -95,18 +89,10 @@ def test_build_explanation_from_a_record_and_tokens():
     assert "cue 'no'" in view and "targets: 'fever'" in view
 
 
-def test_token_span_and_source_of():
+def test_token_span():
     tokens = [{"i": 0, "start": 0, "end": 3}, {"i": 1, "start": 4, "end": 6}, {"i": 2, "start": 6, "end": 7}]
     assert token_span(tokens, 4, 7) == [1, 3]
     assert token_span(tokens, 3, 4) is None
-    assert source_of("shape.np_comparator_value", {}).startswith("built-in")
-    assert source_of("nope", {}) is None
-
-
-def test_rule_sources_point_at_the_defining_line():
-    sources = rule_sources(CONFIGS)
-    assert sources["meas.lvef"].endswith(defined_at("meas.lvef"))
-    assert sources["neg.no"].endswith(defined_at("neg.no"))
 
 
 def test_explain_text_with_the_pipeline(nlp):
@@ -168,14 +154,6 @@ def test_html_escapes_the_criterion_text(nlp):
     page = render_html(explain_text(nlp, "<script>alert(1)</script> hemoglobin ≥ 9 g/dL"))
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
-
-
-def test_write_atomic_replaces(tmp_path):
-    target = tmp_path / "a.html"
-    target.write_text("old", encoding="utf-8")
-    write_atomic(target, "new")
-    assert target.read_text(encoding="utf-8") == "new"
-    assert [p.name for p in tmp_path.iterdir()] == ["a.html"]
 
 
 def test_explain_a_gold_criterion(runner):

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluation.metrics import evaluate_records, load_gold
+from pipeline.evaluation.gold import load_gold
+
+from pipeline.evaluation.metrics import evaluate_records
 from pipeline.components.units import default_normalizer
 
 LCT = Path(__file__).resolve().parents[1] / "annotations" / "external" / "lct"

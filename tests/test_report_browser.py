@@ -77,15 +77,13 @@ def driver(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report(extractor, tmp_path_factory):
     """The report of our seed gold, made as ``eligex evaluate --report`` makes it."""
-    from pipeline.evaluation.metrics import evaluate_records, load_gold
-    from pipeline.reporting import render_report, stamp_metrics, write_atomic
-    from pipeline.components.units import default_normalizer
+    from pipeline.core.io import write_atomic
+    from pipeline.evaluation.gold import load_gold
+    from pipeline.evaluation.run import evaluate
+    from pipeline.reporting import render_report, stamp_metrics
 
     records, _, info = load_gold(GOLD)
-    preds = extractor.process_texts([r["text"] for r in records])
-    for g, p in zip(records, preds):
-        p["trial_id"], p["criterion_id"], p["section"] = g.get("trial_id"), g.get("criterion_id"), g.get("section")
-    metrics, errors = evaluate_records(records, preds, default_normalizer().normalize)
+    metrics, errors, preds = evaluate(extractor.nlp, records)
     metrics = stamp_metrics(metrics)
     metrics["gold"] = {"path": str(GOLD.relative_to(REPO)), "format": "jsonl", "problems": 0, **info}
     assert errors, "the seed gold has no errors left: the filter test needs some"

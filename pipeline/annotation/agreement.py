@@ -11,7 +11,8 @@ are compared. Measures:
   (inside / outside spans of that label). Kappa is ``None`` where it is undefined (both annotators
   put every character in one same category).
 
-F1 between annotators is symmetric: precision and recall swap when A and B swap.
+F1 between annotators is symmetric: precision and recall swap when A and B swap. Figures follow
+:func:`pipeline.evaluation.metrics.precision_recall_f1`: ``None`` where there is nothing to count.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from pipeline.evaluation.metrics import precision_recall_f1
 
 Span = Tuple[int, int, str]
 
@@ -37,18 +40,22 @@ class PRF:
         self.b += len(ys)
         self.both += len(xs & ys)
 
+    def _prf(self) -> Tuple[Optional[float], Optional[float], Optional[float]]:
+        # A is the reference: B's items are the "predictions"
+        return precision_recall_f1(self.both, self.b - self.both, self.a - self.both)
+
     @property
     def precision(self) -> Optional[float]:
         """Share of B's items that A has (A taken as reference)."""
-        return self.both / self.b if self.b else None
+        return self._prf()[0]
 
     @property
     def recall(self) -> Optional[float]:
-        return self.both / self.a if self.a else None
+        return self._prf()[1]
 
     @property
     def f1(self) -> Optional[float]:
-        return 2 * self.both / (self.a + self.b) if (self.a + self.b) else None
+        return self._prf()[2]
 
     def to_dict(self) -> dict:
         return {

@@ -30,7 +30,7 @@ def coverage(
     """
     from pipeline.core.paths import configs_dir
     from pipeline.evaluation.coverage import CoverageRules, iter_records, measure
-    from pipeline.reporting.common import ReportError, check_target, write_atomic
+    from pipeline.core.io import OutputError, check_target, write_atomic
     from pipeline.reporting.coverage import coverage_lines, render_coverage_html
     from pipeline.rules.loading import RuleError
 
@@ -39,7 +39,7 @@ def coverage(
             if target is not None:
                 check_target(target, option)
         word_lists = CoverageRules.from_file(rules or configs_dir() / "coverage.json")
-    except (ReportError, RuleError, ValueError) as exc:
+    except (OutputError, RuleError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     for path in inputs:

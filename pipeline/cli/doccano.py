@@ -5,14 +5,15 @@ Thin over :mod:`pipeline.annotation.doccano`. Credentials: DOCCANO_URL, DOCCANO_
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from pipeline.annotation import doccano as dc
+from pipeline.annotation.doccano import client as dclient
+from pipeline.annotation.doccano import errors as doccano_errors
+from pipeline.annotation.doccano import merge as merging
+from pipeline.core.jsonl import read_jsonl
 
 app = typer.Typer(
     help="Annotators' loop with doccano (scripts/doccano-server): push criteria with their "
@@ -51,21 +52,17 @@ def push(
     ),
 ) -> None:
     """Upload criteria to a doccano project; criteria already there are not duplicated."""
-    recs, lines, problems = dc.read_jsonl(records)
+    recs, lines, problems = read_jsonl(records)
     if problems:
         _fail(f"{records} has unreadable lines:\n" + "\n".join(f"  {p}" for p in problems))
     try:
-        client = dc.connect()
-        pid = dc.ensure_project(client, project)
-        summary = dc.push(client, pid, recs, labels=labels, confirm=confirm, path=str(records), lines=lines)
-    except dc.DoccanoError as err:
+        client = dclient.connect()
+        pid = dclient.ensure_project(client, project)
+        summary = dclient.push(client, pid, recs, labels=labels, confirm=confirm, path=str(records), lines=lines)
+    except doccano_errors.DoccanoError as err:
         _fail(str(err))
     _warn(summary.problems)
     typer.echo(f"{records} -> doccano project {project!r} (id {pid}): {summary}")
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "project"
 
 
 @app.command()
@@ -90,34 +87,26 @@ def pull(
     Changed criteria replace the gold's (hand-written constraints are kept), new ones are appended, the previous gold is kept as a timestamped .bak beside it. On any validation error the gold file is left untouched.
     """
     try:
-        client = dc.connect()
-        pid = dc.project_id_for(client, project)
-        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        folder = exports / f"{_slug(project)}-{stamp}"
-        per_annotator = dc.pull(client, pid, exports_dir=folder)
-    except dc.DoccanoError as err:
+        client = dclient.connect()
+        pid = dclient.project_id_for(client, project)
+        folder = dclient.export_folder(exports, project)
+        per_annotator = dclient.pull(client, pid, exports_dir=folder)
+    except doccano_errors.DoccanoError as err:
         _fail(str(err))
     for user, recs in per_annotator.items():
         typer.echo(f"{user}: {len(recs)} criteria -> {folder / (user + '.jsonl')}")
     if into is None:
         return
-    with_work = {u: r for u, r in per_annotator.items() if r}
-    if annotator is None:
-        if not with_work:
-            typer.echo(f"no annotator has annotated anything yet; {into} left as it was")
-            return
-        if len(with_work) > 1:
-            names = ", ".join(f"{u} ({len(r)})" for u, r in with_work.items())
-            _fail(
-                f"several annotators have annotations: {names}. Choose one with --annotator; "
-                f"compare them first with: eligex agreement {folder}/A.jsonl {folder}/B.jsonl"
-            )
-        annotator = next(iter(with_work))
-    if annotator not in per_annotator:
-        _fail(f"no annotator {annotator!r} in project {project!r} (members: {', '.join(per_annotator) or 'none'})")
     try:
-        summary = dc.merge(into, per_annotator[annotator], path=str(folder / f"{annotator}.jsonl"))
-    except dc.ValidationFailed as err:
+        annotator = merging.pick_annotator(per_annotator, annotator, project, folder)
+    except doccano_errors.DoccanoError as err:
+        _fail(str(err))
+    if annotator is None:
+        typer.echo(f"no annotator has annotated anything yet; {into} left as it was")
+        return
+    try:
+        summary = merging.merge(into, per_annotator[annotator], path=str(folder / f"{annotator}.jsonl"))
+    except doccano_errors.ValidationFailed as err:
         _fail(str(err))
     _warn(summary.problems)
     typer.echo(f"{annotator} -> {into}: {summary}")

@@ -9,31 +9,6 @@ from typing import Optional
 import typer
 
 
-def summary_lines(metrics: dict) -> list:
-    lines = [f"{metrics['documents']} criteria"]
-    for key in ("entities", "relations", "constraints", "negation"):
-        m = metrics[key]
-        lines.append(f"{key:<12} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  "
-                     f"(tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
-    ov = metrics["entities"]["overlap"]
-    lines.append(f"{'entities~':<12} P {ov['precision']:.3f}  R {ov['recall']:.3f}  F1 {ov['f1']:.3f}  (overlap)")
-    lines.append("per label (strict | overlap F1):")
-    for label, m in metrics["entities"]["per_label"].items():
-        o = ov["per_label"].get(label, {})
-        lines.append(f"  {label:<12} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} | {o.get('f1', 0):.3f}"
-                     f"  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
-    c = metrics["constraints"]
-    lines.append(f"constraint errors by kind: {json.dumps(c['errors'])}")
-    lines.append("constraint parts (bounds): " + "; ".join(
-        f"{name} P {m['precision']:.3f} R {m['recall']:.3f}" for name, m in c.get("parts", {}).items()))
-    lines.append(f"score thresholds right: {c['score_thresholds']['right']}/{c['score_thresholds']['total']}; "
-                 f"condition accuracy {c['condition_accuracy']}; scale_max accuracy {c['scale_max_accuracy']}")
-    cue = metrics["negation"]["cue"]
-    lines.append(f"negation cues (overlap) P {cue['precision']:.3f}  R {cue['recall']:.3f}  F1 {cue['f1']:.3f}")
-    lines.append(f"negation flag accuracy: {metrics['negation']['accuracy']} over {metrics['negation']['targets']} targets")
-    return lines
-
-
 def evaluate(
     gold: Path = typer.Option(..., "--gold", help="Gold JSONL file or folder (or LCT folder with --format brat-lct)."),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl (our doccano JSONL) or brat-lct."),
@@ -47,22 +22,22 @@ def evaluate(
         None, "--markdown", help="Write a Markdown summary to this file, or to standard output with '-'."),
 ) -> None:
     """Score the pipeline against gold annotations."""
-    from pipeline.evaluation.metrics import evaluate_records, load_gold
-    from pipeline.extraction.records import Extractor
     from pipeline.components.nlp import load
-    from pipeline.reporting import ReportError, check_target, render_markdown, render_report, stamp_metrics, \
-        write_atomic
-    from pipeline.components.units import default_normalizer
+    from pipeline.evaluation.gold import GOLD_FORMATS, load_gold
+    from pipeline.evaluation.run import evaluate as run_evaluation
+    from pipeline.core.io import OutputError, check_target, write_atomic, write_lines_atomic
+    from pipeline.reporting import ReportError, render_markdown, render_report, stamp_metrics
+    from pipeline.reporting.terminal import metrics_summary_lines
 
-    if fmt not in ("jsonl", "brat-lct"):
-        raise typer.BadParameter("--format must be jsonl or brat-lct")
+    if fmt not in GOLD_FORMATS:
+        raise typer.BadParameter(f"--format must be {' or '.join(GOLD_FORMATS)}")
     # report targets are checked before the (slow) run, so a typo costs nothing
     try:
         if report_out:
             check_target(report_out, "--report")
         if markdown_out and markdown_out != "-":
             check_target(Path(markdown_out), "--markdown")
-    except ReportError as exc:
+    except (ReportError, OutputError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     if not gold.exists():
@@ -74,29 +49,19 @@ def evaluate(
     if not records:
         typer.echo(f"error: {gold}: no gold records", err=True)
         raise typer.Exit(2)
-    extractor = Extractor(load(model))
-    preds = extractor.process_texts([r["text"] for r in records])
-    for g, p in zip(records, preds):
-        p["trial_id"], p["criterion_id"], p["section"] = g.get("trial_id"), g.get("criterion_id"), g.get("section")
-    metrics, errors = evaluate_records(records, preds, default_normalizer().normalize)
+    metrics, errors, preds = run_evaluation(load(model), records)
     metrics = stamp_metrics(metrics)  # + pipeline_version, rules_hash, date
     metrics["gold"] = {"path": str(gold), "format": fmt, "problems": len(problems), **info}
-    for line in summary_lines(metrics):
+    for line in metrics_summary_lines(metrics):
         typer.echo(line)
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
-    if errors_out:
-        errors_out.parent.mkdir(parents=True, exist_ok=True)
-        with errors_out.open("w", encoding="utf-8") as fh:
-            for e in errors:
-                fh.write(json.dumps(e, ensure_ascii=False) + "\n")
-    if predictions_out:
-        predictions_out.parent.mkdir(parents=True, exist_ok=True)
-        with predictions_out.open("w", encoding="utf-8") as fh:
-            for p in preds:
-                fh.write(json.dumps(p, ensure_ascii=False) + "\n")
     try:
+        if json_out:
+            write_atomic(json_out, json.dumps(metrics, indent=2, ensure_ascii=False), "--json", parents=True)
+        if errors_out:
+            write_lines_atomic(errors_out, (json.dumps(e, ensure_ascii=False) for e in errors), "--errors", parents=True)
+        if predictions_out:
+            write_lines_atomic(predictions_out, (json.dumps(p, ensure_ascii=False) for p in preds), "--predictions",
+                               parents=True)
         if markdown_out:
             text = render_markdown(metrics)
             if markdown_out == "-":
@@ -107,6 +72,6 @@ def evaluate(
         if report_out:
             write_atomic(report_out, render_report(metrics, errors, records, preds), "--report")
             typer.echo(f"report: {report_out}", err=True)
-    except ReportError as exc:
+    except (ReportError, OutputError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)

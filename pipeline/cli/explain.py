@@ -9,52 +9,37 @@ from typing import Optional
 import typer
 
 
-def load_pipeline(model: Optional[Path], configs: Optional[Path]):
-    """The built pipeline at ``model`` if given, else one built now from ``configs`` (default
-    ``configs/``), so that rule edits show without ``make model`` and ``file:line`` match."""
-    from pipeline.components.nlp import build, load
-    from pipeline.rules.loading import RuleError
-
-    try:
-        if model is not None:
-            return load(model)
-        return build(configs)
-    except RuleError as exc:
-        for p in exc.problems:
-            typer.echo(str(p), err=True)
-        typer.echo("the rule files have problems (see `eligex rules validate`)", err=True)
-        raise typer.Exit(1)
-    except FileNotFoundError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
-
-
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
 
 def _find_gold(gold: Path, fmt: str, criterion_id: str) -> dict:
-    from pipeline.evaluation.metrics import load_gold
+    from pipeline.evaluation.gold import load_gold
+    from pipeline.explain.trace import find_criterion
 
     if not gold.exists():
         _fail(f"{gold}: no such file or folder")
     records, _, _ = load_gold(gold, fmt)
-    for rec in records:
-        if rec.get("criterion_id") == criterion_id:
-            return rec
-    _fail(f"{gold}: no gold criterion with id {criterion_id!r} ({len(records)} criteria read)")
+    rec = find_criterion(records, criterion_id)
+    if rec is None:
+        _fail(f"{gold}: no gold criterion with id {criterion_id!r} ({len(records)} criteria read)")
+    return rec
 
 
 def _find_output(path: Path, criterion_id: str) -> dict:
-    from pipeline.explain.explanation import iter_jsonl
+    from pipeline.core.jsonl import read_jsonl
+    from pipeline.explain.trace import find_criterion
 
     if not path.is_file():
         _fail(f"{path}: no such file")
-    for _, rec in iter_jsonl(path):
-        if rec.get("criterion_id") == criterion_id and isinstance(rec.get("text"), str):
-            return rec
-    _fail(f"{path}: no record with criterion_id {criterion_id!r}")
+    records, _, problems = read_jsonl(path)
+    for p in problems:
+        typer.echo(f"warning: {p} (line skipped)", err=True)
+    rec = find_criterion(records, criterion_id)
+    if rec is None:
+        _fail(f"{path}: no record with criterion_id {criterion_id!r}")
+    return rec
 
 
 def explain(
@@ -70,8 +55,14 @@ def explain(
 ) -> None:
     """Explain how the pipeline reads one criterion: tokens, rule matches (with file:line),
     ConText modifiers, abbreviations and the assembled constraints."""
-    from pipeline.explain.explanation import (build_explanation, compare_constraints, process, render_html, render_text,
-                                  rule_sources, write_atomic)
+    from pipeline.components.nlp import describe_load_error, load_or_build
+    from pipeline.core.io import OutputError, write_atomic
+    from pipeline.evaluation.gold import GOLD_FORMATS
+    from pipeline.explain.html import render_html
+    from pipeline.explain.text import render_text
+    from pipeline.explain.trace import explain_criterion
+    from pipeline.rules.loading import RuleError
+    from pipeline.rules.sources import rule_sources
 
     sources_given = sum(x is not None for x in (text, gold, input_path))
     if sources_given != 1:
@@ -80,8 +71,8 @@ def explain(
         _fail("--gold and --input need --criterion-id")
     if text is not None and criterion_id:
         _fail("--criterion-id goes with --gold or --input, not with a TEXT")
-    if fmt not in ("jsonl", "brat-lct"):
-        _fail("--format must be jsonl or brat-lct")
+    if fmt not in GOLD_FORMATS:
+        _fail(f"--format must be {' or '.join(GOLD_FORMATS)}")
 
     gold_rec = stored = None
     criterion = None
@@ -92,24 +83,18 @@ def explain(
         stored = _find_output(input_path, criterion_id)
         text, criterion = stored["text"], stored
 
-    nlp = load_pipeline(model, configs)
-    sources = rule_sources(configs)
-    record, tr = process(nlp, text, criterion)
-    expl = build_explanation(record, tr.tokens, tr.modifiers, sources, tr.matched, tr.overridden)
-    if stored is not None:
-        notes = compare_constraints(stored.get("constraints", []), record["constraints"])
-        if notes:
-            expl["notes"].append(f"{input_path} was made with other rules than the current ones:")
-            expl["notes"] += notes
-    if gold_rec is not None:
-        from pipeline.evaluation.metrics import evaluate_records
-        from pipeline.components.units import default_normalizer
-
-        _, errors = evaluate_records([gold_rec], [record], default_normalizer().normalize)
-        expl["evaluation"] = {"gold": str(gold), "errors": errors}
-
+    try:
+        nlp = load_or_build(model, configs)
+    except (RuleError, FileNotFoundError) as exc:
+        typer.echo(describe_load_error(exc), err=True)
+        raise typer.Exit(1 if isinstance(exc, RuleError) else 2)
+    expl = explain_criterion(nlp, text, rule_sources(configs), criterion, stored=stored, gold=gold_rec,
+                             stored_name=str(input_path), gold_name=str(gold))
     if html_out is not None:
-        write_atomic(html_out, render_html(expl))
+        try:
+            write_atomic(html_out, render_html(expl), "--html", parents=True)
+        except OutputError as exc:
+            _fail(str(exc))
         typer.echo(f"wrote {html_out}", err=True)
     if as_json:
         typer.echo(json.dumps(expl, ensure_ascii=False, indent=2))

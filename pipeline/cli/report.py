@@ -25,8 +25,8 @@ def compare(
 
     Exit status: 0, or 1 with --fail-on-regression when an F1 dropped, 2 on unusable input.
     """
-    from pipeline.reporting import (ReportError, check_target, compare_lines, compare_metrics, load_metrics,
-                                    render_compare_html, write_atomic)
+    from pipeline.core.io import OutputError, check_target, write_atomic
+    from pipeline.reporting import ReportError, compare_lines, compare_metrics, load_metrics, render_compare_html
 
     try:
         if html:
@@ -38,7 +38,7 @@ def compare(
         if html:
             write_atomic(html, render_compare_html(cmp), "--html")
             typer.echo(f"wrote {html}")
-    except ReportError as exc:
+    except (ReportError, OutputError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     if fail_on_regression and cmp["regressions"]:

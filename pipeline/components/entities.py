@@ -202,6 +202,10 @@ class EntityRuler:
         rules, _ = load_rules(Path(rules_path), "entity", strict=True)
         self.set_rules(rules, load_label_priority(labels_path))
 
+    def candidates(self, doc: Doc) -> List[Candidate]:
+        """Every rule match in ``doc`` before overlap resolution (none while no rules are loaded)."""
+        return [] if self._compiled is None else match_candidates(doc, self._compiled)
+
     def __call__(self, doc: Doc) -> Doc:
         if self._compiled is None:
             raise ValueError(f"{self.name}: no rules loaded; call nlp.initialize() or load a built model")

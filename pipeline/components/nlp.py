@@ -31,6 +31,35 @@ def _register() -> None:
     from pipeline.components import tokenizer
 
 
+def component_factory(nlp: Language, name: str) -> str:
+    """The factory name of the pipe called ``name`` (the name itself for a pipe without meta)."""
+    try:
+        return nlp.get_pipe_meta(name).factory
+    except Exception:  # pragma: no cover - a component added without meta
+        return name
+
+
+def pipe_by_factory(nlp: Language, factory: str):
+    """The first component of ``nlp`` made by ``factory``, or None."""
+    return next((proc for name, proc in nlp.pipeline if component_factory(nlp, name) == factory), None)
+
+
+def load_or_build(model: Optional[Path] = None, configs: Optional[Path] = None) -> Language:
+    """The built pipeline at ``model`` if given, else one built now from ``configs`` (default
+    ``configs/``), so that rule edits show without ``make model`` and ``file:line`` match.
+    Raises ``RuleError`` for bad rule files, ``FileNotFoundError`` for a missing model."""
+    return load(model) if model is not None else build(configs)
+
+
+def describe_load_error(exc: Exception) -> str:
+    """What a person reads when :func:`load_or_build` fails: each rule problem, or the missing model."""
+    from pipeline.rules.loading import RuleError
+
+    if isinstance(exc, RuleError):
+        return "\n".join([str(p) for p in exc.problems] + ["the rule files have problems (see `eligex rules validate`)"])
+    return f"error: {exc}"
+
+
 def build(configs: Optional[Path] = None, output: Optional[Path] = None) -> Language:
     """Build the pipeline from ``configs/eligex.cfg`` and its rule files."""
     _register()

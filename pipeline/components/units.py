@@ -120,13 +120,6 @@ class UnitNormalizer:
         formatted = f"{unit:~C}".replace("**", "").replace("*", ".")
         return self.table.get(unit_key(formatted), formatted)
 
-    def same_dimension(self, a: str, b: str) -> bool:
-        """Whether two canonical units measure the same kind of quantity (via pint)."""
-        try:
-            return self.ureg.parse_units(a).dimensionality == self.ureg.parse_units(b).dimensionality
-        except Exception:
-            return a == b
-
 
 @lru_cache(maxsize=4)
 def default_normalizer(path: str = "") -> UnitNormalizer:
@@ -134,8 +127,3 @@ def default_normalizer(path: str = "") -> UnitNormalizer:
     from pipeline.core.paths import configs_dir
 
     return UnitNormalizer.from_config(Path(path) if path else configs_dir() / "units.json")
-
-
-def normalize_unit(text: Optional[str]) -> Optional[str]:
-    """Shortcut: canonical unit for ``text`` with the default table."""
-    return default_normalizer().normalize(text)

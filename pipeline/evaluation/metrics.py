@@ -18,24 +18,38 @@ Pure functions over two aligned lists of records (gold, predicted) for the same 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from pipeline.core.problems import Problem
+from pipeline.core.spans import overlaps
 
 TARGET_LABELS = ("MEASUREMENT", "SCORE", "CONDITION")
 METRICS_VERSION = 1
 
 
+def precision_recall_f1(tp: int, fp: int, fn: int) -> Tuple[Optional[float], Optional[float], Optional[float]]:
+    """Precision, recall and F1 from true positives, false positives and false negatives.
+
+    The one convention of eligex: a figure with nothing to count is ``None`` (undefined), not 0 —
+    precision with no predictions (``tp + fp == 0``), recall with no reference items
+    (``tp + fn == 0``), F1 with neither. F1 is 0.0 when there are items but no match, else
+    ``2PR / (P + R)``.
+    """
+    p = tp / (tp + fp) if tp + fp else None
+    r = tp / (tp + fn) if tp + fn else None
+    if not tp + fp + fn:
+        f = None
+    elif not tp:
+        f = 0.0
+    else:
+        f = 2 * p * r / (p + r)
+    return p, r, f
+
+
 def prf(tp: int, fp: int, fn: int) -> dict:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "fp": fp, "fn": fn}
-
-
-def overlaps(a: Sequence[int], b: Sequence[int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+    """The figures of the evaluation JSON (metrics version 1): :func:`precision_recall_f1` rounded
+    to 4 digits, with an undefined figure written as 0.0, and the counts."""
+    p, r, f = (round(x, 4) if x is not None else 0.0 for x in precision_recall_f1(tp, fp, fn))
+    return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -354,57 +368,3 @@ def _bound_view(b: Optional[dict], text: str) -> Optional[dict]:
     c = b["constraint"]
     return {"subject": c.get("subject"), "subject_text": text[b["span"][0]:b["span"][1]], "side": b["side"],
             "value": b["value"], "inclusive": b["inclusive"], "unit": b["unit"]}
-
-
-# ----------------------------------------------------------------------------------------------
-# gold files
-# ----------------------------------------------------------------------------------------------
-
-REQUIRED_GOLD_KEYS = ("text", "entities", "relations")
-
-
-def load_gold_jsonl(path: Path) -> Tuple[List[dict], List[Problem]]:
-    """Read gold JSONL; lines with bad JSON, missing keys or offsets outside the text are problems."""
-    from pipeline.core.jsonl import read_jsonl
-
-    try:
-        raw, line_numbers, problems = read_jsonl(Path(path))
-    except UnicodeDecodeError as exc:
-        return [], [Problem(str(path), None, f"not valid UTF-8 (byte offset {exc.start})")]
-    except OSError as exc:
-        return [], [Problem(str(path), None, f"cannot read: {exc.strerror or exc}")]
-    records = []
-    for rec, lineno in zip(raw, line_numbers):
-        missing = [k for k in REQUIRED_GOLD_KEYS if k not in rec]
-        if missing:
-            problems.append(Problem(str(path), lineno, f"missing keys: {', '.join(missing)}",
-                                    record=rec.get("criterion_id")))
-            continue
-        n = len(rec["text"])
-        bad = [e for e in rec["entities"] if not (0 <= e["start_offset"] < e["end_offset"] <= n)]
-        if bad:
-            problems.append(Problem(str(path), lineno, f"{len(bad)} entity offset(s) outside the text",
-                                    record=rec.get("criterion_id")))
-            continue
-        records.append(rec)
-    return records, problems
-
-
-def load_gold(path: Path, fmt: str = "jsonl") -> Tuple[List[dict], List[Problem], dict]:
-    """Gold records from our JSONL (a file or a folder of ``*.jsonl``) or from LCT BRAT files."""
-    path = Path(path)
-    if fmt == "brat-lct":
-        from pipeline.evaluation.corpora.lct import load_lct
-
-        records, report = load_lct(path)
-        problems = [Problem(**{k: v for k, v in p.items() if k in ("path", "line", "message", "record", "kind")})
-                    for p in report.get("problems", [])]
-        # per-document counts of what could not be mapped, and why, stay in the figures
-        return records, problems, {k: v for k, v in report.items() if k != "problems"}
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
-    records, problems = [], []
-    for f in files:
-        r, p = load_gold_jsonl(f)
-        records += r
-        problems += p
-    return records, problems, {"files": [str(f) for f in files]}

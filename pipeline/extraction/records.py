@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple
 
 from spacy.language import Language
 
@@ -52,10 +52,6 @@ def doc_to_record(criterion: Criterion, eligex: dict, source: str = "") -> dict:
         "constraints": eligex.get("constraints", []),
         "abbreviations": eligex.get("abbreviations", []),
     }
-
-
-def empty_record(criterion: Criterion, source: str = "") -> dict:
-    return doc_to_record(criterion, {}, source)
 
 
 def source_line(doc: InputDoc, criterion: Criterion) -> int:
@@ -100,21 +96,6 @@ class Extractor:
             else:
                 kept.append(c)
         return kept, problems
-
-    def process(self, items: Iterable[Union[InputDoc, Problem]]) -> Iterator[Tuple[str, object]]:
-        """Yield ``("record", dict)``, ``("problem", Problem)`` and ``("done", trial_id)`` items,
-        trial by trial."""
-        for item in items:
-            if isinstance(item, Problem):
-                yield "problem", item
-                continue
-            crits, problems = self.criteria(item)
-            for p in problems:
-                yield "problem", p
-            docs = self.nlp.pipe((c.text for c in crits), batch_size=self.batch_size)
-            for crit, doc in zip(crits, docs):
-                yield "record", doc_to_record(crit, doc._.eligex or {}, item.source)
-            yield "done", item.trial_id
 
     def process_texts(self, texts: Sequence[str]) -> List[dict]:
         """Records for bare criterion texts (used by evaluation and explain)."""

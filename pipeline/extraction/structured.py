@@ -22,6 +22,7 @@ import re
 from typing import List, Optional, Tuple
 
 from pipeline.components.units import UnitNormalizer, default_normalizer
+from pipeline.core.numbers import number_out
 from pipeline.core.problems import Problem
 
 FIELDS = ("minimumAge", "maximumAge", "sex", "healthyVolunteers")
@@ -30,11 +31,6 @@ _ABSENT = {"", "n/a", "na", "none", "null"}
 _SEX = {"all": "all", "both": "all", "female": "female", "male": "male"}
 _TRUE = {"true", "t", "yes", "y", "1", "accepts healthy volunteers"}
 _FALSE = {"false", "f", "no", "n", "0"}
-
-
-def _number(text: str):
-    value = float(text)
-    return int(value) if value.is_integer() else value
 
 
 def parse_age(value, units: Optional[UnitNormalizer] = None) -> Optional[Tuple[object, str]]:
@@ -52,7 +48,7 @@ def parse_age(value, units: Optional[UnitNormalizer] = None) -> Optional[Tuple[o
     unit = units.normalize(m.group(2)) if m else None
     if unit not in units.units_of_kind("time"):
         raise ValueError(f"cannot read the age {text!r} (expected e.g. '18 Years')")
-    return _number(m.group(1)), unit
+    return number_out(float(m.group(1))), unit
 
 
 def parse_sex(value) -> Optional[str]:

@@ -1,4 +1,4 @@
-"""The style sheet and the script inlined into every report (no file or network fetch at view time)."""
+"""The style sheets and the script inlined into every report and explain page (no file or network fetch at view time)."""
 
 CSS = r"""
 :root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --bg: #ffffff; --soft: #f6f8fa;
@@ -66,6 +66,14 @@ button.whole { font-size: 11px; padding: 1px 6px; }
 footer { color: var(--muted); font-size: 12px; padding: 14px 28px; border-top: 1px solid var(--line); }
 @media (max-width: 900px) { .sides { grid-template-columns: 1fr; } .side + .side { border-left: none; border-top: 1px solid var(--line); } }
 @media print { .filters, .more { display: none; } }
+"""
+
+# What explain's page adds to CSS: the criterion text, its tokens, notes to heed.
+EXPLAIN_CSS = r"""
+.text { white-space: pre-wrap; background: var(--soft); padding: 0.6em; border: 1px solid var(--line); border-radius: 6px; }
+.tok { display: inline-block; margin: 2px; padding: 1px 4px; background: var(--soft); border-radius: 3px; }
+.tok sub { color: var(--muted); }
+p.warn { color: #a15c00; }
 """
 
 # The error list: filters (label, kind, rule, trial, text), paging, displaCy-style highlights.

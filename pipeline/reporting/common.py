@@ -1,11 +1,9 @@
-"""What the report writers share: run stamps, the metrics file check, atomic writes, escaping."""
+"""What the report writers share: run stamps, the metrics file check, escaping."""
 
 from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
@@ -68,49 +66,6 @@ def load_metrics(path: Path) -> dict:
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
     return check_metrics(data, str(path))
-
-
-def check_target(path: Path, what: str = "report") -> Path:
-    """Raise ``ReportError`` when ``path`` cannot be written: its folder is missing, or it is a folder."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ReportError(f"{what} {path}: folder {folder} does not exist (create it first)")
-    if path.is_dir():
-        raise ReportError(f"{what} {path}: is a folder, not a file")
-    if not os.access(folder, os.W_OK):
-        raise ReportError(f"{what} {path}: folder {folder} is not writable")
-    return path
-
-
-def write_atomic(path: Path, text: str, what: str = "report") -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``.
-
-    A reader never sees a half-written file, and a failure leaves any earlier ``path`` untouched.
-    """
-    path = check_target(path, what)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def _file_mode() -> int:
-    """The mode a plain ``open(path, "w")`` would give (mkstemp makes 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def esc(value: object) -> str:

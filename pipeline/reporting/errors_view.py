@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from pipeline.core.spans import overlaps
+from pipeline.reporting.bounds import format_bound_view
+
 ERROR_KINDS = (
     "entity_fn", "entity_fp", "relation_fn", "relation_fp",
     "constraint_subject_missed", "constraint_bound_wrong", "constraint_unit_wrong", "constraint_spurious",
@@ -65,22 +68,6 @@ def _locate(fragment: Optional[str], spans: Sequence[list], text: str,
     return [i, i + len(fragment)] if i >= 0 else None
 
 
-def _overlaps(a: Sequence[int], b: Sequence[int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
-def format_bound(view: Optional[dict]) -> str:
-    """``hemoglobin ≥ 60 g/L`` from a bound view of an error line."""
-    if not view:
-        return "–"
-    op = {("lower", True): "≥", ("lower", False): ">", ("upper", True): "≤", ("upper", False): "<"}.get(
-        (view.get("side"), bool(view.get("inclusive"))), "?")
-    value = view.get("value")
-    value = f"{value:g}" if isinstance(value, (int, float)) else str(value)
-    unit = f" {view['unit']}" if view.get("unit") else ""
-    return f"{view.get('subject_text') or view.get('subject') or '?'} {op} {value}{unit}"
-
-
 def _rules(value) -> List[str]:
     if not value:
         return []
@@ -122,7 +109,7 @@ def describe(err: dict, gold_spans: Sequence[list], pred_spans: Sequence[list], 
         add(fp, span)
         if kind == "entity_fn":
             desc = f"gold {err.get('label')} {_q(err.get('span_text'))} not predicted"
-            near = [p for p in pred_spans if p[2] == err.get("label") and _overlaps(p, span)]
+            near = [p for p in pred_spans if p[2] == err.get("label") and overlaps(p, span)]
             if near:
                 for p in near:
                     add(fp, [p[0], p[1]])
@@ -148,12 +135,12 @@ def describe(err: dict, gold_spans: Sequence[list], pred_spans: Sequence[list], 
         category = _category(gold, g) or _category(pred, p) or "measurement"
         label = f"constraint:{category}"
         if kind == "constraint_subject_missed":
-            desc = f"gold bound {format_bound(g)}: no predicted bound on this subject"
+            desc = f"gold bound {format_bound_view(g)}: no predicted bound on this subject"
         elif kind == "constraint_spurious":
-            desc = f"predicted bound {format_bound(p)} not in gold"
+            desc = f"predicted bound {format_bound_view(p)} not in gold"
         else:
             what = "bound" if kind == "constraint_bound_wrong" else "unit"
-            desc = f"{what} wrong: gold {format_bound(g)}, predicted {format_bound(p)}"
+            desc = f"{what} wrong: gold {format_bound_view(g)}, predicted {format_bound_view(p)}"
         if g:
             span = _locate(g.get("subject_text"), gold_spans, text, SUBJECT_LABELS)
             add(fg, span)

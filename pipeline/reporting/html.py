@@ -7,13 +7,13 @@ Policy forbids every fetch, so the page works from a file, offline, and cannot p
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from pipeline.reporting import svg
+from pipeline.rules.labels import span_label_colors
 from pipeline.reporting.assets import CSS, JS
 from pipeline.reporting.common import ReportError, check_metrics, esc, fmt, script_json, short_hash
 from pipeline.reporting.errors_view import (CONSTRAINT_KINDS, KIND_HELP, NO_RULE, build_error_view,
@@ -21,23 +21,8 @@ from pipeline.reporting.errors_view import (CONSTRAINT_KINDS, KIND_HELP, NO_RULE
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
-DEFAULT_COLORS = {"MEASUREMENT": "#7aa6ff", "SCORE": "#c792ea", "COMPARATOR": "#ffcb6b", "VALUE": "#c3e88d",
-                  "UNIT": "#89ddff", "NEGATION": "#ff5370", "TEMPORAL": "#f78c6c", "CONDITION": "#b2ccd6"}
 HEADLINES = (("entities", "Entities (strict)"), ("entities~", "Entities (overlap)"), ("relations", "Relations"),
              ("constraints", "Constraints (bounds)"), ("negation", "Negation pairs"), ("negation~", "Negation cues"))
-
-
-def label_colors(configs: Optional[Path] = None) -> Dict[str, str]:
-    """Span label colours from ``configs/labels.json`` (the annotation tool's), else defaults."""
-    from pipeline.core.paths import configs_dir
-
-    colors = dict(DEFAULT_COLORS)
-    try:
-        spec = json.loads((Path(configs) if configs else configs_dir()).joinpath("labels.json").read_text("utf-8"))
-        colors.update({x["name"]: x["color"] for x in spec.get("span_labels", []) if x.get("color")})
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return colors
 
 
 def headline(metrics: dict, key: str) -> Optional[dict]:
@@ -268,7 +253,7 @@ def render_report(metrics: dict, errors: Sequence[dict], gold_records: Optional[
         raise ReportError(f"{len(gold_records)} gold records but {len(pred_records)} predicted records: "
                           f"they must be aligned one to one")
     view = build_error_view(errors, gold_records, pred_records)
-    view["colors"] = colors or label_colors()
+    view["colors"] = colors or span_label_colors()
     known = {k: {v for v, _ in vals} for k, vals in filter_options(view).items()}
     known["rule"].discard(NO_RULE)
     gold = metrics.get("gold") or {}

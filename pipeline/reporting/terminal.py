@@ -1,24 +1,15 @@
-"""Readable terminal renderings of extraction results."""
+"""Readable terminal renderings: constraint tables, evaluation and agreement summaries, rule stats."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Iterable, List, Optional
 
-
-def format_bound(lower: Optional[dict], upper: Optional[dict]) -> str:
-    """``[10, 35]``, ``≥ 60``, ``< 125``, ``= 2``."""
-    if lower and upper:
-        if lower["value"] == upper["value"] and lower["inclusive"] and upper["inclusive"]:
-            return f"= {lower['value']}"
-        return f"{'[' if lower['inclusive'] else '('}{lower['value']}, {upper['value']}{']' if upper['inclusive'] else ')'}"
-    if lower:
-        return f"{'≥' if lower['inclusive'] else '>'} {lower['value']}"
-    if upper:
-        return f"{'≤' if upper['inclusive'] else '<'} {upper['value']}"
-    return "?"
+from pipeline.reporting.bounds import format_bound
 
 
-def constraint_rows(records: Iterable[dict]) -> List[List[str]]:
+def constraint_table_rows(records: Iterable[dict]) -> List[List[str]]:
     rows = []
     for rec in records:
         for c in rec["constraints"]:
@@ -34,10 +25,105 @@ def constraint_rows(records: Iterable[dict]) -> List[List[str]]:
 def constraint_table(records: Iterable[dict]) -> str:
     """A plain-text table of every constraint in ``records``."""
     header = ["trial", "criterion", "subject", "bound", "unit", "scale max", "condition", "negated"]
-    rows = constraint_rows(records)
+    rows = constraint_table_rows(records)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
     out = [line, "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     out.append(f"{len(rows)} constraints")
     return "\n".join(out)
+
+
+def metrics_summary_lines(metrics: dict) -> List[str]:
+    """``eligex evaluate``: the headline figures of an evaluation run."""
+    lines = [f"{metrics['documents']} criteria"]
+    for key in ("entities", "relations", "constraints", "negation"):
+        m = metrics[key]
+        lines.append(f"{key:<12} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  "
+                     f"(tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
+    ov = metrics["entities"]["overlap"]
+    lines.append(f"{'entities~':<12} P {ov['precision']:.3f}  R {ov['recall']:.3f}  F1 {ov['f1']:.3f}  (overlap)")
+    lines.append("per label (strict | overlap F1):")
+    for label, m in metrics["entities"]["per_label"].items():
+        o = ov["per_label"].get(label, {})
+        lines.append(f"  {label:<12} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} | {o.get('f1', 0):.3f}"
+                     f"  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
+    c = metrics["constraints"]
+    lines.append(f"constraint errors by kind: {json.dumps(c['errors'])}")
+    lines.append("constraint parts (bounds): " + "; ".join(
+        f"{name} P {m['precision']:.3f} R {m['recall']:.3f}" for name, m in c.get("parts", {}).items()))
+    lines.append(f"score thresholds right: {c['score_thresholds']['right']}/{c['score_thresholds']['total']}; "
+                 f"condition accuracy {c['condition_accuracy']}; scale_max accuracy {c['scale_max_accuracy']}")
+    cue = metrics["negation"]["cue"]
+    lines.append(f"negation cues (overlap) P {cue['precision']:.3f}  R {cue['recall']:.3f}  F1 {cue['f1']:.3f}")
+    lines.append(f"negation flag accuracy: {metrics['negation']['accuracy']} over {metrics['negation']['targets']} targets")
+    return lines
+
+
+def _fmt(x: Optional[float]) -> str:
+    return "   n/a" if x is None else f"{x:6.3f}"
+
+
+def _row(name: str, prf) -> str:
+    return f"  {name:<16} F1 {_fmt(prf.f1)}  P {_fmt(prf.precision)}  R {_fmt(prf.recall)}  (A {prf.a}, B {prf.b}, both {prf.both})"
+
+
+def agreement_lines(report, json_out: Optional[Path] = None) -> List[str]:
+    """``eligex agreement``: span and relation F1 and kappa of an :class:`~pipeline.annotation.agreement.Agreement`
+    (``json_out``: where the disagreements were written)."""
+    out: List[str] = []
+    left = report.left_out
+    out.append(
+        f"{report.criteria} criteria compared ({len(left['only_a'])} only in A, {len(left['only_b'])} only in B, "
+        f"{len(left['text_differs'])} with different texts, skipped)"
+    )
+    out.append("spans (exact offsets and label):")
+    out.append(_row("all", report.spans))
+    out.append(_row("offsets only", report.spans_unlabelled))
+    for label, prf in report.spans_per_label.items():
+        out.append(_row(label, prf))
+    out.append("relations (type and both spans exact):")
+    out.append(_row("all", report.relations))
+    for rtype, prf in report.relations_per_type.items():
+        out.append(_row(rtype, prf))
+    out.append(f"Cohen's kappa over {report.characters} non-blank characters: {_fmt(report.kappa_chars).strip()}")
+    for label, k in report.kappa_per_label.items():
+        out.append(f"  {label:<16} kappa {_fmt(k)}")
+    out.append(
+        f"{len(report.disagreements)} criteria with disagreements" + (f" (listed in {json_out})" if json_out else "")
+    )
+    return out
+
+
+def rule_stats_lines(table: dict, show: int = 2) -> List[str]:
+    """``eligex rules stats``: per rule, worst first, with ``show`` false-positive examples each."""
+    rows = table["rules"]
+    header = ["rule", "label", "fp", "tp", "prec", "span≠", "c.fp", "c.tp", "out", "source"]
+    cells = [[r["rule"], r["label"] or r["kind"], str(r["fp"]), str(r["tp"]),
+              "-" if r["precision"] is None else f"{r['precision']:.2f}", str(r["boundary"]), str(r["constraint_fp"]),
+              str(r["constraint_tp"]), str(r["output"]), r["source"] or ""] for r in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header)]
+    fmt = lambda cs: "  ".join(c.ljust(w) for c, w in zip(cs, widths)).rstrip()  # noqa: E731
+    lines = [f"{table['gold']['criteria']} gold criteria from {table['gold']['path']}" if "gold" in table else "",
+             "per rule, most false positives first. fp/tp: entities matched to gold by overlap; span≠: spans "
+             "that overlap gold but with other offsets; c.fp/c.tp: constraint bounds the rule took part in; "
+             "out: entities in the output",
+             fmt(header), fmt(["-" * w for w in widths])]
+    for r, c in zip(rows, cells):
+        lines.append(fmt(c))
+        for ex in r["fp_examples"][:show]:
+            lines.append(f"    e.g. {ex}")
+    never = table["never_fired"]
+    silent = table["matched_never_output"]
+    w = max([len(r["rule"]) for r in never + silent] + [4])
+    lines.append("")
+    lines.append(f"{len(never)} rule(s) never fired on this gold:")
+    for r in never:
+        lines.append(f"  {r['rule']:<{w}}  {r['label'] or r['kind']:<18} {r['source'] or ''}")
+    if silent:
+        lines.append("")
+        lines.append(f"{len(silent)} entity rule(s) matched but never reached the output "
+                     "(lost overlap resolution or dropped as unused):")
+        for r in silent:
+            lines.append(f"  {r['rule']:<{w}}  {r['label'] or r['kind']:<18} matched {r['matched']}x  {r['source'] or ''}")
+    return [x for x in lines if x is not None]

@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Tuple
 
 from jsonschema import Draft202012Validator
 
+from pipeline.core.jsonl import decode_line
 from pipeline.core.problems import Problem
 
 #: Rule kinds → (schema file, default location under configs/)
@@ -81,10 +82,9 @@ def read_jsonl_rules(path: Path, kind: str) -> Tuple[List[dict], List[Problem]]:
         stripped = line.strip()
         if not stripped or stripped.startswith("//"):
             continue
-        try:
-            rule = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), lineno, f"not valid JSON: {exc.msg} (column {exc.colno})"))
+        rule = decode_line(stripped, str(path), lineno)
+        if isinstance(rule, Problem):
+            problems.append(rule)
             continue
         rid = rule.get("id") if isinstance(rule, dict) else None
         errors = [

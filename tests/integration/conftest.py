@@ -113,9 +113,9 @@ def doccano_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def doccano_client(doccano_server):
     """A DoccanoClient logged in as the admin (through pipeline.annotation.doccano.connect)."""
-    from pipeline.annotation import doccano as dc
+    from pipeline.annotation.doccano import client as dclient
 
-    return dc.connect(doccano_server.env)
+    return dclient.connect(doccano_server.env)
 
 
 def pytest_terminal_summary(terminalreporter):

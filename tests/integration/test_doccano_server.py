@@ -15,19 +15,17 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.annotation import agreement as ag
-from pipeline.annotation import doccano as dc
+from pipeline.annotation.doccano import client as dclient
+from pipeline.annotation.doccano import convert
+from pipeline.annotation.doccano import errors as doccano_errors
+from pipeline.annotation.doccano import merge as merging
+from pipeline.rules import labels as labels_mod
+from pipeline.core.jsonl import read_jsonl
 from pipeline.cli.doccano import app as doccano_app
 
 pytestmark = pytest.mark.doccano
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "doccano_gold.jsonl"
-
-
-@pytest.fixture
-def gold():
-    records, _, problems = dc.read_jsonl(FIXTURE)
-    assert not problems
-    return records
 
 
 @pytest.fixture
@@ -86,12 +84,12 @@ def test_server_listens_on_loopback_only_and_serves_the_ui(doccano_server):
 
 
 def test_ensure_project_is_idempotent(doccano_client, project_name):
-    pid = dc.ensure_project(doccano_client, project_name)
-    assert dc.ensure_project(doccano_client, project_name) == pid
+    pid = dclient.ensure_project(doccano_client, project_name)
+    assert dclient.ensure_project(doccano_client, project_name) == pid
     assert [p.id for p in doccano_client.list_projects() if p.name == project_name] == [pid]
     project = doccano_client.find_project_by_id(pid)
     assert project.use_relation and project.allow_overlapping and not project.collaborative_annotation
-    labels = dc.load_labels()
+    labels = labels_mod.load_labels()
     spans = doccano_client.list_label_types(pid, "span")
     assert sorted(lt.text for lt in spans) == sorted(labels.span_names)
     assert {lt.text: lt.background_color for lt in spans}["MEASUREMENT"] == "#7aa6ff"
@@ -101,20 +99,20 @@ def test_ensure_project_is_idempotent(doccano_client, project_name):
     # a label lost (say, a half-finished creation) is added back
     unit = next(lt for lt in spans if lt.text == "UNIT")
     doccano_client.delete_label_type(pid, unit.id, "span")
-    assert dc.ensure_project(doccano_client, project_name) == pid
+    assert dclient.ensure_project(doccano_client, project_name) == pid
     assert sorted(lt.text for lt in doccano_client.list_label_types(pid, "span")) == sorted(labels.span_names)
 
 
 def test_project_with_other_labels_is_refused(doccano_client, project_name, cli_env, tmp_path):
-    pid = dc.ensure_project(doccano_client, project_name)
+    pid = dclient.ensure_project(doccano_client, project_name)
     doccano_client.create_label_type(pid, "span", "DRUG", color="#123456")
     with pytest.raises(
-        dc.LabelMismatch,
+        doccano_errors.LabelMismatch,
         match=r"span labels of doccano project .* differ from configs/labels.json \(not in configs/labels.json: DRUG\)",
     ):
-        dc.ensure_project(doccano_client, project_name)
-    with pytest.raises(dc.LabelMismatch):
-        dc.project_id_for(doccano_client, project_name)
+        dclient.ensure_project(doccano_client, project_name)
+    with pytest.raises(doccano_errors.LabelMismatch):
+        dclient.project_id_for(doccano_client, project_name)
     result = CliRunner().invoke(doccano_app, ["pull", "--project", project_name, "--exports", str(tmp_path)])
     assert result.exit_code == 1 and "DRUG" in result.output
 
@@ -123,14 +121,14 @@ def test_project_with_wrong_settings_is_refused(doccano_client, project_name):
     doccano_client.create_project(
         name=project_name, project_type="SequenceLabeling", description="x", use_relation=False
     )
-    with pytest.raises(dc.DoccanoError, match="relation labeling is off; overlapping spans are not allowed"):
-        dc.ensure_project(doccano_client, project_name)
+    with pytest.raises(doccano_errors.DoccanoError, match="relation labeling is off; overlapping spans are not allowed"):
+        dclient.ensure_project(doccano_client, project_name)
 
 
 def test_wrong_password_is_a_clear_error(doccano_server, monkeypatch):
     env = {**doccano_server.env, "DOCCANO_PASSWORD": "not-the-password"}
-    with pytest.raises(dc.DoccanoError, match="refused the login of user 'admin': wrong username or password"):
-        dc.connect(env)
+    with pytest.raises(doccano_errors.DoccanoError, match="refused the login of user 'admin': wrong username or password"):
+        dclient.connect(env)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(doccano_app, ["push", str(FIXTURE), "--project", "never-created"])
@@ -142,8 +140,8 @@ def test_wrong_password_is_a_clear_error(doccano_server, monkeypatch):
 
 
 def test_push_pull_round_trip(doccano_client, project_name, gold, tmp_path):
-    pid = dc.ensure_project(doccano_client, project_name)
-    summary = dc.push(doccano_client, pid, gold)
+    pid = dclient.ensure_project(doccano_client, project_name)
+    summary = dclient.push(doccano_client, pid, gold)
     ids = [r["criterion_id"] for r in gold]
     assert summary.created == ids and summary.confirmed == ids
     assert summary.labelled == [r["criterion_id"] for r in gold if r["entities"]]
@@ -159,36 +157,36 @@ def test_push_pull_round_trip(doccano_client, project_name, gold, tmp_path):
         "offset": 120,
     }
 
-    pulled = dc.pull(doccano_client, pid, exports_dir=tmp_path / "exports")
+    pulled = dclient.pull(doccano_client, pid, exports_dir=tmp_path / "exports")
     assert list(pulled) == ["admin"]
     back = pulled["admin"]
     assert [r["criterion_id"] for r in back] == ids  # the heading, with nothing to annotate, too
     for original, returned in zip(gold, back):
-        assert dc.span_set(returned) == dc.span_set(original)
-        assert dc.relation_set(returned) == dc.relation_set(original)
+        assert convert.span_set(returned) == convert.span_set(original)
+        assert convert.relation_set(returned) == convert.relation_set(original)
         assert returned == original  # ids, order, metadata and constraints included
-    saved, _, _ = dc.read_jsonl(tmp_path / "exports" / "admin.jsonl")
+    saved, _, _ = read_jsonl(tmp_path / "exports" / "admin.jsonl")
     assert saved == back
     assert (tmp_path / "exports" / "raw" / "admin.jsonl").is_file()
 
     # pushing again changes nothing
-    again = dc.push(doccano_client, pid, gold)
+    again = dclient.push(doccano_client, pid, gold)
     assert again.created == [] and again.existing == ids
     assert again.already_labelled == [r["criterion_id"] for r in gold if r["entities"]]
     assert again.spans == 0 and again.confirmed == []
     assert len(list(doccano_client.list_examples(pid))) == 4
-    assert dc.pull(doccano_client, pid)["admin"] == back
+    assert dclient.pull(doccano_client, pid)["admin"] == back
 
     # merging the round trip into the gold changes nothing either
     target = tmp_path / "seeds.jsonl"
     shutil.copy(FIXTURE, target)
-    summary = dc.merge(target, back)
+    summary = merging.merge(target, back)
     assert summary.unchanged == ids and not summary.written
     assert target.read_bytes() == FIXTURE.read_bytes()
 
 
 def test_overlapping_spans_survive(doccano_client, project_name):
-    pid = dc.ensure_project(doccano_client, project_name)
+    pid = dclient.ensure_project(doccano_client, project_name)
     rec = {
         "criterion_id": "NCT09990004-inc-01",
         "text": "Health Assessment Questionnaire (HAQ) disability index ≤1.5",
@@ -203,13 +201,13 @@ def test_overlapping_spans_survive(doccano_client, project_name):
             {"id": 2, "from_id": 4, "to_id": 3, "type": "has_comparator"},
         ],
     }
-    dc.push(doccano_client, pid, [rec])
-    (back,) = dc.pull(doccano_client, pid)["admin"]
-    assert dc.annotation_key(back) == dc.annotation_key(rec)
+    dclient.push(doccano_client, pid, [rec])
+    (back,) = dclient.pull(doccano_client, pid)["admin"]
+    assert convert.annotation_key(back) == convert.annotation_key(rec)
 
 
 def test_push_eligex_output_as_pre_annotation(doccano_client, project_name):
-    pid = dc.ensure_project(doccano_client, project_name)
+    pid = dclient.ensure_project(doccano_client, project_name)
     output = {
         "trial_id": "NCT09990003",
         "criterion_id": "NCT09990003-inc-01",
@@ -229,49 +227,49 @@ def test_push_eligex_output_as_pre_annotation(doccano_client, project_name):
         ],
         "constraints": [{"subject": "ECOG"}],
     }
-    summary = dc.push(doccano_client, pid, [output])
+    summary = dclient.push(doccano_client, pid, [output])
     assert summary.labelled == ["NCT09990003-inc-01"] and summary.confirmed == []  # an annotator must review it
     ex = examples_by_criterion(doccano_client, pid)["NCT09990003-inc-01"]
     assert "constraints" not in ex.meta and not ex.is_confirmed
-    (back,) = dc.pull(doccano_client, pid)["admin"]
+    (back,) = dclient.pull(doccano_client, pid)["admin"]
     assert back["entities"] == [
         {"id": 1, "label": "SCORE", "start_offset": 0, "end_offset": 4},
         {"id": 2, "label": "VALUE", "start_offset": 5, "end_offset": 6},
         {"id": 3, "label": "COMPARATOR", "start_offset": 6, "end_offset": 7},
         {"id": 4, "label": "VALUE", "start_offset": 7, "end_offset": 8},
     ]
-    assert dc.relation_set(back) == dc.relation_set(dc.normalize(output))
+    assert convert.relation_set(back) == convert.relation_set(convert.normalize(output))
     assert "constraints" not in back
 
     bad = copy.deepcopy(output)
     bad["criterion_id"] = "NCT09990003-inc-02"
     bad["entities"][0]["text"] = "ECOG score"
-    with pytest.raises(dc.ValidationFailed, match="nothing pushed"):
-        dc.push(doccano_client, pid, [bad])
+    with pytest.raises(doccano_errors.ValidationFailed, match="nothing pushed"):
+        dclient.push(doccano_client, pid, [bad])
     assert len(list(doccano_client.list_examples(pid))) == 1
 
 
 def test_two_annotators_agreement_and_merge(doccano_server, doccano_client, project_name, gold, tmp_path, cli_env):
-    pid = dc.ensure_project(doccano_client, project_name)
-    dc.push(doccano_client, pid, gold, labels=False)  # texts only: each annotator annotates blind
-    assert dc.pull(doccano_client, pid) == {"admin": []}
+    pid = dclient.ensure_project(doccano_client, project_name)
+    dclient.push(doccano_client, pid, gold, labels=False)  # texts only: each annotator annotates blind
+    assert dclient.pull(doccano_client, pid) == {"admin": []}
 
     ann = f"ann{uuid.uuid4().hex[:6]}"
     password = secrets.token_urlsafe(12)
     doccano_client.create_user(ann, password)
-    dc.add_annotator(doccano_client, pid, ann)
-    dc.add_annotator(doccano_client, pid, ann)  # idempotent
-    ann_client = dc.connect({**doccano_server.env, "DOCCANO_USERNAME": ann, "DOCCANO_PASSWORD": password})
+    dclient.add_annotator(doccano_client, pid, ann)
+    dclient.add_annotator(doccano_client, pid, ann)  # idempotent
+    ann_client = dclient.connect({**doccano_server.env, "DOCCANO_USERNAME": ann, "DOCCANO_PASSWORD": password})
 
     # admin annotates like the gold; the annotator too, then drops the "×109/L" unit
-    dc.push(doccano_client, pid, gold)
-    summary = dc.push(ann_client, pid, gold)
+    dclient.push(doccano_client, pid, gold)
+    summary = dclient.push(ann_client, pid, gold)
     assert summary.created == [] and len(summary.labelled) == 3 and len(summary.confirmed) == 4
     ex = examples_by_criterion(ann_client, pid)["NCT09990001-inc-01"]
     unit = next(s for s in ann_client.list_spans(pid, ex.id) if (s.start_offset, s.end_offset) == (37, 43))
     ann_client.span.delete(pid, ex.id, unit.id)  # doccano drops its has_unit relation with it
 
-    pulled = dc.pull(doccano_client, pid)
+    pulled = dclient.pull(doccano_client, pid)
     assert sorted(pulled) == sorted(["admin", ann])
     assert by_id(pulled["admin"]) == by_id(gold)
     rep = ag.agreement(pulled["admin"], pulled[ann])
@@ -300,7 +298,7 @@ def test_two_annotators_agreement_and_merge(doccano_server, doccano_client, proj
     assert result.exit_code == 0, result.output
     assert "0 added, 1 changed, 3 unchanged" in result.output
     assert "check the constraints of" in result.output and "NCT09990001-inc-01" in result.output
-    merged = by_id(dc.read_jsonl(target)[0])
+    merged = by_id(read_jsonl(target)[0])
     assert len(merged["NCT09990001-inc-01"]["entities"]) == 7
     assert merged["NCT09990001-inc-01"]["constraints"] == gold[0]["constraints"]
     (backup,) = list(target.parent.glob("seeds.jsonl.*.bak"))
@@ -318,12 +316,12 @@ def test_cli_push_then_pull_into_new_gold(project_name, gold, tmp_path, cli_env)
     )
     assert result.exit_code == 0, result.output
     assert "4 added, 0 changed, 0 unchanged" in result.output
-    assert dc.read_jsonl(target)[0] == gold
+    assert read_jsonl(target)[0] == gold
 
 
 def test_pull_with_span_off_the_text_leaves_gold_untouched(doccano_client, project_name, gold, tmp_path, cli_env):
-    pid = dc.ensure_project(doccano_client, project_name)
-    dc.push(doccano_client, pid, gold)
+    pid = dclient.ensure_project(doccano_client, project_name)
+    dclient.push(doccano_client, pid, gold)
     examples = examples_by_criterion(doccano_client, pid)
     value = {lt.text: lt.id for lt in doccano_client.list_label_types(pid, "span")}["VALUE"]
     heading = examples["NCT09990001-inc-02"]
@@ -338,9 +336,9 @@ def test_pull_with_span_off_the_text_leaves_gold_untouched(doccano_client, proje
     target = tmp_path / "seeds.jsonl"
     shutil.copy(FIXTURE, target)
     mtime = target.stat().st_mtime_ns
-    pulled = dc.pull(doccano_client, pid)["admin"]
-    with pytest.raises(dc.ValidationFailed) as exc:
-        dc.merge(target, pulled)
+    pulled = dclient.pull(doccano_client, pid)["admin"]
+    with pytest.raises(doccano_errors.ValidationFailed) as exc:
+        merging.merge(target, pulled)
     text = str(exc.value)
     assert f"outside the text (length {len(heading.text)})" in text and "NCT09990001-inc-02" in text
     assert "text differs from the source record's" in text and "NCT09990001-inc-03" in text

@@ -8,10 +8,10 @@ them). Blank lines are skipped; every other line gives documents or a Problem wi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple, Union
 
+from pipeline.core.jsonl import decode_line
 from pipeline.core.problems import Problem
 from pipeline.ingest.readers import InputDoc, ReadOptions
 from pipeline.ingest.readers.ctgov import study_to_doc
@@ -29,10 +29,9 @@ def _pick(obj: dict, chosen: Optional[str], defaults) -> Optional[str]:
 
 def parse_jsonl_line(line: str, source: str, lineno: int, options: Optional[ReadOptions] = None) -> List:
     """One line → InputDocs and/or Problems (a page line gives one item per study)."""
-    try:
-        obj = json.loads(line, strict=False)
-    except json.JSONDecodeError as exc:
-        return [Problem(source, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")]
+    obj = decode_line(line, source, lineno, strict=False)  # raw control characters are cleaned later
+    if isinstance(obj, Problem):
+        return [obj]
     return record_items(obj, source, lineno, options)
 
 

@@ -68,3 +68,14 @@ def test_constraints_only_gold_scores_no_entities_relations_or_negation():
     # the same record fully annotated (no "annotated" key) counts the predicted entities
     m, _ = evaluate_records([gold(text, g["constraints"])], [p], default_normalizer().normalize)
     assert m["entities"]["fp"] == 2
+
+
+def test_precision_recall_f1_is_none_where_nothing_is_counted():
+    from pipeline.evaluation.metrics import precision_recall_f1, prf
+
+    assert precision_recall_f1(0, 0, 0) == (None, None, None)
+    assert precision_recall_f1(0, 0, 3) == (None, 0.0, 0.0)
+    assert precision_recall_f1(0, 2, 0) == (0.0, None, 0.0)
+    assert precision_recall_f1(1, 1, 0) == (0.5, 1.0, 2 * 0.5 / 1.5)
+    # the evaluation JSON (metrics version 1) writes an undefined figure as 0.0
+    assert prf(0, 0, 0) == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 0}
