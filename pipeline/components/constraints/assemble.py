@@ -35,6 +35,7 @@ from spacy.tokens import Doc
 from pipeline.components import docview
 
 from pipeline.core import extensions
+from pipeline.core.numbers import number_out, parse_number
 from pipeline.rules.loading import load_json_config
 from pipeline.components.units import UnitNormalizer
 
@@ -372,30 +373,6 @@ class EntityIndex:
     def with_span(self, label: str, start: int, end: int) -> List[int]:
         """Entities with this label and exactly these character offsets."""
         return self._spans.get((label, start, end), [])
-
-
-# ----------------------------------------------------------------------------------------------
-# numbers
-# ----------------------------------------------------------------------------------------------
-
-def parse_number(text: str, value_words: Dict[str, float] | None = None) -> Optional[float]:
-    """``"60"`` → 60, ``"1,500"`` → 1500, ``"2.0"`` → 2.0, ``"1,5"`` → 1.5, ``"ten"`` → 10."""
-    t = text.strip().lower()
-    if value_words and t in value_words:
-        return float(value_words[t])
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", t):
-        t = t.replace(",", "")
-    elif re.fullmatch(r"\d+,\d{1,2}", t):
-        t = t.replace(",", ".")
-    try:
-        return float(t)
-    except ValueError:
-        return None
-
-
-def number_out(value: float):
-    """Numbers as written in JSON: integral values as int."""
-    return int(value) if float(value).is_integer() else value
 
 
 # ----------------------------------------------------------------------------------------------
@@ -786,7 +763,9 @@ def scale_mentions(text: str, index: EntityIndex, pattern: Optional[str]) -> Tup
     scale_of: Dict[int, float] = {}
     for m in _compiled(pattern).finditer(text):
         index.work["scales"] += 1
-        length = float(m.group("len"))
+        length = parse_number(m.group("len"))
+        if length is None:
+            continue  # digits beyond a float's range: not a length
         ls, le = m.span("len")
         us, ue = m.span("unit")
         consumed.update(index.with_span("VALUE", ls, le))
