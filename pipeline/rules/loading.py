@@ -151,6 +151,24 @@ def load_json_config(path: Path | str, required: Iterable[str] = ()) -> dict:
     return data
 
 
+def check_json_config(path: Path | str, data: dict, schema_file: str) -> List[Problem]:
+    """Problems of a JSON config against its schema in ``pipeline/rules/schemas/``, each naming
+    the file, the line of the offending key and the key (a misspelt key is an error)."""
+    path = Path(path)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    problems = []
+    for err in sorted(_validator(schema_file).iter_errors(data), key=lambda e: list(e.absolute_path)):
+        where = list(err.absolute_path)
+        key = where[0] if where else None
+        if key is None and err.validator == "additionalProperties":
+            quoted = regex.findall(r"'([^']+)'", err.message)  # the unknown key(s), quoted
+            key = next((k for k in quoted if k in data), None)
+        line = next((n for n, text in enumerate(lines, 1) if f'"{key}"' in text), None) if key else None
+        name = "/".join(str(p) for p in where) or (key or "config")
+        problems.append(Problem(str(path), line, f"{name}: {err.message}"))
+    return problems
+
+
 def load_tokenizer_rules(path: Path) -> dict:
     """``{"keep_whole": [...], "split_hyphenated": [...]}`` from ``configs/tokenizer.json``."""
     data = load_json_config(path, required=["keep_whole"])
@@ -175,7 +193,10 @@ def validate_configs(configs: Path | str = "configs") -> List[Problem]:
         ("labels.json", ["span_labels", "relation_types"]),
     ):
         try:
-            load_json_config(configs / name, required)
+            data = load_json_config(configs / name, required)
         except RuleError as exc:
             problems += exc.problems
+            continue
+        if name == "constraints.json":
+            problems += check_json_config(configs / name, data, "constraints.json")
     return problems

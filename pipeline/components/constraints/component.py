@@ -13,7 +13,7 @@ from pipeline.components.constraints.assemble import assemble
 from pipeline.components.constraints.config import AssemblyConfig
 from pipeline.components.units import UnitNormalizer
 from pipeline.core import extensions
-from pipeline.rules.loading import load_json_config
+from pipeline.rules.loading import RuleError, check_json_config, load_json_config
 
 
 class ConstraintAssembler:
@@ -27,7 +27,11 @@ class ConstraintAssembler:
 
     def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json",
                    units_path: str = "configs/units.json"):
-        self.config = AssemblyConfig.from_dict(load_json_config(config_path))
+        data = load_json_config(config_path)
+        problems = check_json_config(config_path, data, "constraints.json")
+        if problems:
+            raise RuleError(problems)
+        self.config = AssemblyConfig.from_dict(data)
         self.units = UnitNormalizer.from_config(units_path)
 
     def __call__(self, doc: Doc) -> Doc:
