@@ -161,7 +161,7 @@ def test_condition_scope_patterns_split_at_the_condition():
     import json
     import re
 
-    from pipeline.components.constraints.assemble import scope_conditions
+    from pipeline.components.constraints.scope import scope_conditions
     from pipeline.core.paths import configs_dir
 
     patterns = json.loads((configs_dir() / "constraints.json").read_text(encoding="utf-8"))["condition_scope"]

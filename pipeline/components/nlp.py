@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def _register() -> None:
     # importing the modules registers the factories when the package is not installed
     from pipeline.components import abbreviations  # noqa: F401
-    from pipeline.components.constraints import assemble as constraints
+    from pipeline.components.constraints import component as constraints  # noqa: F401
     from pipeline.components import context
     from pipeline.components import entities
     from pipeline.components import sentences

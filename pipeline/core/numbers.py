@@ -1,34 +1,43 @@
-"""Numbers as criteria write them: one parser for every reader of a value (LCT gold, structured
-fields; constraint assembly to follow), and one way to write a number into JSON.
+"""Numbers as written in criteria, gold annotations and registry fields.
 
-A comma followed by groups of three digits separates thousands ("50,000"); a comma followed by
-one or two digits is a decimal comma ("7,0", "39,99"), which cannot be a thousands separator; the
-minus sign U+2212 is a minus. Number words count only when the caller gives a table of them.
+One reader for every place that turns written digits into a value: ``"60"``, ``"1,500"``
+(thousands), ``"39,99"`` (a decimal comma: one or two digits after the comma cannot be
+thousands), ``"2.0"``, ``".5"``, ``"-10"`` and ``"−1"`` (U+2212), and, when a table of number
+words is given, ``"ten"``. A value must be finite: a run of digits too long for a float
+(``"1111…"``, which ``float`` reads as ``inf``) is not a value, so no record ever carries
+``Infinity`` (not JSON).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Union
 
-NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
-THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d{1,2}$")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DECIMAL_COMMA_RE = re.compile(r"[+-]?\d+,\d{1,2}")
 
 
 def parse_number(text: str, words: Optional[Mapping[str, float]] = None) -> Optional[float]:
-    """The number written in ``text`` ("1,500" -> 1500.0, "1.50" -> 1.5, "7,0" -> 7.0; "ten" -> 10.0
-    when ``words`` has it), or ``None``."""
-    value = text.strip().replace("\u2212", "-")
-    if words and value.lower() in words:
-        return float(words[value.lower()])
-    if THOUSANDS_RE.match(value):
+    """The finite number written in ``text``, or ``None`` (words, Roman numerals, ``"10^3"``,
+    ``"5th"`` and digit runs beyond a float's range are not numbers). ``words`` maps
+    lower-cased number words to their values."""
+    value = text.strip().lower()
+    if words and value in words:
+        number = float(words[value])
+        return number if math.isfinite(number) else None
+    value = value.replace("\u2212", "-")
+    if _THOUSANDS_RE.fullmatch(value):
         value = value.replace(",", "")
-    elif DECIMAL_COMMA_RE.match(value):
+    elif _DECIMAL_COMMA_RE.fullmatch(value):
         value = value.replace(",", ".")
-    return float(value) if NUMBER_RE.match(value) else None
+    if not _NUMBER_RE.fullmatch(value):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
-def number_out(value: float):
-    """A number as written in JSON: an integral value as an int (18.0 -> 18)."""
+def number_out(value: float) -> Union[int, float]:
+    """A number as written in JSON: integral values as int (``18.0`` → ``18``)."""
     return int(value) if float(value).is_integer() else value

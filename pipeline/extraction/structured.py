@@ -22,7 +22,7 @@ import re
 from typing import List, Optional, Tuple
 
 from pipeline.components.units import UnitNormalizer, default_normalizer
-from pipeline.core.numbers import number_out
+from pipeline.core.numbers import number_out, parse_number
 from pipeline.core.problems import Problem
 
 FIELDS = ("minimumAge", "maximumAge", "sex", "healthyVolunteers")
@@ -46,9 +46,10 @@ def parse_age(value, units: Optional[UnitNormalizer] = None) -> Optional[Tuple[o
     m = _AGE_RE.match(text)
     units = units or default_normalizer()
     unit = units.normalize(m.group(2)) if m else None
-    if unit not in units.units_of_kind("time"):
+    number = parse_number(m.group(1)) if m else None  # finite, or not an age
+    if unit not in units.units_of_kind("time") or number is None:
         raise ValueError(f"cannot read the age {text!r} (expected e.g. '18 Years')")
-    return number_out(float(m.group(1))), unit
+    return number_out(number), unit
 
 
 def parse_sex(value) -> Optional[str]:

@@ -151,6 +151,7 @@ CONFIG_SCHEMAS = {
     "lct.json": "lct_config.json",
     "context_flags.json": "context_flags_config.json",
     "coverage.json": "coverage_config.json",
+    "constraints.json": "constraints_config.json",
 }
 
 
@@ -176,7 +177,9 @@ def _schema_problems(path: Path, text: str, data, schema_file: str) -> List[Prob
                 record = next((str(node[k]) for k in ("id", "canonical", "name") if isinstance(node.get(k), str)),
                               record)
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            keys = [k for k in err.instance if k not in err.schema.get("properties", {})]
+            patterns = [regex.compile(p) for p in err.schema.get("patternProperties", {})]
+            keys = [k for k in err.instance if k not in err.schema.get("properties", {})
+                    and not any(p.search(k) for p in patterns)]
         elif isinstance(node, dict) and isinstance(err.instance, str) and err.instance in node:
             keys = [err.instance]  # a key name that is not allowed (propertyNames)
         else:
@@ -221,8 +224,4 @@ def validate_configs(configs: Path | str = "configs") -> List[Problem]:
             load_json_config(configs / name, schema)
         except RuleError as exc:
             problems += exc.problems
-    try:
-        load_json_config(configs / "constraints.json")
-    except RuleError as exc:
-        problems += exc.problems
     return problems

@@ -1,0 +1,158 @@
+"""Step 3, bounds: from the comparators, merged per subject ("≥5 years and <17 years old" is one
+range), into constraint records with their relations to the entities they use."""
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from pipeline.components.constraints.index import EntityIndex
+from pipeline.components.constraints.quantities import Quantity, unit_of
+from pipeline.components.constraints.subjects import IMPLICIT_AGE_RULE, Groups
+from pipeline.components.units import UnitNormalizer
+from pipeline.core.numbers import number_out, parse_number
+
+#: subject attributes (from ConText) a constraint carries in its ``context``
+CONTEXT_FLAGS = ("historical", "hypothetical", "exception", "uncertain")
+
+
+@dataclass
+class Assembled:
+    """What assembly found: constraint records with their subject entity index, relations as
+    (from index, to index, type), and the entities they use."""
+    constraints: List[Tuple[dict, int]] = field(default_factory=list)
+    relations: List[Tuple[int, int, str]] = field(default_factory=list)
+    used: set = field(default_factory=set)
+
+
+def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[dict]]:
+    vals = [parse_number(ents[v]["text"], value_words) for v in q.values]
+    if any(v is None for v in vals):
+        return None, None
+    if q.op == "list" and len(vals) > 1:
+        return {"value": number_out(min(vals)), "inclusive": True}, {"value": number_out(max(vals)), "inclusive": True}
+    if q.op == "range" and len(vals) == 2:
+        lo, hi = sorted(vals)
+        inc = True if q.inclusive is None else q.inclusive
+        return {"value": number_out(lo), "inclusive": inc}, {"value": number_out(hi), "inclusive": inc}
+    v = number_out(vals[0])
+    if q.op == ">=":
+        return {"value": v, "inclusive": True}, None
+    if q.op == ">":
+        return {"value": v, "inclusive": False}, None
+    if q.op == "<=":
+        return None, {"value": v, "inclusive": True}
+    if q.op == "<":
+        return None, {"value": v, "inclusive": False}
+    if q.op == "=":
+        return {"value": v, "inclusive": True}, {"value": v, "inclusive": True}
+    return None, None
+
+
+def merge_bounds(qs: Sequence[Quantity], ents, value_words):
+    """Combine one-sided quantities of the same subject into two-sided bounds."""
+    out = []
+    pending = None  # (lower, upper, [q])
+    for q in qs:
+        lower, upper = bounds_of(q, ents, value_words)
+        if pending is not None and not q.disjoint:
+            pl, pu, pq = pending
+            if pl is not None and pu is None and lower is None and upper is not None:
+                pending = (pl, upper, pq + [q])
+                continue
+            if pu is not None and pl is None and upper is None and lower is not None:
+                pending = (lower, pu, pq + [q])
+                continue
+        if pending is not None:
+            out.append(pending)
+        pending = (lower, upper, [q])
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def per_subject(assigned: Sequence[Tuple[Quantity, Groups]]) -> List[Tuple[Tuple[int, ...], List[Quantity]]]:
+    """The quantities of each subject group, groups in order of first appearance."""
+    out: Dict[Tuple[int, ...], List[Quantity]] = {}
+    for q, groups in assigned:
+        for group in groups:
+            out.setdefault(tuple(group), []).append(q)
+    return list(out.items())
+
+
+def build_constraints(assigned: Sequence[Tuple[Quantity, Groups]], index: EntityIndex,
+                      scale_of: Dict[int, float], condition: Optional[int], value_words: Dict[str, float],
+                      units: UnitNormalizer) -> Assembled:
+    """One constraint per subject per merged bound set; ``condition`` is the CONDITION entity the
+    criterion scopes its thresholds to (not given to ages)."""
+    out = Assembled()
+    for key, qs in per_subject(assigned):
+        for lower, upper, qgroup in merge_bounds(qs, index.ents, value_words):
+            if lower is None and upper is None:
+                continue
+            out.constraints.append((_constraint(key, qgroup, lower, upper, index, scale_of, condition, units),
+                                    key[-1]))
+            members = _members(qgroup)
+            out.used.update(key)  # the subject with its long/short form partner
+            out.used.update(members)
+            out.relations.extend(_relations(key[-1], qgroup))
+            if condition is not None and out.constraints[-1][0]["condition"] is not None:
+                out.relations.append((key[-1], condition, "for_condition"))
+    return out
+
+
+def _members(qgroup: Sequence[Quantity]) -> List[int]:
+    return sorted({m for q in qgroup for m in q.members()})
+
+
+def _constraint(key: Tuple[int, ...], qgroup: Sequence[Quantity], lower, upper, index: EntityIndex,
+                scale_of: Dict[int, float], condition: Optional[int], units: UnitNormalizer) -> dict:
+    ents = index.ents
+    subj = ents[key[-1]]
+    unit_idx = unit_of(qgroup)
+    unit_text = ents[unit_idx]["text"] if unit_idx is not None else None
+    scale_max = next((q.scale_max for q in qgroup if q.scale_max is not None), None)
+    if scale_max is None:
+        scale_max = next((scale_of[i] for i in key if i in scale_of), None)
+    members = _members(qgroup)
+    if subj["rule"] == IMPLICIT_AGE_RULE or (subj.get("category") == "age" and len(qgroup) > 1):
+        # an age written with each bound ("≥18 years-old and ≤45 years-old") or with none
+        ends = [ents[m]["end"] for m in members] + [subj["end"]]
+        subject_span = [min([ents[m]["start"] for m in members] + [subj["start"]]),
+                        index.age_cue_end(max(ends))]
+    else:  # a long form and its short form are one subject
+        subject_span = [min(ents[i]["start"] for i in key), max(ents[i]["end"] for i in key)]
+    scoped = None
+    if condition is not None and subj.get("category") != "age":
+        scoped = ents[condition].get("norm", ents[condition]["text"])
+    return {
+        "subject": subj.get("norm") or subj["text"].lower(),
+        "subject_text": subj["text"],
+        "category": subj.get("category") or "measurement",
+        "lower": lower,
+        "upper": upper,
+        "unit": units.normalize(unit_text),
+        "unit_text": unit_text,
+        "scale_max": scale_max,
+        "negated": bool(subj.get("negated")),
+        "condition": scoped,
+        "span": [min([subj["start"]] + [ents[m]["start"] for m in members]),
+                 max([subj["end"]] + [ents[m]["end"] for m in members])],
+        "subject_span": subject_span,
+        "rules": [subj["rule"]] + [ents[m]["rule"] for m in members],
+        "context": {k: subj.get(k) for k in CONTEXT_FLAGS if subj.get(k)},
+    }
+
+
+def _relations(subject: int, qgroup: Sequence[Quantity]) -> List[Tuple[int, int, str]]:
+    """has_value, has_comparator and has_unit pairs of one constraint."""
+    pairs = []
+    for q in qgroup:
+        for v in q.values:
+            pairs.append((subject, v, "has_value"))
+            for c in q.comparators:
+                pairs.append((v, c, "has_comparator"))
+            u = q.units.get(v, unit_of([q]))
+            if u is not None:
+                pairs.append((v, u, "has_unit"))
+            if q.scale_unit is not None:
+                pairs.append((v, q.scale_unit, "has_unit"))
+    return pairs

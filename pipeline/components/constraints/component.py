@@ -1,0 +1,61 @@
+"""``eligex_constraints``: the spaCy component that assembles constraints and writes the final
+``doc._.eligex`` record (see :func:`~pipeline.components.constraints.assemble.assemble`)."""
+
+from pathlib import Path
+from typing import Optional
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.components import docview
+from pipeline.components.constraints.assemble import assemble
+from pipeline.components.constraints.config import AssemblyConfig
+from pipeline.components.units import UnitNormalizer
+from pipeline.core import extensions
+from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
+
+
+class ConstraintAssembler:
+    """spaCy component: assembles constraints and writes the final ``doc._.eligex`` record."""
+
+    def __init__(self, nlp: Language, name: str = "eligex_constraints"):
+        self.name = name
+        self.config = AssemblyConfig.from_dict({})
+        self.units: Optional[UnitNormalizer] = None
+        extensions.register()
+
+    def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json",
+                   units_path: str = "configs/units.json"):
+        data = load_json_config(config_path, CONFIG_SCHEMAS["constraints.json"])
+        self.config = AssemblyConfig.from_dict(data)
+        self.units = UnitNormalizer.from_config(units_path)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.units is None:
+            raise ValueError(f"{self.name}: not initialised; call nlp.initialize() or load a built model")
+        data = extensions.state(doc)
+        view = docview.view(doc)
+        result = assemble(view.text, view.words, view.sent_of(doc), data["entities"],
+                          data.get("context", []), self.config, self.units, view.starts)
+        data.update(result)
+        docview.release(doc)  # the last component: finished Docs carry only doc._.eligex
+        return doc
+
+    def to_disk(self, path, *, exclude=()):
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "cfg.json", {"config": self.config.to_dict(),
+                                                   "units": self.units.to_dict() if self.units else None})
+
+    def from_disk(self, path, *, exclude=()):
+        data = srsly.read_json(Path(path) / "cfg.json")
+        self.config = AssemblyConfig.from_dict(data["config"])
+        self.units = UnitNormalizer.from_dict(data["units"]) if data["units"] else None
+        return self
+
+
+@Language.factory("eligex_constraints", assigns=["doc._.eligex"], default_config={})
+def make_constraints(nlp: Language, name: str) -> ConstraintAssembler:
+    """Factory: constraints from entities, context and unit rules."""
+    return ConstraintAssembler(nlp, name)
+

@@ -1,0 +1,303 @@
+"""Step 1, quantities: comparator/value/unit runs among a criterion's entities.
+
+``≥60 g/L``, ``10-35``, ``between 5 and 10``, ``in the range of 10-35 (including the boundary
+value)``, ``18 years or older``, ``125/150`` (a scale fraction), ``0~1``, ``0, 1 or 2`` (a list);
+a unit after the second value of a range is carried over to the first. Scale lengths ("10 cm VAS
+scale") are found first and their numbers are not quantities; a number that counts things ("at
+least 3 abnormalities") is not a bound (:func:`is_count`).
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from pipeline.components.constraints.index import SUBJECT_LABELS, EntityIndex
+from pipeline.core.numbers import number_out, parse_number
+
+BOUND_OPS = {">=", ">", "<=", "<", "="}
+RANGE_OPS = {"range", "between"}
+#: tokens that may stand between parts of one quantity ("≥ of 5", "0 \\~ 1", "(including ...)")
+QUANTITY_FILLERS = {"of", "the", ":", "\\", "(", ")", "a", "is", "was", "be", "are", "level", "value", "values", "than"}
+AGE_CUE_RULE = "meas.age.implicit"
+
+
+@dataclass
+class Quantity:
+    values: List[int]
+    comparators: List[int] = field(default_factory=list)
+    units: Dict[int, int] = field(default_factory=dict)  # value index → unit index
+    op: str = "="
+    inclusive: Optional[bool] = None
+    scale_max: Optional[float] = None
+    scale_unit: Optional[int] = None
+    bare: bool = False
+    disjoint: bool = False  # joined to the previous quantity by "or"
+    invalid: bool = False  # read but not a bound (e.g. "140/90")
+    subject: Optional[int] = None  # a subject written inside the quantity ("between the ages of 18 and 65")
+    start: int = 0  # token offsets
+    end: int = 0
+
+    def members(self) -> List[int]:
+        out = list(self.values) + list(self.comparators) + list(self.units.values())
+        if self.scale_unit is not None:
+            out.append(self.scale_unit)
+        return sorted(set(out))
+
+
+def _gap_ok(words: Sequence[str], a_end: int, b_start: int, allowed: set, max_gap: int = 3) -> bool:
+    if b_start < a_end:
+        return False
+    gap = [w.lower() for w in words[a_end:b_start] if not w.isspace()]
+    return len(gap) <= max_gap and all(w in allowed for w in gap)
+
+
+def _between_tokens(words: Sequence[str], a_end: int, b_start: int) -> List[str]:
+    return [w.lower() for w in words[a_end:b_start] if not w.isspace()]
+
+
+def _op(ent: dict) -> Optional[str]:
+    return (ent.get("attrs") or {}).get("op")
+
+
+class _QuantityReader:
+    """Reads quantities left to right; ``used`` holds the entities already part of one."""
+
+    def __init__(self, words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int], scale_values: set):
+        self.words = words
+        self.ents = ents
+        self.sent_of = sent_of
+        self.scale_values = scale_values
+        self.used: Set[int] = set()
+
+    def next_entity(self, i: int, label: str, allowed=QUANTITY_FILLERS, max_gap: int = 3) -> Optional[int]:
+        """Entity ``i + 1`` when it has ``label``, is free, in the same sentence, and only
+        ``allowed`` words (at most ``max_gap``) stand between."""
+        ents = self.ents
+        j = i + 1
+        if j < len(ents) and ents[j]["label"] == label and j not in self.used and j not in self.scale_values \
+                and self.sent_of[ents[j]["token_start"]] == self.sent_of[ents[i]["token_start"]] \
+                and _gap_ok(self.words, ents[i]["token_end"], ents[j]["token_start"], allowed, max_gap):
+            return j
+        return None
+
+    def take_unit(self, q: "Quantity", vi: int) -> int:
+        """Attach a unit (or scale fraction) right after value ``vi``; return the last index used."""
+        ents = self.ents
+        u = self.next_entity(vi, "UNIT", {"×", "x", "*", "-", ")"}, 1)  # "(16-24) weeks"
+        if u is None:
+            return vi
+        attrs = ents[u].get("attrs") or {}
+        if attrs.get("scale"):
+            scale = parse_number(ents[u]["text"].lstrip("/ "))
+            q.scale_max = number_out(scale) if scale is not None else None
+            q.scale_unit = u
+            value = parse_number(ents[vi]["text"])
+            if q.scale_max is None or value is None or q.scale_max < value:
+                q.invalid = True  # "140/90": two values (blood pressure), not a score out of 90
+        else:
+            q.units[vi] = u
+        self.used.add(u)
+        return u
+
+    def take_range_tail(self, q: "Quantity", last: int) -> int:
+        """``- 35``, ``to 35``, ``and 35`` (after between) → second value; returns last index."""
+        c = self.next_entity(last, "COMPARATOR", QUANTITY_FILLERS, 2)
+        if c is not None and _op(self.ents[c]) == "range":
+            v2 = self.next_entity(c, "VALUE")
+            if v2 is not None:
+                q.comparators.append(c)
+                q.values.append(v2)
+                self.used.update({c, v2})
+                q.op = "range"
+                return self.take_unit(q, v2)
+        if q.op == "between":
+            v2 = self.next_entity(last, "VALUE", {"and", "to", "-", "&"}, 1)
+            if v2 is not None:
+                q.values.append(v2)
+                self.used.add(v2)
+                return self.take_unit(q, v2)
+        return last
+
+    def take_list(self, q: "Quantity", last: int) -> int:
+        """``0, 1 or 2`` / ``0.5 or 1``: a list of allowed values → their range."""
+        ents = self.ents
+        while True:
+            v = self.next_entity(last, "VALUE", {",", "or", "and", "and/or"}, 2)
+            if v is None or not (set(_between_tokens(self.words, ents[last]["token_end"], ents[v]["token_start"]))
+                                 & {",", "or", "and", "and/or"}):
+                break
+            q.values.append(v)
+            self.used.add(v)
+            last = self.take_unit(q, v)
+            q.op = "list"
+        return last
+
+    def take_postfix(self, q: "Quantity", last: int) -> int:
+        """A comparator after the number: "18 years or older", "(inclusive)", "18+ years"."""
+        ents = self.ents
+        start = last
+        # "18 years old or older": step over the age cue to reach the comparator
+        if last + 1 < len(ents) and ents[last + 1]["rule"].startswith(AGE_CUE_RULE) and \
+                ents[last + 1]["token_start"] - ents[last]["token_end"] <= 1:
+            start = last + 1
+        c = self.next_entity(start, "COMPARATOR", QUANTITY_FILLERS | {"(", ")"}, 2)
+        if c is None:
+            return last
+        op = _op(ents[c])
+        if op in ("inclusive", "exclusive"):
+            q.inclusive = op == "inclusive"
+            q.comparators.append(c)
+            self.used.add(c)
+            return c
+        if (ents[c].get("attrs") or {}).get("postfix") and (q.bare or q.op == "="):
+            # "18 years or older"; "= 5 or higher"
+            q.op = op
+            q.bare = False
+            q.comparators.append(c)
+            self.used.add(c)
+            if not q.units:  # "18+ years": the unit after the postfix sign
+                u = self.next_entity(c, "UNIT", set(), 0)
+                if u is not None and not (ents[u].get("attrs") or {}).get("scale"):
+                    q.units[q.values[-1]] = u
+                    self.used.add(u)
+                    return u
+            return c
+        return last
+
+    def read_after_comparator(self, i: int, op: str) -> Optional[Tuple["Quantity", int]]:
+        """The quantity a bound or range comparator starts, and the last entity index it uses."""
+        ents = self.ents
+        v = self.next_entity(i, "VALUE")
+        inner = None
+        if v is None and i + 1 < len(ents) and ents[i + 1]["label"] in SUBJECT_LABELS \
+                and _gap_ok(self.words, ents[i]["token_end"], ents[i + 1]["token_start"], {"the"}, 1):
+            inner = i + 1  # "between the ages of 18 and 65", "Minimum age: 18 years"
+            v = self.next_entity(inner, "VALUE", QUANTITY_FILLERS | {"=", "is"}, 2)
+        if v is None:
+            return None
+        q = Quantity(values=[v], comparators=[i], op=op, subject=inner)
+        self.used.update({i, v})
+        last = self.take_unit(q, v)
+        last = self.take_range_tail(q, last)
+        if q.op == "between" and len(q.values) == 2:
+            q.op = "range"
+        return q, self.take_postfix(q, last)
+
+    def read_from_value(self, i: int) -> Tuple["Quantity", int]:
+        """The quantity a number without a comparator before it starts, and its last entity index."""
+        q = Quantity(values=[i], bare=True)
+        self.used.add(i)
+        last = self.take_unit(q, i)
+        tail = self.take_range_tail(q, last)
+        if tail != last:
+            q.bare = False
+            last = tail
+        elif last == i:
+            last = self.take_list(q, last)
+        return q, self.take_postfix(q, last)
+
+    def finish(self, q: "Quantity") -> None:
+        """Token offsets and the checks that need the whole quantity."""
+        ents, words = self.ents, self.words
+        members = q.members()
+        q.start = min(ents[m]["token_start"] for m in members)
+        q.end = max(ents[m]["token_end"] for m in members)
+        j = ents[q.values[-1]]["token_end"]
+        if q.scale_unit is None and j + 1 < len(words) and words[j] == "/" and words[j + 1][:1].isdigit():
+            q.invalid = True  # "BP >140/90 mmHg", "HDL-C <50/40 mg/dl": two numbers, not one bound
+        if q.op == "between":  # "between 5" with no second value: not a bound
+            q.op = "="
+            q.bare = True
+
+
+def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int],
+                    scale_values: set) -> List["Quantity"]:
+    """Comparator/value/unit runs among ``ents`` (sorted entity records), left to right;
+    ``scale_values`` are the entities scale lengths use."""
+    reader = _QuantityReader(words, ents, sent_of, scale_values)
+    quantities: List[Quantity] = []
+    i = 0
+    while i < len(ents):
+        ent = ents[i]
+        read = None
+        if i not in reader.used and i not in scale_values:
+            op = _op(ent) if ent["label"] == "COMPARATOR" else None
+            if op in BOUND_OPS or op in RANGE_OPS:
+                read = reader.read_after_comparator(i, op)
+            elif ent["label"] == "VALUE":
+                read = reader.read_from_value(i)
+        if read is None:
+            i += 1
+            continue
+        q, last = read
+        reader.finish(q)
+        quantities.append(q)
+        i = max(last, i) + 1
+    return quantities
+
+
+def unit_of(qs: Sequence["Quantity"]) -> Optional[int]:
+    """The unit entity of the last value that has one."""
+    for q in qs:
+        for v in reversed(q.values):
+            if v in q.units:
+                return q.units[v]
+    return None
+
+
+def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers: set) -> bool:
+    """A number that counts things ("at least 3 abnormalities", "at least one of") rather than
+    bounding a subject; a number written as a word without a unit is taken as a count."""
+    if q.units or q.scale_max is not None:
+        return False
+    if any(not any(ch.isdigit() for ch in ents[v]["text"]) for v in q.values):
+        return True
+    if all(re.fullmatch(r"(?:19|20)\d\d", ents[v]["text"]) for v in q.values):
+        return True  # calendar years ("from 2008 to 2015"), not bounds
+    before = [w for w in words[max(0, q.start - 2):q.start] if not w.isspace()]
+    if before and before[-1] in ("n", "N"):
+        return True  # "(n=20)": a sample size
+    if not q.comparators or all(_op(ents[c]) in RANGE_OPS for c in q.comparators):
+        return False  # "Gleason 6-7 cancer": a range after its subject, not a count
+    last = ents[q.values[-1]]
+    j = last["token_end"]
+    while j < len(words) and words[j].isspace():
+        j += 1
+    if j >= len(words):
+        return False
+    word = words[j]
+    return word[:1].isalpha() and word.lower() not in followers
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> "re.Pattern":
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def scale_mentions(text: str, index: EntityIndex, pattern: Optional[str]) -> Tuple[set, Dict[int, float]]:
+    """Scale lengths ("10 cm VAS scale"): the VALUE/UNIT indices they use and scale_max per
+    subject entity index."""
+    if not pattern:
+        return set(), {}
+    ents = index.ents
+    consumed: set = set()
+    scale_of: Dict[int, float] = {}
+    for m in _compiled(pattern).finditer(text):
+        index.work["scales"] += 1
+        length = parse_number(m.group("len"))
+        if length is None:
+            continue  # digits beyond a float's range: not a length
+        ls, le = m.span("len")
+        us, ue = m.span("unit")
+        consumed.update(index.with_span("VALUE", ls, le))
+        consumed.update(index.with_span("UNIT", us, ue))
+        for idx in index.scores_at_chars(le, m.end() + 1):
+            e = ents[idx]
+            scale_of[idx] = number_out(length)
+            # the short form right after "(" belongs to the same scale
+            for jdx in range(idx + 1, min(idx + 3, len(ents))):
+                if ents[jdx]["label"] == "SCORE" and ents[jdx].get("norm") == e.get("norm"):
+                    scale_of[jdx] = number_out(length)
+    return consumed, scale_of
+

@@ -1,0 +1,302 @@
+"""Step 2, subjects: what each quantity bounds.
+
+The nearest MEASUREMENT/SCORE before the quantity in the same sentence (skipping parentheticals
+such as "(based on MDAAT)"), else the one right after it ("≥18 years old"), else an age word a
+little later, else an implicit age ("≥ 65 years" with no subject word). Coordinated subjects
+("AST and ALT ≤3.0 ULN", "AST, ALT") share the quantity; a long form and its parenthesised short
+form are one subject; a quantity chained to the previous one ("≥5 years and <17 years") shares
+its subjects. A group of subjects is a list of entity indices whose last member is the subject.
+"""
+
+from typing import List, Optional, Sequence, Tuple
+
+from pipeline.components.constraints.config import AssemblyConfig
+from pipeline.components.constraints.index import EntityIndex
+from pipeline.components.constraints.quantities import Quantity, unit_of
+from pipeline.components.units import UnitNormalizer
+from pipeline.core.numbers import parse_number
+
+AGE_UNITS = {"a", "mo", "wk", "d", "h"}
+#: words joining two quantities of one subject: "≥5 years and <17 years" (one range) and
+#: "< 18 or > 60" (two constraints)
+CHAIN_AND = (("and",), (",",), ("but",), (",", "and"), ("and", "/", "or"), ("and/or",))
+CHAIN_OR = (("or",), (",", "or"))
+CHAIN_MAX_WORDS = max(len(link) for link in CHAIN_AND + CHAIN_OR)
+#: subjects that are never bounded in weeks, days or hours (those are time windows)
+TIMELESS_CATEGORIES = {"lab", "vital", "score"}
+IMPLICIT_AGE_RULE = "implicit.age"
+RIGHT_SUBJECT_MAX_GAP = 6
+LEFT_SUBJECT_MAX_GAP = 8
+
+Groups = List[List[int]]
+
+
+def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: AssemblyConfig,
+                    units: UnitNormalizer) -> List[Tuple[Quantity, Groups]]:
+    """Each quantity that bounds something, with its subject groups, left to right."""
+    assigned: List[Tuple[Quantity, Groups]] = []
+    prev: Optional[Tuple[Quantity, Groups]] = None
+    for q in quantities:
+        index.work["quantities"] += 1
+        unit = _unit_name(q, index.ents, units)
+        groups = _chained_groups(q, prev, index, units)
+        if groups is None:
+            groups = _find_groups(q, unit, index, config, units)
+        if groups is None or not _bounds_subject(q, groups, unit, index, config):
+            prev = None
+            continue
+        assigned.append((q, groups))
+        prev = (q, groups)
+    return assigned
+
+
+def _unit_name(q: Quantity, ents: Sequence[dict], units: UnitNormalizer) -> Optional[str]:
+    u = unit_of([q])
+    return units.normalize(ents[u]["text"]) if u is not None else None
+
+
+def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index: EntityIndex,
+                    units: UnitNormalizer) -> Optional[Groups]:
+    """The previous quantity's subjects when ``q`` continues it ("≥5 years and <17 years",
+    "< 18 or > 60"); marks ``q`` disjoint after "or"."""
+    if prev is None:
+        return None
+    between = index.between(prev[0].end, q.start, CHAIN_MAX_WORDS)
+    link = tuple(between) if between is not None else None
+    sent_of = index.sent_of
+    if sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
+            link in CHAIN_AND + CHAIN_OR and _units_chain(prev[0], q, index.ents, units) \
+            and not _subject_between(index, prev[0].end, q.start):
+        q.disjoint = link in CHAIN_OR  # "< 18 or > 60": two constraints, not one range
+        return prev[1]
+    return None
+
+
+def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: AssemblyConfig,
+                 units: UnitNormalizer) -> Optional[Groups]:
+    """The subjects of a quantity that does not continue the previous one."""
+    if q.subject is not None:
+        return [[q.subject]]
+    scale = on_scale_subject(q, index)
+    if scale is not None:
+        return [[scale]]
+    left = find_left_subject(q, index)
+    if left is not None:
+        return coordinated_subjects(left, index)
+    right = find_right_subject(q, index)
+    if right is not None:
+        return coordinated_right(right, index)
+    if unit in AGE_UNITS:
+        later = later_age_subject(q, index)
+        if later is not None:
+            return [[later]]
+    age = implicit_age_subject(q, index.words, index.ents, units, config.implicit_age_blockers,
+                               config.implicit_age_cues)
+    return [[index.add(age)]] if age is not None else None
+
+
+def _bounds_subject(q: Quantity, groups: Groups, unit: Optional[str], index: EntityIndex,
+                    config: AssemblyConfig) -> bool:
+    """Whether the quantity really bounds the subjects found for it."""
+    ents = index.ents
+    if q.bare and not _bare_allowed(q, groups, index):
+        return False
+    if unit is not None and unit not in AGE_UNITS and any(ents[g[-1]].get("category") == "age" for g in groups):
+        return False  # "age appropriate (≥2.3 ng/ml)": an age is never in ng/ml
+    if q.op == "range" and q.end <= ents[groups[-1][-1]]["token_start"] and \
+            ents[groups[-1][-1]]["label"] == "SCORE" and parse_number(ents[q.values[0]]["text"]) == 0:
+        return False  # "a 0-10 pain intensity numeric scale": the scale's range, not a bound
+    if unit in config.time_units_for_age_only and \
+            any(ents[g[-1]].get("category") in TIMELESS_CATEGORIES for g in groups):
+        return False  # "HbA1c ... less than 12 weeks prior to": a time window, not a bound
+    return True
+
+
+def _parenthesised_aside(index: EntityIndex, idx: int, q_start: int) -> bool:
+    """Whether subject ``idx`` sits inside a parenthetical aside that closes before the quantity:
+    "(based on MDAAT) ≥3cm" is an aside; "(LVEF) ≥55%" and "(ASA) ≤ 2" (only the name inside)
+    and "(hemoglobin <10 g/dL)" (the quantity inside) are not."""
+    ent = index.ents[idx]
+    k = index.open_paren_before(ent["token_start"])
+    if k < 0:
+        return False
+    close = index.close_paren_in(ent["token_end"], q_start)
+    if close is None:
+        return False  # the quantity is inside the same parenthesis
+    named = index.between(ent["token_start"], ent["token_end"], len(index.words), lower=False)
+    if index.between(k + 1, close, len(named), lower=False) == named:
+        return False  # "(LVEF)": the parenthesis holds just the name
+    return not index.has_subject_ending_at(k)
+
+
+def find_left_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
+    """The nearest subject before the quantity in its sentence, with at most
+    ``LEFT_SUBJECT_MAX_GAP`` words and no other quantity between, skipping parenthetical asides."""
+    sent_of, ents = index.sent_of, index.ents
+    sent = sent_of[q.start]
+    for idx in index.subjects_ending_by(q.start):
+        e = ents[idx]
+        if sent_of[e["token_start"]] != sent:
+            return None
+        if index.between(e["token_end"], q.start, LEFT_SUBJECT_MAX_GAP) is None:
+            return None  # too far, and so is every subject further left
+        if _parenthesised_aside(index, idx, q.start):
+            continue
+        if index.claimed(e["token_end"], q.start):
+            return None  # another quantity stands between
+        return idx
+    return None
+
+
+def find_right_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
+    """The subject right after the quantity ("≥18 years old", "2.0 cm on the 10 cm VAS scale"),
+    unless that subject has a quantity of its own right after it."""
+    idx = index.first_subject_from(q.end)
+    if idx is None:
+        return None
+    e = index.ents[idx]
+    if index.sent_of[e["token_start"]] != index.sent_of[q.start]:
+        return None
+    if index.between(q.end, e["token_start"], RIGHT_SUBJECT_MAX_GAP) is None or \
+            index.claimed(q.end, e["token_start"]):
+        return None
+    if index.claimed(e["token_end"], e["token_end"] + 3):
+        return None
+    return idx
+
+
+def coordinated_subjects(subject: int, index: EntityIndex) -> List[List[int]]:
+    """Groups of subject entities sharing the quantity, left to right; each group is one
+    subject written as long form + "(" short form ")" (its last member is the one nearest the
+    number). Entities are walked from ``subject`` back to the first (other labels are stepped
+    over, a CONDITION ends the walk)."""
+    ents, sent_of = index.ents, index.sent_of
+    groups: List[List[int]] = [[subject]]
+    cur = subject
+    sent = sent_of[ents[subject]["token_start"]]
+    # added subjects (implicit ages) come after the original entities in the list
+    idx = subject - 1
+    while idx >= 0:
+        if idx >= index.n_original:
+            step_back = idx - 1
+        else:
+            idx = index.previous_subject_or_condition(idx)
+            if idx < 0 or ents[idx]["label"] == "CONDITION":
+                break
+            step_back = idx - 1
+        index.work["coordination"] += 1
+        e = ents[idx]
+        if sent_of[e["token_start"]] != sent:
+            break
+        same = e.get("norm") is not None and e.get("norm") == ents[cur].get("norm")
+        join = index.joins(e["token_end"], ents[cur]["token_start"], same)
+        if join is None or index.claimed(e["token_end"], ents[cur]["token_start"]):
+            break
+        if join == "short":
+            groups[0].insert(0, idx)  # long form (short form), "ECOG (...) performance status"
+        else:
+            groups.insert(0, [idx])
+        cur = idx
+        idx = step_back
+    return groups
+
+
+def coordinated_right(subject: int, index: EntityIndex) -> List[List[int]]:
+    """Subjects listed after a quantity share it ("1.5 times ULN of serum creatinine, alkaline
+    phosphatase and AST"); a long form and its "(short form)" are one subject."""
+    ents, sent_of = index.ents, index.sent_of
+    groups: List[List[int]] = [[subject]]
+    sent = sent_of[ents[subject]["token_start"]]
+    cur = subject
+    for idx in index.subjects_starting_from(ents[subject]["token_end"]):
+        e = ents[idx]
+        if sent_of[e["token_start"]] != sent:
+            break
+        join = index.joins(ents[cur]["token_end"], e["token_start"])
+        if join == "short":
+            groups[-1].append(idx)
+        elif join == "list":
+            groups.append([idx])
+        else:
+            break
+        cur = idx
+    return groups
+
+
+def on_scale_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
+    """"no less than 2.0 cm on the 10 cm VAS scale": the score after "on the" is what is measured."""
+    words, sent_of = index.words, index.sent_of
+    j = q.end
+    while j < len(words) and words[j].isspace():
+        j += 1
+    if j >= len(words) or words[j].lower() != "on":
+        return None
+    for idx in index.scores_starting_in(q.end + 1, j + 6):
+        if sent_of[index.ents[idx]["token_start"]] == sent_of[q.start]:
+            return idx
+    return None
+
+
+def later_age_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
+    """An age word a little later in the sentence, with only quantities before it ("older than
+    14 years and younger than 25 years old")."""
+    idx = index.first_subject_from(q.end)
+    if idx is None:
+        return None
+    e = index.ents[idx]
+    return idx if e.get("norm") == "age" and e["token_start"] - q.end <= 12 else None
+
+
+def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers, cues=()) -> Optional[dict]:
+    """A subject for "≥ 65 years" / "18-50 years" with no subject word: an age, unless temporal
+    words before it ("for", "within", "history") say it is a duration. The subject entity is the
+    unit span ("years"), as in LCT."""
+    u = unit_of([q])
+    if u is None or q.bare or units.normalize(ents[u]["text"]) != "a":
+        return None
+    before = {w.lower() for w in words[max(0, q.start - 4):q.start]}
+    if before & set(blockers):
+        return None
+    window = [w.lower() for w in words[max(0, q.start - 6):q.start] if not w.isspace()]
+    if not (set(window) & set(cues) or all(not any(ch.isalnum() for ch in w) for w in window)):
+        return None  # "Epileptic seizure < 2 years": a duration, not an age
+    unit = ents[u]
+    return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
+            "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
+            "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}
+
+
+def _subject_between(index: EntityIndex, start: int, end: int) -> bool:
+    """Whether a subject starts at a token in ``start..end-1``."""
+    first = index.first_subject_from(start)
+    return first is not None and index.ents[first]["token_start"] < end
+
+
+def _units_chain(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bool:
+    """Two quantities can share a subject when their units agree, or when only the later one
+    writes the unit ("≥18, and <80 years"), not "50 years and ≥ 4"."""
+    a, b = unit_of([prev]), unit_of([q])
+    ua = units.normalize(ents[a]["text"]) if a is not None else None
+    ub = units.normalize(ents[b]["text"]) if b is not None else None
+    return ua == ub or ua is None
+
+
+def _bare_allowed(q: Quantity, groups, index: EntityIndex) -> bool:
+    """A list of numbers with no comparator bounds a subject only when written right after it
+    ("ECOG 0, 1 or 2"); a single number with no comparator ("ASA 1 corresponding to a patient in
+    perfect health", "three times the ULN") is a description, not a bound."""
+    ents, words = index.ents, index.words
+    subj = ents[groups[-1][-1]]
+    if q.op == "=":
+        # "ASA 5)", "Clinical Dementia Rating of 0 and ...": a score's single value, closed by
+        # punctuation or a conjunction, is its value
+        j = ents[q.values[-1]]["token_end"]
+        follower = words[j] if j < len(words) else ""
+        if subj["label"] != "SCORE" or not (follower == "" or follower in ",;.)" or follower in ("and", "or")):
+            return False
+    if subj["token_end"] > q.start:
+        return False
+    between = index.between(subj["token_end"], q.start, 2)
+    return between is not None and all(w in (":", "of", "score", "is", "=", "(", ")") for w in between) \
+        and (subj["label"] == "SCORE" or bool(q.units))
+

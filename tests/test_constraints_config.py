@@ -1,0 +1,64 @@
+"""configs/constraints.json against its schema (pipeline/rules/schemas/constraints_config.json): checked
+by ``validate_configs`` (``eligex rules validate``) and when the component initializes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import spacy
+
+from pipeline.components.constraints.component import ConstraintAssembler
+from pipeline.rules.loading import RuleError, validate_configs
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+@pytest.fixture
+def configs_copy(tmp_path):
+    return Path(shutil.copytree(CONFIGS, tmp_path / "configs"))
+
+
+def _edit(configs: Path, change) -> Path:
+    path = configs / "constraints.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_shipped_constraints_config_is_valid():
+    assert [p for p in validate_configs(CONFIGS) if "constraints.json" in p.path] == []
+
+
+@pytest.mark.parametrize(("change", "key"), [
+    (lambda d: d.update(coordinator=["and"]), "coordinator"),            # misspelt key
+    (lambda d: d.update(subject_max_tokens="5"), "subject_max_tokens"),   # wrong type
+    (lambda d: d["value_words"].update(dozen="twelve"), "value_words/dozen"),
+    (lambda d: d["value_followers"].append(""), "value_followers/"),
+    (lambda d: d.update(coordinators_coment="typo"), "coordinators_coment"),
+])
+def test_bad_constraints_config_names_file_line_and_key(configs_copy, change, key):
+    path = _edit(configs_copy, change)
+    problems = [p for p in validate_configs(configs_copy) if p.path == str(path)]
+    assert len(problems) == 1, problems
+    name = key.split("/")[0]
+    assert name in problems[0].message
+    written = key.rstrip("/").split("/")[-1]  # the line of the offending key itself
+    assert f'"{written}"' in path.read_text(encoding="utf-8").splitlines()[problems[0].line - 1]
+
+
+@pytest.mark.parametrize("change", [lambda d: d.update(comment="free text"),
+                                    lambda d: d.update(coordinators_comment="why")])
+def test_comments_are_allowed(configs_copy, change):
+    path = _edit(configs_copy, change)
+    assert [p for p in validate_configs(configs_copy) if p.path == str(path)] == []
+
+
+def test_component_refuses_a_bad_config_at_initialize(configs_copy):
+    path = _edit(configs_copy, lambda d: d.update(coordinator=["and"]))
+    component = ConstraintAssembler(spacy.blank("en"))
+    with pytest.raises(RuleError, match="coordinator"):
+        component.initialize(config_path=str(path), units_path=str(configs_copy / "units.json"))

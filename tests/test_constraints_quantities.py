@@ -1,0 +1,54 @@
+"""Step 1 (pipeline/components/constraints/quantities.py) on hand-built entity records."""
+
+from __future__ import annotations
+
+import pytest
+
+from constraint_records import criterion
+from pipeline.components.constraints.quantities import find_quantities, is_count, unit_of
+
+
+def _quantities(spec):
+    text, words, sent_of, _, ents = criterion(spec)
+    qs = find_quantities(words, ents, sent_of, set())
+    out = []
+    for q in qs:
+        u = unit_of([q])
+        out.append((q.op, [ents[v]["text"] for v in q.values], ents[u]["text"] if u is not None else None,
+                    q.bare, q.invalid))
+    return out
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("AST|M >=|C:>= 5|V mg|U", [(">=", ["5"], "mg", False, False)]),
+    ("5|V -|C:range 10|V mg|U", [("range", ["5", "10"], "mg", False, False)]),
+    ("between|C:between 5|V and 10|V years|U", [("range", ["5", "10"], "years", False, False)]),
+    ("ECOG|S 0|V , 1|V or 2|V", [("list", ["0", "1", "2"], None, True, False)]),
+    ("18|V years|U or_older|C:>=:postfix", [(">=", ["18"], "years", False, False)]),
+    ("<|C:< 5|V (inclusive)|C:inclusive", [("<", ["5"], None, False, False)]),
+    ("BP|M >|C:> 140|V /90|U:scale", [(">", ["140"], None, False, True)]),  # two values, not a score out of 90
+    ("score|S 3|V /10|U:scale", [("=", ["3"], None, True, False)]),
+    # rows that must not make the quantity shown
+    ("between|C:between 5|V", [("=", ["5"], None, True, False)]),  # no second value: not a range
+    (">=|C:>= AST|M", []),  # a comparator without a number
+    (">=|C:>= . 5|V", [("=", ["5"], None, True, False)]),  # the number is in the next sentence
+    ("5|V is not 10|V", [("=", ["5"], None, True, False), ("=", ["10"], None, True, False)]),
+])
+def test_find_quantities(spec, expected):
+    assert _quantities(spec) == expected
+
+
+@pytest.mark.parametrize(("spec", "count"), [
+    ("at_least|C:>= 3|V abnormalities", True),        # a number followed by what it counts
+    ("from 2008|V to|C:range 2015|V", True),           # calendar years
+    ("( n =|C:= 20|V )", True),                       # a sample size
+    ("at_least|C:>= ten|V", True),                     # a number word without a unit
+    ("AST|M >=|C:>= 5|V mg|U", False),                 # a unit: a bound
+    ("AST|M >=|C:>= 5|V for 2 weeks", False),          # "for" may follow a bound
+    ("Gleason|S 6|V -|C:range 7|V cancer", False),     # a range after its subject
+])
+def test_is_count(spec, count):
+    text, words, sent_of, _, ents = criterion(spec)
+    qs = find_quantities(words, ents, sent_of, set())
+    assert len(qs) == 1
+    assert is_count(qs[0], words, ents, {"for", "and", "or"}) is count
