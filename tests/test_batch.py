@@ -238,6 +238,21 @@ def test_a_failing_criterion_fails_its_trial_only(boom_extractor, tmp_path, n_pr
     assert (failed["path"], failed["line"]) == ("mem.jsonl", 2)
 
 
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_a_text_the_tokenizer_refuses_fails_its_trial_only(extractor, tmp_path, n_process):
+    """The tokenizer is outside spaCy's error handler: a text it raises on (a lone surrogate) must
+    still fail only its own trial, whatever else is in its batch."""
+    items = docs_for("- Age >= 18 years\n- Hb >= 9 g/dL", "- ALT < 3 x ULN\n- Hb \ud800 >= 9", "- ECOG 0-1")
+    out = tmp_path / "out.jsonl"
+    counts = run(items, extractor, out, n_process=n_process, batch_size=8)
+    assert (counts.trials_in, counts.written, counts.failed) == (3, 2, 1) and counts.adds_up()
+    assert [r["trial_id"] for r in lines(out)] == ["T0", "T0", "T2"]
+    [failed] = lines(batch.errors_path_for(out))
+    assert (failed["path"], failed["line"], failed["record"]) == ("mem.jsonl", 2, "T1")
+    assert failed["message"].startswith("trial failed: criterion T1-txt-02: tokenizer: ValueError: the text "
+                                        "holds a lone surrogate U+D800 at character 3 ")
+
+
 def test_duplicate_trial_ids_are_written_once(boom_extractor, tmp_path):
     out = tmp_path / "out.jsonl"
     items = [InputDoc("A", "- one", "f", 1), InputDoc("A", "- two", "f", 2)]

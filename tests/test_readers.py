@@ -260,6 +260,31 @@ def test_nul_and_control_characters_are_replaced_with_a_warning(tmp_path):
     assert doc.text == "Inclusion Criteria:\n- ok\n- bad byte\n" and doc.warnings[0].line == 3
 
 
+def test_lone_surrogates_fail_their_record_only(tmp_path):
+    """A JSON \\ud800 escape without its pair is valid JSON but not Unicode: in the text, the id or a
+    structured field it fails that record (file and line named) and the next records are read."""
+    path = write(tmp_path / "in.jsonl", "\n".join([
+        '{"id": "S1", "text": "hemoglobin >= 9 g/dL \\ud800 x"}',
+        '{"id": "S\\udc00", "text": "platelets > 100"}',
+        json.dumps(study("NCT00000091", minimumAge="18 \ud800Years")),
+        '{"id": "ok", "text": "age >= 18 \\ud83d\\ude00"}',  # a pair: one emoji, read
+        '{"id": "S\\udc01", "text": 5}',
+    ]) + "\n")
+    page = write(tmp_path / "page.json", '{"studies": [\n' + json.dumps(study("NCT00000092", text="x \ud801"))
+                 + ',\n' + json.dumps(study("NCT00000093")) + "]}")
+    items = read(path, page)
+    assert [(d.trial_id, d.text) for d in docs(items)] == [("ok", "age >= 18 \U0001F600"), ("NCT00000093", CRITERIA)]
+    got = [(p.path, p.line, p.record, p.message.split(" (")[0]) for p in problems(items)]
+    assert got == [(str(path), 1, "S1", "the text holds a lone surrogate U+D800 at character 21"),
+                   (str(path), 2, "S\\udc00", "the id holds a lone surrogate U+DC00 at character 1"),
+                   (str(path), 3, "NCT00000091", "the field 'minimumAge' holds a lone surrogate U+D800 at character 3"),
+                   (str(path), 5, "S\\udc01", "'text' must be a string"),
+                   (str(page), 2, "NCT00000092", "the text holds a lone surrogate U+D801 at character 2")]
+    for p in problems(items):
+        json.dumps(p.to_dict(), ensure_ascii=False).encode("utf-8")  # printable: no surrogate left
+    assert all(p.message.endswith("record not read") for p in problems(items)[:3])
+
+
 def test_damaged_gzip_is_a_problem_with_the_line_reached(tmp_path):
     good = gzip.compress(("\n".join(json.dumps({"id": str(i), "text": "Age >= 18 years"})
                                     for i in range(200)) + "\n").encode())

@@ -21,6 +21,7 @@ from spacy.util import registry
 from spacy.vocab import Vocab
 
 from pipeline.components import docview
+from pipeline.core.surrogates import describe_surrogate, find_surrogate
 
 # Comparators first, longest first, so ``>=`` is one token and never ``>`` + ``=``.
 _COMPARATOR = r">=|<=|=>|=<|≥|≤|≧|≦|⩾|⩽|＞|＜|>|<|=|±"
@@ -175,6 +176,11 @@ class EligexTokenizer:
         return {"keep_whole": self.keep_whole, "split_hyphenated": self.split_hyphenated}
 
     def __call__(self, text: str) -> Doc:
+        """The Doc of ``text``; ``ValueError`` when it holds a lone surrogate (not Unicode: spaCy's
+        StringStore could not encode it)."""
+        at = find_surrogate(text)  # an isascii() test on almost every text
+        if at is not None:
+            raise ValueError(f"the text holds {describe_surrogate(text, at)}")
         words, spaces = tokenize(text, self._keep, self._split, self._cache)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         docview.attach(doc, text, words, spaces)  # the components read these instead of rebuilding them

@@ -164,13 +164,18 @@ def run_one(nlp, text: str):
 
 def process_chunk(nlp, chunk: List[Tuple[str, object]]) -> List[Tuple[object, Optional[dict], Optional[str]]]:
     """``(context, doc._.eligex, None)`` or ``(context, None, reason)`` for each ``(text, context)``
-    of a chunk, in order. The chunk goes through ``nlp.pipe(as_tuples=True)``; a text the pipeline
-    fails on is left out by the error handler and run alone to learn which component failed."""
+    of a chunk, in order. The chunk goes through ``nlp.pipe(as_tuples=True)``; a text a component
+    fails on is left out by the error handler and run alone to learn which component failed. The
+    error handler does not cover the tokenizer: when it raises, the texts not yet done are run one
+    by one."""
     old_handler = nlp.default_error_handler
     nlp.set_error_handler(_skip_failed_doc)
+    done: Dict[object, dict] = {}
     try:
-        done = {ctx: doc._.eligex or {}
-                for doc, ctx in nlp.pipe(chunk, as_tuples=True, batch_size=max(len(chunk), 1))}
+        for doc, ctx in nlp.pipe(chunk, as_tuples=True, batch_size=max(len(chunk), 1)):
+            done[ctx] = doc._.eligex or {}
+    except Exception as exc:  # the tokenizer failed on a text: each of the others is run alone
+        log.debug("tokenizer failed in a batch of %d text(s): %s", len(chunk), exc)
     finally:
         nlp.set_error_handler(old_handler)
     out = []
