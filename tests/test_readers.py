@@ -260,6 +260,49 @@ def test_nul_and_control_characters_are_replaced_with_a_warning(tmp_path):
     assert doc.text == "Inclusion Criteria:\n- ok\n- bad byte\n" and doc.warnings[0].line == 3
 
 
+@pytest.mark.parametrize("value,shown", [(True, "a boolean (true)"), (1.5, "a number (1.5)"),
+                                         ({"a": 1}, "an object"), (None, "null"), ([1], "an array")])
+def test_an_id_must_be_a_string_or_an_integer(tmp_path, value, shown):
+    path = write(tmp_path / "in.jsonl", "\n".join([
+        json.dumps({"id": value, "text": "Age >= 18 years"}),
+        json.dumps({"nct": value, "text": "Age >= 18 years"}),
+        json.dumps(study(value)),
+        json.dumps({"id": 12, "text": "Age >= 18 years"}),
+    ]) + "\n")
+    page = write(tmp_path / "page.json", json.dumps({"studies": [study(value), study("NCT00000095")]}))
+    items = read(path, page) + read(path, id_column="nct")[1:2]
+    assert [d.trial_id for d in docs(items)] == ["12", "NCT00000095"]
+    expected = [(str(path), 1, f"'id' must be a string or an integer, not {shown}"),
+                (str(path), 2, "a line needs 'id' and 'text'"),  # no id key at all
+                (str(path), 3, "protocolSection.identificationModule.nctId"),
+                (str(page), 1, "protocolSection.identificationModule.nctId"),
+                (str(path), 2, f"'nct' must be a string or an integer, not {shown}")]
+    got = problems(items)
+    assert [(p.path, p.line) for p in got] == [e[:2] for e in expected]
+    for p, (_, _, part) in zip(got, expected):
+        assert part in p.message and p.record is None
+    assert got[3].message.startswith("studies[0]: ")
+    if value is not None:  # a null nctId is a missing one
+        assert all(f"must be a string or an integer, not {shown}" in p.message for p in got[2:4])
+
+
+def test_json_python_cannot_hold_is_a_problem_and_the_rest_is_read(tmp_path):
+    """Valid JSON that Python refuses (an integer of 5,000 digits, arrays nested 100,000 deep) is a
+    problem of its line, not the end of the file."""
+    path = write(tmp_path / "in.jsonl", "\n".join([
+        '{"id": "A", "text": "Age >= 18 years", "n": ' + "1" * 5000 + "}",
+        '{"id": "B", "text": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        json.dumps({"id": "C", "text": "Hemoglobin >= 9 g/dL"})]) + "\n")
+    deep = write(tmp_path / "deep.json", "[" * 100_000 + "]" * 100_000)
+    items = read(path, deep)
+    assert [d.trial_id for d in docs(items)] == ["C"]
+    assert [(p.path, p.line, p.message) for p in problems(items)] == [
+        (str(path), 1, "cannot read the JSON: Exceeds the limit (4300 digits) for integer string conversion: "
+                       "value has 5000 digits"),
+        (str(path), 2, "cannot read the JSON: nested too deeply"),
+        (str(deep), None, "cannot read the JSON: nested too deeply")]
+
+
 def test_lone_surrogates_fail_their_record_only(tmp_path):
     """A JSON \\ud800 escape without its pair is valid JSON but not Unicode: in the text, the id or a
     structured field it fails that record (file and line named) and the next records are read."""

@@ -22,6 +22,7 @@ its pair: not Unicode) is not read: it becomes a Problem naming file and line.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,41 @@ class ReadOptions:
     id_column: Optional[str] = None
     text_column: Optional[str] = None
     format: str = "auto"
+
+
+def load_json(text: str) -> Tuple[object, Optional[Tuple[Optional[int], str]]]:
+    """``(value, None)``, or ``(None, (line, message))`` for text that cannot be read as JSON:
+    malformed, nested too deeply, or with an integer too long for Python (over 4,300 digits).
+    Raw control characters in strings are accepted (they are cleaned and reported later)."""
+    try:
+        return json.loads(text, strict=False), None
+    except json.JSONDecodeError as exc:
+        return None, (exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion..."
+        return None, (None, f"cannot read the JSON: {str(exc).split(';')[0]}")
+    except RecursionError:
+        return None, (None, "cannot read the JSON: nested too deeply")
+
+
+def json_type(value) -> str:
+    """The JSON name of a value's type, with the value (``true`` → ``"a boolean (true)"``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return "a string"
+    return "an object" if isinstance(value, dict) else "an array"
+
+
+def json_id(value, name: str) -> Tuple[Optional[str], Optional[str]]:
+    """``(id, None)`` for a JSON id that is a string or an integer (written in decimal), else
+    ``(None, message)`` saying which types an id may have (``name`` names the field)."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return str(value), None
+    return None, f"{name} must be a string or an integer, not {json_type(value)}"
 
 
 def trial_id_for(path: Path, text: str) -> str:
