@@ -393,3 +393,45 @@ def test_cli_extract(reference, nlp, tmp_path, monkeypatch):
     assert result.exit_code == 1 and two.read_bytes() == ref_out.read_bytes()
     bad = runner.invoke(app, ["extract", str(root), "-o", "-", "--resume"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("n_process", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_sigterm_ends_a_run_like_ctrl_c_and_resume_completes_it(extractor, tmp_path, n_process):
+    """Schedulers stop jobs with SIGTERM: the run stops at a trial boundary with the summary line and
+    status 143, and ``--resume`` then gives exactly the output of an uninterrupted run."""
+    import signal
+    import subprocess
+    import sys
+
+    model = tmp_path / "model"
+    extractor.nlp.to_disk(model)  # the subprocess runs the very pipeline of the reference run
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"T{i:05d}", "text": CRITERIA.replace("9 g/dL", f"{i % 50} g/dL")})
+                              + "\n" for i in range(1200)), encoding="utf-8")
+    reference = tmp_path / "ref.jsonl"
+    run(read_inputs([source]), extractor, reference)
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "pipeline.cli.main", "extract", str(source), "-o", str(out), "-m", str(model),
+               "-n", str(n_process)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    progress = batch.progress_path_for(out)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if progress.exists() and progress.read_bytes().count(b"\n") >= 20:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be terminated: give it more input"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143, stderr
+    summary = next(line for line in stderr.splitlines() if line.startswith("trials in "))
+    numbers = [int(n.replace(",", "")) for n in summary.split() if n.replace(",", "").isdigit()]
+    trials_in, written, failed = numbers[:3]
+    unfinished = numbers[3] if summary.endswith("not finished (interrupted)") else 0  # 0: read up to a boundary
+    assert len(numbers) == (4 if unfinished else 3) and trials_in == written + failed + unfinished
+    assert 20 <= written < 1200 and failed == 0
+    assert "terminated: run the same command with --resume to continue" in stderr
+    again = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"written {1200 - written:,} + failed 0 + {written:,} done before" in again.stderr
+    assert out.read_bytes() == reference.read_bytes()

@@ -38,7 +38,8 @@ def extract(
     """Extract entities and constraints from eligibility criteria, trial by trial.
 
     Exit status: 0 when every trial was written without errors, 1 when any trial failed or any
-    error was reported (see the errors file), 2 for unusable options, 130 when interrupted.
+    error was reported (see the errors file), 2 for unusable options, 130 when interrupted by Ctrl-C
+    (SIGINT), 143 when terminated (SIGTERM); after either, ``--resume`` continues the run.
     """
     from pipeline.extraction import batch
     from pipeline.extraction.records import Extractor
@@ -94,11 +95,15 @@ def extract(
                         exclude=paths)
     counts = batch.Counts()
     interrupted = crashed = False
+    status, how = 130, "interrupted"  # Ctrl-C; 143 (128 + SIGTERM's 15) when terminated
     try:
-        batch.run_batch(items, extractor, store, n_process=n_process, batch_size=batch_size, counts=counts,
-                        progress=progress, on_result=on_result)
-    except KeyboardInterrupt:
+        with batch.sigterm_as_interrupt():
+            batch.run_batch(items, extractor, store, n_process=n_process, batch_size=batch_size, counts=counts,
+                            progress=progress, on_result=on_result)
+    except KeyboardInterrupt as exc:
         interrupted = True
+        if isinstance(exc, batch.Terminated):
+            status, how = 143, "terminated"
     except BrokenProcessPool as exc:  # a worker was killed (out of memory?): stop, resumable
         crashed = True
         progress.message(f"error: a worker process died ({exc})")
@@ -122,10 +127,10 @@ def extract(
             where += f" (errors: {err_path})"
         typer.echo(where, err=True)
         if interrupted or crashed:
-            typer.echo(f"{'interrupted' if interrupted else 'stopped'}: run the same command with --resume "
+            typer.echo(f"{how if interrupted else 'stopped'}: run the same command with --resume "
                        "to continue", err=True)
     if interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(status)
     if crashed:
         raise typer.Exit(1)
     if counts.failed or counts.errors:

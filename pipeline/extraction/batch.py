@@ -188,13 +188,58 @@ def process_chunk(nlp, chunk: List[Tuple[str, object]]) -> List[Tuple[object, Op
     return out
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what schedulers send), raised in the main process as Ctrl-C raises KeyboardInterrupt
+    (see :func:`sigterm_as_interrupt`)."""
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """Within this context SIGTERM raises :class:`Terminated` in the main thread, so that a run ends
+    as on Ctrl-C: files consistent up to the last completed trial, a summary, resumable. A second
+    SIGTERM acts as it did before (by default it ends the process at once; resume still works)."""
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, previous)
+        raise Terminated()
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+#: the signals that stop a run (Ctrl-C, SIGTERM)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def signals_held():
+    """Hold Ctrl-C and SIGTERM back until the end of the block (they are delivered then)."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 _WORKER_NLP = None
 
 
 def _start_worker(nlp) -> None:
     global _WORKER_NLP
     _WORKER_NLP = nlp
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    for sig in STOP_SIGNALS:  # Ctrl-C and SIGTERM are the main process's to handle
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _work(chunk):
@@ -591,8 +636,9 @@ def run_batch(items: Iterable, extractor, store: OutputStore, *, n_process: int 
     counts = counts if counts is not None else Counts()
     for result in process_items(items, extractor, n_process=n_process, batch_size=batch_size,
                                 done=store.done, counts=counts):
-        store.write(result)
-        counts.add(result)
+        with signals_held():  # a trial is written and counted, or neither: the summary matches the files
+            store.write(result)
+            counts.add(result)
         if on_result is not None:
             on_result(result)
         if progress is not None:
