@@ -243,6 +243,8 @@ def test_empty_text_file_and_malformed_json_file(tmp_path):
     [e, b] = read(empty, broken)
     assert (e.line, e.record, e.message) == (1, "NCT00000071", "empty file (no text)")
     assert b.line == 2 and b.message.startswith("malformed JSON")
+    blank = write(tmp_path / "blank.jsonl", "\n  \n")
+    assert [(p.line, p.message) for p in read(blank)] == [(1, "empty file (no records)")]
 
 
 def test_nul_and_control_characters_are_replaced_with_a_warning(tmp_path):

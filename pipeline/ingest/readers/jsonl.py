@@ -3,7 +3,8 @@
 Each line is ``{"id": ..., "text": ...}`` (the id may also be ``trial_id``, ``nct_id`` or
 ``nctId``; other keys with ``--id-column``/``--text-column``; an id is a string or an integer), or one ClinicalTrials.gov study, or a
 whole API page ``{"studies": [...]}`` (newline-delimited studies as the API's bulk download writes
-them). Blank lines are skipped; every other line gives documents or a Problem with its number.
+them). Blank lines are skipped; every other line gives documents or a Problem with its number; a
+file with no record at all is a Problem (as an empty file of any other format is).
 """
 
 from __future__ import annotations
@@ -62,13 +63,18 @@ def parse_jsonl_line(line: str, source: str, lineno: int, options: Optional[Read
 
 def read_jsonl_file(path: Path, options: Optional[ReadOptions] = None) -> Iterator:
     lines = Lines(path)
+    read = False
     for lineno, line in lines:
         bad = lines.bad_between(lineno, lineno)
         if bad is not None:
+            read = True
             yield Problem(str(path), lineno, bad[1])
             continue
         if not line.strip():
             continue
+        read = True
         yield from parse_jsonl_line(line, str(path), lineno, options)
     if lines.error is not None:
         yield lines.error
+    elif not read:
+        yield Problem(str(path), 1, "empty file (no records)")
