@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.core.surrogates import find_surrogate
-from pipeline.extraction import batch
+from pipeline.extraction.run import process_items
+from pipeline.extraction.store import errors_path_for
 from pipeline.ingest.readers import InputDoc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +173,7 @@ def check_trial(extractor, text: str) -> None:
     """The record path of ``eligex extract`` on one document: one result, failed only for a lone
     surrogate (with that reason), else records that pass :func:`check_record`."""
     item = InputDoc("NCT00000001", text, "fuzz.jsonl", 1)
-    [result] = batch.process_items([item], extractor)
+    [result] = process_items([item], extractor)
     problems = [p for p in result.problems if p.kind != "warning"]
     if find_surrogate(text) is not None:
         assert result.failed and "lone surrogate" in problems[-1].message
@@ -263,8 +264,8 @@ GROWING = {
 }
 
 #: the known superlinear patterns at 1 KB → 4 KB, and at 4 KB → 16 KB
-GROWING_MARKS = {"digit run": QUADRATIC, "zeros then one": QUADRATIC}
-GROWING_MARKS_LARGE = {**GROWING_MARKS, "numbers and comparators": QUADRATIC, "comparator soup": QUADRATIC,
+GROWING_MARKS = {"digit run": QUADRATIC, "zeros then one": QUADRATIC, "numbers and comparators": QUADRATIC}
+GROWING_MARKS_LARGE = {**GROWING_MARKS, "comparator soup": QUADRATIC,
                        "real criteria": SUPERLINEAR_CONTEXT}
 
 
@@ -377,7 +378,7 @@ def test_malformed_batch_inputs_are_counted_and_named(nlp, tmp_path, monkeypatch
         assert trials_in == written + failed and trials_in >= 1, name  # an empty file is a failure too
         records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         assert len({r["trial_id"] for r in records}) == written, name
-        errors = [json.loads(line) for line in batch.errors_path_for(out).read_text(encoding="utf-8").splitlines()]
+        errors = [json.loads(line) for line in errors_path_for(out).read_text(encoding="utf-8").splitlines()]
         assert failed <= len([e for e in errors if e["kind"] == "error"]), name
         for e in errors:
             assert Path(e["path"]).parent == inputs, f"{name}: {e}"

@@ -18,7 +18,8 @@ def format_bound(lower: Optional[dict], upper: Optional[dict]) -> str:
     return "?"
 
 
-def constraint_rows(records: Iterable[dict]) -> List[List[str]]:
+def display_rows(records: Iterable[dict]) -> List[List[str]]:
+    """The cells (strings) of :func:`constraint_table`: one row per constraint of ``records``."""
     rows = []
     for rec in records:
         for c in rec["constraints"]:
@@ -34,7 +35,7 @@ def constraint_rows(records: Iterable[dict]) -> List[List[str]]:
 def constraint_table(records: Iterable[dict]) -> str:
     """A plain-text table of every constraint in ``records``."""
     header = ["trial", "criterion", "subject", "bound", "unit", "scale max", "condition", "negated"]
-    rows = constraint_rows(records)
+    rows = display_rows(records)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
     out = [line, "  ".join("-" * w for w in widths)]
