@@ -21,7 +21,6 @@ from pipeline.evaluation.corpora.lct import (
     heading_section,
     load_lct,
     map_document,
-    parse_value,
     split_criteria,
 )
 
@@ -58,15 +57,6 @@ def related(record: dict, rel_type: str) -> set[tuple[str, str]]:
 
 
 # -- small pure functions ------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("18", 18.0), ("1.5", 1.5), ("1.50", 1.5), ("1,500", 1500.0), ("50,000", 50000.0),
-    ("7,0", 7.0), ("39,99", 39.99), ("-10", -10.0), ("\u22121", -1.0), (" 2 ", 2.0),
-    ("five", None), ("III", None), ("10^3", None), ("5th", None), ("1,2345", None), ("", None),
-])
-def test_parse_value(text: str, expected: Optional[float]) -> None:
-    assert parse_value(text) == expected
-
 
 @pytest.mark.parametrize(("line", "section"), [
     ("Inclusion Criteria:", "inclusion"), ("Exclusion criteria", "exclusion"),

@@ -81,7 +81,8 @@ def _known_subject_before(entities: Sequence[dict], ci: int, window: int) -> boo
     """Whether a MEASUREMENT/SCORE stands within ``window`` tokens before comparator ``ci``
     with no value between them."""
     limit = entities[ci]["token_start"] - window
-    for ent in reversed(entities[:ci]):
+    for j in range(ci - 1, -1, -1):  # not a reversed slice: that copies every entity before ci
+        ent = entities[j]
         if ent["token_end"] <= limit or ent["label"] == "VALUE":
             return False
         if ent["label"] in ("MEASUREMENT", "SCORE"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
+from pipeline.core.numbers import number_out, parse_number
 from pipeline.core.problems import Problem
 
 FIELDS = ("minimumAge", "maximumAge", "sex", "healthyVolunteers")
@@ -32,11 +33,6 @@ _TRUE = {"true", "t", "yes", "y", "1", "accepts healthy volunteers"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
 
-def _number(text: str):
-    value = float(text)
-    return int(value) if value.is_integer() else value
-
-
 def parse_age(value) -> Optional[Tuple[object, str]]:
     """``"18 Years"`` → ``(18, "a")``; ``"N/A"``/empty → ``None``; anything else → ValueError."""
     if value is None:
@@ -46,9 +42,10 @@ def parse_age(value) -> Optional[Tuple[object, str]]:
         return None
     m = _AGE_RE.match(text)
     unit = AGE_UNITS.get(m.group(2).lower()) if m else None
-    if unit is None:
+    number = parse_number(m.group(1)) if m else None
+    if unit is None or number is None:
         raise ValueError(f"cannot read the age {text!r} (expected e.g. '18 Years')")
-    return _number(m.group(1)), unit
+    return number_out(number), unit
 
 
 def parse_sex(value) -> Optional[str]:

@@ -19,10 +19,13 @@ Cue words are data in ``configs/constraints.json``; canonical units come from
 
 
 import re
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import accumulate
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import regex
 import srsly
@@ -32,6 +35,7 @@ from spacy.tokens import Doc
 from pipeline.components import docview
 
 from pipeline.core import extensions
+from pipeline.core.numbers import number_out, parse_number
 from pipeline.rules.loading import load_json_config
 from pipeline.components.units import UnitNormalizer
 
@@ -49,6 +53,7 @@ AGE_UNITS = {"a", "mo", "wk", "d", "h"}
 #: "< 18 or > 60" (two constraints)
 CHAIN_AND = (("and",), (",",), ("but",), (",", "and"), ("and", "/", "or"), ("and/or",))
 CHAIN_OR = (("or",), (",", "or"))
+CHAIN_MAX_WORDS = max(len(link) for link in CHAIN_AND + CHAIN_OR)
 AGE_CUE_RULE = "meas.age.implicit"
 #: subjects that are never bounded in weeks, days or hours (those are time windows)
 TIMELESS_CATEGORIES = {"lab", "vital", "score"}
@@ -121,28 +126,253 @@ class Quantity:
         return sorted(set(out))
 
 
-# ----------------------------------------------------------------------------------------------
-# numbers
-# ----------------------------------------------------------------------------------------------
+class _built_once:
+    """A property computed on first use and kept (``functools.cached_property`` without its lock:
+    an index belongs to one call)."""
 
-def parse_number(text: str, value_words: Dict[str, float] | None = None) -> Optional[float]:
-    """``"60"`` → 60, ``"1,500"`` → 1500, ``"2.0"`` → 2.0, ``"1,5"`` → 1.5, ``"ten"`` → 10."""
-    t = text.strip().lower()
-    if value_words and t in value_words:
-        return float(value_words[t])
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", t):
-        t = t.replace(",", "")
-    elif re.fullmatch(r"\d+,\d{1,2}", t):
-        t = t.replace(",", ".")
-    try:
-        return float(t)
-    except ValueError:
+    def __init__(self, method):
+        self.method = method
+        self.name = method.__name__
+        self.__doc__ = method.__doc__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.method(obj)
+        return value
+
+
+class EntityIndex:
+    """The positional questions assembly asks of one criterion, answered without a pass over
+    every entity or token (a long criterion with many numbers stays linear): which subjects end
+    before or start after a token, which words stand between two tokens (up to a limit), whether
+    a quantity claims any of them, which parenthesis is open at a token.
+
+    ``ents`` must be sorted by position (as every component leaves them); subjects added later
+    (implicit ages, :meth:`add`) are indexed for the leftward questions, the only ones that can
+    reach them (quantities are assembled left to right, and an implicit age is the unit of the
+    quantity being assembled). ``work`` counts the candidates and words examined, per step, so
+    tests can check that the work grows linearly with the input."""
+
+    def __init__(self, words: Sequence[str], sent_of: Sequence[int], ents: List[dict],
+                 coordinators: Iterable[str] = (), work: Optional[Counter] = None):
+        self.words = words
+        self.sent_of = sent_of
+        self.ents = ents
+        self.coordinators = frozenset(coordinators)
+        self.work = work if work is not None else Counter()
+        self.n_original = len(ents)
+        self._claimed: set = set()
+        starts = [e["start"] for e in ents]
+        if starts != sorted(starts):
+            k = next(k for k in range(1, len(starts)) if starts[k] < starts[k - 1])
+            raise ValueError(f"entities must be sorted by position: {ents[k]['text']!r} at character "
+                             f"{starts[k]} follows {ents[k - 1]['text']!r} at character {starts[k - 1]}")
+
+    def add(self, ent: dict) -> int:
+        """Append a subject found later (an implicit age); returns its index."""
+        i = len(self.ents)
+        self.ents.append(ent)
+        built = self.__dict__
+        if "_by_end" in built:
+            insort(self._by_end, (-ent["token_end"], -ent["token_start"], i))
+        if "_subject_ends" in built:
+            self._subject_ends.add(ent["token_end"])
+        if "_age_at" in built and ent.get("norm") == "age":
+            self._age_at.setdefault(ent["start"], i)
+        return i
+
+    # ---- words between tokens
+    def between(self, a: int, b: int, limit: int, lower: bool = True) -> Optional[List[str]]:
+        """The words (not whitespace; lower-cased unless ``lower`` is false) of tokens
+        ``a..b-1``, or ``None`` when there are more than ``limit``."""
+        out: List[str] = []
+        words = self.words
+        for k in range(a, min(b, len(words))):
+            w = words[k]
+            if w.isspace():
+                continue
+            if len(out) == limit:
+                self.work["words"] += len(out) + 1
+                return None
+            out.append(w.lower() if lower else w)
+        self.work["words"] += len(out)
+        return out
+
+    def joins(self, a: int, b: int, same: bool = False) -> Optional[str]:
+        """What the words of tokens ``a..b-1`` make of the subjects they separate: ``"short"``
+        for a long form and its "(short form)" (or, when ``same``, the same subject written
+        again around parentheses), ``"list"`` for coordinated subjects ("AST, ALT"), else None."""
+        words, coordinators = self.words, self.coordinators
+        n = 0
+        first = None
+        all_parens = True
+        any_coordinator = False
+        for k in range(a, min(b, len(words))):
+            w = words[k]
+            if w.isspace():
+                continue
+            w = w.lower()
+            n += 1
+            self.work["words"] += 1
+            paren = w == "(" or w == ")"
+            coordinator = w in coordinators
+            if not (paren or coordinator):
+                return None  # neither a short form nor a list
+            first = first or w
+            all_parens = all_parens and paren
+            any_coordinator = any_coordinator or coordinator
+        if n == 1 and first == "(":
+            return "short"
+        if same and all_parens:
+            return "short"
+        if n and any_coordinator:
+            return "list"
         return None
 
+    def claim(self, tokens: set) -> None:
+        """The tokens quantities claim (no subject is looked for across them)."""
+        self._claimed = tokens
 
-def number_out(value: float):
-    """Numbers as written in JSON: integral values as int."""
-    return int(value) if float(value).is_integer() else value
+    def claimed(self, a: int, b: int) -> bool:
+        """Whether a quantity claims any of tokens ``a..b-1`` (asked of short gaps only)."""
+        self.work["words"] += max(0, b - a)
+        claimed = self._claimed
+        return any(t in claimed for t in range(a, b))
+
+    # ---- parentheses
+    @_built_once
+    def _parens(self) -> Tuple[List[int], List[int]]:
+        """The "(" and ")" tokens, and the innermost "(" still open after each (-1 if none)."""
+        positions = [k for k, w in enumerate(self.words) if w == "(" or w == ")"]
+        open_after: List[int] = []
+        stack: List[int] = []
+        for k in positions:
+            if self.words[k] == "(":
+                stack.append(k)
+            elif stack:
+                stack.pop()
+            open_after.append(stack[-1] if stack else -1)
+        return positions, open_after
+
+    def open_paren_before(self, token: int) -> int:
+        """The innermost "(" still open before ``token`` (-1 if none)."""
+        positions, open_after = self._parens
+        k = bisect_left(positions, token) - 1
+        return open_after[k] if k >= 0 else -1
+
+    def close_paren_in(self, a: int, b: int) -> Optional[int]:
+        """The first ")" among tokens ``a..b-1``."""
+        positions, _ = self._parens
+        k = bisect_left(positions, a)
+        while k < len(positions) and positions[k] < b:
+            if self.words[positions[k]] == ")":
+                return positions[k]
+            k += 1
+        return None
+
+    # ---- subjects (each table built on first use)
+    @_built_once
+    def _by_end(self) -> List[Tuple[int, int, int]]:
+        """All subjects (added ones too) as ``(-token_end, -token_start, index)``: nearest end first."""
+        return sorted([(-e["token_end"], -e["token_start"], i) for i, e in enumerate(self.ents)
+                       if e["label"] in SUBJECT_LABELS])
+
+    @_built_once
+    def _subject_ends(self) -> set:
+        return {e["token_end"] for e in self.ents if e["label"] in SUBJECT_LABELS}
+
+    @_built_once
+    def _right(self) -> Tuple[List[int], List[int]]:
+        """Original subjects, left to right: their first tokens and their indices."""
+        indices = [i for i, e in enumerate(self.ents[:self.n_original]) if e["label"] in SUBJECT_LABELS]
+        return [self.ents[i]["token_start"] for i in indices], indices
+
+    @_built_once
+    def _scores(self) -> Tuple[List[int], List[int], List[int]]:
+        """SCORE entities, left to right: their first tokens, first characters and indices."""
+        indices = [i for i, e in enumerate(self.ents[:self.n_original]) if e["label"] == "SCORE"]
+        return ([self.ents[i]["token_start"] for i in indices], [self.ents[i]["start"] for i in indices],
+                indices)
+
+    @_built_once
+    def _previous(self) -> List[int]:
+        """The last subject or CONDITION at or before each original entity (-1 if none)."""
+        out: List[int] = []
+        last = -1
+        for i, e in enumerate(self.ents[:self.n_original]):
+            if e["label"] in SUBJECT_LABELS or e["label"] == "CONDITION":
+                last = i
+            out.append(last)
+        return out
+
+    @_built_once
+    def _age_at(self) -> Dict[int, int]:
+        """Character start → the first entity there whose norm is "age"."""
+        out: Dict[int, int] = {}
+        for i, e in enumerate(self.ents):
+            if e.get("norm") == "age":
+                out.setdefault(e["start"], i)
+        return out
+
+    def subjects_ending_by(self, token: int) -> Iterator[int]:
+        """Subjects (added ones too) ending at or before ``token``, nearest first."""
+        by_end = self._by_end
+        for k in range(bisect_left(by_end, (-token,)), len(by_end)):
+            self.work["subjects"] += 1
+            yield by_end[k][2]
+
+    def subjects_starting_from(self, token: int) -> Iterator[int]:
+        """Original subjects starting at or after ``token``, left to right."""
+        starts, indices = self._right
+        for k in range(bisect_left(starts, token), len(indices)):
+            self.work["subjects"] += 1
+            yield indices[k]
+
+    def first_subject_from(self, token: int) -> Optional[int]:
+        return next(self.subjects_starting_from(token), None)
+
+    def scores_starting_in(self, lo: int, hi: int) -> Iterator[int]:
+        """SCORE entities whose first token is in ``lo..hi`` (both included), left to right."""
+        starts, _, indices = self._scores
+        for k in range(bisect_left(starts, lo), len(starts)):
+            if starts[k] > hi:
+                return
+            self.work["subjects"] += 1
+            yield indices[k]
+
+    def scores_at_chars(self, lo: int, hi: int) -> Iterator[int]:
+        """SCORE entities whose first character is in ``lo..hi-1``, left to right."""
+        _, starts, indices = self._scores
+        for k in range(bisect_left(starts, lo), len(starts)):
+            if starts[k] >= hi:
+                return
+            self.work["subjects"] += 1
+            yield indices[k]
+
+    def has_subject_ending_at(self, token: int) -> bool:
+        return token in self._subject_ends
+
+    def previous_subject_or_condition(self, i: int) -> int:
+        """The last original subject or CONDITION at or before entity ``i`` (-1 if none)."""
+        return self._previous[i] if i >= 0 else -1
+
+    def age_cue_end(self, end: int) -> int:
+        """Extend an age span over an age word right after it ("... 45 years-old")."""
+        age_at = self._age_at
+        found = [i for i in (age_at.get(end), age_at.get(end + 1)) if i is not None]
+        return self.ents[min(found)]["end"] if found else end
+
+    @_built_once
+    def _spans(self) -> Dict[Tuple[str, int, int], List[int]]:
+        out: Dict[Tuple[str, int, int], List[int]] = {}
+        for i, e in enumerate(self.ents):
+            out.setdefault((e["label"], e["start"], e["end"]), []).append(i)
+        return out
+
+    def with_span(self, label: str, start: int, end: int) -> List[int]:
+        """Entities with this label and exactly these character offsets."""
+        return self._spans.get((label, start, end), [])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -335,130 +565,114 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
 # step 2: subjects
 # ----------------------------------------------------------------------------------------------
 
-def _parenthesised_aside(words: Sequence[str], ents: Sequence[dict], idx: int, q_start: int) -> bool:
+def _parenthesised_aside(index: EntityIndex, idx: int, q_start: int) -> bool:
     """Whether subject ``idx`` sits inside a parenthetical aside that closes before the quantity:
     "(based on MDAAT) ≥3cm" is an aside; "(LVEF) ≥55%" and "(ASA) ≤ 2" (only the name inside)
     and "(hemoglobin <10 g/dL)" (the quantity inside) are not."""
-    ent = ents[idx]
-    depth = 0
-    k = ent["token_start"] - 1
-    while k >= 0:
-        w = words[k]
-        if w == ")":
-            depth += 1
-        elif w == "(":
-            if depth == 0:
-                break
-            depth -= 1
-        k -= 1
+    ent = index.ents[idx]
+    k = index.open_paren_before(ent["token_start"])
     if k < 0:
         return False
-    close = next((j for j in range(ent["token_end"], q_start) if words[j] == ")"), None)
+    close = index.close_paren_in(ent["token_end"], q_start)
     if close is None:
         return False  # the quantity is inside the same parenthesis
-    inside = [w for w in words[k + 1:close] if not w.isspace()]
-    named = [w for w in words[ent["token_start"]:ent["token_end"]] if not w.isspace()]
-    if inside == named:
+    named = index.between(ent["token_start"], ent["token_end"], len(index.words), lower=False)
+    if index.between(k + 1, close, len(named), lower=False) == named:
         return False  # "(LVEF)": the parenthesis holds just the name
-    return not any(e["label"] in SUBJECT_LABELS and e["token_end"] == k for e in ents)
+    return not index.has_subject_ending_at(k)
 
 
 def _between_tokens(words: Sequence[str], a_end: int, b_start: int) -> List[str]:
     return [w.lower() for w in words[a_end:b_start] if not w.isspace()]
 
 
-def find_left_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) -> Optional[int]:
+def find_left_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
+    """The nearest subject before the quantity in its sentence, with at most
+    ``LEFT_SUBJECT_MAX_GAP`` words and no other quantity between, skipping parenthetical asides."""
+    sent_of, ents = index.sent_of, index.ents
     sent = sent_of[q.start]
-    best = None
-    # nearest first by position (implicit subjects are appended to ``ents`` out of order)
-    order = sorted((i for i, e in enumerate(ents) if e["label"] in SUBJECT_LABELS and e["token_end"] <= q.start),
-                   key=lambda i: (ents[i]["token_end"], ents[i]["token_start"]), reverse=True)
-    for idx in order:
+    for idx in index.subjects_ending_by(q.start):
         e = ents[idx]
         if sent_of[e["token_start"]] != sent:
-            break
-        if _parenthesised_aside(words, ents, idx, q.start):
+            return None
+        if index.between(e["token_end"], q.start, LEFT_SUBJECT_MAX_GAP) is None:
+            return None  # too far, and so is every subject further left
+        if _parenthesised_aside(index, idx, q.start):
             continue
-        gap = range(e["token_end"], q.start)
-        if any(t in claimed_tokens for t in gap):
+        if index.claimed(e["token_end"], q.start):
             return None  # another quantity stands between
-        if len(_between_tokens(words, e["token_end"], q.start)) > LEFT_SUBJECT_MAX_GAP:
-            return None
-        best = idx
-        break
-    return best
-
-
-def find_right_subject(q: Quantity, words, ents, sent_of, claimed_tokens: set) -> Optional[int]:
-    """The subject right after the quantity ("≥18 years old", "2.0 cm on the 10 cm VAS scale"),
-    unless that subject has a quantity of its own right after it."""
-    sent = sent_of[q.start]
-    for idx, e in enumerate(ents):
-        if e["label"] not in SUBJECT_LABELS or e["token_start"] < q.end:
-            continue
-        if sent_of[e["token_start"]] != sent:
-            return None
-        between = _between_tokens(words, q.end, e["token_start"])
-        if any(t in claimed_tokens for t in range(q.end, e["token_start"])):
-            return None
-        if len(between) > RIGHT_SUBJECT_MAX_GAP:
-            return None
-        after = range(e["token_end"], min(e["token_end"] + 3, len(words)))
-        if any(t in claimed_tokens for t in after):
-            return None
         return idx
     return None
 
 
-def coordinated_subjects(subject: int, words, ents, sent_of, coordinators: set,
-                         claimed_tokens: set) -> List[List[int]]:
+def find_right_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
+    """The subject right after the quantity ("≥18 years old", "2.0 cm on the 10 cm VAS scale"),
+    unless that subject has a quantity of its own right after it."""
+    idx = index.first_subject_from(q.end)
+    if idx is None:
+        return None
+    e = index.ents[idx]
+    if index.sent_of[e["token_start"]] != index.sent_of[q.start]:
+        return None
+    if index.between(q.end, e["token_start"], RIGHT_SUBJECT_MAX_GAP) is None or \
+            index.claimed(q.end, e["token_start"]):
+        return None
+    if index.claimed(e["token_end"], e["token_end"] + 3):
+        return None
+    return idx
+
+
+def coordinated_subjects(subject: int, index: EntityIndex) -> List[List[int]]:
     """Groups of subject entities sharing the quantity, left to right; each group is one
     subject written as long form + "(" short form ")" (its last member is the one nearest the
-    number)."""
+    number). Entities are walked from ``subject`` back to the first (other labels are stepped
+    over, a CONDITION ends the walk)."""
+    ents, sent_of = index.ents, index.sent_of
     groups: List[List[int]] = [[subject]]
     cur = subject
     sent = sent_of[ents[subject]["token_start"]]
-    for idx in range(subject - 1, -1, -1):
-        e = ents[idx]
-        if e["label"] not in SUBJECT_LABELS:
-            if e["label"] in ("CONDITION",):
+    # added subjects (implicit ages) come after the original entities in the list
+    idx = subject - 1
+    while idx >= 0:
+        if idx >= index.n_original:
+            step_back = idx - 1
+        else:
+            idx = index.previous_subject_or_condition(idx)
+            if idx < 0 or ents[idx]["label"] == "CONDITION":
                 break
-            continue
+            step_back = idx - 1
+        index.work["coordination"] += 1
+        e = ents[idx]
         if sent_of[e["token_start"]] != sent:
             break
-        gap_tokens = range(e["token_end"], ents[cur]["token_start"])
-        if any(t in claimed_tokens for t in gap_tokens):
-            break
-        between = _between_tokens(words, e["token_end"], ents[cur]["token_start"])
         same = e.get("norm") is not None and e.get("norm") == ents[cur].get("norm")
-        if between == ["("] or (same and set(between) <= {"(", ")"}):
-            groups[0].insert(0, idx)  # long form (short form), "ECOG (...) performance status"
-        elif between and all(w in coordinators or w in ("(", ")") for w in between) and \
-                any(w in coordinators for w in between):
-            groups.insert(0, [idx])
-        else:
+        join = index.joins(e["token_end"], ents[cur]["token_start"], same)
+        if join is None or index.claimed(e["token_end"], ents[cur]["token_start"]):
             break
+        if join == "short":
+            groups[0].insert(0, idx)  # long form (short form), "ECOG (...) performance status"
+        else:
+            groups.insert(0, [idx])
         cur = idx
+        idx = step_back
     return groups
 
 
-def coordinated_right(subject: int, words, ents, sent_of, coordinators: set) -> List[List[int]]:
+def coordinated_right(subject: int, index: EntityIndex) -> List[List[int]]:
     """Subjects listed after a quantity share it ("1.5 times ULN of serum creatinine, alkaline
     phosphatase and AST"); a long form and its "(short form)" are one subject."""
+    ents, sent_of = index.ents, index.sent_of
     groups: List[List[int]] = [[subject]]
     sent = sent_of[ents[subject]["token_start"]]
-    after = sorted((i for i, e in enumerate(ents) if e["label"] in SUBJECT_LABELS
-                    and e["token_start"] >= ents[subject]["token_end"]), key=lambda i: ents[i]["token_start"])
     cur = subject
-    for idx in after:
+    for idx in index.subjects_starting_from(ents[subject]["token_end"]):
         e = ents[idx]
         if sent_of[e["token_start"]] != sent:
             break
-        between = _between_tokens(words, ents[cur]["token_end"], e["token_start"])
-        if between == ["("]:
+        join = index.joins(ents[cur]["token_end"], e["token_start"])
+        if join == "short":
             groups[-1].append(idx)
-        elif between and all(w in coordinators or w in ("(", ")") for w in between) and \
-                any(w in coordinators for w in between):
+        elif join == "list":
             groups.append([idx])
         else:
             break
@@ -539,44 +753,48 @@ def scope_conditions(text: str, ents: Sequence[dict], patterns: Sequence[str]) -
     return out
 
 
-def scale_mentions(text: str, ents: Sequence[dict], pattern: Optional[str]) -> Tuple[set, Dict[int, float]]:
+def scale_mentions(text: str, index: EntityIndex, pattern: Optional[str]) -> Tuple[set, Dict[int, float]]:
     """Scale lengths ("10 cm VAS scale"): the VALUE/UNIT indices they use and scale_max per
     subject entity index."""
     if not pattern:
         return set(), {}
+    ents = index.ents
     consumed: set = set()
     scale_of: Dict[int, float] = {}
     for m in _compiled(pattern).finditer(text):
-        length = float(m.group("len"))
+        index.work["scales"] += 1
+        length = parse_number(m.group("len"))
+        if length is None:
+            continue  # digits beyond a float's range: not a length
         ls, le = m.span("len")
         us, ue = m.span("unit")
-        for idx, e in enumerate(ents):
-            if e["label"] == "VALUE" and e["start"] == ls and e["end"] == le:
-                consumed.add(idx)
-            elif e["label"] == "UNIT" and e["start"] == us and e["end"] == ue:
-                consumed.add(idx)
-        for idx, e in enumerate(ents):
-            if e["label"] == "SCORE" and e["start"] >= le and e["start"] < m.end() + 1:
-                scale_of[idx] = number_out(length)
-                # the short form right after "(" belongs to the same scale
-                for jdx in range(idx + 1, min(idx + 3, len(ents))):
-                    if ents[jdx]["label"] == "SCORE" and ents[jdx].get("norm") == e.get("norm"):
-                        scale_of[jdx] = number_out(length)
+        consumed.update(index.with_span("VALUE", ls, le))
+        consumed.update(index.with_span("UNIT", us, ue))
+        for idx in index.scores_at_chars(le, m.end() + 1):
+            e = ents[idx]
+            scale_of[idx] = number_out(length)
+            # the short form right after "(" belongs to the same scale
+            for jdx in range(idx + 1, min(idx + 3, len(ents))):
+                if ents[jdx]["label"] == "SCORE" and ents[jdx].get("norm") == e.get("norm"):
+                    scale_of[jdx] = number_out(length)
     return consumed, scale_of
 
 
 def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],
              modifiers: Sequence[dict], config: AssemblyConfig, units: UnitNormalizer,
-             token_starts: Optional[Sequence[int]] = None) -> dict:
-    """Constraints, relations and the final entity list (with ids) for one criterion."""
+             token_starts: Optional[Sequence[int]] = None, work: Optional[Counter] = None) -> dict:
+    """Constraints, relations and the final entity list (with ids) for one criterion.
+
+    ``work``, when given, receives the number of candidates examined per step (linear in the
+    criterion's length; see :class:`EntityIndex`)."""
     ents = list(entities)
     neg_mods = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
     if not any(e["label"] == "VALUE" for e in ents):
         # no number, no bound: only the entity list, temporal relations and negation cues remain
         return _finalise(text, ents, modifiers, neg_mods, [], [], set(), sent_of, words, token_starts,
-                         config.non_clinical)
-    coordinators = set(config.coordinators)
-    consumed_scale, scale_of = scale_mentions(text, ents, config.scale_length)
+                         config.non_clinical, work)
+    index = EntityIndex(words, sent_of, ents, config.coordinators, work)
+    consumed_scale, scale_of = scale_mentions(text, index, config.scale_length)
     quantities = find_quantities(words, ents, sent_of, consumed_scale)
     followers = set(config.value_followers)
     quantities = [q for q in quantities if not q.invalid and not is_count(q, words, ents, followers)]
@@ -585,44 +803,48 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
     for q in quantities:
         if not (q.bare and not q.units):  # a lone number ("Appendix 10") claims nothing
             claimed.update(range(q.start, q.end))
+    index.claim(claimed)
 
     time_only_age = set(config.time_units_for_age_only)
     # subjects: (quantity, [groups]) — chained quantities ("≥5 years and <17 years") share
     assigned: List[Tuple[Quantity, List[List[int]]]] = []
     prev: Optional[Tuple[Quantity, List[List[int]]]] = None
     for q in quantities:
+        index.work["quantities"] += 1
         groups = None
         unit_idx = _unit_of([q])
         unit = units.normalize(ents[unit_idx]["text"]) if unit_idx is not None else None
-        link = tuple(_between_tokens(words, prev[0].end, q.start)) if prev is not None else None
+        link = None
+        if prev is not None:
+            between = index.between(prev[0].end, q.start, CHAIN_MAX_WORDS)
+            link = tuple(between) if between is not None else None
         if prev is not None and sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
                 link in CHAIN_AND + CHAIN_OR and _units_chain(prev[0], q, ents, units) \
-                and not any(e["label"] in SUBJECT_LABELS and prev[0].end <= e["token_start"] < q.start for e in ents):
+                and not _subject_between(index, prev[0].end, q.start):
             groups = prev[1]
             q.disjoint = link in CHAIN_OR  # "< 18 or > 60": two constraints, not one range
         if groups is None and q.subject is not None:
             groups = [[q.subject]]
         if groups is None:
-            scale = on_scale_subject(q, words, ents, sent_of)
+            scale = on_scale_subject(q, index)
             if scale is not None:
                 groups = [[scale]]
         if groups is None:
-            left = find_left_subject(q, words, ents, sent_of, claimed)
+            left = find_left_subject(q, index)
             if left is not None:
-                groups = coordinated_subjects(left, words, ents, sent_of, coordinators, claimed)
+                groups = coordinated_subjects(left, index)
             else:
-                right = find_right_subject(q, words, ents, sent_of, claimed)
+                right = find_right_subject(q, index)
                 if right is not None:
-                    groups = coordinated_right(right, words, ents, sent_of, coordinators)
-                elif unit in AGE_UNITS and later_age_subject(q, ents) is not None:
-                    groups = [[later_age_subject(q, ents)]]
+                    groups = coordinated_right(right, index)
+                elif unit in AGE_UNITS and later_age_subject(q, index) is not None:
+                    groups = [[later_age_subject(q, index)]]
                 else:
                     age = implicit_age_subject(q, words, ents, units, config.implicit_age_blockers,
                                                config.implicit_age_cues)
                     if age is not None:
-                        ents.append(age)
-                        groups = [[len(ents) - 1]]
-        if groups is None or (q.bare and not _bare_allowed(q, groups, ents, words)):
+                        groups = [[index.add(age)]]
+        if groups is None or (q.bare and not _bare_allowed(q, groups, index)):
             prev = None
             continue
         if unit is not None and unit not in AGE_UNITS and any(ents[g[-1]].get("category") == "age" for g in groups):
@@ -672,7 +894,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 # an age written with each bound ("≥18 years-old and ≤45 years-old") or with none
                 ends = [ents[m]["end"] for m in members] + [subj["end"]]
                 subject_span = [min([ents[m]["start"] for m in members] + [subj["start"]]),
-                                _age_cue_end(ents, max(ends))]
+                                index.age_cue_end(max(ends))]
             else:  # a long form and its short form are one subject
                 subject_span = [min(ents[i]["start"] for i in key), max(ents[i]["end"] for i in key)]
             span_start = min([subj["start"]] + [ents[m]["start"] for m in members])
@@ -716,32 +938,31 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                 rel_pairs.append((subj_idx, scoped[0], "for_condition"))
 
     return _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of,
-                     words, token_starts, config.non_clinical)
+                     words, token_starts, config.non_clinical, work)
 
 
-def on_scale_subject(q: Quantity, words, ents, sent_of) -> Optional[int]:
+def on_scale_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
     """"no less than 2.0 cm on the 10 cm VAS scale": the score after "on the" is what is measured."""
+    words, sent_of = index.words, index.sent_of
     j = q.end
     while j < len(words) and words[j].isspace():
         j += 1
     if j >= len(words) or words[j].lower() != "on":
         return None
-    for idx, e in enumerate(ents):
-        if e["label"] == "SCORE" and q.end < e["token_start"] <= j + 6 and \
-                sent_of[e["token_start"]] == sent_of[q.start]:
+    for idx in index.scores_starting_in(q.end + 1, j + 6):
+        if sent_of[index.ents[idx]["token_start"]] == sent_of[q.start]:
             return idx
     return None
 
 
-def later_age_subject(q: Quantity, ents) -> Optional[int]:
+def later_age_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
     """An age word a little later in the sentence, with only quantities before it ("older than
     14 years and younger than 25 years old")."""
-    for idx, e in enumerate(ents):
-        if e["label"] in SUBJECT_LABELS and e["token_start"] >= q.end:
-            if e.get("norm") == "age" and e["token_start"] - q.end <= 12:
-                return idx
-            return None
-    return None
+    idx = index.first_subject_from(q.end)
+    if idx is None:
+        return None
+    e = index.ents[idx]
+    return idx if e.get("norm") == "age" and e["token_start"] - q.end <= 12 else None
 
 
 def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers, cues=()) -> Optional[dict]:
@@ -763,6 +984,12 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
             "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}
 
 
+def _subject_between(index: EntityIndex, start: int, end: int) -> bool:
+    """Whether a subject starts at a token in ``start..end-1``."""
+    first = index.first_subject_from(start)
+    return first is not None and index.ents[first]["token_start"] < end
+
+
 def _units_chain(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bool:
     """Two quantities can share a subject when their units agree, or when only the later one
     writes the unit ("≥18, and <80 years"), not "50 years and ≥ 4"."""
@@ -772,18 +999,11 @@ def _units_chain(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bo
     return ua == ub or ua is None
 
 
-def _age_cue_end(ents, end: int) -> int:
-    """Extend an age span over an age word right after it ("... 45 years-old")."""
-    for e in ents:
-        if e.get("norm") == "age" and 0 <= e["start"] - end <= 1:
-            return e["end"]
-    return end
-
-
-def _bare_allowed(q: Quantity, groups, ents, words) -> bool:
+def _bare_allowed(q: Quantity, groups, index: EntityIndex) -> bool:
     """A list of numbers with no comparator bounds a subject only when written right after it
     ("ECOG 0, 1 or 2"); a single number with no comparator ("ASA 1 corresponding to a patient in
     perfect health", "three times the ULN") is a description, not a bound."""
+    ents, words = index.ents, index.words
     subj = ents[groups[-1][-1]]
     if q.op == "=":
         # "ASA 5)", "Clinical Dementia Rating of 0 and ...": a score's single value, closed by
@@ -794,8 +1014,8 @@ def _bare_allowed(q: Quantity, groups, ents, words) -> bool:
             return False
     if subj["token_end"] > q.start:
         return False
-    between = _between_tokens(words, subj["token_end"], q.start)
-    return len(between) <= 2 and all(w in (":", "of", "score", "is", "=", "(", ")") for w in between) \
+    between = index.between(subj["token_end"], q.start, 2)
+    return between is not None and all(w in (":", "of", "score", "is", "=", "(", ")") for w in between) \
         and (subj["label"] == "SCORE" or bool(q.units))
 
 
@@ -848,10 +1068,10 @@ def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_
     forward cue (skipping "a", "any", "history of" ...), or before a backward one ("... will be
     excluded"), up to punctuation or a conjunction."""
     if backward:
-        j = max((k for k, s in enumerate(token_starts) if s < cue_start_char), default=None)
-        while j is not None and j >= 0 and (words[j].isspace() or words[j].lower() in NEGATED_PHRASE_SKIP_BACK):
+        j = bisect_left(token_starts, cue_start_char) - 1  # the last token before the cue
+        while j >= 0 and (words[j].isspace() or words[j].lower() in NEGATED_PHRASE_SKIP_BACK):
             j -= 1
-        if j is None or j < 0:
+        if j < 0:
             return None
         end = j
         while j >= 0 and end - j < NEGATED_PHRASE_MAX and not words[j].isspace() \
@@ -860,8 +1080,8 @@ def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_
         if j == end:
             return None
         return token_starts[j + 1], token_starts[end] + len(words[end])
-    i = next((k for k, s in enumerate(token_starts) if s >= cue_end_char), None)
-    if i is None:
+    i = bisect_left(token_starts, cue_end_char)  # the first token after the cue
+    if i == len(token_starts):
         return None
     while i < len(words) and (words[i].isspace() or words[i].lower() in NEGATED_PHRASE_SKIP):
         i += 1
@@ -875,7 +1095,7 @@ def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_
 
 
 def _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_entities, sent_of,
-              words=(), token_starts=None, non_clinical=frozenset()) -> dict:
+              words=(), token_starts=None, non_clinical=frozenset(), work=None) -> dict:
     keep: List[int] = []
     for idx, e in enumerate(ents):
         label = e["label"]
@@ -908,20 +1128,7 @@ def _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_enti
             cue["target"] = list(phrase)
             cue["target_text"] = text[phrase[0]:phrase[1]]
         neg_entities.append((cue, targets))
-    # has_temporal: a TEMPORAL span belongs to the nearest subject/condition before it
-    for idx in keep:
-        e = ents[idx]
-        if e["label"] != "TEMPORAL":
-            continue
-        for jdx in sorted((k for k in keep if ents[k]["end"] <= e["start"]), reverse=True):
-            o = ents[jdx]
-            if o["label"] == "TEMPORAL":
-                break
-            if o["label"] in ("MEASUREMENT", "SCORE", "CONDITION"):
-                if sent_of[o["token_start"]] == sent_of[e["token_start"]] and \
-                        e["token_start"] - o["token_end"] <= 8:
-                    rel_pairs.append((jdx, idx, "has_temporal"))
-                break
+    rel_pairs.extend(temporal_relations(ents, keep, sent_of, work))
 
     records: List[dict] = []
     new_id: Dict[int, int] = {}
@@ -953,6 +1160,41 @@ def _finalise(text, ents, modifiers, neg_mods, constraints, rel_pairs, used_enti
         c["subject_id"] = new_id.get(c.pop("_subject"))
         c.pop("_members")
     return {"entities": records, "relations": relations, "constraints": constraints}
+
+
+#: labels that end the search for what a TEMPORAL span belongs to
+TEMPORAL_STOPS = ("TEMPORAL", "MEASUREMENT", "SCORE", "CONDITION")
+TEMPORAL_MAX_GAP = 8
+
+
+def temporal_relations(ents: Sequence[dict], keep: Sequence[int], sent_of: Sequence[int],
+                       work: Optional[Counter] = None) -> List[Tuple[int, int, str]]:
+    """has_temporal: a TEMPORAL span belongs to the subject or condition before it, within
+    ``TEMPORAL_MAX_GAP`` tokens in its sentence, unless another TEMPORAL span comes between.
+    Of the kept entities ending before the span, the last in list order that is a subject, a
+    condition or a TEMPORAL span decides (an implicit age, added last, comes first)."""
+    temporal = [k for k in keep if ents[k]["label"] == "TEMPORAL"]
+    if not temporal:
+        return []
+    stops = sorted((ents[k]["end"], k) for k in keep if ents[k]["label"] in TEMPORAL_STOPS)
+    ends = [end for end, _ in stops]
+    latest: List[int] = []  # the highest entity index among stops[:i+1]
+    for _, k in stops:
+        latest.append(max(k, latest[-1]) if latest else k)
+    pairs = []
+    for idx in temporal:
+        e = ents[idx]
+        if work is not None:
+            work["temporal"] += 1
+        n = bisect_right(ends, e["start"])
+        if n == 0:
+            continue
+        jdx = latest[n - 1]
+        o = ents[jdx]
+        if o["label"] != "TEMPORAL" and sent_of[o["token_start"]] == sent_of[e["token_start"]] and \
+                e["token_start"] - o["token_end"] <= TEMPORAL_MAX_GAP:
+            pairs.append((jdx, idx, "has_temporal"))
+    return pairs
 
 
 class ConstraintAssembler:

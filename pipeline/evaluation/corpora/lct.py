@@ -33,6 +33,7 @@ from typing import Optional, Union
 
 from pipeline.evaluation.corpora.brat import (BratDocument, Event, Span, TextBound, read_annotation_conf,
                            read_brat_dir)
+from pipeline.core.numbers import parse_number
 from pipeline.core.problems import Problem
 
 PathLike = Union[str, Path]
@@ -63,9 +64,6 @@ _INCLUSIVE = {"LT": "LTEQ", "GT": "GTEQ", "LTEQ": "LTEQ", "GTEQ": "GTEQ"}
 # What may separate the parts of a compound unit for them to be one UNIT span ("mg/dL",
 # "mg / dL", "cells per mm3", "kg∙m-2").
 _UNIT_JOINER_RE = re.compile(r"^\s*(?:/|per|·|∙)?\s*$", re.I)
-_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
-_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d{1,2}$")
 # What may stand between a value and a unit that is a denominator ("200/μL", "50 per ul").
 _LEADING_SLASH_RE = re.compile(r"^\s*(?:/|per\s)\s*$", re.I)
 _ROLE_SUFFIX_RE = re.compile(r"\d+$")
@@ -143,21 +141,6 @@ def heading_section(line: str) -> Optional[str]:
     if INCLUSION_HEADING_RE.match(line):
         return "inclusion"
     return None
-
-
-def parse_value(text: str) -> Optional[float]:
-    """The number written in ``text`` ("1,500" -> 1500.0, "1.50" -> 1.5), or ``None``.
-
-    A comma followed by groups of three digits separates thousands ("50,000"); a comma followed
-    by one or two digits is a decimal comma ("7,0", "39,99"), which cannot be a thousands
-    separator. Words and Roman numerals are not numbers here.
-    """
-    value = text.strip().replace("\u2212", "-")
-    if _THOUSANDS_RE.match(value):
-        value = value.replace(",", "")
-    elif _DECIMAL_COMMA_RE.match(value):
-        value = value.replace(",", ".")
-    return float(value) if _NUMBER_RE.match(value) else None
 
 
 def _base_role(role: str) -> str:
@@ -449,7 +432,7 @@ class _DocumentMapper:
             raise Unmapped(R_TOO_MANY_VALUES, " ".join(repr(t.text) for t in tbs))
         values = []
         for tb in tbs:
-            number = parse_value(tb.text)
+            number = parse_number(tb.text)
             if number is None:
                 raise Unmapped(R_NOT_A_NUMBER, repr(tb.text))
             values.append((number, tb))
@@ -553,7 +536,7 @@ class _DocumentMapper:
         head = TextBound(first.id, "Eq-Unit", (Span(start, end),), text[start:end], first.line)
         spans = [head] if joined else [head] + numerator[1:]  # a range may repeat its unit
         if not numerator:
-            scale = parse_value(per[0].text) if len(per) == 1 else None
+            scale = parse_number(per[0].text) if len(per) == 1 else None
             if scale is not None:
                 return spans, None, scale
             return spans, "/" + "/".join(p.text.strip("/") for p in per), None
