@@ -13,10 +13,10 @@ own: model loading and one untimed pass over the distinct criteria come first, t
 
 1. ``tokenizer``: ``spacy.blank("en")`` — spaCy's tokenizer alone;
 2. ``eligex-1`` / ``eligex-2``: our full pipeline (models/eligex, else built from configs/) with
-   1 and 2 processes, as ``eligex extract --n-process N`` runs it (pipeline.extraction.batch.pipeline_results:
+   1 and 2 processes, as ``eligex extract --n-process N`` runs it (pipeline.extraction.run.pipeline_results:
    chunks through ``nlp.pipe(as_tuples=True)``, with 2 in two worker processes that send back
    ``doc._.eligex``); ``eligex-spacy-2``, for comparison, spaCy's own ``nlp.pipe(n_process=2)``
-   (Docs sent back whole; within pipeline.extraction.batch.msgpack_hooks_cached) with ``doc._.eligex`` read;
+   (Docs sent back whole; within pipeline.extraction.run.msgpack_hooks_cached) with ``doc._.eligex`` read;
 3. ``medspacy``: ``medspacy.load()`` with its defaults (PyRuSH sentences, target matcher,
    ConText); loguru's DEBUG output of PyRuSH (a line per document on stderr) is switched off.
 
@@ -130,7 +130,7 @@ def run_variant(name: str, words: int, batch_size: int) -> dict:
             nlp = plumbing_only(nlp)
         else:
             consume = lambda doc: len(doc._.eligex["constraints"])  # noqa: E731
-    from pipeline.extraction.batch import msgpack_hooks_cached, pipeline_results
+    from pipeline.extraction.run import msgpack_hooks_cached, pipeline_results
 
     for doc in nlp.pipe(texts, batch_size=batch_size):  # warm-up: lexemes, lazy components
         consume(doc)

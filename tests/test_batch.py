@@ -12,7 +12,12 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from pipeline.extraction import batch
+from pipeline.extraction.progress import ProgressLine, format_progress, format_summary
+from pipeline.extraction.run import Counts, msgpack_hooks_cached, pipeline_results, process_items, run_batch
+from pipeline.extraction import store
+from pipeline.extraction.store import (OutputStore, ResumeError, errors_path_for, iter_records, load_resume,
+                                      progress_path_for)
+from pipeline.extraction.tables import TABLE_COLUMNS, write_table
 from pipeline.extraction.records import Extractor
 from pipeline.core.problems import Problem
 from pipeline.ingest.readers import InputDoc, read_inputs
@@ -46,9 +51,9 @@ def make_inputs(root: Path) -> Path:
 
 
 def run(items, extractor, out: Path, resume: bool = False, **kwargs):
-    counts = batch.Counts()
-    with batch.OutputStore(out, batch.errors_path_for(out), resume=resume) as store:
-        batch.run_batch(items, extractor, store, counts=counts, **kwargs)
+    counts = Counts()
+    with OutputStore(out, errors_path_for(out), resume=resume) as output:
+        run_batch(items, extractor, output, counts=counts, **kwargs)
     return counts
 
 
@@ -76,7 +81,7 @@ def test_counts_add_up_and_every_problem_has_file_and_line(reference):
     records = lines(out)
     assert counts.criteria == sum(r["origin"] == "text" for r in records) == 10
     assert counts.constraints == sum(len(r["constraints"]) for r in records)
-    errors = lines(batch.errors_path_for(out))
+    errors = lines(errors_path_for(out))
     assert len(errors) == counts.errors + counts.warnings
     assert all(e["path"].startswith(str(root)) and e["line"] for e in errors)
     by_kind = {(Path(e["path"]).name, e["record"]): e for e in errors}
@@ -123,7 +128,7 @@ def crash_copy(reference, tmp_path, completed: int, tail_records: int, half_line
     there, the output with ``tail_records`` records of the next trial and half a line."""
     _, ref_out, _ = reference
     out = tmp_path / "out.jsonl"
-    progress = [json.loads(x) for x in batch.progress_path_for(ref_out).read_text().splitlines()]
+    progress = [json.loads(x) for x in progress_path_for(ref_out).read_text().splitlines()]
     mark = progress[completed - 1]
     data = ref_out.read_bytes()
     body, rest = data[: mark["out"]], data[mark["out"]:].splitlines(keepends=True)
@@ -131,11 +136,11 @@ def crash_copy(reference, tmp_path, completed: int, tail_records: int, half_line
     if half_line and len(rest) > tail_records:
         body += rest[tail_records][: len(rest[tail_records]) // 2]
     out.write_bytes(body)
-    errors = batch.errors_path_for(ref_out).read_bytes()
-    batch.errors_path_for(out).write_bytes(errors[: mark["err"]] + b'{"path": "half')
+    errors = errors_path_for(ref_out).read_bytes()
+    errors_path_for(out).write_bytes(errors[: mark["err"]] + b'{"path": "half')
     if keep_progress:
         text = "".join(json.dumps(p) + "\n" for p in progress[:completed]) + '{"key": "NCT'
-        batch.progress_path_for(out).write_text(text)
+        progress_path_for(out).write_text(text)
     return out
 
 
@@ -144,11 +149,11 @@ def test_resume_after_a_crash_loses_nothing_and_writes_nothing_twice(reference, 
                                                                       completed, tail, half):
     root, ref_out, ref_counts = reference
     out = crash_copy(reference, tmp_path, completed, tail, half)
-    state = batch.load_resume(out, batch.errors_path_for(out), batch.progress_path_for(out))
+    state = load_resume(out, errors_path_for(out), progress_path_for(out))
     assert len(state.done) == completed
     counts = run(read_inputs([root]), extractor, out, resume=True)
     assert out.read_bytes() == ref_out.read_bytes()
-    assert batch.errors_path_for(out).read_bytes() == batch.errors_path_for(ref_out).read_bytes()
+    assert errors_path_for(out).read_bytes() == errors_path_for(ref_out).read_bytes()
     assert counts.adds_up() and counts.done_before == completed and counts.trials_in == ref_counts.trials_in
     ids = [r["criterion_id"] for r in lines(out)]
     assert len(ids) == len(set(ids))
@@ -157,7 +162,7 @@ def test_resume_after_a_crash_loses_nothing_and_writes_nothing_twice(reference, 
 def test_resume_without_a_progress_file_redoes_the_last_trial(reference, extractor, tmp_path):
     root, ref_out, _ = reference
     out = crash_copy(reference, tmp_path, 4, 1, True, keep_progress=False)
-    state = batch.load_resume(out, batch.errors_path_for(out), batch.progress_path_for(out))
+    state = load_resume(out, errors_path_for(out), progress_path_for(out))
     assert any("half-written" in n for n in state.notes) and any("redone" in n for n in state.notes)
     run(read_inputs([root]), extractor, out, resume=True)
     assert out.read_bytes() == ref_out.read_bytes()
@@ -169,7 +174,7 @@ def test_resume_without_a_progress_file_redoes_the_last_trial(reference, extract
 def test_interrupted_between_records_and_progress_line(reference, extractor, tmp_path, monkeypatch):
     root, ref_out, _ = reference
     out = tmp_path / "out.jsonl"
-    real_progress_line = batch._progress_line
+    real_progress_line = store._progress_line
     calls = {"n": 0}
 
     def crash_on_third(*args):
@@ -178,10 +183,10 @@ def test_interrupted_between_records_and_progress_line(reference, extractor, tmp
             raise KeyboardInterrupt
         return real_progress_line(*args)
 
-    monkeypatch.setattr(batch, "_progress_line", crash_on_third)
+    monkeypatch.setattr(store, "_progress_line", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         run(read_inputs([root]), extractor, out)
-    monkeypatch.setattr(batch, "_progress_line", real_progress_line)
+    monkeypatch.setattr(store, "_progress_line", real_progress_line)
     assert out.read_bytes() != ref_out.read_bytes()
     run(read_inputs([root]), extractor, out, resume=True)
     assert out.read_bytes() == ref_out.read_bytes()
@@ -190,8 +195,8 @@ def test_interrupted_between_records_and_progress_line(reference, extractor, tmp
 def test_resume_refuses_an_output_shorter_than_its_progress_file(reference, tmp_path):
     out = crash_copy(reference, tmp_path, 3, 0, False)
     out.write_bytes(out.read_bytes()[:10])
-    with pytest.raises(batch.ResumeError):
-        batch.load_resume(out, batch.errors_path_for(out), batch.progress_path_for(out))
+    with pytest.raises(ResumeError):
+        load_resume(out, errors_path_for(out), progress_path_for(out))
 
 
 def test_without_resume_an_existing_output_is_replaced(reference, extractor, tmp_path):
@@ -231,11 +236,26 @@ def test_a_failing_criterion_fails_its_trial_only(boom_extractor, tmp_path, n_pr
     counts = run(items, boom_extractor, out, n_process=n_process, batch_size=2)
     assert (counts.trials_in, counts.written, counts.failed) == (4, 2, 2) and counts.adds_up()
     assert [r["trial_id"] for r in lines(out)] == ["T0", "T0", "T2"]
-    errors = lines(batch.errors_path_for(out))
+    errors = lines(errors_path_for(out))
     [failed] = [e for e in errors if e["record"] == "T1"]
     assert failed["message"] == ("trial failed: criterion T1-txt-02: test_batch_boom: RuntimeError: "
                                  "exploded on purpose")
     assert (failed["path"], failed["line"]) == ("mem.jsonl", 2)
+
+
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_a_text_the_tokenizer_refuses_fails_its_trial_only(extractor, tmp_path, n_process):
+    """The tokenizer is outside spaCy's error handler: a text it raises on (a lone surrogate) must
+    still fail only its own trial, whatever else is in its batch."""
+    items = docs_for("- Age >= 18 years\n- Hb >= 9 g/dL", "- ALT < 3 x ULN\n- Hb \ud800 >= 9", "- ECOG 0-1")
+    out = tmp_path / "out.jsonl"
+    counts = run(items, extractor, out, n_process=n_process, batch_size=8)
+    assert (counts.trials_in, counts.written, counts.failed) == (3, 2, 1) and counts.adds_up()
+    assert [r["trial_id"] for r in lines(out)] == ["T0", "T0", "T2"]
+    [failed] = lines(errors_path_for(out))
+    assert (failed["path"], failed["line"], failed["record"]) == ("mem.jsonl", 2, "T1")
+    assert failed["message"].startswith("trial failed: criterion T1-txt-02: tokenizer: ValueError: the text "
+                                        "holds a lone surrogate U+D800 at character 3 ")
 
 
 def test_duplicate_trial_ids_are_written_once(boom_extractor, tmp_path):
@@ -269,7 +289,7 @@ def test_processing_streams_with_bounded_read_ahead(boom_extractor, n_process):
             yield InputDoc(f"T{i}", f"- criterion {i}\n- another", "gen", i + 1)
 
     lag = 0
-    results = batch.process_items(items(), boom_extractor, batch_size=64, n_process=n_process)
+    results = process_items(items(), boom_extractor, batch_size=64, n_process=n_process)
     for k, result in enumerate(results, start=1):
         assert result.trial_id == f"T{k - 1}"
         lag = max(lag, pulled["n"] - k)
@@ -282,11 +302,11 @@ def test_spacy_multiprocessing_keeps_plain_results_and_contexts(nlp):
     texts = ["hemoglobin ≥60g/L, platelet count ≥30×109/L;", "AST and ALT≤3.0 ULN", "no obvious abnormality in ECG",
              "Age: ≥5 years and <17 years old", "mRSS score in the range of 10-35 (including the boundary value)"] * 2
     one = [(doc._.eligex, ctx) for doc, ctx in nlp.pipe(((t, i) for i, t in enumerate(texts)), as_tuples=True)]
-    with batch.msgpack_hooks_cached():
+    with msgpack_hooks_cached():
         two = [(doc._.eligex, ctx) for doc, ctx in nlp.pipe(((t, i) for i, t in enumerate(texts)), as_tuples=True,
                                                             n_process=2, batch_size=3)]
     assert two == one and [ctx for _, ctx in two] == list(range(len(texts)))
-    pooled = list(batch.pipeline_results(nlp, ((t, i) for i, t in enumerate(texts)), n_process=2, batch_size=3))
+    pooled = list(pipeline_results(nlp, ((t, i) for i, t in enumerate(texts)), n_process=2, batch_size=3))
     assert [(e, ctx) for ctx, e, _ in pooled] == one
 
 
@@ -299,15 +319,15 @@ def test_constraint_table_csv_and_parquet(reference, tmp_path):
 
     _, out, counts = reference
     csv_path, pq_path = tmp_path / "c.csv", tmp_path / "t" / "c.parquet"
-    assert batch.write_table(batch.iter_records(out), csv_path) == counts.constraints
-    assert batch.write_table(batch.iter_records(out), pq_path) == counts.constraints
+    assert write_table(iter_records(out), csv_path) == counts.constraints
+    assert write_table(iter_records(out), pq_path) == counts.constraints
     assert not list(tmp_path.glob("**/*.part*"))
     import csv
 
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
-    assert tuple(rows[0]) == batch.TABLE_COLUMNS
+    assert tuple(rows[0]) == TABLE_COLUMNS
     table = pq.read_table(pq_path)
-    assert table.column_names == list(batch.TABLE_COLUMNS) and table.num_rows == len(rows)
+    assert table.column_names == list(TABLE_COLUMNS) and table.num_rows == len(rows)
     structured = [r for r in table.to_pylist() if r["origin"] == "structured"]
     assert [(r["subject"], r["lower"], r["upper"], r["unit"], r["value"]) for r in structured] == [
         ("age", 18.0, 65.0, "a", None), ("sex", None, None, None, "all"),
@@ -316,12 +336,12 @@ def test_constraint_table_csv_and_parquet(reference, tmp_path):
     assert (hb["lower"], hb["lower_inclusive"], hb["upper"], hb["unit"], hb["section"], hb["origin"]) == (
         "9", "True", "", "g/dL", "inclusion", "text")
     with pytest.raises(ValueError):
-        batch.write_table([], tmp_path / "c.xlsx")
+        write_table([], tmp_path / "c.xlsx")
 
 
 def test_progress_line_only_on_a_terminal():
-    counts = batch.Counts(trials_in=10, written=9, failed=1, criteria=50, constraints=20)
-    assert batch.format_progress(counts, 2.0) == ("10 trials 5.0/s | 50 criteria 25/s | 20 constraints | "
+    counts = Counts(trials_in=10, written=9, failed=1, criteria=50, constraints=20)
+    assert format_progress(counts, 2.0) == ("10 trials 5.0/s | 50 criteria 25/s | 20 constraints | "
                                                   "1 failed | 0:02")
 
     class Tty(io.StringIO):
@@ -330,23 +350,23 @@ def test_progress_line_only_on_a_terminal():
 
     tty, pipe = Tty(), io.StringIO()
     for stream in (tty, pipe):
-        line = batch.ProgressLine(stream, interval=0)
+        line = ProgressLine(stream, interval=0)
         line.update(counts)
         line.message("error: x")
         line.close(counts)
     assert "\r10 trials" in tty.getvalue() and "error: x\n" in tty.getvalue()
     assert pipe.getvalue() == "error: x\n"
-    assert not batch.ProgressLine(Tty(), enabled=False).enabled
+    assert not ProgressLine(Tty(), enabled=False).enabled
 
 
 def test_summary_says_whether_counts_add_up():
-    counts = batch.Counts(trials_in=12, written=9, failed=1, done_before=2, criteria=40, constraints=7, errors=1)
-    text = batch.format_summary(counts, 4.0)
+    counts = Counts(trials_in=12, written=9, failed=1, done_before=2, criteria=40, constraints=7, errors=1)
+    text = format_summary(counts, 4.0)
     assert text.splitlines()[0] == "trials in 12 = written 9 + failed 1 + 2 done before"
     assert "40 criteria, 7 constraints, 1 error(s), 0 warning(s) in 4.0 s" in text
     counts.trials_in = 13
-    assert "COUNTS DO NOT ADD UP" in batch.format_summary(counts, 4.0)
-    assert batch.format_summary(counts, 4.0, interrupted=True).splitlines()[0] == (
+    assert "COUNTS DO NOT ADD UP" in format_summary(counts, 4.0)
+    assert format_summary(counts, 4.0, interrupted=True).splitlines()[0] == (
         "trials in 13 = written 9 + failed 1 + 2 done before + 1 not finished (interrupted)")
 
 
@@ -378,3 +398,45 @@ def test_cli_extract(reference, nlp, tmp_path, monkeypatch):
     assert result.exit_code == 1 and two.read_bytes() == ref_out.read_bytes()
     bad = runner.invoke(app, ["extract", str(root), "-o", "-", "--resume"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("n_process", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_sigterm_ends_a_run_like_ctrl_c_and_resume_completes_it(extractor, tmp_path, n_process):
+    """Schedulers stop jobs with SIGTERM: the run stops at a trial boundary with the summary line and
+    status 143, and ``--resume`` then gives exactly the output of an uninterrupted run."""
+    import signal
+    import subprocess
+    import sys
+
+    model = tmp_path / "model"
+    extractor.nlp.to_disk(model)  # the subprocess runs the very pipeline of the reference run
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"T{i:05d}", "text": CRITERIA.replace("9 g/dL", f"{i % 50} g/dL")})
+                              + "\n" for i in range(1200)), encoding="utf-8")
+    reference = tmp_path / "ref.jsonl"
+    run(read_inputs([source]), extractor, reference)
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "pipeline.cli.main", "extract", str(source), "-o", str(out), "-m", str(model),
+               "-n", str(n_process)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    progress = progress_path_for(out)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if progress.exists() and progress.read_bytes().count(b"\n") >= 20:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be terminated: give it more input"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143, stderr
+    summary = next(line for line in stderr.splitlines() if line.startswith("trials in "))
+    numbers = [int(n.replace(",", "")) for n in summary.split() if n.replace(",", "").isdigit()]
+    trials_in, written, failed = numbers[:3]
+    unfinished = numbers[3] if summary.endswith("not finished (interrupted)") else 0  # 0: read up to a boundary
+    assert len(numbers) == (4 if unfinished else 3) and trials_in == written + failed + unfinished
+    assert 20 <= written < 1200 and failed == 0
+    assert "terminated: run the same command with --resume to continue" in stderr
+    again = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"written {1200 - written:,} + failed 0 + {written:,} done before" in again.stderr
+    assert out.read_bytes() == reference.read_bytes()

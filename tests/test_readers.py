@@ -263,6 +263,8 @@ def test_empty_text_file_and_malformed_json_file(tmp_path):
     [e, b] = read(empty, broken)
     assert (e.line, e.record, e.message) == (1, "NCT00000071", "empty file (no text)")
     assert b.line == 2 and b.message.startswith("malformed JSON")
+    blank = write(tmp_path / "blank.jsonl", "\n  \n")
+    assert [(p.line, p.message) for p in read(blank)] == [(1, "empty file (no records)")]
 
 
 def test_nul_and_control_characters_are_replaced_with_a_warning(tmp_path):
@@ -278,6 +280,74 @@ def test_nul_and_control_characters_are_replaced_with_a_warning(tmp_path):
     txt = write(tmp_path / "NCT00000081.txt", "Inclusion Criteria:\n- ok\n- bad\x00byte\n")
     [doc] = read(txt)
     assert doc.text == "Inclusion Criteria:\n- ok\n- bad byte\n" and doc.warnings[0].line == 3
+
+
+@pytest.mark.parametrize("value,shown", [(True, "a boolean (true)"), (1.5, "a number (1.5)"),
+                                         ({"a": 1}, "an object"), (None, "null"), ([1], "an array")])
+def test_an_id_must_be_a_string_or_an_integer(tmp_path, value, shown):
+    path = write(tmp_path / "in.jsonl", "\n".join([
+        json.dumps({"id": value, "text": "Age >= 18 years"}),
+        json.dumps({"nct": value, "text": "Age >= 18 years"}),
+        json.dumps(study(value)),
+        json.dumps({"id": 12, "text": "Age >= 18 years"}),
+    ]) + "\n")
+    page = write(tmp_path / "page.json", json.dumps({"studies": [study(value), study("NCT00000095")]}))
+    items = read(path, page) + read(path, id_column="nct")[1:2]
+    assert [d.trial_id for d in docs(items)] == ["12", "NCT00000095"]
+    expected = [(str(path), 1, f"'id' must be a string or an integer, not {shown}"),
+                (str(path), 2, "a line needs 'id' and 'text'"),  # no id key at all
+                (str(path), 3, "protocolSection.identificationModule.nctId"),
+                (str(page), 1, "protocolSection.identificationModule.nctId"),
+                (str(path), 2, f"'nct' must be a string or an integer, not {shown}")]
+    got = problems(items)
+    assert [(p.path, p.line) for p in got] == [e[:2] for e in expected]
+    for p, (_, _, part) in zip(got, expected):
+        assert part in p.message and p.record is None
+    assert got[3].message.startswith("studies[0]: ")
+    if value is not None:  # a null nctId is a missing one
+        assert all(f"must be a string or an integer, not {shown}" in p.message for p in got[2:4])
+
+
+def test_json_python_cannot_hold_is_a_problem_and_the_rest_is_read(tmp_path):
+    """Valid JSON that Python refuses (an integer of 5,000 digits, arrays nested 100,000 deep) is a
+    problem of its line, not the end of the file."""
+    path = write(tmp_path / "in.jsonl", "\n".join([
+        '{"id": "A", "text": "Age >= 18 years", "n": ' + "1" * 5000 + "}",
+        '{"id": "B", "text": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        json.dumps({"id": "C", "text": "Hemoglobin >= 9 g/dL"})]) + "\n")
+    deep = write(tmp_path / "deep.json", "[" * 100_000 + "]" * 100_000)
+    items = read(path, deep)
+    assert [d.trial_id for d in docs(items)] == ["C"]
+    assert [(p.path, p.line, p.message) for p in problems(items)] == [
+        (str(path), 1, "cannot read the JSON: Exceeds the limit (4300 digits) for integer string conversion: "
+                       "value has 5000 digits"),
+        (str(path), 2, "cannot read the JSON: nested too deeply"),
+        (str(deep), None, "cannot read the JSON: nested too deeply")]
+
+
+def test_lone_surrogates_fail_their_record_only(tmp_path):
+    """A JSON \\ud800 escape without its pair is valid JSON but not Unicode: in the text, the id or a
+    structured field it fails that record (file and line named) and the next records are read."""
+    path = write(tmp_path / "in.jsonl", "\n".join([
+        '{"id": "S1", "text": "hemoglobin >= 9 g/dL \\ud800 x"}',
+        '{"id": "S\\udc00", "text": "platelets > 100"}',
+        json.dumps(study("NCT00000091", minimumAge="18 \ud800Years")),
+        '{"id": "ok", "text": "age >= 18 \\ud83d\\ude00"}',  # a pair: one emoji, read
+        '{"id": "S\\udc01", "text": 5}',
+    ]) + "\n")
+    page = write(tmp_path / "page.json", '{"studies": [\n' + json.dumps(study("NCT00000092", text="x \ud801"))
+                 + ',\n' + json.dumps(study("NCT00000093")) + "]}")
+    items = read(path, page)
+    assert [(d.trial_id, d.text) for d in docs(items)] == [("ok", "age >= 18 \U0001F600"), ("NCT00000093", CRITERIA)]
+    got = [(p.path, p.line, p.record, p.message.split(" (")[0]) for p in problems(items)]
+    assert got == [(str(path), 1, "S1", "the text holds a lone surrogate U+D800 at character 21"),
+                   (str(path), 2, "S\\udc00", "the id holds a lone surrogate U+DC00 at character 1"),
+                   (str(path), 3, "NCT00000091", "the field 'minimumAge' holds a lone surrogate U+D800 at character 3"),
+                   (str(path), 5, "S\\udc01", "'text' must be a string"),
+                   (str(page), 2, "NCT00000092", "the text holds a lone surrogate U+D801 at character 2")]
+    for p in problems(items):
+        json.dumps(p.to_dict(), ensure_ascii=False).encode("utf-8")  # printable: no surrogate left
+    assert all(p.message.endswith("record not read") for p in problems(items)[:3])
 
 
 def test_damaged_gzip_is_a_problem_with_the_line_reached(tmp_path):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extraction import batch
+from pipeline.extraction import run as batch_run
+from pipeline.extraction import store as batch_store
 from pipeline.ingest.readers import ReadOptions, read_inputs
 
 pytest.importorskip("pyspark", reason="the Spark engine needs the spark extra (make spark)")
@@ -110,9 +111,9 @@ def bad_inputs(root: Path) -> Path:
 
 
 def local_run(extractor, inputs, out: Path):
-    counts = batch.Counts()
-    with batch.OutputStore(out, batch.errors_path_for(out)) as store:
-        batch.run_batch(read_inputs(inputs), extractor, store, counts=counts)
+    counts = batch_run.Counts()
+    with batch_store.OutputStore(out, batch_store.errors_path_for(out)) as store:
+        batch_run.run_batch(read_inputs(inputs), extractor, store, counts=counts)
     return counts
 
 
@@ -124,14 +125,14 @@ def test_bad_records_become_the_same_counted_error_rows(spark, tmp_path, extract
     ref = tmp_path / "local.jsonl"
     ref_counts = local_run(extractor, [root], ref)
     out = tmp_path / "spark.jsonl"
-    with batch.OutputStore(out, batch.errors_path_for(out)) as store:
+    with batch_store.OutputStore(out, batch_store.errors_path_for(out)) as store:
         counts = run_spark([root], ReadOptions(), store, partition_rows=partition_rows)
     assert out.read_bytes() == ref.read_bytes()
-    assert batch.errors_path_for(out).read_bytes() == batch.errors_path_for(ref).read_bytes()
+    assert batch_store.errors_path_for(out).read_bytes() == batch_store.errors_path_for(ref).read_bytes()
     assert counts.to_dict() == ref_counts.to_dict() and counts.adds_up()
     # every bad record above is a failed trial: 9 in a.jsonl, 2 in b.csv, 1 in c.json, 1 in d.parquet
     assert (counts.trials_in, counts.written, counts.failed) == (20, 7, 13)
-    errors = [json.loads(line) for line in batch.errors_path_for(out).read_text(encoding="utf-8").splitlines()]
+    errors = [json.loads(line) for line in batch_store.errors_path_for(out).read_text(encoding="utf-8").splitlines()]
     for kind in ("malformed JSON", "duplicate trial id", "not valid UTF-8", "control character", "exceeds the limit",
                  "must be a string", "empty text", "must be a JSON object", "structured field maximumAge"):
         assert any(kind in e["message"] for e in errors), kind
@@ -149,19 +150,19 @@ def test_resume_on_spark_continues_as_the_local_engine_does(spark, tmp_path, ext
 
     def interrupted_copy(out: Path) -> Path:  # the files as a run stopped after the fourth trial left them
         out.write_bytes(full.read_bytes()[:fourth["out"]] + b'{"trial_id": "half a li')
-        batch.errors_path_for(out).write_bytes(batch.errors_path_for(full).read_bytes()[:fourth["err"]])
+        batch_store.errors_path_for(out).write_bytes(batch_store.errors_path_for(full).read_bytes()[:fourth["err"]])
         out.with_name(out.name + ".progress").write_bytes(b"".join(progress[:4]))
         return out
 
     results = {}
     for engine in ("local", "spark"):
         out = interrupted_copy(tmp_path / f"{engine}.jsonl")
-        with batch.OutputStore(out, batch.errors_path_for(out), resume=True) as store:
+        with batch_store.OutputStore(out, batch_store.errors_path_for(out), resume=True) as store:
             if engine == "local":
-                counts = batch.run_batch(read_inputs([root]), extractor, store)
+                counts = batch_run.run_batch(read_inputs([root]), extractor, store)
             else:
                 counts = run_spark([root], ReadOptions(), store, partition_rows=3)
-        results[engine] = (counts, out.read_bytes(), batch.errors_path_for(out).read_bytes())
+        results[engine] = (counts, out.read_bytes(), batch_store.errors_path_for(out).read_bytes())
     assert results["spark"] == results["local"]
     counts = results["spark"][0]
     assert counts.done_before >= 4 and counts.adds_up()
@@ -214,7 +215,7 @@ def test_a_job_that_fails_as_a_whole_is_reported_and_resumable(spark, tmp_path, 
 
     monkeypatch.setattr(engine, "model_path", lambda model=None: str(tmp_path / "no-model"))
     out = tmp_path / "out.jsonl"
-    with batch.OutputStore(out, batch.errors_path_for(out)) as store:
+    with batch_store.OutputStore(out, batch_store.errors_path_for(out)) as store:
         with pytest.raises(SparkJobFailed, match="no-model"):
             engine.run_spark([ROOT / "annotations" / "seeds"], ReadOptions(), store)
     assert out.read_bytes() == b""

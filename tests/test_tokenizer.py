@@ -50,6 +50,14 @@ def test_spacy_doc_text_matches(nlp):
         assert nlp.make_doc(text).text == text
 
 
+@pytest.mark.parametrize("text,at,code", [("hemoglobin >= 9 g/dL \ud800 x", 21, "D800"),
+                                          ("\udfff", 0, "DFFF"), ("≥60g/L é\udc00", 8, "DC00")])
+def test_a_lone_surrogate_is_a_value_error_naming_its_position(nlp, text, at, code):
+    with pytest.raises(ValueError, match=f"lone surrogate U\\+{code} at character {at} "):
+        nlp(text)
+    assert nlp("≥60g/L é \U0001F600").text == "≥60g/L é \U0001F600"  # a pair (an emoji) is fine
+
+
 def _reference_tokenize(text, rules):
     """The tokenizer as it was before chunking: one pass of the master regex over the whole text."""
     from pipeline.components.tokenizer import _split_hyphens, _split_slashes

@@ -1,4 +1,5 @@
-"""``eligex extract``: criteria in, one JSON record per criterion out (the work is in pipeline.extraction.batch)."""
+"""``eligex extract``: criteria in, one JSON record per criterion out (the work is in pipeline.extraction:
+run, store, progress, tables)."""
 
 from __future__ import annotations
 
@@ -42,9 +43,13 @@ def extract(
     """Extract entities and constraints from eligibility criteria, trial by trial.
 
     Exit status: 0 when every trial was written without errors, 1 when any trial failed or any
-    error was reported (see the errors file), 2 for unusable options, 130 when interrupted.
+    error was reported (see the errors file), 2 for unusable options, 130 when interrupted by Ctrl-C
+    (SIGINT), 143 when terminated (SIGTERM); after either, ``--resume`` continues the run.
     """
-    from pipeline.extraction import batch
+    from pipeline.extraction.progress import ProgressLine, format_summary
+    from pipeline.extraction.run import Counts, Terminated, TrialResult, run_batch, sigterm_as_interrupt
+    from pipeline.extraction.store import OutputStore, ResumeError, errors_path_for, iter_records
+    from pipeline.extraction.tables import open_table, table_format, write_table
     from pipeline.extraction.records import Extractor
     from pipeline.components.nlp import load
     from pipeline.ingest.readers import FORMATS, ReadOptions, read_inputs
@@ -60,11 +65,11 @@ def extract(
         raise typer.BadParameter("--resume needs an output file, not '-'", param_hint="--resume")
     if table_out is not None:
         try:
-            batch.table_format(table_out)
+            table_format(table_out)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--table-out")
     out_path = None if to_stdout else output
-    err_path = errors or (Path("eligex.errors.jsonl") if to_stdout else batch.errors_path_for(output))
+    err_path = errors or (Path("eligex.errors.jsonl") if to_stdout else errors_path_for(output))
 
     from pipeline.spark.session import SparkJobFailed, SparkUnavailable, require_spark  # (no pyspark import)
 
@@ -76,11 +81,11 @@ def extract(
             raise typer.Exit(2)
     extractor = Extractor(load(model), batch_size=batch_size) if engine == "local" else None
     try:
-        store = batch.OutputStore(out_path, err_path, resume=resume)
-    except batch.ResumeError as exc:
+        store = OutputStore(out_path, err_path, resume=resume)
+    except ResumeError as exc:
         typer.echo(f"cannot resume: {exc}", err=True)
         raise typer.Exit(2)
-    progress = batch.ProgressLine(enabled=False if quiet else None)
+    progress = ProgressLine(enabled=False if quiet else None)
     if not quiet:
         for note in store.state.notes:
             progress.message(f"resume: {note}")
@@ -89,9 +94,9 @@ def extract(
 
     shown = {"problems": 0}
     printed: List[dict] = []
-    live_table = batch.open_table(table_out) if (table_out is not None and to_stdout) else None
+    live_table = open_table(table_out) if (table_out is not None and to_stdout) else None
 
-    def on_result(result: batch.TrialResult) -> None:
+    def on_result(result: TrialResult) -> None:
         for problem in result.problems:
             if not quiet and problem.kind != "warning" and shown["problems"] < ECHO_PROBLEMS:
                 shown["problems"] += 1
@@ -104,19 +109,23 @@ def extract(
 
     paths = [p for p in (out_path, err_path, store.progress, table_out) if p is not None]
     read_options = ReadOptions(id_column=id_column, text_column=text_column, format=input_format)
-    counts = batch.Counts()
+    counts = Counts()
     interrupted = crashed = False
+    status, how = 130, "interrupted"  # Ctrl-C; 143 (128 + SIGTERM's 15) when terminated
     try:
-        if engine == "spark":
-            from pipeline.spark.engine import run_spark
+        with sigterm_as_interrupt():
+            if engine == "spark":
+                from pipeline.spark.engine import run_spark
 
-            run_spark(inputs, read_options, store, model=model, master=master, batch_size=batch_size,
-                      counts=counts, progress=progress, on_result=on_result, exclude=paths)
-        else:
-            batch.run_batch(read_inputs(inputs, read_options, exclude=paths), extractor, store, n_process=n_process,
-                            batch_size=batch_size, counts=counts, progress=progress, on_result=on_result)
-    except KeyboardInterrupt:
+                run_spark(inputs, read_options, store, model=model, master=master, batch_size=batch_size,
+                          counts=counts, progress=progress, on_result=on_result, exclude=paths)
+            else:
+                run_batch(read_inputs(inputs, read_options, exclude=paths), extractor, store, n_process=n_process,
+                          batch_size=batch_size, counts=counts, progress=progress, on_result=on_result)
+    except KeyboardInterrupt as exc:
         interrupted = True
+        if isinstance(exc, Terminated):
+            status, how = 143, "terminated"
     except BrokenProcessPool as exc:  # a worker was killed (out of memory?): stop, resumable
         crashed = True
         progress.message(f"error: a worker process died ({exc})")
@@ -131,22 +140,22 @@ def extract(
 
     rows = None
     if table_out is not None and not (interrupted or crashed) and out_path is not None:
-        rows = batch.write_table(batch.iter_records(out_path), table_out)
+        rows = write_table(iter_records(out_path), table_out)
     if table:
         typer.echo(constraint_table(printed))
     if not quiet:
         if shown["problems"] < counts.errors:
             typer.echo(f"... {counts.errors - shown['problems']:,} more error(s) in {err_path}", err=True)
-        typer.echo(batch.format_summary(counts, time.time() - started, interrupted or crashed), err=True)
+        typer.echo(format_summary(counts, time.time() - started, interrupted or crashed), err=True)
         where = f"-> {output}" + (f", table {table_out} ({rows:,} rows)" if rows is not None else "")
         if counts.errors or counts.warnings:
             where += f" (errors: {err_path})"
         typer.echo(where, err=True)
         if interrupted or crashed:
-            typer.echo(f"{'interrupted' if interrupted else 'stopped'}: run the same command with --resume "
+            typer.echo(f"{how if interrupted else 'stopped'}: run the same command with --resume "
                        "to continue", err=True)
     if interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(status)
     if crashed:
         raise typer.Exit(1)
     if counts.failed or counts.errors:

@@ -23,6 +23,7 @@ from spacy.util import registry
 from spacy.vocab import Vocab
 
 from pipeline.components import docview
+from pipeline.core.surrogates import describe_surrogate, find_surrogate
 
 # A multiplier ``x``/``X`` glued to a number (``3xULN``, ``1.5x10^9/L``).
 _MULTIPLIER = r"(?<=\d)[xX](?=[\d(A-Z])"
@@ -213,6 +214,11 @@ class EligexTokenizer:
         self._cache: dict = {}  # chunk → tokens, for these rules
 
     def __call__(self, text: str) -> Doc:
+        """The Doc of ``text``; ``ValueError`` when it holds a lone surrogate (not Unicode: spaCy's
+        StringStore could not encode it)."""
+        at = find_surrogate(text)  # an isascii() test on almost every text
+        if at is not None:
+            raise ValueError(f"the text holds {describe_surrogate(text, at)}")
         words, spaces = tokenize(text, self.rules, self._cache, self.cache_size)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         docview.attach(doc, text, words, spaces)  # the components read these instead of rebuilding them

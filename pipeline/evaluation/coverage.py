@@ -401,7 +401,7 @@ def iter_records(paths: Sequence[Path], *, model: Optional[Path] = None, n_proce
                 yield record
     if raw:
         from pipeline.components.nlp import load
-        from pipeline.extraction.batch import process_items
+        from pipeline.extraction.run import process_items
         from pipeline.extraction.records import Extractor
         from pipeline.ingest.readers import ReadOptions, read_inputs
 

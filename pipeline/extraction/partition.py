@@ -14,7 +14,7 @@ hands :func:`extract_partition` a part of the input as *input rows*, in input or
   lines: text files, CT.gov JSON, CSV, AACT).
 
 The rows become reader items exactly as the local readers make them (control characters cleaned
-with a warning), and the items go through :func:`pipeline.extraction.batch.process_items` in one
+with a warning), and the items go through :func:`pipeline.extraction.run.process_items` in one
 process, the function the local engine runs: the same criteria, records, error rows and failure
 rules, so the engines cannot drift. Out comes one :class:`ItemResult` per item and, last, one
 :class:`PartitionEnd` with the number of items skipped as done by an earlier run.
@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Set, Union
 
 from pipeline.core.problems import Problem
-from pipeline.extraction.batch import (DEFAULT_BATCH_SIZE, DUPLICATE_TRIAL, TrialResult, _finish, _Pending, item_key,
-                                       process_items)
+from pipeline.extraction.run import (DEFAULT_BATCH_SIZE, DUPLICATE_TRIAL, TrialResult, _finish, _Pending, item_key,
+                                     process_items)
 from pipeline.ingest.readers import InputDoc, ReadOptions, checked_items
 from pipeline.ingest.readers.jsonl import parse_jsonl_line, record_items
 

@@ -9,7 +9,8 @@ from typing import Iterable, List, Optional
 from pipeline.reporting.bounds import format_bound
 
 
-def constraint_table_rows(records: Iterable[dict]) -> List[List[str]]:
+def display_rows(records: Iterable[dict]) -> List[List[str]]:
+    """The cells (strings) of :func:`constraint_table`: one row per constraint of ``records``."""
     rows = []
     for rec in records:
         for c in rec["constraints"]:
@@ -25,7 +26,7 @@ def constraint_table_rows(records: Iterable[dict]) -> List[List[str]]:
 def constraint_table(records: Iterable[dict]) -> str:
     """A plain-text table of every constraint in ``records``."""
     header = ["trial", "criterion", "subject", "bound", "unit", "scale max", "condition", "negated"]
-    rows = constraint_table_rows(records)
+    rows = display_rows(records)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
     out = [line, "  ".join("-" * w for w in widths)]

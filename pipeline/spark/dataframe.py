@@ -25,7 +25,8 @@ from functools import partial
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Tuple
 
-from pipeline.extraction.batch import DEFAULT_BATCH_SIZE, constraint_rows
+from pipeline.extraction.run import DEFAULT_BATCH_SIZE
+from pipeline.extraction.tables import table_rows
 from pipeline.extraction.partition import ItemResult, extract_partition
 from pipeline.ingest.readers import ReadOptions
 from pipeline.spark.session import model_path, require_spark, worker_extractor
@@ -46,7 +47,7 @@ CONSTRAINT_SCHEMA = ("trial_id", "criterion_id", "section") + tuple(name for nam
 def _constraint_values(record: dict) -> list:
     """The record's constraints as tuples in :data:`CONSTRAINT_FIELDS` order."""
     out = []
-    for row, c in zip(constraint_rows(record), record.get("constraints") or ()):
+    for row, c in zip(table_rows(record), record.get("constraints") or ()):
         row["rules"] = list(c.get("rules") or [])
         for name in ("lower", "upper"):
             row[name] = None if row[name] is None else float(row[name])

@@ -8,7 +8,7 @@ Parquet) as the items their readers make. The rows go to Spark in waves of
 partitions per core), two waves in flight so no core waits for a wave's slowest partition; every
 partition runs :func:`~pipeline.extraction.partition.extract_partition` in a Python worker that has
 loaded the pipeline once. The results come back in input order and the driver writes them with
-the local engine's :class:`~pipeline.extraction.batch.OutputStore` (so ``--resume`` and the progress
+the local engine's :class:`~pipeline.extraction.store.OutputStore` (so ``--resume`` and the progress
 file work as they do locally), applying the two run-wide rules: a repeated trial id fails as a
 duplicate, and the counts add up (``trials in = written + failed + done before``).
 
@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Set
 
 from pipeline.core.problems import Problem
-from pipeline.extraction.batch import DEFAULT_BATCH_SIZE, Counts, OutputStore, TrialResult
+from pipeline.extraction.run import DEFAULT_BATCH_SIZE, Counts, TrialResult
+from pipeline.extraction.store import OutputStore
 from pipeline.extraction.partition import ItemResult, PartitionEnd, duplicate_result, extract_partition
 from pipeline.ingest.readers import InputDoc, ReadOptions, checked_items, input_files, read_file
 from pipeline.ingest.readers.jsonl import raw_lines

@@ -16,17 +16,21 @@ stream):
 
 Folders are read recursively in sorted order; files of other types in a folder are skipped.
 Readers stream: only a single ``.txt`` or ``.json`` document is read whole. Control characters in
-a text (NUL, ESC, ...) are replaced by spaces and reported as a warning attached to the document.
+a text (NUL, ESC, ...) are replaced by spaces and reported as a warning attached to the document. A
+record whose id, text or structured fields hold a lone surrogate (a JSON ``\\ud800`` escape without
+its pair: not Unicode) is not read: it becomes a Problem naming file and line.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Iterable, Iterator, List, Optional, Union
+from typing import Collection, Iterable, Iterator, List, Optional, Tuple, Union
 
 from pipeline.core.problems import Problem
+from pipeline.core.surrogates import describe_surrogate, escape_surrogates, find_surrogate
 
 NCT_RE = re.compile(r"NCT\d{8}")
 #: the formats a file can be read as (``--format``); ``auto`` picks by file name and header
@@ -60,6 +64,41 @@ class ReadOptions:
     id_column: Optional[str] = None
     text_column: Optional[str] = None
     format: str = "auto"
+
+
+def load_json(text: str) -> Tuple[object, Optional[Tuple[Optional[int], str]]]:
+    """``(value, None)``, or ``(None, (line, message))`` for text that cannot be read as JSON:
+    malformed, nested too deeply, or with an integer too long for Python (over 4,300 digits).
+    Raw control characters in strings are accepted (they are cleaned and reported later)."""
+    try:
+        return json.loads(text, strict=False), None
+    except json.JSONDecodeError as exc:
+        return None, (exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion..."
+        return None, (None, f"cannot read the JSON: {str(exc).split(';')[0]}")
+    except RecursionError:
+        return None, (None, "cannot read the JSON: nested too deeply")
+
+
+def json_type(value) -> str:
+    """The JSON name of a value's type, with the value (``true`` → ``"a boolean (true)"``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return "a string"
+    return "an object" if isinstance(value, dict) else "an array"
+
+
+def json_id(value, name: str) -> Tuple[Optional[str], Optional[str]]:
+    """``(id, None)`` for a JSON id that is a string or an integer (written in decimal), else
+    ``(None, message)`` saying which types an id may have (``name`` names the field)."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return str(value), None
+    return None, f"{name} must be a string or an integer, not {json_type(value)}"
 
 
 def trial_id_for(path: Path, text: str) -> str:
@@ -116,21 +155,70 @@ def read_file(file: Path, fmt: str, options: ReadOptions) -> Iterator[Item]:
     raise ValueError(f"unknown input format {fmt!r} (expected one of {', '.join(FORMATS)})")
 
 
+def _line_of(item: InputDoc, fmt: str, offset: int) -> Optional[int]:
+    """The file line of character ``offset`` of a document's text."""
+    if fmt in ("jsonl", "ctgov") and item.line is not None:
+        return item.line  # the text is one JSON string: its record's line
+    return (item.line or 1) + item.text.count("\n", 0, offset)  # the text's own lines are the file's
+
+
+def _strings(value, where: str) -> Iterator[Tuple[str, str]]:
+    """``(where, string)`` for every string in a structured field value (nested ones too)."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _strings(key, where)
+            yield from _strings(sub, where)
+    elif isinstance(value, (list, tuple)):
+        for sub in value:
+            yield from _strings(sub, where)
+
+
+def surrogate_problem(item: InputDoc, fmt: str) -> Optional[Problem]:
+    """The Problem of a document whose id, text or structured fields hold a lone surrogate (not
+    Unicode, see :mod:`pipeline.core.surrogates`): the record fails, named by file and line."""
+    fields = [("the id", item.trial_id), ("the text", item.text)]
+    for name, value in item.structured.items():
+        fields.extend(_strings(value, f"the field {name!r}"))
+    for where, value in fields:
+        at = find_surrogate(value)
+        if at is not None:
+            line = _line_of(item, fmt, at) if value is item.text else item.line
+            return Problem(item.source, line, f"{where} holds {describe_surrogate(value, at)}; record not read",
+                           record=escape_surrogates(item.trial_id))
+    return None
+
+
+def _printable(problem: Problem) -> Problem:
+    """The problem with any lone surrogate in its record id or message escaped (so that it can be
+    written as UTF-8)."""
+    record = problem.record if problem.record is None else escape_surrogates(problem.record)
+    message = escape_surrogates(problem.message)
+    if record == problem.record and message == problem.message:
+        return problem
+    return Problem(problem.path, problem.line, message, record=record, kind=problem.kind)
+
+
 def checked_items(items: Iterable[Item], file: Path, fmt: str) -> Iterator[Item]:
-    """Clean control characters out of each document (with a warning); turn an unexpected reader
-    failure into a Problem for the file instead of an aborted run."""
+    """Refuse documents holding lone surrogates, clean control characters out of the others (with a
+    warning); turn an unexpected reader failure into a Problem for the file instead of an aborted
+    run."""
     from pipeline.ingest.readers.streams import clean_text, describe_controls
 
     try:
         for item in items:
-            if isinstance(item, InputDoc):
+            if isinstance(item, Problem):
+                item = _printable(item)
+            else:
+                bad = surrogate_problem(item, fmt)
+                if bad is not None:
+                    yield bad
+                    continue
                 text, where = clean_text(item.text)
                 if where:
-                    if fmt in ("jsonl", "ctgov") and item.line is not None:
-                        line = item.line  # the text is one JSON string: its record's line
-                    else:  # the text's own lines are the file's lines
-                        line = (item.line or 1) + item.text.count("\n", 0, where[0])
-                    item.warnings.append(Problem(item.source, line, describe_controls(item.text, where),
+                    item.warnings.append(Problem(item.source, _line_of(item, fmt, where[0]),
+                                                 describe_controls(item.text, where),
                                                  record=item.trial_id, kind="warning"))
                     item.text = text
             yield item

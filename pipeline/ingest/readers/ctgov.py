@@ -9,24 +9,24 @@ study's line is the line of its ``nctId``.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Dict, Iterator, Optional
 
 from pipeline.core.problems import Problem
-from pipeline.ingest.readers import InputDoc
+from pipeline.ingest.readers import InputDoc, json_id, load_json
 from pipeline.ingest.readers.streams import decode_utf8, read_all
 from pipeline.extraction.structured import FIELDS
 
 _NCT_FIELD_RE = re.compile(r'"nctId"\s*:\s*"(NCT\d{8})"')
 
 
-def study_nct(study: dict) -> Optional[str]:
+def study_nct(study: dict):
+    """The study's ``nctId`` as given (any JSON value; :func:`study_to_doc` checks its type)."""
     protocol = study.get("protocolSection") or {}
     ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
-    nct = (ident or {}).get("nctId") if isinstance(ident, dict) else None
-    return nct or study.get("nctId")
+    nct = ident.get("nctId") if isinstance(ident, dict) else None
+    return nct if nct is not None and nct != "" else study.get("nctId")
 
 
 def study_to_doc(study, source: str, line: Optional[int] = None):
@@ -38,8 +38,11 @@ def study_to_doc(study, source: str, line: Optional[int] = None):
         return Problem(source, line, "not a ClinicalTrials.gov study (no protocolSection)",
                        record=study.get("nctId") if isinstance(study.get("nctId"), str) else None)
     nct = study_nct(study)
-    if not nct or not isinstance(nct, str):
+    if nct is None or nct == "":
         return Problem(source, line, "study without protocolSection.identificationModule.nctId")
+    nct, wrong = json_id(nct, "protocolSection.identificationModule.nctId")
+    if wrong is not None:
+        return Problem(source, line, wrong)
     elig = protocol.get("eligibilityModule")
     if not isinstance(elig, dict):
         return Problem(source, line, "study without protocolSection.eligibilityModule", record=nct)
@@ -74,10 +77,9 @@ def read_study_file(path: Path) -> Iterator:
     if not text.strip():
         yield Problem(str(path), 1, "empty file (no JSON)")
         return
-    try:
-        obj = json.loads(text, strict=False)  # raw control characters are cleaned (and reported) later
-    except json.JSONDecodeError as exc:
-        yield Problem(str(path), exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+    obj, error = load_json(text)
+    if error is not None:
+        yield Problem(str(path), *error)
         return
     lines = _nct_lines(text)
     del text

@@ -1,9 +1,10 @@
 """JSON Lines inputs (``.jsonl``, ``.ndjson``, and ``.gz`` of either), read line by line.
 
 Each line is ``{"id": ..., "text": ...}`` (the id may also be ``trial_id``, ``nct_id`` or
-``nctId``; other keys with ``--id-column``/``--text-column``), or one ClinicalTrials.gov study, or a
+``nctId``; other keys with ``--id-column``/``--text-column``; an id is a string or an integer), or one ClinicalTrials.gov study, or a
 whole API page ``{"studies": [...]}`` (newline-delimited studies as the API's bulk download writes
-them). Blank lines are skipped; every other line gives documents or a Problem with its number.
+them). Blank lines are skipped; every other line gives documents or a Problem with its number; a
+file with no record at all is a Problem (as an empty file of any other format is).
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple, Union
 
-from pipeline.core.jsonl import decode_line
 from pipeline.core.problems import Problem
-from pipeline.ingest.readers import InputDoc, ReadOptions
+from pipeline.ingest.readers import InputDoc, ReadOptions, json_id, load_json
 from pipeline.ingest.readers.ctgov import study_to_doc
 from pipeline.ingest.readers.streams import Lines
 
@@ -29,9 +29,9 @@ def _pick(obj: dict, chosen: Optional[str], defaults) -> Optional[str]:
 
 def parse_jsonl_line(line: str, source: str, lineno: int, options: Optional[ReadOptions] = None) -> List:
     """One line → InputDocs and/or Problems (a page line gives one item per study)."""
-    obj = decode_line(line, source, lineno, strict=False)  # raw control characters are cleaned later
-    if isinstance(obj, Problem):
-        return [obj]
+    obj, error = load_json(line)  # raw control characters are accepted here and cleaned later
+    if error is not None:
+        return [Problem(source, lineno, error[1])]
     return record_items(obj, source, lineno, options)
 
 
@@ -53,32 +53,39 @@ def record_items(obj, source: str, lineno: Optional[int], options: Optional[Read
         return out
     id_key = _pick(obj, options.id_column, ID_KEYS)
     text_key = _pick(obj, options.text_column, TEXT_KEYS)
-    rid = obj.get(id_key) if id_key else None
     text = obj.get(text_key) if text_key else None
-    if rid is None or rid == "" or text is None:
+    rid, wrong = json_id(obj.get(id_key), f"'{id_key}'")
+    if id_key not in obj or rid == "" or text is None:
         want = f"'{options.id_column or 'id'}' and '{options.text_column or 'text'}'"
-        return [Problem(source, lineno, f"a line needs {want}", record=str(rid) if rid else None)]
+        return [Problem(source, lineno, f"a line needs {want}", record=rid or None)]
+    if wrong is not None:
+        return [Problem(source, lineno, wrong)]
     if not isinstance(text, str):
-        return [Problem(source, lineno, f"'{text_key}' must be a string", record=str(rid))]
+        return [Problem(source, lineno, f"'{text_key}' must be a string", record=rid)]
     if not text.strip():
-        return [Problem(source, lineno, "empty text", record=str(rid))]
-    return [InputDoc(trial_id=str(rid), text=text, source=source, line=lineno)]
+        return [Problem(source, lineno, "empty text", record=rid)]
+    return [InputDoc(trial_id=rid, text=text, source=source, line=lineno)]
 
 
 def raw_lines(path: Path) -> Iterator[Union[Tuple[int, str], Problem]]:
     """``(number, line)`` for each non-blank line of a JSON Lines file, unparsed, or a Problem for
     a line that is not UTF-8 and for a read error that ends the file."""
     lines = Lines(path)
+    read = False
     for lineno, line in lines:
         bad = lines.bad_between(lineno, lineno)
         if bad is not None:
+            read = True
             yield Problem(str(path), lineno, bad[1])
             continue
         if not line.strip():
             continue
+        read = True
         yield lineno, line
     if lines.error is not None:
         yield lines.error
+    elif not read:
+        yield Problem(str(path), 1, "empty file (no records)")
 
 
 def read_jsonl_file(path: Path, options: Optional[ReadOptions] = None) -> Iterator:
