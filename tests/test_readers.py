@@ -187,7 +187,7 @@ def test_parquet_rows_read_as_jsonl_objects_are(tmp_path):
     items = read(tmp_path / "t.parquet", id_column="nct_id", text_column="criteria")
     assert [(d.trial_id, d.text, d.line) for d in docs(items)] == [("12345", "Age >= 18", 1)]
     assert [(p.line, p.record, p.message.split(" (")[0]) for p in problems(items)] == [
-        (2, "2", "a line needs 'NCT_ID' and 'Criteria'"), (3, None, "a line needs 'NCT_ID' and 'Criteria'"),
+        (2, "2", "a line needs 'NCT_ID' and 'Criteria'"), (3, None, "'NCT_ID' must be a string or an integer, not null"),
         (4, "4", "empty text")]
     assert read(tmp_path / "t.parquet") == items  # the default columns match without regard to case
     pq.write_table(pa.table({"x": [1], "y": ["Age >= 18"]}), tmp_path / "xy.parquet")
