@@ -207,6 +207,7 @@ def stats(
     from pipeline.components.entities import match_candidates
     from pipeline.evaluation.metrics import evaluate_records, load_gold
     from pipeline.explain.explanation import component_factory, display_path
+    from pipeline.core.reflow import pipeline_text
     from pipeline.extraction.records import doc_to_record
     from pipeline.rules.loading import RULE_KINDS, load_rules
     from pipeline.ingest.sections import Criterion
@@ -230,7 +231,7 @@ def stats(
     ruler = next((proc for name, proc in nlp.pipeline if component_factory(nlp, name) == "eligex_entities"), None)
     fired: Dict[str, Counter] = {}
     preds = []
-    for g, doc in zip(records, nlp.pipe([r["text"] for r in records])):
+    for g, doc in zip(records, nlp.pipe([pipeline_text(r["text"]) for r in records])):
         data = doc._.eligex or {}
         crit = Criterion(text=g["text"], offset=0, section=g.get("section"), line=1,
                          criterion_id=g.get("criterion_id") or "", trial_id=g.get("trial_id") or "")

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
+from pipeline.core.reflow import pipeline_text
 from pipeline.core.problems import Problem
 from pipeline.ingest.readers import InputDoc
 from pipeline.extraction.structured import structured_record
@@ -305,7 +306,7 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
             pending.append(entry)
             if entry.criteria and entry.failure is None:
                 for i, crit in enumerate(entry.criteria):
-                    yield crit.text, (entry.seq, i)
+                    yield pipeline_text(crit.text), (entry.seq, i)
             else:  # a placeholder keeps the output in input order without holding items back
                 entry.criteria = []
                 yield "", (entry.seq, -1)
@@ -350,9 +351,7 @@ def _finish(entry: _Pending) -> TrialResult:
     if failure is not None:
         problems.append(Problem(item.source, item.line, f"trial failed: {failure}", record=item.trial_id))
         return TrialResult(entry.key, item.trial_id, problems=problems, failed=True)
-    if not records:
-        if not any(p.kind != "warning" for p in problems):
-            problems.append(Problem(item.source, item.line, "no criteria found in the text", record=item.trial_id))
+    if not records and any(p.kind != "warning" for p in problems):
         return TrialResult(entry.key, item.trial_id, problems=problems, failed=True)
     return TrialResult(entry.key, item.trial_id, records=records, problems=problems)
 
