@@ -203,3 +203,37 @@ def test_empty_and_heading_only_texts_have_no_criteria(text):
 def test_bad_input_never_raises_and_offsets_stay_valid(text):
     crits = split(text)
     assert crits and all(c.section in ("inclusion", "exclusion") for c in crits)
+
+
+def test_wrapped_lines_that_start_like_an_enumerator_continue():
+    text = ("        Inclusion Criteria:\n\n"
+            "          -  Use of other investigational drugs and devices within 30 days or 5 half-lives of Visit\n"
+            "             1, whichever is longer\n\n"
+            "          -  Previous diagnosis of severe heart failure or documented LVEF<25% determined by contrast\n"
+            "             ventriculography. Absence of LVEF measurement in a subject without a previous diagnosis\n"
+            "             of heart failure does not exclude entry into the study\n\n"
+            "        Unstable angina: for a qualifying unstable angina event, each of components (a), (b), and\n"
+            "        (c) must be satisfied: a.) Characteristic ischemic pain at rest b.) ECG changes consistent\n"
+            "        with ischemia c.) Objective evidence of obstructive CAD based on 1+ of the following: i. New\n"
+            "        ischemia by perfusion imaging ii. New regional wall motion abnormality\n")
+    crits = split(text)
+    assert [flat(c.text) for c in crits] == [
+        "Use of other investigational drugs and devices within 30 days or 5 half-lives of Visit 1, whichever is longer",
+        "Previous diagnosis of severe heart failure or documented LVEF<25% determined by contrast ventriculography. "
+        "Absence of LVEF measurement in a subject without a previous diagnosis of heart failure does not exclude "
+        "entry into the study",
+        "Unstable angina: for a qualifying unstable angina event, each of components (a), (b), and (c) must be "
+        "satisfied:",
+        "Characteristic ischemic pain at rest", "ECG changes consistent with ischemia",
+        "Objective evidence of obstructive CAD based on 1+ of the following:",
+        "New ischemia by perfusion imaging", "New regional wall motion abnormality"]
+    ids = [c.criterion_id for c in crits]
+    assert [c.parent for c in crits] == [None, None, None, ids[2], ids[2], ids[2], ids[5], ids[5]]
+
+
+def test_a_cohort_heading_written_as_a_list_item():
+    text = ("Inclusion Criteria:\n\n  -  Platelets > 100,000\n\n  -  Non-small cell cancer cohort:\n\n"
+            "  -  ECOG 0-2, prior platin\n\nExclusion Criteria:\n\n  -  CNS metastases\n")
+    assert [(c.population, c.text) for c in split(text)] == [
+        (None, "Platelets > 100,000"), ("non-small cell cancer cohort", "ECOG 0-2, prior platin"),
+        (None, "CNS metastases")]

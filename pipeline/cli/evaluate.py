@@ -34,9 +34,37 @@ def summary_lines(metrics: dict) -> list:
     return lines
 
 
+def evaluate_segmentation(gold: Path, json_out: Optional[Path], errors_out: Optional[Path]) -> None:
+    """Score the segmenter (boundaries, population, parent) against gold boundaries."""
+    from pipeline.core.paths import configs_dir
+    from pipeline.evaluation.boundaries import load_boundaries, score, summary_lines as segmentation_lines
+    from pipeline.ingest.sections import compile_heading_rules
+    from pipeline.rules.loading import load_rules
+
+    if not gold.exists():
+        typer.echo(f"error: {gold}: no such file or folder", err=True)
+        raise typer.Exit(2)
+    trials, problems = load_boundaries(gold)
+    for p in problems:
+        typer.echo(f"gold: {p}", err=True)
+    if not trials:
+        typer.echo(f"error: {gold}: no gold trials", err=True)
+        raise typer.Exit(2)
+    rules = compile_heading_rules(load_rules(configs_dir() / "sections.jsonl", "section", strict=True)[0])
+    metrics, errors = score(trials, rules)
+    for line in segmentation_lines(metrics):
+        typer.echo(line)
+    if json_out:
+        json_out.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    if errors_out:
+        errors_out.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errors), encoding="utf-8")
+
+
 def evaluate(
     gold: Path = typer.Option(..., "--gold", help="Gold JSONL file or folder (or LCT folder with --format brat-lct)."),
-    fmt: str = typer.Option("jsonl", "--format", help="jsonl (our doccano JSONL) or brat-lct."),
+    fmt: str = typer.Option("jsonl", "--format",
+                            help="jsonl (our doccano JSONL), brat-lct, or segmentation (criterion boundaries, "
+                                 "annotations/segmentation/)."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the figures as JSON."),
     errors_out: Optional[Path] = typer.Option(None, "--errors", help="Write every false positive/negative as JSONL."),
     predictions_out: Optional[Path] = typer.Option(None, "--predictions", help="Write the predicted records as JSONL."),
@@ -54,8 +82,10 @@ def evaluate(
         write_atomic
     from pipeline.components.units import default_normalizer
 
+    if fmt == "segmentation":
+        return evaluate_segmentation(gold, json_out, errors_out)
     if fmt not in ("jsonl", "brat-lct"):
-        raise typer.BadParameter("--format must be jsonl or brat-lct")
+        raise typer.BadParameter("--format must be jsonl, brat-lct or segmentation")
     # report targets are checked before the (slow) run, so a typo costs nothing
     try:
         if report_out:

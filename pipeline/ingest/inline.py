@@ -30,9 +30,12 @@ _STYLES: List[Tuple[str, "re.Pattern[str]"]] = [
     ("alpha.", re.compile(r"(?<![\w.,/\\-])(?P<v>[a-z])\.\s+(?=[^\W\d_])")),
     ("alpha)", re.compile(r"(?<![\w.,/\\(-])(?P<v>[a-z])\)\s+(?=[^\W\d_])")),
     ("(alpha)", re.compile(r"\((?P<v>[a-z])\)\s*(?=[^\W\d_])")),
+    ("alpha.)", re.compile(r"(?<![\w.,/\\(-])(?P<v>[a-z])\.\)\s*(?=\S)")),
+    ("roman.", re.compile(r"(?<![\w.,/\\-])(?P<v>i{1,3}|iv|vi{0,3}|ix|x)\.\s+(?=[^\W\d_])")),
 ]
-#: styles that may follow a plain space (the parentheses mark them)
-_MARKED = {"(num)", "(alpha)"}
+_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+#: styles that may follow a plain space (distinctive enough: "(a)", "a.)", "ii.")
+_MARKED = {"(num)", "(alpha)", "alpha.)", "roman."}
 _ITEM_START_PUNCT = ".;:,。；：，"
 #: the last item of a list may follow a coordinator ("…, 3) Neurocognitive Disease, and/or 4) Sleep Apnea")
 _LAST_ITEM_WORD = re.compile(r"[,;]\s*(?:and/or|and|or)$|\b(?:and/or|and|or)$")
@@ -52,6 +55,8 @@ def _value(style: str, v: str) -> int:
         return _DINGBAT.index(v) + 1
     if style.startswith(("num", "(num")):
         return int(v)
+    if style == "roman.":
+        return _ROMAN.index(v) + 1
     return ord(v) - ord("a") + 1
 
 

@@ -143,10 +143,10 @@ def wrap_width(lines: Sequence[Line]) -> Optional[Wrapping]:
     return Wrapping(width, breaks >= STRONG_EVIDENCE)
 
 
-def _fills(prev: Line, nxt: Line, wrapping: Wrapping) -> bool:
-    """The wrap test proper: ``nxt`` has no enumerator and its first word would not have fitted
-    on ``prev``."""
-    if prev.blank or nxt.blank or nxt.marker:
+def _fills(prev: Line, nxt: Line, wrapping: Wrapping, marked: bool = False) -> bool:
+    """The wrap test proper: ``nxt`` has no enumerator (unless ``marked``) and its first word
+    would not have fitted on ``prev``."""
+    if prev.blank or nxt.blank or (nxt.marker and not marked):
         return False
     glue = 0 if prev.body[prev.end - 1] in "-/" else 1
     return prev.width + glue + len(nxt.first_word()) > wrapping.width - WRAP_SLACK
@@ -166,6 +166,24 @@ def is_wrap(prev: Line, nxt: Line, wrapping: Optional[Wrapping]) -> bool:
     if wrapping.strong:
         return True
     return word[:1].islower() or word[:1].isdigit() or bool(_OPEN_END.search(prev.body[:prev.end]))
+
+
+#: bullets never continue a wrapped sentence; numbers and letters may ("… of Visit ⏎ 1, whichever")
+_BULLETS = set("*-•·○▪◦‣–—o")
+
+
+def is_wrapped_enumerator(prev: Line, nxt: Line, wrapping: Optional[Wrapping], first_indent: int) -> bool:
+    """Whether ``nxt`` starts with what looks like an enumerator (``1,``, ``(c)``, ``2.``) but goes
+    on a sentence the wrapper broke: the text is clearly wrapped, ``prev`` is not closed by
+    ``.`` ``;`` ``:`` and was full, and ``nxt`` is indented deeper than the criterion's first
+    line (a hanging indent) or goes on in lower case."""
+    if wrapping is None or not wrapping.strong or not nxt.marker or nxt.marker[0] in _BULLETS:
+        return False
+    if prev.blank or prev.body[prev.end - 1] in ".;:；：。":
+        return False
+    if not _fills(prev, nxt, wrapping, marked=True):
+        return False
+    return nxt.indent > first_indent or nxt.text[:1].islower()
 
 
 def split_line(line: Line, cuts: Sequence[int]) -> List[Line]:

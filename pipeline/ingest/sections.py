@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from pipeline.ingest.inline import InlineSplit, inline_items
-from pipeline.ingest.lines import Line, is_wrap, physical_lines, split_line, wrap_width
+from pipeline.ingest.lines import Line, is_wrap, is_wrapped_enumerator, physical_lines, split_line, wrap_width
 from pipeline.ingest.nesting import Item, assign_parents
 
 SECTION_ABBR = {"inclusion": "inc", "exclusion": "exc", None: "txt"}
 SECTIONS = ("inclusion", "exclusion", "stop")
 SUBHEADINGS = ("population", "group", "subject")
+#: enumerations inside enumerations inside a criterion are split this deep
+MAX_INLINE_DEPTH = 2
 #: a heading is a short line
 MAX_HEADING_CHARS = 120
 
@@ -75,6 +77,7 @@ class HeadingRule:
     section: str
     regex: re.Pattern = field(repr=False)
     inline: Optional[re.Pattern] = field(default=None, repr=False)
+    enumerated: bool = False
 
 
 def compile_heading_rules(rules: Iterable[dict]) -> List[HeadingRule]:
@@ -84,7 +87,8 @@ def compile_heading_rules(rules: Iterable[dict]) -> List[HeadingRule]:
     for r in rules:
         flags = 0 if r.get("case_sensitive") else re.IGNORECASE
         inline = re.compile(rf"(?:{r['inline']})", re.IGNORECASE) if r.get("inline") else None
-        out.append(HeadingRule(r["id"], r["section"], re.compile(rf"^(?:{r['regex']})$", flags), inline))
+        out.append(HeadingRule(r["id"], r["section"], re.compile(rf"^(?:{r['regex']})$", flags), inline,
+                               bool(r.get("enumerated"))))
     return out
 
 
@@ -162,8 +166,11 @@ def _lines(text: str, rules: Sequence[HeadingRule]) -> List[Line]:
 
 def _is_subheading(lines: List[Line], i: int, rules: Sequence[HeadingRule]) -> Optional[HeadingRule]:
     line = lines[i]
-    if line.marker or line.blank or line.cut:
+    if line.blank or line.cut:
         return None
+    if line.marker:  # "-  Non-small cell cancer cohort:": only rules that allow an enumerator
+        rule = classify_heading(line.text, rules, SUBHEADINGS) if line.text.endswith((":", "：")) else None
+        return rule if rule is not None and rule.enumerated else None
     nxt = lines[i + 1] if i + 1 < len(lines) else None
     standalone = line.content.endswith((":", "：")) or nxt is None or nxt.blank or bool(nxt.marker)
     if not standalone:
@@ -215,15 +222,16 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
         if line.blank:
             current = None
             continue
-        if current is not None and line.indent >= current.lines[0].indent and \
-                is_wrap(current.lines[-1], line, width):
+        if current is not None and line.indent >= current.lines[0].indent and (
+                is_wrap(current.lines[-1], line, width)
+                or is_wrapped_enumerator(current.lines[-1], line, width, current.lines[0].indent)):
             current.lines.append(line)
             continue
         sub = _is_subheading(lines, i, rules)
         if sub is not None:
             current = None
             run += 1
-            name = normalise_heading(line.content)
+            name = normalise_heading(line.text)  # without an enumerator, if written as a list item
             if sub.section == "population":
                 population, heading, group = name, None, None
             elif sub.section == "group":
@@ -272,19 +280,22 @@ def split_criteria(text: str, rules: Sequence[HeadingRule], trial_id: str = "") 
         criteria.extend(([crit] if split.head else []) + subs)
         runs.setdefault(block.run, []).append((crit, split, subs))
     for members in runs.values():
-        items = [Item(c.criterion_id, c.marker, c.indent, c.text.rstrip().endswith((":", "：")))
-                 for c, _, _ in members]
+        # a criterion opens a list when it ends with ':' and its items are not inside it
+        items = [Item(c.criterion_id, c.marker, c.indent, c.text.rstrip().endswith((":", "：")) and not subs)
+                 for c, _, subs in members]
         assign_parents(items)
         for (c, split, subs), item in zip(members, items):
             c.parent = item.parent
             for sub in subs:  # an enumeration's items belong to the text before it, else to its parent
-                sub.parent = c.criterion_id if split.head and not split.continues else item.parent
+                if sub.parent is None:
+                    sub.parent = c.criterion_id if split.head and not split.continues else item.parent
     return criteria
 
 
-def _inline_parts(crit: Criterion) -> Tuple[InlineSplit, List[Criterion]]:
-    """The enumeration inside ``crit`` and its items as sub-criteria ``<id>.1``, ``<id>.2``, ...;
-    ``crit``'s text is cut to the text before the enumeration."""
+def _inline_parts(crit: Criterion, depth: int = 1) -> Tuple[InlineSplit, List[Criterion]]:
+    """The enumeration inside ``crit`` and its items as sub-criteria ``<id>.1``, ``<id>.2``, ...
+    (an item's own enumeration, when text comes before it, gives ``<id>.1.1``, ...); ``crit``'s
+    text is cut to the text before the enumeration."""
     split = inline_items(crit.text, crit.marker)
     items, head = split.items, split.head
     if not items:
@@ -297,4 +308,15 @@ def _inline_parts(crit: Criterion) -> Tuple[InlineSplit, List[Criterion]]:
             for k, item in enumerate(items, start=1)]
     if head is not None:
         crit.text = crit.text[head[0]:head[1]]
+    if depth < MAX_INLINE_DEPTH:
+        nested: List[Criterion] = []
+        for sub in subs:  # "c.) Objective evidence … of the following: i. … ii. …"
+            nested.append(sub)
+            inner = inline_items(sub.text, sub.marker)
+            if inner.items and inner.head and not inner.continues:
+                _, items_of_sub = _inline_parts(sub, depth + 1)
+                for item in items_of_sub:
+                    item.parent = item.parent or sub.criterion_id
+                nested.extend(items_of_sub)
+        subs = nested
     return split, subs
