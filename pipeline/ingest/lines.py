@@ -152,7 +152,7 @@ def _fills(prev: Line, nxt: Line, wrapping: Wrapping, marked: bool = False) -> b
     return prev.width + glue + len(nxt.first_word()) > wrapping.width - WRAP_SLACK
 
 
-def is_wrap(prev: Line, nxt: Line, wrapping: Optional[Wrapping]) -> bool:
+def is_wrap(prev: Line, nxt: Line, wrapping: Optional[Wrapping], first_indent: Optional[int] = None) -> bool:
     """Whether the break between ``prev`` and ``nxt`` was made by a wrapper: the next line has no
     enumerator and its first word would not have fitted on ``prev``. A line ending with ``:``
     opens a list and is closed, unless the next line goes on in lower case. On weak evidence
@@ -161,7 +161,8 @@ def is_wrap(prev: Line, nxt: Line, wrapping: Optional[Wrapping]) -> bool:
     if wrapping is None or not _fills(prev, nxt, wrapping):
         return False
     word = nxt.first_word()
-    if prev.body[prev.end - 1] in ":：" and not word[:1].islower():
+    if prev.body[prev.end - 1] in ":：" and not word[:1].islower() and not (
+            wrapping.strong and first_indent is not None and nxt.indent > first_indent):
         return False
     if wrapping.strong:
         return True

@@ -33,6 +33,8 @@ SECTIONS = ("inclusion", "exclusion", "stop")
 SUBHEADINGS = ("population", "group", "subject")
 #: enumerations inside enumerations inside a criterion are split this deep
 MAX_INLINE_DEPTH = 2
+#: an item indented this much deeper than the item before it is that item's sub-item
+SUB_ITEM_INDENT = 3
 #: a heading is a short line
 MAX_HEADING_CHARS = 120
 
@@ -166,7 +168,7 @@ def _lines(text: str, rules: Sequence[HeadingRule]) -> List[Line]:
 
 def _is_subheading(lines: List[Line], i: int, rules: Sequence[HeadingRule]) -> Optional[HeadingRule]:
     line = lines[i]
-    if line.blank or line.cut:
+    if line.blank or line.cut or line.body[line.end - 1] in ".;,":  # a sentence is not a heading
         return None
     if line.marker:  # "-  Non-small cell cancer cohort:": only rules that allow an enumerator
         rule = classify_heading(line.text, rules, SUBHEADINGS) if line.text.endswith((":", "：")) else None
@@ -223,7 +225,7 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
             current = None
             continue
         if current is not None and line.indent >= current.lines[0].indent and (
-                is_wrap(current.lines[-1], line, width)
+                is_wrap(current.lines[-1], line, width, current.lines[0].indent)
                 or is_wrapped_enumerator(current.lines[-1], line, width, current.lines[0].indent)):
             current.lines.append(line)
             continue
@@ -280,9 +282,14 @@ def split_criteria(text: str, rules: Sequence[HeadingRule], trial_id: str = "") 
         criteria.extend(([crit] if split.head else []) + subs)
         runs.setdefault(block.run, []).append((crit, split, subs))
     for members in runs.values():
-        # a criterion opens a list when it ends with ':' and its items are not inside it
-        items = [Item(c.criterion_id, c.marker, c.indent, c.text.rstrip().endswith((":", "：")) and not subs)
-                 for c, _, subs in members]
+        # a criterion opens a list when it ends with ':' (its items not inside it) or when the
+        # next criterion is an item indented deeper ("8. … as followings" ⏎ "     -  Uncontrolled …")
+        items = []
+        for k, (c, _, subs) in enumerate(members):
+            nxt = members[k + 1][0] if k + 1 < len(members) else None
+            deeper = nxt is not None and bool(c.marker and nxt.marker) and nxt.indent >= c.indent + SUB_ITEM_INDENT
+            items.append(Item(c.criterion_id, c.marker, c.indent,
+                              (c.text.rstrip().endswith((":", "：")) or deeper) and not subs))
         assign_parents(items)
         for (c, split, subs), item in zip(members, items):
             c.parent = item.parent
