@@ -63,6 +63,7 @@ class Line:
     indent: int  # columns, tabs expanded
     width: int  # columns up to ``end``
     cut: bool = False  # the text after a cut inside a line (never a heading of its own)
+    text_col: int = 0  # the column the text starts at (a hanging indent lines up with it)
 
     @property
     def blank(self) -> bool:
@@ -100,7 +101,7 @@ def make_line(number: int, start: int, body: str) -> Line:
         marker = m.group().strip()
         text_start = lead + m.end()
     return Line(number, start, body, lead, text_start, end, marker,
-                _columns(body[:lead]), _columns(body[:end]))
+                _columns(body[:lead]), _columns(body[:end]), text_col=_columns(body[:text_start]))
 
 
 def physical_lines(text: str) -> Iterator[Line]:
@@ -124,7 +125,7 @@ class Wrapping:
 
 #: breaks that look made by a wrapper before every such break is taken for one
 STRONG_EVIDENCE = 3
-#: a break after one of these is inside a sentence even on weak evidence
+#: a line ending with one of these goes on in the next line even on weak evidence
 _OPEN_END = re.compile(r"(?:[,(/\-–]|\b(?:and|or|of|the|a|an|to|with|in|for|by|on|at|from|than|as|who|which|that|is|are|be|not))$",
                        re.IGNORECASE)
 
@@ -156,8 +157,8 @@ def is_wrap(prev: Line, nxt: Line, wrapping: Optional[Wrapping], first_indent: O
     """Whether the break between ``prev`` and ``nxt`` was made by a wrapper: the next line has no
     enumerator and its first word would not have fitted on ``prev``. A line ending with ``:``
     opens a list and is closed, unless the next line goes on in lower case. On weak evidence
-    (a short text with a long line), the break must also fall inside a sentence: the next line
-    goes on in lower case or ``prev`` ends with a comma, a hyphen or a function word."""
+    (a short text with a long line), a break before a capital letter is the author's unless
+    ``prev`` ends with a comma, a hyphen or a function word."""
     if wrapping is None or not _fills(prev, nxt, wrapping):
         return False
     word = nxt.first_word()
@@ -166,25 +167,29 @@ def is_wrap(prev: Line, nxt: Line, wrapping: Optional[Wrapping], first_indent: O
         return False
     if wrapping.strong:
         return True
-    return word[:1].islower() or word[:1].isdigit() or bool(_OPEN_END.search(prev.body[:prev.end]))
+    return not word[:1].isupper() or bool(_OPEN_END.search(prev.body[:prev.end]))
 
 
 #: bullets never continue a wrapped sentence; numbers and letters may ("… of Visit ⏎ 1, whichever")
 _BULLETS = set("*-•·○▪◦‣–—o")
 
 
-def is_wrapped_enumerator(prev: Line, nxt: Line, wrapping: Optional[Wrapping], first_indent: int) -> bool:
-    """Whether ``nxt`` starts with what looks like an enumerator (``1,``, ``(c)``, ``2.``) but goes
-    on a sentence the wrapper broke: the text is clearly wrapped, ``prev`` is not closed by
-    ``.`` ``;`` ``:`` and was full, and ``nxt`` is indented deeper than the criterion's first
-    line (a hanging indent) or goes on in lower case."""
-    if wrapping is None or not wrapping.strong or not nxt.marker or nxt.marker[0] in _BULLETS:
+def is_wrapped_enumerator(prev: Line, nxt: Line, wrapping: Optional[Wrapping], first: Line) -> bool:
+    """Whether ``nxt`` starts with what looks like an enumerator (``1,``, ``(c)``, ``2.``, ``②``)
+    but goes on the criterion that starts at line ``first``: ``prev`` was full, and ``nxt`` sits
+    at the criterion's hanging indent (an inline item the wrapper put at a line start: "…
+    weakness; ⏎ ②Characteristic …"; a bullet only in clearly wrapped text: "… of (2) ⏎ - (4)"), or, in clearly wrapped text and when ``prev`` is not closed
+    by ``.`` ``;`` ``:``, is indented deeper than ``first`` or goes on in lower case."""
+    if wrapping is None or not nxt.marker or prev.blank or not _fills(prev, nxt, wrapping, marked=True):
         return False
-    if prev.blank or prev.body[prev.end - 1] in ".;:；：。":
+    if first.text_col > first.indent and nxt.indent == first.text_col and (
+            wrapping.strong or nxt.marker[0] not in _BULLETS):
+        return True
+    if nxt.marker[0] in _BULLETS:
         return False
-    if not _fills(prev, nxt, wrapping, marked=True):
+    if not wrapping.strong or prev.body[prev.end - 1] in ".;:；：。":
         return False
-    return nxt.indent > first_indent or nxt.text[:1].islower()
+    return nxt.indent > first.indent or nxt.text[:1].islower()
 
 
 def split_line(line: Line, cuts: Sequence[int]) -> List[Line]:

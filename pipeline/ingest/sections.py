@@ -208,6 +208,9 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
     current: Optional[_Block] = None
     for i, line in enumerate(lines):
         rule = headings[i]
+        if rule is not None and current is not None and line.content[:1].islower() and \
+                is_wrap(current.lines[-1], line, width, current.lines[0].indent):
+            rule = None  # "… meet the following ⏎ conditions:" goes on a sentence, it is no heading
         if rule is not None:
             current = None
             run += 1
@@ -226,7 +229,7 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
             continue
         if current is not None and line.indent >= current.lines[0].indent and (
                 is_wrap(current.lines[-1], line, width, current.lines[0].indent)
-                or is_wrapped_enumerator(current.lines[-1], line, width, current.lines[0].indent)):
+                or is_wrapped_enumerator(current.lines[-1], line, width, current.lines[0])):
             current.lines.append(line)
             continue
         sub = _is_subheading(lines, i, rules)
