@@ -253,8 +253,9 @@ def _block_criterion(block: _Block) -> Optional[Criterion]:
     first, last = block.lines[0], block.lines[-1]
     start = first.start + first.text_start
     end = last.start + last.end
-    if end <= start:
-        return None
+    body = first.body[first.text_start:] + "".join(ln.body for ln in block.lines[1:])
+    if end <= start or not any(ch.isalnum() for ch in body):
+        return None  # nothing but an enumerator or punctuation ("-" alone on its line)
     return Criterion(text="", offset=start, section=block.section, line=first.number, marker=first.marker,
                      population=block.population, heading=block.heading, heading_group=block.group,
                      indent=first.indent)
