@@ -70,8 +70,9 @@ MEMORY_LIMIT_MB = 400
 # ---------------------------------------------------------------------------------------------
 
 def criteria_texts() -> List[str]:
-    """The distinct LCT criterion texts, in file order."""
+    """The distinct LCT criterion texts, in file order, as the pipeline reads them."""
     from pipeline.core.paths import configs_dir
+    from pipeline.core.reflow import pipeline_text
     from pipeline.rules.loading import load_rules
     from pipeline.ingest.sections import compile_heading_rules, split_criteria
 
@@ -79,7 +80,7 @@ def criteria_texts() -> List[str]:
     headings = compile_heading_rules(rules)
     texts = []
     for path in sorted((ROOT / "annotations" / "external" / "lct").rglob("*.txt")):
-        texts.extend(c.text for c in split_criteria(path.read_text(encoding="utf-8"), headings, path.stem))
+        texts.extend(pipeline_text(c.text) for c in split_criteria(path.read_text(encoding="utf-8"), headings, path.stem))
     return texts
 
 

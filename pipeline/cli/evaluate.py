@@ -11,7 +11,9 @@ import typer
 
 def evaluate(
     gold: Path = typer.Option(..., "--gold", help="Gold JSONL file or folder (or LCT folder with --format brat-lct)."),
-    fmt: str = typer.Option("jsonl", "--format", help="jsonl (our doccano JSONL) or brat-lct."),
+    fmt: str = typer.Option("jsonl", "--format",
+                            help="jsonl (our doccano JSONL), brat-lct, or segmentation (criterion boundaries, "
+                                 "annotations/segmentation/)."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the figures as JSON."),
     errors_out: Optional[Path] = typer.Option(None, "--errors", help="Write every false positive/negative as JSONL."),
     predictions_out: Optional[Path] = typer.Option(None, "--predictions", help="Write the predicted records as JSONL."),
@@ -29,8 +31,10 @@ def evaluate(
     from pipeline.reporting import ReportError, render_markdown, render_report, stamp_metrics
     from pipeline.reporting.terminal import metrics_summary_lines
 
+    if fmt == "segmentation":
+        return _segmentation(gold, json_out, errors_out)
     if fmt not in GOLD_FORMATS:
-        raise typer.BadParameter(f"--format must be {' or '.join(GOLD_FORMATS)}")
+        raise typer.BadParameter(f"--format must be {', '.join(GOLD_FORMATS)} or segmentation")
     # report targets are checked before the (slow) run, so a typo costs nothing
     try:
         if report_out:
@@ -75,3 +79,25 @@ def evaluate(
     except (ReportError, OutputError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
+
+
+def _segmentation(gold: Path, json_out: Optional[Path], errors_out: Optional[Path]) -> None:
+    """``--format segmentation``: the segmenter (boundaries, population, parent) against gold."""
+    from pipeline.core.io import write_atomic, write_lines_atomic
+    from pipeline.evaluation.boundaries import evaluate_file, summary_lines
+
+    if not gold.exists():
+        typer.echo(f"error: {gold}: no such file or folder", err=True)
+        raise typer.Exit(2)
+    metrics, errors, problems = evaluate_file(gold)
+    for p in problems:
+        typer.echo(f"gold: {p}", err=True)
+    if not metrics:
+        typer.echo(f"error: {gold}: no gold trials", err=True)
+        raise typer.Exit(2)
+    for line in summary_lines(metrics):
+        typer.echo(line)
+    if json_out:
+        write_atomic(json_out, json.dumps(metrics, indent=2) + "\n", "--json", parents=True)
+    if errors_out:
+        write_lines_atomic(errors_out, (json.dumps(e, ensure_ascii=False) for e in errors), "--errors", parents=True)

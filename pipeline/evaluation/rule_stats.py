@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from pipeline.core.reflow import pipeline_text
 from pipeline.components.nlp import pipe_by_factory
 from pipeline.components.units import default_normalizer
 from pipeline.evaluation.metrics import evaluate_records, precision_recall_f1
@@ -22,7 +23,7 @@ def run_with_firings(nlp, records: Sequence[dict]) -> Tuple[List[dict], Dict[str
     ruler = pipe_by_factory(nlp, "eligex_entities")
     fired: Dict[str, Counter] = {}
     preds = []
-    for g, doc in zip(records, nlp.pipe([r["text"] for r in records])):
+    for g, doc in zip(records, nlp.pipe([pipeline_text(r["text"]) for r in records])):
         data = doc._.eligex or {}
         crit = Criterion(text=g["text"], offset=0, section=g.get("section"), line=1,
                          criterion_id=g.get("criterion_id") or "", trial_id=g.get("trial_id") or "")

@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from pipeline.core.reflow import pipeline_text
 from pipeline.components.entities import resolve_overlaps
 from pipeline.components.nlp import component_factory
 from pipeline.core import extensions
@@ -63,13 +64,26 @@ def trace(nlp, text: str) -> Trace:
 
 def process(nlp, text: str, criterion: Optional[dict] = None) -> Tuple[dict, Trace]:
     """The output record of ``text`` (ids and section from ``criterion``) and its :class:`Trace`."""
-    tr = trace(nlp, text)
+    tr = trace(nlp, pipeline_text(text))  # a multi-line criterion is read reflowed
     criterion = criterion or {}
     crit = Criterion(text=text, offset=criterion.get("offset", 0) or 0, section=criterion.get("section"),
                      line=criterion.get("line", 1) or 1,
                      criterion_id=criterion.get("criterion_id") or "text-001",
                      trial_id=criterion.get("trial_id") or "")
-    return doc_to_record(crit, tr.doc._.eligex or {}), tr
+    return doc_to_record(crit, tr.doc._.eligex or {}), _trace_on(tr, text)
+
+
+def _trace_on(tr: Trace, text: str) -> Trace:
+    """``tr`` (of the reflowed text) with its offsets moved to ``text``, as the record's are."""
+    from pipeline.core.reflow import OffsetMap, has_breaks, remap_eligex
+
+    if not has_breaks(text):
+        return tr
+    omap = OffsetMap(text)
+    tokens = [{**t, "start": omap.start(t["start"]), "end": omap.end(t["end"])} for t in tr.tokens]
+    moved = remap_eligex({"context": tr.modifiers, "entities": tr.matched + tr.overridden}, text)
+    n = len(tr.matched)
+    return Trace(tr.doc, tokens, moved["context"], moved["entities"][:n], moved["entities"][n:])
 
 
 def explain_text(nlp, text: str, sources: Optional[Dict[str, str]] = None,

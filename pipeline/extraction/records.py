@@ -16,6 +16,7 @@ from typing import List, Optional, Sequence, Tuple
 from spacy.language import Language
 
 from pipeline.core.paths import configs_dir
+from pipeline.core.reflow import pipeline_text, remap_eligex
 from pipeline.core.problems import Problem
 from pipeline.ingest.readers import InputDoc
 from pipeline.rules.loading import load_rules
@@ -24,11 +25,15 @@ from pipeline.ingest.sections import Criterion, compile_heading_rules, split_cri
 #: criteria longer than this are reported, not processed (a 1 MB "criterion" is a broken input)
 DEFAULT_MAX_CHARS = 20_000
 ENTITY_DEFAULTS = {"negated": False}
+NO_CRITERIA = "no criteria in the text (empty or headings only): the trial has no criterion records"
 ENTITY_FIRST_KEYS = ("id", "label", "start", "end", "text", "rule")
 
 
 def doc_to_record(criterion: Criterion, eligex: dict, source: str = "") -> dict:
-    """The output record of one processed criterion."""
+    """The output record of one processed criterion. ``eligex`` is the pipeline's result on
+    ``pipeline_text(criterion.text)`` (the text with its wrapped lines joined); its offsets are
+    moved back to ``criterion.text``."""
+    eligex = remap_eligex(eligex, criterion.text)
     entities = []
     context = eligex.get("context", [])
     for ent in eligex.get("entities", []):
@@ -46,6 +51,10 @@ def doc_to_record(criterion: Criterion, eligex: dict, source: str = "") -> dict:
         "text": criterion.text,
         "offset": criterion.offset,
         "line": criterion.line,
+        "population": criterion.population,
+        "heading": criterion.heading,
+        "heading_group": criterion.heading_group,
+        "parent": criterion.parent,
         "source": source,
         "entities": entities,
         "relations": eligex.get("relations", []),
@@ -85,8 +94,8 @@ class Extractor:
     def criteria(self, doc: InputDoc) -> Tuple[List[Criterion], List[Problem]]:
         crits = split_criteria(doc.text, self._headings, doc.trial_id)
         problems: List[Problem] = []
-        if not crits:
-            problems.append(Problem(doc.source, doc.line, "no criteria found in the text", record=doc.trial_id))
+        if not crits:  # empty or headings only: the trial is written with no criteria
+            problems.append(Problem(doc.source, doc.line, NO_CRITERIA, record=doc.trial_id, kind="warning"))
         kept = []
         for c in crits:
             if len(c.text) > self.max_chars:
@@ -98,9 +107,9 @@ class Extractor:
         return kept, problems
 
     def process_texts(self, texts: Sequence[str]) -> List[dict]:
-        """Records for bare criterion texts (used by evaluation and explain)."""
+        """Records for bare criterion texts (used by evaluation); a text may span wrapped lines."""
         out = []
-        for i, doc in enumerate(self.nlp.pipe(texts, batch_size=self.batch_size)):
+        for i, doc in enumerate(self.nlp.pipe((pipeline_text(t) for t in texts), batch_size=self.batch_size)):
             crit = Criterion(text=texts[i], offset=0, section=None, line=1, criterion_id=f"text-{i + 1:03d}")
             out.append(doc_to_record(crit, doc._.eligex or {}))
         return out

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from pipeline.core.problems import Problem
+from pipeline.core.reflow import pipeline_text
 from pipeline.extraction.structured import structured_record
 from pipeline.ingest.readers import InputDoc
 
@@ -337,7 +338,7 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
             pending.append(entry)
             if entry.criteria and entry.failure is None:
                 for i, crit in enumerate(entry.criteria):
-                    yield crit.text, (entry.seq, i)
+                    yield pipeline_text(crit.text), (entry.seq, i)
             else:  # a placeholder keeps the output in input order without holding items back
                 entry.criteria = []
                 yield "", (entry.seq, -1)
@@ -382,9 +383,7 @@ def _finish(entry: _Pending) -> TrialResult:
     if failure is not None:
         problems.append(Problem(item.source, item.line, f"trial failed: {failure}", record=item.trial_id))
         return TrialResult(entry.key, item.trial_id, problems=problems, failed=True)
-    if not records:
-        if not any(p.kind != "warning" for p in problems):
-            problems.append(Problem(item.source, item.line, "no criteria found in the text", record=item.trial_id))
+    if not records and any(p.kind != "warning" for p in problems):
         return TrialResult(entry.key, item.trial_id, problems=problems, failed=True)
     return TrialResult(entry.key, item.trial_id, records=records, problems=problems)
 

@@ -1,0 +1,112 @@
+"""The text the spaCy pipeline reads for a criterion that spans wrapped lines, and the way back.
+
+A criterion of registry text keeps its source slice as ``text``, line breaks and indentation
+included (``"… higher than 1000 IU/day within 12\\n             weeks of …"``). The pipeline does
+not read that: spaCy keeps every run of whitespace but a single space as a token of its own, which
+would cut phrases and token patterns ("creatinine ⏎ clearance") and end a ConText scope at each
+line break. :func:`pipeline_text` gives the *reflowed* text instead: every run of whitespace that
+contains a line break becomes one space (other whitespace is left alone, so text without line
+breaks, such as every LCT and seed criterion, is passed unchanged). :class:`OffsetMap` takes offsets
+in the reflowed text back to the criterion's text, and :func:`remap_eligex` rewrites every offset
+of a pipeline result (entities, ConText modifiers with scopes and targets, abbreviations,
+constraint spans) and re-slices the span texts, so ``text[start:end]`` is the span text as
+everywhere else. Pure functions, no spaCy.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import List, Optional
+
+#: a run of whitespace that contains a line break
+_WRAP_RE = re.compile(r"[^\S\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]*[\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]\s*")
+_BREAKS = frozenset("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85")
+
+
+def has_breaks(text: str) -> bool:
+    return not _BREAKS.isdisjoint(text)
+
+
+def pipeline_text(text: str) -> str:
+    """``text`` with each whitespace run containing a line break replaced by one space."""
+    return _WRAP_RE.sub(" ", text) if has_breaks(text) else text
+
+
+class OffsetMap:
+    """Offsets in :func:`pipeline_text` ``(text)`` → offsets in ``text``."""
+
+    def __init__(self, text: str):
+        self.text = text
+        #: (reflowed offset, original offset) at the start of each replaced run and after it
+        self._starts: List[int] = []
+        self._shift: List[int] = []
+        shift = 0
+        pos = 0  # reflowed offset
+        last = 0
+        for m in _WRAP_RE.finditer(text):
+            pos += m.start() - last
+            # the single space of the run sits at reflowed ``pos``; after it the shift grows
+            self._starts.append(pos + 1)
+            shift += (m.end() - m.start()) - 1
+            self._shift.append(shift)
+            pos += 1
+            last = m.end()
+
+    def start(self, offset: int) -> int:
+        """The original offset of a span starting at reflowed ``offset``."""
+        return offset + self._shift_at(offset)
+
+    def end(self, offset: int) -> int:
+        """The original offset of a span ending (exclusive) at reflowed ``offset``."""
+        return self.start(offset - 1) + 1 if offset > 0 else 0
+
+    def _shift_at(self, offset: int) -> int:
+        lo, hi = 0, len(self._starts)
+        while lo < hi:  # the last run whose space lies before ``offset``
+            mid = (lo + hi) // 2
+            if self._starts[mid] <= offset:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self._shift[lo - 1] if lo else 0
+
+    def span(self, span: Optional[List[int]]) -> Optional[List[int]]:
+        if not span:
+            return span
+        return [self.start(span[0]), self.end(span[1])]
+
+
+def _span_pairs(d: dict, omap: OffsetMap, text: str, start_key: str, end_key: str, text_key: Optional[str]):
+    if start_key in d and end_key in d:
+        d[start_key], d[end_key] = omap.start(d[start_key]), omap.end(d[end_key])
+        if text_key and text_key in d:
+            d[text_key] = text[d[start_key]:d[end_key]]
+
+
+def remap_eligex(eligex: dict, text: str) -> dict:
+    """A copy of a pipeline result on ``pipeline_text(text)`` with its offsets moved to ``text``;
+    ``eligex`` itself when ``text`` has no line break."""
+    if not eligex or not has_breaks(text):
+        return eligex
+    eligex = copy.deepcopy(eligex)
+    omap = OffsetMap(text)
+    for ent in eligex.get("entities", []):
+        _span_pairs(ent, omap, text, "start", "end", "text")
+    for mod in eligex.get("context", []):
+        _span_pairs(mod, omap, text, "start", "end", "cue")
+        if mod.get("scope"):
+            mod["scope"] = omap.span(mod["scope"])
+        if mod.get("targets"):
+            mod["targets"] = [omap.span(t) for t in mod["targets"]]
+    for ab in eligex.get("abbreviations", []):
+        for key in ("long", "short"):
+            if ab.get(key):
+                ab[key] = omap.span(ab[key])
+                if f"{key}_text" in ab:
+                    ab[f"{key}_text"] = text[ab[key][0]:ab[key][1]]
+    for con in eligex.get("constraints", []):
+        for key in ("span", "subject_span"):
+            if con.get(key):
+                con[key] = omap.span(con[key])
+    return eligex

@@ -1,0 +1,114 @@
+"""Criteria that span wrapped lines: the pipeline reads them reflowed (pipeline/core/reflow.py),
+records, ``explain``, the doccano conversion and the evaluator keep offsets into the original text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.annotation.doccano.convert import to_doccano
+from pipeline.annotation.doccano.validate import validate
+from pipeline.components.units import default_normalizer
+from pipeline.core.problems import Problem
+from pipeline.core.reflow import OffsetMap, pipeline_text, remap_eligex
+from pipeline.evaluation.metrics import evaluate_records
+from pipeline.explain.trace import explain_text
+from pipeline.extraction import run as batch_run
+from pipeline.extraction import store as batch_store
+from pipeline.ingest.readers import InputDoc
+
+WRAPPED = ("Creatinine clearance < 30 ml/min or a history of hepatitis B (HBV) and\n"
+           "             creatinine\n             clearance < 30 ml/min")
+ONE_LINE = " ".join(WRAPPED.split())
+
+
+def test_pipeline_text_joins_wrapped_lines_only():
+    assert pipeline_text(WRAPPED) == ONE_LINE
+    assert pipeline_text("a  b\tc") == "a  b\tc"  # no line break: unchanged
+    assert pipeline_text("a \r\n  b\rc\u2028d") == "a b c d"
+
+
+def test_offset_map_round_trip():
+    omap = OffsetMap(WRAPPED)
+    flat = pipeline_text(WRAPPED)
+    for word_start in [i for i in range(len(flat)) if flat[i] != " " and (i == 0 or flat[i - 1] == " ")]:
+        end = flat.find(" ", word_start)
+        end = len(flat) if end < 0 else end
+        assert WRAPPED[omap.start(word_start):omap.end(end)] == flat[word_start:end]
+
+
+def test_remap_is_a_copy_and_a_no_op_without_breaks():
+    data = {"entities": [{"start": 0, "end": 3, "text": "abc"}]}
+    assert remap_eligex(data, "abc def") is data
+    moved = remap_eligex({"entities": [{"start": 4, "end": 7, "text": "def"}]}, "abc\n  def")
+    assert moved["entities"][0] == {"start": 6, "end": 9, "text": "def"}
+
+
+def spans_are_slices(record):
+    text = record["text"]
+    for e in record["entities"]:
+        assert text[e["start"]:e["end"]] == e["text"]
+    for a in record["abbreviations"]:
+        assert text[a["long"][0]:a["long"][1]] == a["long_text"]
+        assert text[a["short"][0]:a["short"][1]] == a["short_text"]
+    for c in record["constraints"]:
+        assert 0 <= c["span"][0] < c["span"][1] <= len(text)
+
+
+def test_a_wrapped_criterion_gives_what_its_one_line_form_gives(run):
+    wrapped, one = run(WRAPPED), run(ONE_LINE)
+    spans_are_slices(wrapped)
+    assert [" ".join(e["text"].split()) for e in wrapped["entities"]] == [e["text"] for e in one["entities"]]
+    assert [(c["subject"], c["upper"], c["unit"]) for c in wrapped["constraints"]] == \
+        [(c["subject"], c["upper"], c["unit"]) for c in one["constraints"]]
+    assert len(wrapped["constraints"]) == 2  # the second one crosses two line breaks
+
+
+def test_explain_on_a_multi_line_criterion(nlp):
+    expl = explain_text(nlp, WRAPPED)
+    text = expl["text"]
+    assert text == WRAPPED
+    for tok in expl["tokens"]:
+        assert text[tok["start"]:tok["end"]] == tok["text"]
+    for ent in expl["entities"]:
+        assert " ".join(text[ent["start"]:ent["end"]].split()) == " ".join(ent["text"].split())
+    assert any(e["text"].startswith("creatinine\n") for e in expl["entities"])
+    for m in expl["modifiers"]:
+        assert 0 <= m["start"] < m["end"] <= len(text)
+
+
+def test_doccano_round_trip_of_a_multi_line_criterion(run):
+    record = run(WRAPPED)
+    record.update(trial_id="T", criterion_id="T-inc-01", section="inclusion")
+    assert validate([record]) == []
+    example = to_doccano(record)
+    assert example.text == WRAPPED
+    for _, s, e, _ in example.spans:
+        assert WRAPPED[s:e].strip() == WRAPPED[s:e] and s < e
+
+
+def test_evaluator_on_a_multi_line_criterion(extractor):
+    [pred] = extractor.process_texts([WRAPPED])
+    gold = {"criterion_id": pred["criterion_id"], "trial_id": "T", "text": WRAPPED,
+            "entities": [], "relations": [], "constraints": [
+                {"subject": "creatinine clearance", "span": c["span"], "subject_span": c["subject_span"],
+                 "category": c["category"], "lower": None, "upper": {"value": 30, "inclusive": False},
+                 "unit": "mL/min"} for c in pred["constraints"]]}
+    metrics, _ = evaluate_records([gold], [pred], default_normalizer().normalize)
+    assert (metrics["constraints"]["tp"], metrics["constraints"]["fp"], metrics["constraints"]["fn"]) == (2, 0, 0)
+
+
+@pytest.mark.parametrize("text", ["", "Inclusion Criteria:\n\nExclusion Criteria:\n"])
+def test_empty_or_heading_only_trial_is_written_with_a_warning(extractor, tmp_path, text):
+    docs = [InputDoc("E1", text, "in.jsonl", 1), InputDoc("OK", "Inclusion Criteria:\n- Age ≥ 18\n", "in.jsonl", 2),
+            Problem("in.jsonl", 3, "not JSON")]
+    out = tmp_path / "out.jsonl"
+    counts = batch_run.Counts()
+    with batch_store.OutputStore(out, batch_store.errors_path_for(out)) as store:
+        batch_run.run_batch(docs, extractor, store, counts=counts)
+    errors = [json.loads(x) for x in batch_store.errors_path_for(out).read_text(encoding="utf-8").splitlines()]
+    assert (counts.written, counts.failed) == (2, 1)  # the unreadable record is still a failure
+    [warning] = [e for e in errors if e["record"] == "E1"]
+    assert warning["kind"] == "warning" and "no criteria" in warning["message"]
+    assert [json.loads(x)["trial_id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["OK"]
