@@ -51,9 +51,12 @@ eval: model
 	$(ELIGEX) evaluate --gold annotations/gold/seeds.jsonl --json out/eval-seeds.json
 	$(ELIGEX) evaluate --gold annotations/external/lct --format brat-lct --json out/eval-lct.json --report out/eval-lct.html
 	$(PY) scripts/lct_results.py
+	$(ELIGEX) evaluate --gold annotations/gold/ctgov-2021 --json out/eval-ctgov-gold.json --report out/eval-ctgov-gold.html
+	$(ELIGEX) evaluate --gold annotations/segmentation --format segmentation --json out/eval-segmentation.json
 	@if [ -f ../shared/corpora/ctgov-2021/criteria.jsonl.gz ]; then \
 	  $(ELIGEX) extract ../shared/corpora/ctgov-2021/criteria.jsonl.gz -o out/ctgov-2021.jsonl -n 2 -q || echo "some trials failed: out/ctgov-2021.errors.jsonl"; \
-	  $(ELIGEX) coverage out/ctgov-2021.jsonl --html out/coverage-ctgov.html --json out/coverage-ctgov.json --top 10; fi
+	  $(ELIGEX) coverage out/ctgov-2021.jsonl --html out/coverage-ctgov.html --json out/coverage-ctgov.json --top 10; \
+	  $(PY) scripts/segmentation_stats.py ../shared/corpora/ctgov-2021/criteria.jsonl.gz; fi
 
 ## make doccano: start the local annotation server (prints its URL)
 doccano:

@@ -112,3 +112,19 @@ def test_empty_or_heading_only_trial_is_written_with_a_warning(extractor, tmp_pa
     [warning] = [e for e in errors if e["record"] == "E1"]
     assert warning["kind"] == "warning" and "no criteria" in warning["message"]
     assert [json.loads(x)["trial_id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["OK"]
+
+
+def test_a_negated_phrase_moves_with_its_cue_across_a_wrap(nlp):
+    """Found by the fuzzing: the target of a NEGATION cue with no entity in scope stayed in the
+    reflowed coordinates."""
+    from pipeline.extraction.records import Extractor
+
+    checked = 0
+    for text in ("patients with no\n     prior surgery", "0\n nO<"):
+        record = Extractor(nlp).process_texts([text])[0]
+        for e in record["entities"]:
+            assert text[e["start"]:e["end"]] == e["text"]
+            if e.get("target"):
+                assert text[e["target"][0]:e["target"][1]] == e["target_text"]
+                checked += 1
+    assert checked >= 1

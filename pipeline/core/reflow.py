@@ -93,6 +93,10 @@ def remap_eligex(eligex: dict, text: str) -> dict:
     omap = OffsetMap(text)
     for ent in eligex.get("entities", []):
         _span_pairs(ent, omap, text, "start", "end", "text")
+        if ent.get("target"):  # a NEGATION cue's negated phrase
+            ent["target"] = omap.span(ent["target"])
+            if "target_text" in ent:
+                ent["target_text"] = text[ent["target"][0]:ent["target"][1]]
     for mod in eligex.get("context", []):
         _span_pairs(mod, omap, text, "start", "end", "cue")
         if mod.get("scope"):
