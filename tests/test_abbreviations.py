@@ -87,3 +87,22 @@ def test_component_takes_the_labels_from_its_factory_config():
     linker = nlp.add_pipe("eligex_abbreviations", config={"long_form_labels": ["SCORE"]})
     assert linker.long_form_labels == frozenset({"SCORE"})
     assert spacy.blank("en").add_pipe("eligex_abbreviations").long_form_labels == {"MEASUREMENT", "SCORE", "CONDITION"}
+
+
+def test_propagation_work_is_linear_in_repeated_short_forms(nlp):
+    """A short form repeated many times is looked up by its word, not by a scan of every token per
+    pair (it was quadratic): each mention gets one entity, and a 4x longer text gives 4x the mentions."""
+    from pipeline.components.abbreviations import propagate
+
+    counts = []
+    for n in (50, 200):
+        doc = nlp.make_doc("systemic lupus erythematosus (SLE) and SLE flares; " * n)
+        ents = [{"label": "CONDITION", "token_start": i, "token_end": i + 3, "rule": "cond.sle", "norm": "SLE",
+                 "category": "condition", "start": doc[i].idx, "end": doc[i + 2].idx + len(doc[i + 2].text)}
+                for i in range(len(doc)) if doc[i].text == "systemic"]
+        pairs = [((e["token_start"], e["token_end"]), (e["token_end"] + 1, e["token_end"] + 2)) for e in ents]
+        assert all(doc[s].text == "SLE" for _, (s, _) in pairs)
+        added = propagate(doc, ents, pairs)
+        assert all(doc.text[e["start"]:e["end"]] == "SLE" for e in added)
+        counts.append(len(added))
+    assert counts[1] == 4 * counts[0] == 4 * 2 * 50

@@ -202,8 +202,8 @@ def built_extractor(built):
 
 
 #: a known failure, marked so that the suite stays green while it is being fixed
-SUPERLINEAR_CONTEXT = pytest.mark.xfail(reason="eligex_context (12-17x) and eligex_abbreviations (~8x) grow "
-                                               "superlinearly (comparator soup, real criteria)")
+SUPERLINEAR_CONTEXT = pytest.mark.xfail(reason="eligex_context (medspaCy's ConTextGraph.update_scopes compares "
+                                               "every pair of modifiers in a sentence: 12-17x on comparator soups)")
 SUPERLINEAR_CONSTRAINTS = pytest.mark.xfail(reason="eligex_constraints ~9x from 4 to 16 KB of numbers and comparators")
 
 FUZZ = settings(derandomize=True, database=None, deadline=None,

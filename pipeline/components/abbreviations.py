@@ -42,18 +42,29 @@ def propagate(doc: Doc, entities: List[dict], pairs,
     ``long_form_labels``; returns the additions."""
     labels = long_form_labels if isinstance(long_form_labels, frozenset) else frozenset(long_form_labels)
     covered = set()
+    covering: dict = {}  # token -> the entities over it, in ``entities`` order
     for e in entities:
-        covered.update(range(e["token_start"], e["token_end"]))
+        for t in range(e["token_start"], e["token_end"]):
+            covered.add(t)
+            covering.setdefault(t, []).append(e)
+    words = [t.text for t in doc]
+    positions: dict = {}  # word -> the token positions where it stands, in order
+    for i, w in enumerate(words):
+        positions.setdefault(w, []).append(i)
+    done = set()  # short forms already propagated: every later mention of them is covered
     added: List[dict] = []
     for (ls, le), (ss, se) in pairs:
-        long_ent = next((e for e in entities if e["token_start"] <= ls and e["token_end"] >= le
-                         and e["label"] in labels), None)
+        long_ent = next((e for e in covering.get(ls, ()) if e["token_end"] >= le and e["label"] in labels), None)
         if long_ent is None:
             continue
-        short_words = [t.text for t in doc[ss:se]]
+        short_words = words[ss:se]
+        key = tuple(short_words)
+        if key in done or not short_words:
+            continue
+        done.add(key)
         n = se - ss
-        for i in range(len(doc) - n + 1):
-            if [t.text for t in doc[i:i + n]] != short_words:
+        for i in positions.get(short_words[0], ()):
+            if words[i:i + n] != short_words:
                 continue
             if any(j in covered for j in range(i, i + n)):
                 continue
