@@ -8,10 +8,18 @@ U (UNIT), T (TEMPORAL), D (CONDITION). A ``.`` token ends a sentence.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import List, Tuple
+
+from pipeline.components.constraints.config import AssemblyConfig
 
 LABELS = {"M": "MEASUREMENT", "S": "SCORE", "C": "COMPARATOR", "V": "VALUE", "U": "UNIT",
           "T": "TEMPORAL", "D": "CONDITION"}
+
+#: the shipped word lists (configs/constraints.json)
+CONFIG = AssemblyConfig.from_dict(json.loads(
+    (Path(__file__).resolve().parents[1] / "configs" / "constraints.json").read_text(encoding="utf-8")))
 
 
 def criterion(spec: str) -> Tuple[str, List[str], List[int], List[int], List[dict]]:

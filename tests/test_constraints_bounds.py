@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from constraint_records import criterion
+from constraint_records import CONFIG, criterion
 from pipeline.components.constraints.bounds import bounds_of, merge_bounds
 from pipeline.components.constraints.quantities import find_quantities
 
@@ -13,7 +13,7 @@ WORDS = {"ten": 10.0}
 
 def _bounds(spec):
     text, words, sent_of, _, ents = criterion(spec)
-    return ents, find_quantities(words, ents, sent_of, set())
+    return ents, find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
 
 
 def _side(value, inclusive):

@@ -39,6 +39,12 @@ def test_shipped_constraints_config_is_valid():
     (lambda d: d["value_words"].update(dozen="twelve"), "value_words/dozen"),
     (lambda d: d["value_followers"].append(""), "value_followers/"),
     (lambda d: d.update(coordinators_coment="typo"), "coordinators_coment"),
+    (lambda d: d.update(quantity_filler=["of"]), "quantity_filler"),              # misspelt new keys
+    (lambda d: d.update(negated_phrase_stop=[","]), "negated_phrase_stop"),
+    (lambda d: d.update(chain_ands=[["and"]]), "chain_ands"),
+    (lambda d: d.update(temporal_stop=["TEMPORAL"]), "temporal_stop"),
+    (lambda d: d.update(chain_or=["or"]), "chain_or"),                            # a link is a list of words
+    (lambda d: d["age_units"].append(""), "age_units/"),
 ])
 def test_bad_constraints_config_names_file_line_and_key(configs_copy, change, key):
     path = _edit(configs_copy, change)
@@ -62,3 +68,17 @@ def test_component_refuses_a_bad_config_at_initialize(configs_copy):
     component = ConstraintAssembler(spacy.blank("en"))
     with pytest.raises(RuleError, match="coordinator"):
         component.initialize(config_path=str(path), units_path=str(configs_copy / "units.json"))
+
+
+def test_assembly_config_carries_the_word_lists_and_round_trips():
+    from pipeline.components.constraints.config import AssemblyConfig
+    data = json.loads((CONFIGS / "constraints.json").read_text(encoding="utf-8"))
+    config = AssemblyConfig.from_dict(data)
+    for key in ("quantity_fillers", "negated_phrase_stops", "negated_phrase_skip", "negated_phrase_skip_back",
+                "age_units", "timeless_categories", "temporal_stops"):
+        assert getattr(config, key) == data[key] and data[key], key
+    assert config.chain_and == [tuple(link) for link in data["chain_and"]]
+    assert config.chain_max_words == max(len(link) for link in data["chain_and"] + data["chain_or"])
+    again = AssemblyConfig.from_dict(config.to_dict())
+    assert again.to_dict() == config.to_dict()
+    assert again.chain_links == config.chain_links and again.phrase_words == config.phrase_words

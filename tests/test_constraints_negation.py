@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from constraint_records import criterion
+from constraint_records import CONFIG, criterion
 from pipeline.components.constraints.index import Criterion
 from pipeline.components.constraints.negation import negated_phrase, negation_cues
 
@@ -12,7 +12,7 @@ from pipeline.components.constraints.negation import negated_phrase, negation_cu
 def _phrase(text, cue, backward=False):
     _, words, _, starts, _ = criterion(text)
     start = text.index(cue)
-    span = negated_phrase(words, starts, start, start + len(cue), backward=backward)
+    span = negated_phrase(words, starts, start, start + len(cue), CONFIG.phrase_words, backward=backward)
     return text[span[0]:span[1]] if span else None
 
 
@@ -38,7 +38,7 @@ def _cues(text, cue, targets=(), kept=None):
     modifier = {"start": start, "end": start + len(cue), "rule": "test.neg", "targets": list(targets)}
     kept = kept if kept is not None else {(e["start"], e["end"]): i for i, e in enumerate(ents)}
     return negation_cues(Criterion(" ".join(words), words, sent_of, starts), [modifier], kept,
-                         frozenset({"consent"}))
+                         frozenset({"consent"}), CONFIG.phrase_words)
 
 
 def test_a_cue_negates_its_kept_targets():

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from constraint_records import criterion
+from constraint_records import CONFIG, criterion
 from pipeline.components.constraints.quantities import find_quantities, is_count, unit_of
 
 
 def _quantities(spec):
     text, words, sent_of, _, ents = criterion(spec)
-    qs = find_quantities(words, ents, sent_of, set())
+    qs = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
     out = []
     for q in qs:
         u = unit_of([q])
@@ -49,6 +49,6 @@ def test_find_quantities(spec, expected):
 ])
 def test_is_count(spec, count):
     text, words, sent_of, _, ents = criterion(spec)
-    qs = find_quantities(words, ents, sent_of, set())
+    qs = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
     assert len(qs) == 1
     assert is_count(qs[0], words, ents, {"for", "and", "or"}) is count

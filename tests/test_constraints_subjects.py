@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from constraint_records import criterion
+from constraint_records import CONFIG, criterion
 from pipeline.components.constraints.index import EntityIndex
 from pipeline.components.constraints.quantities import find_quantities
 from pipeline.components.constraints.subjects import (coordinated_right, coordinated_subjects,
@@ -15,7 +15,7 @@ COORDINATORS = ["and", "or", ",", "/", "and/or", "&"]
 
 def _setup(spec):
     text, words, sent_of, _, ents = criterion(spec)
-    qs = find_quantities(words, ents, sent_of, set())
+    qs = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
     index = EntityIndex(words, sent_of, ents, COORDINATORS)
     index.claim({t for q in qs if not (q.bare and not q.units) for t in range(q.start, q.end)})
     return ents, qs, index

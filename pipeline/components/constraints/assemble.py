@@ -40,11 +40,11 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
     negations = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
     if not any(e["label"] == "VALUE" for e in ents):
         # no number, no bound: only the entity list, temporal relations and negation cues remain
-        return build_record(criterion, ents, Assembled(), negations, config.non_clinical, work)
+        return build_record(criterion, ents, Assembled(), negations, config, work)
     index = EntityIndex(words, sent_of, ents, config.coordinators, work)
     scale_values, scale_of = scale_mentions(text, index, config.scale_length)
     followers = set(config.value_followers)
-    quantities = [q for q in find_quantities(words, ents, sent_of, scale_values)
+    quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers)
                   if not q.invalid and not is_count(q, words, ents, followers)]
     claimed: set = set()
     for q in quantities:
@@ -55,4 +55,4 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
     scoped = scope_conditions(text, ents, config.condition_scope) if assigned else []
     found = build_constraints(assigned, index, scale_of, scoped[0] if scoped else None,
                               config.value_words, units)
-    return build_record(criterion, ents, found, negations, config.non_clinical, work)
+    return build_record(criterion, ents, found, negations, config, work)

@@ -2,7 +2,15 @@
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+
+class PhraseWords(NamedTuple):
+    """The words that end (``stops``) or are stepped over before (``skip``, after a forward cue;
+    ``skip_back``, before a backward cue) the phrase a negation cue negates."""
+    stops: frozenset
+    skip: frozenset
+    skip_back: frozenset
 
 
 @dataclass
@@ -16,6 +24,15 @@ class AssemblyConfig:
     negation_non_clinical: List[str] = field(default_factory=list)
     time_units_for_age_only: List[str] = field(default_factory=list)
     implicit_age_cues: List[str] = field(default_factory=list)
+    quantity_fillers: List[str] = field(default_factory=list)
+    negated_phrase_stops: List[str] = field(default_factory=list)
+    negated_phrase_skip: List[str] = field(default_factory=list)
+    negated_phrase_skip_back: List[str] = field(default_factory=list)
+    chain_and: List[Tuple[str, ...]] = field(default_factory=list)
+    chain_or: List[Tuple[str, ...]] = field(default_factory=list)
+    age_units: List[str] = field(default_factory=list)
+    timeless_categories: List[str] = field(default_factory=list)
+    temporal_stops: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> "AssemblyConfig":
@@ -29,12 +46,58 @@ class AssemblyConfig:
             negation_non_clinical=list(data.get("negation_non_clinical_targets", [])),
             time_units_for_age_only=list(data.get("time_units_for_age_only", [])),
             implicit_age_cues=list(data.get("implicit_age_cues", [])),
+            quantity_fillers=list(data.get("quantity_fillers", [])),
+            negated_phrase_stops=list(data.get("negated_phrase_stops", [])),
+            negated_phrase_skip=list(data.get("negated_phrase_skip", [])),
+            negated_phrase_skip_back=list(data.get("negated_phrase_skip_back", [])),
+            chain_and=[tuple(link) for link in data.get("chain_and", [])],
+            chain_or=[tuple(link) for link in data.get("chain_or", [])],
+            age_units=list(data.get("age_units", [])),
+            timeless_categories=list(data.get("timeless_categories", [])),
+            temporal_stops=list(data.get("temporal_stops", [])),
         )
 
     @cached_property
     def non_clinical(self) -> frozenset:
         """``negation_non_clinical`` as a set (made once)."""
         return frozenset(self.negation_non_clinical)
+
+    @cached_property
+    def fillers(self) -> frozenset:
+        """``quantity_fillers`` as a set."""
+        return frozenset(self.quantity_fillers)
+
+    @cached_property
+    def phrase_words(self) -> "PhraseWords":
+        """The negated-phrase word lists as sets (for :func:`~.negation.negated_phrase`)."""
+        return PhraseWords(frozenset(self.negated_phrase_stops), frozenset(self.negated_phrase_skip),
+                           frozenset(self.negated_phrase_skip_back))
+
+    @cached_property
+    def chain_links(self) -> frozenset:
+        """Every link of ``chain_and`` and ``chain_or``."""
+        return frozenset(self.chain_and) | frozenset(self.chain_or)
+
+    @cached_property
+    def chain_or_links(self) -> frozenset:
+        return frozenset(self.chain_or)
+
+    @cached_property
+    def chain_max_words(self) -> int:
+        """The most words a chain link has."""
+        return max((len(link) for link in self.chain_links), default=0)
+
+    @cached_property
+    def age_unit_set(self) -> frozenset:
+        return frozenset(self.age_units)
+
+    @cached_property
+    def timeless(self) -> frozenset:
+        return frozenset(self.timeless_categories)
+
+    @cached_property
+    def temporal_stop_labels(self) -> frozenset:
+        return frozenset(self.temporal_stops)
 
     def to_dict(self) -> dict:
         return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
@@ -43,5 +106,13 @@ class AssemblyConfig:
                 "implicit_age_blockers": self.implicit_age_blockers,
                 "negation_non_clinical_targets": self.negation_non_clinical,
                 "time_units_for_age_only": self.time_units_for_age_only,
-                "implicit_age_cues": self.implicit_age_cues}
+                "implicit_age_cues": self.implicit_age_cues,
+                "quantity_fillers": self.quantity_fillers,
+                "negated_phrase_stops": self.negated_phrase_stops,
+                "negated_phrase_skip": self.negated_phrase_skip,
+                "negated_phrase_skip_back": self.negated_phrase_skip_back,
+                "chain_and": [list(link) for link in self.chain_and],
+                "chain_or": [list(link) for link in self.chain_or],
+                "age_units": self.age_units, "timeless_categories": self.timeless_categories,
+                "temporal_stops": self.temporal_stops}
 

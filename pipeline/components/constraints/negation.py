@@ -8,38 +8,29 @@ excluded"), unless that phrase is about consent or compliance rather than a clin
 from bisect import bisect_left
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from pipeline.components.constraints.config import PhraseWords
 from pipeline.components.constraints.index import Criterion
-
-NEGATED_PHRASE_STOPS = {",", ";", ".", ":", "(", ")", "[", "]", "and", "or", "but", "which", "that", "who",
-                        "whose", "because", "due", "as", "if", "unless", "when", "while", "for", "in", "at",
-                        "within", "during", "since", "after", "before", "by", "with", "on", "to", "from", "/"}
-
-NEGATED_PHRASE_SKIP = {"a", "an", "the", "any", "other", "to", "be", "have", "has", "had", "been", "having",
-                       "of", "known", "evidence", "history", "prior", "previous", "current", "currently",
-                       "do", "does", "did", "is", "are", "was", "were", "-", "able", "willing", "use"}
 
 NEGATED_PHRASE_MAX = 5
 
 
-NEGATED_PHRASE_SKIP_BACK = {"will", "be", "is", "are", "was", "were", "should", "may", "must", "being",
-                            "can", "shall", "would", "also", "been"}
-
-
-
 def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_char: int,
-                   cue_end_char: int, backward: bool = False) -> Optional[Tuple[int, int]]:
+                   cue_end_char: int, phrase_words: PhraseWords,
+                   backward: bool = False) -> Optional[Tuple[int, int]]:
     """The phrase a negation cue negates when no entity is in its scope: the words after a
     forward cue (skipping "a", "any", "history of" ...), or before a backward one ("... will be
-    excluded"), up to punctuation or a conjunction."""
+    excluded"), up to punctuation or a conjunction (``phrase_words``, from
+    ``configs/constraints.json``)."""
+    stops = phrase_words.stops
     if backward:
         j = bisect_left(token_starts, cue_start_char) - 1  # the last token before the cue
-        while j >= 0 and (words[j].isspace() or words[j].lower() in NEGATED_PHRASE_SKIP_BACK):
+        while j >= 0 and (words[j].isspace() or words[j].lower() in phrase_words.skip_back):
             j -= 1
         if j < 0:
             return None
         end = j
         while j >= 0 and end - j < NEGATED_PHRASE_MAX and not words[j].isspace() \
-                and words[j].lower() not in NEGATED_PHRASE_STOPS:
+                and words[j].lower() not in stops:
             j -= 1
         if j == end:
             return None
@@ -47,11 +38,11 @@ def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_
     i = bisect_left(token_starts, cue_end_char)  # the first token after the cue
     if i == len(token_starts):
         return None
-    while i < len(words) and (words[i].isspace() or words[i].lower() in NEGATED_PHRASE_SKIP):
+    while i < len(words) and (words[i].isspace() or words[i].lower() in phrase_words.skip):
         i += 1
     start = i
     while i < len(words) and i - start < NEGATED_PHRASE_MAX and not words[i].isspace() \
-            and words[i].lower() not in NEGATED_PHRASE_STOPS:
+            and words[i].lower() not in stops:
         i += 1
     if i == start:
         return None
@@ -60,7 +51,7 @@ def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_
 
 
 def negation_cues(criterion: Criterion, modifiers: Iterable[dict], kept_spans: Dict[Tuple[int, int], int],
-                  non_clinical: frozenset) -> List[Tuple[dict, List[int]]]:
+                  non_clinical: frozenset, phrase_words: PhraseWords) -> List[Tuple[dict, List[int]]]:
     """NEGATION cue records and the kept entities (indices) each negates; ``modifiers`` are
     ConText's NEGATED_EXISTENCE modifiers, ``kept_spans`` the kept entities by (start, end)."""
     text = criterion.text
@@ -73,7 +64,7 @@ def negation_cues(criterion: Criterion, modifiers: Iterable[dict], kept_spans: D
             # no entity in scope: the cue negates the phrase after it, if that is clinical
             phrase = None
             if criterion.token_starts is not None:
-                phrase = negated_phrase(criterion.words, criterion.token_starts, m["start"], m["end"],
+                phrase = negated_phrase(criterion.words, criterion.token_starts, m["start"], m["end"], phrase_words,
                                         backward=m.get("direction") == "BACKWARD")
             if phrase is None:
                 continue

@@ -17,8 +17,6 @@ from pipeline.core.numbers import number_out, parse_number
 
 BOUND_OPS = {">=", ">", "<=", "<", "="}
 RANGE_OPS = {"range", "between"}
-#: tokens that may stand between parts of one quantity ("≥ of 5", "0 \\~ 1", "(including ...)")
-QUANTITY_FILLERS = {"of", "the", ":", "\\", "(", ")", "a", "is", "was", "be", "are", "level", "value", "values", "than"}
 AGE_CUE_RULE = "meas.age.implicit"
 
 
@@ -63,17 +61,21 @@ def _op(ent: dict) -> Optional[str]:
 class _QuantityReader:
     """Reads quantities left to right; ``used`` holds the entities already part of one."""
 
-    def __init__(self, words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int], scale_values: set):
+    def __init__(self, words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int], scale_values: set,
+                 fillers: frozenset):
         self.words = words
+        self.fillers = fillers
         self.ents = ents
         self.sent_of = sent_of
         self.scale_values = scale_values
         self.used: Set[int] = set()
 
-    def next_entity(self, i: int, label: str, allowed=QUANTITY_FILLERS, max_gap: int = 3) -> Optional[int]:
+    def next_entity(self, i: int, label: str, allowed=None, max_gap: int = 3) -> Optional[int]:
         """Entity ``i + 1`` when it has ``label``, is free, in the same sentence, and only
-        ``allowed`` words (at most ``max_gap``) stand between."""
+        ``allowed`` words (the quantity fillers when not given; at most ``max_gap``) stand between."""
         ents = self.ents
+        if allowed is None:
+            allowed = self.fillers
         j = i + 1
         if j < len(ents) and ents[j]["label"] == label and j not in self.used and j not in self.scale_values \
                 and self.sent_of[ents[j]["token_start"]] == self.sent_of[ents[i]["token_start"]] \
@@ -102,7 +104,7 @@ class _QuantityReader:
 
     def take_range_tail(self, q: "Quantity", last: int) -> int:
         """``- 35``, ``to 35``, ``and 35`` (after between) → second value; returns last index."""
-        c = self.next_entity(last, "COMPARATOR", QUANTITY_FILLERS, 2)
+        c = self.next_entity(last, "COMPARATOR", self.fillers, 2)
         if c is not None and _op(self.ents[c]) == "range":
             v2 = self.next_entity(c, "VALUE")
             if v2 is not None:
@@ -141,7 +143,7 @@ class _QuantityReader:
         if last + 1 < len(ents) and ents[last + 1]["rule"].startswith(AGE_CUE_RULE) and \
                 ents[last + 1]["token_start"] - ents[last]["token_end"] <= 1:
             start = last + 1
-        c = self.next_entity(start, "COMPARATOR", QUANTITY_FILLERS | {"(", ")"}, 2)
+        c = self.next_entity(start, "COMPARATOR", self.fillers | {"(", ")"}, 2)
         if c is None:
             return last
         op = _op(ents[c])
@@ -173,7 +175,7 @@ class _QuantityReader:
         if v is None and i + 1 < len(ents) and ents[i + 1]["label"] in SUBJECT_LABELS \
                 and _gap_ok(self.words, ents[i]["token_end"], ents[i + 1]["token_start"], {"the"}, 1):
             inner = i + 1  # "between the ages of 18 and 65", "Minimum age: 18 years"
-            v = self.next_entity(inner, "VALUE", QUANTITY_FILLERS | {"=", "is"}, 2)
+            v = self.next_entity(inner, "VALUE", self.fillers | {"=", "is"}, 2)
         if v is None:
             return None
         q = Quantity(values=[v], comparators=[i], op=op, subject=inner)
@@ -212,10 +214,11 @@ class _QuantityReader:
 
 
 def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int],
-                    scale_values: set) -> List["Quantity"]:
+                    scale_values: set, fillers: frozenset) -> List["Quantity"]:
     """Comparator/value/unit runs among ``ents`` (sorted entity records), left to right;
-    ``scale_values`` are the entities scale lengths use."""
-    reader = _QuantityReader(words, ents, sent_of, scale_values)
+    ``scale_values`` are the entities scale lengths use, ``fillers`` the words that may stand
+    between the parts of one quantity (``quantity_fillers`` in ``configs/constraints.json``)."""
+    reader = _QuantityReader(words, ents, sent_of, scale_values, fillers)
     quantities: List[Quantity] = []
     i = 0
     while i < len(ents):

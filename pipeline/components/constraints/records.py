@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from pipeline.components.constraints.bounds import Assembled
+from pipeline.components.constraints.config import AssemblyConfig
 from pipeline.components.constraints.index import Criterion
 from pipeline.components.constraints.negation import negation_cues
 
@@ -14,13 +15,13 @@ PART_LABELS = ("VALUE", "UNIT", "COMPARATOR", "CUE")
 
 
 def build_record(criterion: Criterion, ents: Sequence[dict], assembled: Assembled,
-                 negation_modifiers: Sequence[dict], non_clinical: frozenset,
+                 negation_modifiers: Sequence[dict], config: AssemblyConfig,
                  work: Optional[Counter] = None) -> dict:
     """``{"entities", "relations", "constraints"}`` for one criterion."""
     keep = kept_entities(ents, assembled.used)
     kept_spans = {(ents[i]["start"], ents[i]["end"]): i for i in keep}
-    cues = negation_cues(criterion, negation_modifiers, kept_spans, non_clinical)
-    pairs = assembled.relations + temporal_relations(ents, keep, criterion.sent_of, work)
+    cues = negation_cues(criterion, negation_modifiers, kept_spans, config.non_clinical, config.phrase_words)
+    pairs = assembled.relations + temporal_relations(ents, keep, criterion.sent_of, config.temporal_stop_labels, work)
     records, new_id, cue_ids = _numbered(ents, keep, cues)
     relations = []
     seen = set()
@@ -77,23 +78,21 @@ def _numbered(ents: Sequence[dict], keep: Sequence[int], cues: Sequence[Tuple[di
     return records, new_id, cue_ids
 
 
-#: labels that end the search for what a TEMPORAL span belongs to
-TEMPORAL_STOPS = ("TEMPORAL", "MEASUREMENT", "SCORE", "CONDITION")
-
 TEMPORAL_MAX_GAP = 8
 
 
 
 def temporal_relations(ents: Sequence[dict], keep: Sequence[int], sent_of: Sequence[int],
-                       work: Optional[Counter] = None) -> List[Tuple[int, int, str]]:
+                       stop_labels: frozenset, work: Optional[Counter] = None) -> List[Tuple[int, int, str]]:
     """has_temporal: a TEMPORAL span belongs to the subject or condition before it, within
-    ``TEMPORAL_MAX_GAP`` tokens in its sentence, unless another TEMPORAL span comes between.
+    ``TEMPORAL_MAX_GAP`` tokens in its sentence, unless another TEMPORAL span comes between
+    (``stop_labels``, ``temporal_stops`` in ``configs/constraints.json``, end the search).
     Of the kept entities ending before the span, the last in list order that is a subject, a
     condition or a TEMPORAL span decides (an implicit age, added last, comes first)."""
     temporal = [k for k in keep if ents[k]["label"] == "TEMPORAL"]
     if not temporal:
         return []
-    stops = sorted((ents[k]["end"], k) for k in keep if ents[k]["label"] in TEMPORAL_STOPS)
+    stops = sorted((ents[k]["end"], k) for k in keep if ents[k]["label"] in stop_labels)
     ends = [end for end, _ in stops]
     latest: List[int] = []  # the highest entity index among stops[:i+1]
     for _, k in stops:

@@ -16,14 +16,6 @@ from pipeline.components.constraints.quantities import Quantity, unit_of
 from pipeline.components.units import UnitNormalizer
 from pipeline.core.numbers import parse_number
 
-AGE_UNITS = {"a", "mo", "wk", "d", "h"}
-#: words joining two quantities of one subject: "≥5 years and <17 years" (one range) and
-#: "< 18 or > 60" (two constraints)
-CHAIN_AND = (("and",), (",",), ("but",), (",", "and"), ("and", "/", "or"), ("and/or",))
-CHAIN_OR = (("or",), (",", "or"))
-CHAIN_MAX_WORDS = max(len(link) for link in CHAIN_AND + CHAIN_OR)
-#: subjects that are never bounded in weeks, days or hours (those are time windows)
-TIMELESS_CATEGORIES = {"lab", "vital", "score"}
 IMPLICIT_AGE_RULE = "implicit.age"
 RIGHT_SUBJECT_MAX_GAP = 6
 LEFT_SUBJECT_MAX_GAP = 8
@@ -39,7 +31,7 @@ def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: 
     for q in quantities:
         index.work["quantities"] += 1
         unit = _unit_name(q, index.ents, units)
-        groups = _chained_groups(q, prev, index, units)
+        groups = _chained_groups(q, prev, index, config, units)
         if groups is None:
             groups = _find_groups(q, unit, index, config, units)
         if groups is None or not _bounds_subject(q, groups, unit, index, config):
@@ -56,18 +48,18 @@ def _unit_name(q: Quantity, ents: Sequence[dict], units: UnitNormalizer) -> Opti
 
 
 def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index: EntityIndex,
-                    units: UnitNormalizer) -> Optional[Groups]:
+                    config: AssemblyConfig, units: UnitNormalizer) -> Optional[Groups]:
     """The previous quantity's subjects when ``q`` continues it ("≥5 years and <17 years",
-    "< 18 or > 60"); marks ``q`` disjoint after "or"."""
+    "< 18 or > 60", the links of ``chain_and`` / ``chain_or``); marks ``q`` disjoint after "or"."""
     if prev is None:
         return None
-    between = index.between(prev[0].end, q.start, CHAIN_MAX_WORDS)
+    between = index.between(prev[0].end, q.start, config.chain_max_words)
     link = tuple(between) if between is not None else None
     sent_of = index.sent_of
     if sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
-            link in CHAIN_AND + CHAIN_OR and _units_chain(prev[0], q, index.ents, units) \
+            link in config.chain_links and _units_chain(prev[0], q, index.ents, units) \
             and not _subject_between(index, prev[0].end, q.start):
-        q.disjoint = link in CHAIN_OR  # "< 18 or > 60": two constraints, not one range
+        q.disjoint = link in config.chain_or_links  # "< 18 or > 60": two constraints, not one range
         return prev[1]
     return None
 
@@ -86,7 +78,7 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
     right = find_right_subject(q, index)
     if right is not None:
         return coordinated_right(right, index)
-    if unit in AGE_UNITS:
+    if unit in config.age_unit_set:
         later = later_age_subject(q, index)
         if later is not None:
             return [[later]]
@@ -101,13 +93,13 @@ def _bounds_subject(q: Quantity, groups: Groups, unit: Optional[str], index: Ent
     ents = index.ents
     if q.bare and not _bare_allowed(q, groups, index):
         return False
-    if unit is not None and unit not in AGE_UNITS and any(ents[g[-1]].get("category") == "age" for g in groups):
+    if unit is not None and unit not in config.age_unit_set and any(ents[g[-1]].get("category") == "age" for g in groups):
         return False  # "age appropriate (≥2.3 ng/ml)": an age is never in ng/ml
     if q.op == "range" and q.end <= ents[groups[-1][-1]]["token_start"] and \
             ents[groups[-1][-1]]["label"] == "SCORE" and parse_number(ents[q.values[0]]["text"]) == 0:
         return False  # "a 0-10 pain intensity numeric scale": the scale's range, not a bound
     if unit in config.time_units_for_age_only and \
-            any(ents[g[-1]].get("category") in TIMELESS_CATEGORIES for g in groups):
+            any(ents[g[-1]].get("category") in config.timeless for g in groups):
         return False  # "HbA1c ... less than 12 weeks prior to": a time window, not a bound
     return True
 
