@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterable, Iterator, List, Tuple, Union
+from typing import Iterable, Iterator, List, Optional, Tuple, Union
 
 from pipeline.core.problems import Problem
 
 NOT_AN_OBJECT = "each line must be a JSON object"
 
 
-def decode_line(line: str, path: str, lineno: int, strict: bool = True) -> Union[object, Problem]:
-    """The JSON value on one line, or a Problem when it is not JSON. ``strict=False`` lets raw
-    control characters through inside strings (the input readers clean and report them later)."""
+def loads(text: str, strict: bool = True) -> Tuple[object, Optional[Tuple[Optional[int], str]]]:
+    """``(value, None)``, or ``(None, (line, message))`` for text that cannot be read as JSON:
+    malformed (``line`` is the line of the error within ``text``), nested too deeply, or with an
+    integer too long for Python (over 4,300 digits). ``strict=False`` lets raw control characters
+    through inside strings (the input readers clean and report them later)."""
     try:
-        return json.loads(line, strict=strict)
+        return json.loads(text, strict=strict), None
     except json.JSONDecodeError as exc:
-        return Problem(path, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+        return None, (exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion..."
+        return None, (None, f"cannot read the JSON: {str(exc).split(';')[0]}")
+    except RecursionError:
+        return None, (None, "cannot read the JSON: nested too deeply")
+
+
+def decode_line(line: str, path: str, lineno: int, strict: bool = True) -> Union[object, Problem]:
+    """The JSON value on one line, or a Problem naming the line when it cannot be read (:func:`loads`)."""
+    value, error = loads(line, strict)
+    return value if error is None else Problem(path, lineno, error[1])
 
 
 def parse_record(line: str, path: str, lineno: int, strict: bool = True) -> Union[dict, Problem]:

@@ -18,7 +18,6 @@ Everything here is a pure function over plain records (``eligex extract`` output
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,20 +351,16 @@ def measure(records: Iterable[dict], rules: CoverageRules, report: Optional[Cove
 
 def looks_like_records(path: Path) -> bool:
     """True when ``path`` is an ``eligex extract`` output file (its first record is a criterion record)."""
-    import gzip
+    from pipeline.core.jsonl import parse_record
+    from pipeline.ingest.readers.streams import Lines
 
     name = path.name.lower()
     if not (name.endswith(".jsonl") or name.endswith(".jsonl.gz") or name.endswith(".ndjson")):
         return False
-    opener = gzip.open if name.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    first = json.loads(line)
-                    return isinstance(first, dict) and "criterion_id" in first and "constraints" in first
-    except (OSError, ValueError, EOFError):
-        return False
+    for lineno, line in Lines(path):
+        if line.strip():
+            first = parse_record(line, str(path), lineno)
+            return isinstance(first, dict) and "criterion_id" in first and "constraints" in first
     return False
 
 
@@ -377,28 +372,25 @@ def iter_records(paths: Sequence[Path], *, model: Optional[Path] = None, n_proce
     Unreadable lines and failed trials are appended to ``problems`` (a list of
     :class:`~pipeline.core.problems.Problem`), never dropped silently.
     """
+    from pipeline.core.jsonl import iter_records as jsonl_records
     from pipeline.core.problems import Problem
+    from pipeline.ingest.readers.streams import Lines
 
     problems = problems if problems is not None else []
     record_files = [Path(p) for p in paths if Path(p).is_file() and looks_like_records(Path(p))]
     raw = [Path(p) for p in paths if Path(p) not in record_files]
     for path in record_files:
-        import gzip
-
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except ValueError as exc:
-                    problems.append(Problem(str(path), lineno, f"not a JSON record: {exc}"))
-                    continue
-                if not isinstance(record, dict):
-                    problems.append(Problem(str(path), lineno, "not a JSON object"))
-                    continue
+        lines = Lines(path)
+        for lineno, record in jsonl_records(lines, str(path)):
+            bad = lines.bad_between(lineno, lineno)
+            if bad is not None:
+                problems.append(Problem(str(path), lineno, bad[1]))
+            elif isinstance(record, Problem):
+                problems.append(record)
+            else:
                 yield record
+        if lines.error is not None:
+            problems.append(lines.error)
     if raw:
         from pipeline.components.nlp import load
         from pipeline.extraction.run import process_items

@@ -23,7 +23,6 @@ its pair: not Unicode) is not read: it becomes a Problem naming file and line.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,20 +63,6 @@ class ReadOptions:
     id_column: Optional[str] = None
     text_column: Optional[str] = None
     format: str = "auto"
-
-
-def load_json(text: str) -> Tuple[object, Optional[Tuple[Optional[int], str]]]:
-    """``(value, None)``, or ``(None, (line, message))`` for text that cannot be read as JSON:
-    malformed, nested too deeply, or with an integer too long for Python (over 4,300 digits).
-    Raw control characters in strings are accepted (they are cleaned and reported later)."""
-    try:
-        return json.loads(text, strict=False), None
-    except json.JSONDecodeError as exc:
-        return None, (exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
-    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion..."
-        return None, (None, f"cannot read the JSON: {str(exc).split(';')[0]}")
-    except RecursionError:
-        return None, (None, "cannot read the JSON: nested too deeply")
 
 
 def json_type(value) -> str:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Dict, Iterator, Optional
 
 from pipeline.core.problems import Problem
-from pipeline.ingest.readers import InputDoc, json_id, load_json
+from pipeline.core.jsonl import loads
+from pipeline.ingest.readers import InputDoc, json_id
 from pipeline.ingest.readers.streams import decode_utf8, read_all
 from pipeline.extraction.structured import FIELDS
 
@@ -77,7 +78,7 @@ def read_study_file(path: Path) -> Iterator:
     if not text.strip():
         yield Problem(str(path), 1, "empty file (no JSON)")
         return
-    obj, error = load_json(text)
+    obj, error = loads(text, strict=False)  # raw control characters are cleaned later
     if error is not None:
         yield Problem(str(path), *error)
         return

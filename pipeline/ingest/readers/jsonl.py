@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Tuple, Union
 
 from pipeline.core.problems import Problem
-from pipeline.ingest.readers import InputDoc, ReadOptions, json_id, load_json
+from pipeline.core.jsonl import decode_line
+from pipeline.ingest.readers import InputDoc, ReadOptions, json_id
 from pipeline.ingest.readers.ctgov import study_to_doc
 from pipeline.ingest.readers.streams import Lines
 
@@ -29,9 +30,9 @@ def _pick(obj: dict, chosen: Optional[str], defaults) -> Optional[str]:
 
 def parse_jsonl_line(line: str, source: str, lineno: int, options: Optional[ReadOptions] = None) -> List:
     """One line → InputDocs and/or Problems (a page line gives one item per study)."""
-    obj, error = load_json(line)  # raw control characters are accepted here and cleaned later
-    if error is not None:
-        return [Problem(source, lineno, error[1])]
+    obj = decode_line(line, source, lineno, strict=False)  # raw control characters are cleaned later
+    if isinstance(obj, Problem):
+        return [obj]
     return record_items(obj, source, lineno, options)
 
 
