@@ -258,6 +258,17 @@ def test_a_text_the_tokenizer_refuses_fails_its_trial_only(extractor, tmp_path, 
                                         "holds a lone surrogate U+D800 at character 3 ")
 
 
+@pytest.mark.parametrize("text", ["\ud800", "Inclusion Criteria \ud800:\n\nExclusion Criteria:"])
+def test_a_lone_surrogate_no_criterion_carries_still_fails_its_trial(extractor, tmp_path, text):
+    """Found by the fuzzing: a text with no criterion (or the surrogate in a heading) never reaches
+    the tokenizer, and was written as a trial without criteria."""
+    out = tmp_path / "out.jsonl"
+    counts = run(docs_for(text, "- ECOG 0-1"), extractor, out)
+    assert (counts.trials_in, counts.written, counts.failed) == (2, 1, 1) and counts.adds_up()
+    [failed] = lines(errors_path_for(out))
+    assert failed["record"] == "T0" and "lone surrogate U+D800" in failed["message"]
+
+
 def test_duplicate_trial_ids_are_written_once(boom_extractor, tmp_path):
     out = tmp_path / "out.jsonl"
     items = [InputDoc("A", "- one", "f", 1), InputDoc("A", "- two", "f", 2)]

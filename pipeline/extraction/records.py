@@ -18,6 +18,7 @@ from spacy.language import Language
 from pipeline.core.paths import configs_dir
 from pipeline.core.reflow import pipeline_text, remap_eligex
 from pipeline.core.problems import Problem
+from pipeline.core.surrogates import describe_surrogate, find_surrogate
 from pipeline.ingest.readers import InputDoc
 from pipeline.rules.loading import load_rules
 from pipeline.ingest.sections import Criterion, compile_heading_rules, split_criteria
@@ -92,7 +93,14 @@ class Extractor:
         self.nlp.max_length = max(self.nlp.max_length, self.max_chars + 1)
 
     def criteria(self, doc: InputDoc) -> Tuple[List[Criterion], List[Problem]]:
+        """The criteria of ``doc`` and the problems found. A lone surrogate (not Unicode) in a
+        criterion fails it in the tokenizer, which names the criterion; one that no criterion
+        carries (in a heading, or a text with no criterion) is a ``ValueError`` here, so such a
+        document fails too instead of being written."""
         crits = split_criteria(doc.text, self._headings, doc.trial_id)
+        at = find_surrogate(doc.text)
+        if at is not None and not any(find_surrogate(c.text) is not None for c in crits):
+            raise ValueError(f"the text holds {describe_surrogate(doc.text, at)}")
         problems: List[Problem] = []
         if not crits:  # empty or headings only: the trial is written with no criteria
             problems.append(Problem(doc.source, doc.line, NO_CRITERIA, record=doc.trial_id, kind="warning"))
