@@ -128,3 +128,26 @@ def test_a_negated_phrase_moves_with_its_cue_across_a_wrap(nlp):
                 assert text[e["target"][0]:e["target"][1]] == e["target_text"]
                 checked += 1
     assert checked >= 1
+
+
+def constraint_texts_are_slices(record):
+    """A constraint's subject and unit texts are its entities' source texts (not the reflowed ones)."""
+    spans_are_slices(record)
+    by_id = {e["id"]: e for e in record["entities"]}
+    units = {e["text"] for e in record["entities"] if e["label"] == "UNIT"}
+    for c in record["constraints"]:
+        assert c["subject_text"] == by_id[c["subject_id"]]["text"]
+        assert c["unit_text"] is None or c["unit_text"] in units
+        s, e = c["subject_span"]
+        assert 0 <= s < e <= len(record["text"])
+
+
+@pytest.mark.parametrize("brk", ["\n   ", "\r\n", "\r", "\x85", "\u2028", "\x0c"])
+@pytest.mark.parametrize("text", ["Creatinine{}clearance < 30 ml/min", "eGFR ≥ 60 mL/min/1.73{}m2",
+                                  "Hemoglobin ≥ 9 g/{}dL and creatinine{}clearance > 40 ml/min"])
+def test_subject_and_unit_texts_cross_any_line_break(run, brk, text):
+    text = text.replace("{}", brk)
+    record = run(text)
+    constraint_texts_are_slices(record)
+    assert record["constraints"] and any(brk in c["subject_text"] + (c["unit_text"] or "")
+                                         for c in record["constraints"])

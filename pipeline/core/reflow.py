@@ -9,7 +9,8 @@ contains a line break becomes one space (other whitespace is left alone, so text
 breaks, such as every LCT and seed criterion, is passed unchanged). :class:`OffsetMap` takes offsets
 in the reflowed text back to the criterion's text, and :func:`remap_eligex` rewrites every offset
 of a pipeline result (entities, ConText modifiers with scopes and targets, abbreviations,
-constraint spans) and re-slices the span texts, so ``text[start:end]`` is the span text as
+constraint spans and subject spans) and re-slices the span texts (a constraint's ``subject_text``
+and ``unit_text`` become its subject and unit entities' source text), so ``text[start:end]`` is the span text as
 everywhere else. Pure functions, no spaCy.
 """
 
@@ -91,6 +92,8 @@ def remap_eligex(eligex: dict, text: str) -> dict:
         return eligex
     eligex = copy.deepcopy(eligex)
     omap = OffsetMap(text)
+    #: an entity's text and span as the pipeline saw them (the constraints name theirs by text)
+    seen = [(ent.get("text"), ent.get("start"), ent.get("end"), ent) for ent in eligex.get("entities", [])]
     for ent in eligex.get("entities", []):
         _span_pairs(ent, omap, text, "start", "end", "text")
         if ent.get("target"):  # a NEGATION cue's negated phrase
@@ -109,8 +112,18 @@ def remap_eligex(eligex: dict, text: str) -> dict:
                 ab[key] = omap.span(ab[key])
                 if f"{key}_text" in ab:
                     ab[f"{key}_text"] = text[ab[key][0]:ab[key][1]]
+    by_id = {ent["id"]: ent for ent in eligex.get("entities", []) if "id" in ent}
     for con in eligex.get("constraints", []):
+        span = con.get("span")
         for key in ("span", "subject_span"):
             if con.get(key):
                 con[key] = omap.span(con[key])
+        subject = by_id.get(con.get("subject_id"))
+        if subject is not None and con.get("subject_text") is not None:
+            con["subject_text"] = subject["text"]
+        if con.get("unit_text") and span:  # the unit entity inside the constraint's span
+            unit = next((ent for old, start, end, ent in seen if ent.get("label") == "UNIT" and old == con["unit_text"]
+                         and start is not None and span[0] <= start and end <= span[1]), None)
+            if unit is not None:
+                con["unit_text"] = unit["text"]
     return eligex
