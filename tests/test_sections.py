@@ -52,3 +52,50 @@ def test_offsets_valid_on_seeds():
             assert text[c.offset:c.offset + len(c.text)] == c.text
         ids = [c.criterion_id for c in crits]
         assert len(ids) == len(set(ids))
+
+
+NCI = """        PATIENT CHARACTERISTICS:
+
+        Age:
+
+          -  15 to 65
+
+        AGE
+
+          -  Over 18 years old
+
+        Performance status:
+
+          -  Zubrod 0-1
+
+          -  0-2
+
+        Life expectancy:
+
+          -  At least 12 weeks
+
+          -  Not specified
+
+        Hepatic:
+
+          -  Bilirubin no greater than 1.5 mg/dL
+"""
+
+
+def test_a_subject_heading_is_read_before_the_items_that_name_no_subject():
+    got = [(c.text, c.heading, c.lead, c.lead_rule) for c in split_criteria(NCI, RULES, "T")]
+    named = "subheading.subject.named"
+    assert got == [
+        ("15 to 65", "age", "Age: ", named),
+        ("Over 18 years old", "age", "AGE: ", named),
+        ("Zubrod 0-1", "performance status", "", None),  # names its own scale
+        ("0-2", "performance status", "Performance status: ", named),
+        ("At least 12 weeks", "life expectancy", "Life expectancy: ", named),
+        ("Not specified", "life expectancy", "", None),
+        ("Bilirubin no greater than 1.5 mg/dL", "hepatic", "", None),  # an organ group, not a subject
+    ]
+
+
+def test_the_subject_heading_ends_at_the_next_heading():
+    text = "Age:\n  - 18 and over\nPATIENT CHARACTERISTICS:\n  - 18 and over\n"
+    assert [c.lead for c in split_criteria(text, RULES, "T")] == ["Age: ", ""]

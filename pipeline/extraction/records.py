@@ -35,9 +35,9 @@ ENTITY_FIRST_KEYS = ("id", "label", "start", "end", "text", "rule")
 
 def doc_to_record(criterion: Criterion, eligex: dict, source: str = "") -> dict:
     """The output record of one processed criterion. ``eligex`` is the pipeline's result on
-    ``pipeline_text(criterion.text)`` (the text with its wrapped lines joined); its offsets are
-    moved back to ``criterion.text``."""
-    eligex = remap_eligex(eligex, criterion.text)
+    ``pipeline_text(criterion.text, criterion.lead)`` (the text with its wrapped lines joined, after
+    the subject its heading names); its offsets are moved back to ``criterion.text``."""
+    eligex = remap_eligex(eligex, criterion.text, len(criterion.lead), criterion.lead_rule)
     entities = []
     context = eligex.get("context", [])
     for ent in eligex.get("entities", []):

@@ -338,7 +338,7 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
             pending.append(entry)
             if entry.criteria and entry.failure is None:
                 for i, crit in enumerate(entry.criteria):
-                    yield pipeline_text(crit.text), (entry.seq, i)
+                    yield pipeline_text(crit.text, crit.lead), (entry.seq, i)
             else:  # a placeholder keeps the output in input order without holding items back
                 entry.criteria = []
                 yield "", (entry.seq, -1)
