@@ -6,7 +6,8 @@ text: a section starts at an inclusion/exclusion heading and stops at the next k
 Headings are rules in ``configs/sections.jsonl``: ``inclusion``/``exclusion``/``stop`` section
 headings, and sub-headings inside a section: ``population`` (cohort and part headings: "Healthy
 Volunteers", "Part A:", "For subjects enrolled in the extension:"), ``group`` (NCI's "PATIENT
-CHARACTERISTICS:") and ``subject`` (NCI's "Age:", "Hepatic:"). A sub-heading is a line without
+CHARACTERISTICS:"), ``subject`` (NCI's "Age:", "Hepatic:") and ``note`` (a "NOTES:" line over
+explanatory paragraphs: not a criterion, and the headings in force stay). A sub-heading is a line without
 enumerator that ends with ``:`` or stands alone (a blank or an enumerated line follows it). A
 subject heading whose rule has ``subject_items`` names the subject of the items under it that name
 none ("Age:" then "15 to 65"): such a criterion's ``lead`` ("Age: ") is read before its text.
@@ -32,7 +33,7 @@ from pipeline.ingest.nesting import Item, assign_parents
 
 SECTION_ABBR = {"inclusion": "inc", "exclusion": "exc", None: "txt"}
 SECTIONS = ("inclusion", "exclusion", "stop")
-SUBHEADINGS = ("population", "group", "subject")
+SUBHEADINGS = ("population", "group", "subject", "note")
 #: enumerations inside enumerations inside a criterion are split this deep
 MAX_INLINE_DEPTH = 2
 #: an item indented this much deeper than the item before it is that item's sub-item
@@ -244,6 +245,9 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
             current.lines.append(line)
             continue
         sub = _is_subheading(lines, i, rules)
+        if sub is not None and sub.section == "note":  # "NOTES:" over a paragraph: nothing changes
+            current = None
+            continue
         if sub is not None:
             current = None
             run += 1
