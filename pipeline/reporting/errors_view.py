@@ -34,6 +34,9 @@ KIND_HELP = {
     "constraint_bound_wrong": "the subject was found, but the side, value or inclusiveness differ",
     "constraint_unit_wrong": "subject, side and value right, the unit wrong",
     "constraint_spurious": "a predicted bound that matches no gold bound",
+    "constraint_category_wrong": "a matched bound (right subject and bound) whose category differs from the gold's",
+    "constraint_anchor_wrong": "a matched temporal bound whose anchor (screening, first dose, now, ...) differs",
+    "constraint_direction_wrong": "a matched temporal bound whose direction (before / after) differs",
     "negation_fn": "a gold (cue, target) negation pair not predicted",
     "negation_fp": "a predicted (cue, target) negation pair not in gold",
 }
