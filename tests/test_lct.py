@@ -473,3 +473,30 @@ def test_every_record_is_valid(corpus: tuple[list[dict], dict]) -> None:
                 assert c["anchor"] is None if "anchor" in c else True
             else:
                 assert (start, end) in subjects
+
+
+def test_real_windows_counts_and_grades(by_id: dict[str, dict]) -> None:
+    """Read in batch9/NCT03861299.txt and batch7/NCT03860246.txt."""
+    rec = by_id["NCT03861299-L017"]  # "Second primary malignancy within the past 5 years ..."
+    [window] = [c for c in rec["constraints"] if c["category"] == "temporal"]
+    assert rec["text"][slice(*window["subject_span"])] == "malignancy"
+    assert (window["lower"], window["upper"], window["unit_text"]) == (None, bound(5.0), "years")
+    assert (window["anchor"], window["direction"]) == (None, "before")
+    rec = by_id["NCT03861299-L004"]  # "... (Sawaya Grading II and II)": Roman numerals
+    [grade] = [c for c in rec["constraints"] if c["category"] == "grade"]
+    assert (grade["subject"], grade["lower"], grade["upper"], grade["unit"]) == ("sawaya", bound(2.0), bound(2.0),
+                                                                                  "{grade}")
+    rec = by_id["NCT03860246-L002"]  # "... with ≥2 of the following risk factors ..."
+    [count] = rec["constraints"]
+    assert (count["subject"], count["category"], count["lower"], count["upper"]) == ("criteria", "count", bound(2.0),
+                                                                                      None)
+    assert rec["text"][slice(*count["subject_span"])] == "the following"
+
+
+def test_time_count_and_grade_losses_are_counted_per_category(corpus: tuple[list[dict], dict]) -> None:
+    records, report = corpus
+    categories = Counter(c["category"] for r in records for c in r["constraints"])
+    assert all(categories[k] > 20 for k in ("temporal", "duration", "count", "grade"))
+    lost = {k.split(": ", 1)[0] for k in report["unmapped"] if ": " in k}
+    assert lost == {"temporal", "duration", "count", "grade"}
+    assert any("period without a value" in k or "without a value" in k for k in report["notes"])

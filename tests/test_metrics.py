@@ -168,3 +168,16 @@ def test_categories_a_gold_record_does_not_annotate_are_not_penalised():
     assert annotated_categories({"text": ""}) is None
     assert annotated_categories({"annotated": ["entities"]}) == frozenset()
     assert annotated_categories({"annotated": ["constraints:count"]}) == {"count"}
+
+
+def test_an_unknown_annotated_entry_is_a_problem_naming_file_and_line(tmp_path):
+    from pipeline.evaluation.gold import load_gold
+
+    path = tmp_path / "g.jsonl"
+    path.write_text('{"text": "x", "entities": [], "relations": [], "annotated": ["constraints:temporal"]}\n'
+                    '{"text": "y", "entities": [], "relations": [], "annotated": ["constraints:time"]}\n',
+                    encoding="utf-8")
+    records, problems, _ = load_gold(path)
+    assert [r["text"] for r in records] == ["x"]
+    [p] = problems
+    assert p.line == 2 and "constraints:time" in p.message and str(path) in str(p)
