@@ -8,7 +8,9 @@ source[offset:offset+len(text)] (source read as UTF-8 relative to the repo root,
 code points); entity ids unique, labels in the guideline set, offsets inside `text`;
 relation ids unique, types in the guideline set, both ends exist and have the labels the
 guideline allows; constraints have the required keys, subject_span inside `text` (and on a
-MEASUREMENT/SCORE entity), category in the guideline set, bounds well-formed and lower <= upper.
+MEASUREMENT/SCORE entity for the measurement categories), category in the guideline set, bounds
+well-formed and lower <= upper, `anchor`/`direction` (normalised) on temporal constraints only;
+`annotated` entries are "entities", "constraints" or "constraints:<category>".
 Problems are printed as `file:line: message`; exit status 1 if any error was found.
 Warnings (overlapping entity spans, units not listed in docs/UNITS.md) do not fail the run.
 Standard library only.
@@ -28,13 +30,18 @@ RELATIONS = {  # type -> (allowed from labels, allowed to labels)
     "has_temporal": ({"MEASUREMENT", "SCORE", "CONDITION"}, {"TEMPORAL"}),
     "for_condition": ({"SCORE", "MEASUREMENT"}, {"CONDITION"}),
 }
-CATEGORIES = {"lab", "vital", "measurement", "score", "age"}
-#: categories of the registry-text gold (annotations/gold/ctgov-2021/README.md)
-REGISTRY_CATEGORIES = CATEGORIES | {"temporal", "duration", "count", "grade"}
+MEASUREMENT_CATEGORIES = {"lab", "vital", "measurement", "score", "age"}
+#: time windows, durations, counts and grades (issue #13): their subject need not be an entity
+TIME_COUNT_CATEGORIES = {"temporal", "duration", "count", "grade"}
+CATEGORIES = MEASUREMENT_CATEGORIES | TIME_COUNT_CATEGORIES
+REGISTRY_CATEGORIES = CATEGORIES
+#: the normalised anchors and directions of a temporal constraint (GUIDELINE.md; null: not annotated)
+ANCHORS = {"screening", "enrollment", "randomization", "first dose", "infusion", "baseline", "consent", "now"}
+DIRECTIONS = {"before", "after"}
 #: optional keys of a line and of a constraint-only gold constraint
 OPTIONAL_LINE_KEYS = ["annotated"]
 CONSTRAINT_ONLY_KEYS = ["subject", "subject_span", "category", "lower", "upper", "unit", "negated"]
-CONSTRAINT_ONLY_OPTIONAL = ["scale_max", "condition", "population", "note"]
+CONSTRAINT_ONLY_OPTIONAL = ["scale_max", "condition", "population", "note", "anchor", "direction"]
 LINE_KEYS = ["trial_id", "criterion_id", "section", "source", "offset", "text",
              "entities", "relations", "constraints"]
 ENTITY_KEYS = ["id", "label", "start_offset", "end_offset"]
@@ -236,7 +243,16 @@ class Checker:
             return
         subject_spans = {(e["start_offset"], e["end_offset"]) for e in ents.values()
                          if e.get("label") in ("MEASUREMENT", "SCORE")}
-        constraints_only = obj.get("annotated") == ["constraints"]
+        annotated = obj.get("annotated")
+        constraints_only = annotated is not None and "entities" not in annotated
+        annotated_cats = None
+        if annotated is not None:
+            bad = [a for a in annotated if a not in ("entities", "constraints")
+                   and not (isinstance(a, str) and a.startswith("constraints:") and a[12:] in CATEGORIES)]
+            if bad:
+                errs.append(f"annotated: unknown entries {bad!r} (entities, constraints, constraints:<category>)")
+            if "constraints" not in annotated:
+                annotated_cats = {a[12:] for a in annotated if isinstance(a, str) and a.startswith("constraints:")}
         required = CONSTRAINT_ONLY_KEYS if constraints_only else CONSTRAINT_KEYS
         for i, c in enumerate(obj["constraints"], 1):
             if isinstance(c, dict) and constraints_only:
@@ -254,11 +270,23 @@ class Checker:
             if not (isinstance(sp, list) and len(sp) == 2 and all(is_int(x) for x in sp)
                     and 0 <= sp[0] < sp[1] <= len(text)):
                 errs.append(f"constraint {i}: subject_span {sp!r} not inside text (len {len(text)})")
-            elif not constraints_only and tuple(sp) not in subject_spans:
+            elif not constraints_only and c.get("category") in MEASUREMENT_CATEGORIES \
+                    and tuple(sp) not in subject_spans:
                 errs.append(f"constraint {i}: subject_span {sp!r} ({text[sp[0]:sp[1]]!r}) "
                             "is not a MEASUREMENT/SCORE entity span")
-            if c["category"] not in (REGISTRY_CATEGORIES if constraints_only else CATEGORIES):
+            if c["category"] not in CATEGORIES:
                 errs.append(f"constraint {i}: unknown category {c['category']!r}")
+            elif annotated_cats is not None and c["category"] not in annotated_cats:
+                errs.append(f"constraint {i}: category {c['category']!r} is not in this record's annotated list")
+            if c["category"] == "temporal":
+                if c.get("anchor") is not None and c["anchor"] not in ANCHORS:
+                    errs.append(f"constraint {i}: anchor {c['anchor']!r} is not one of {', '.join(sorted(ANCHORS))}")
+                if c.get("direction") is not None and c["direction"] not in DIRECTIONS:
+                    errs.append(f"constraint {i}: direction {c['direction']!r} is not before or after")
+                if not constraints_only and ("anchor" not in c or "direction" not in c):
+                    errs.append(f"constraint {i}: a temporal constraint needs anchor and direction (null: not annotated)")
+            elif "anchor" in c or "direction" in c:
+                errs.append(f"constraint {i}: anchor/direction only on temporal constraints")
             bounds = {}
             for side in ("lower", "upper"):
                 b = c[side]

@@ -22,14 +22,24 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import __version__  # noqa: E402
 from pipeline.evaluation.gold import load_gold  # noqa: E402
+from pipeline.evaluation.metrics import MEASUREMENT_CATEGORIES, combined  # noqa: E402
 from pipeline.evaluation.run import evaluate  # noqa: E402
 from pipeline.components.nlp import load  # noqa: E402
 
-TARGETS = {"constraint precision": 0.90, "constraint recall": 0.80, "negation cue F1": 0.80}
+#: name -> target; the constraint targets of the measurement categories (age, lab, vital,
+#: measurement, score) and, from issue #13, bound F1 of temporal windows and of counts
+TARGETS = {"constraint precision": 0.90, "constraint recall": 0.80, "negation cue F1": 0.80,
+           "temporal bound F1": 0.80, "count bound F1": 0.80}
 
 
 def row(name, m):
+    if not m["tp"] + m["fp"] + m["fn"]:  # nothing in gold or predicted: no figure
+        return f"| {name} | — | — | — | 0 | 0 | 0 |"
     return f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['tp']} | {m['fp']} | {m['fn']} |"
+
+
+def accuracy(value, counts):
+    return ("n/a" if value is None else f"{value:.3f}") + f" ({counts.get('right', 0)}/{counts.get('total', 0)})"
 
 
 def error_groups(errors):
@@ -60,7 +70,11 @@ def main() -> int:
     metrics, errors, _ = evaluate(load(args.model), records)
 
     c, n = metrics["constraints"], metrics["negation"]
-    got = {"constraint precision": c["precision"], "constraint recall": c["recall"], "negation cue F1": n["cue"]["f1"]}
+    per = c["per_category"]
+    old = combined(per, MEASUREMENT_CATEGORIES)
+    got = {"constraint precision": old["precision"], "constraint recall": old["recall"],
+           "negation cue F1": n["cue"]["f1"], "temporal bound F1": per["temporal"]["f1"],
+           "count bound F1": per["count"]["f1"]}
     lines = [
         "# eligex on the LCT corpus (development part)",
         "",
@@ -71,7 +85,10 @@ def main() -> int:
         f"{info.get('constraints', '?')} gold constraints. Constraints are counted in **bounds** "
         "(a two-sided range is two bounds); a predicted bound is right when the subject spans overlap, "
         "the side and value (as a number) and inclusiveness are equal, and the units are equal after "
-        "normalisation (a score's points count as no unit).",
+        "normalisation (a score's points and a grade count as no unit). The constraint precision and "
+        "recall targets are over the measurement categories (age, lab, vital, measurement, score); "
+        "temporal windows, durations, counts and grades (issue #13, mapped from LCT's Temporality, "
+        "Duration, Minimum-Count / Criteria-Count and Stage, see README.md) are scored beside them.",
         "",
         "## Targets",
         "",
@@ -81,12 +98,18 @@ def main() -> int:
     for name, target in TARGETS.items():
         lines.append(f"| {name} | ≥ {target:.2f} | {got[name]:.3f} | {'met' if got[name] >= target else 'not met'} |")
     lines += ["", "## Figures", "", "| | precision | recall | F1 | tp | fp | fn |", "|---|---|---|---|---|---|---|",
-              row("constraints (bounds)", c), row("negation cues (overlap)", n["cue"]),
+              row("constraints, measurement categories (bounds)", old), row("constraints, all categories (bounds)", c),
+              row("negation cues (overlap)", n["cue"]),
               row("negation cue + target pairs", n), row("relations", metrics["relations"]),
               row("entities (strict)", metrics["entities"]), row("entities (overlap)", metrics["entities"]["overlap"]),
               "", "### Constraints per category", "", "| category | precision | recall | F1 | tp | fp | fn |",
               "|---|---|---|---|---|---|---|"]
-    lines += [row(k, v) for k, v in c["per_category"].items()]
+    lines += [row(k, v) for k, v in per.items()]
+    lines += ["", f"Over matched bounds: category accuracy {accuracy(c.get('category_accuracy'), c['category_matches'])}; over matched "
+              f"temporal bounds whose gold annotates them: direction accuracy "
+              f"{accuracy(c.get('direction_accuracy'), c['anchored']['direction'])}, anchor accuracy "
+              f"{accuracy(c.get('anchor_accuracy'), c['anchored']['anchor'])} (LCT names no normalised anchor, "
+              "so its gold leaves every anchor unannotated)."]
     lines += ["", "### Entities per label (overlap match)", "", "| label | precision | recall | F1 | tp | fp | fn |",
               "|---|---|---|---|---|---|---|"]
     lines += [row(k, v) for k, v in metrics["entities"]["overlap"]["per_label"].items()]
@@ -107,7 +130,8 @@ def main() -> int:
         lines.append(f"| {kind.replace('constraint_', '')} | {key} | {count} | {example[(kind, key)]} |")
     lines.append("")
     args.out.write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {args.out}: constraints P {c['precision']:.3f} R {c['recall']:.3f}; negation cue F1 {n['cue']['f1']:.3f}")
+    print(f"wrote {args.out}: constraints (measurement categories) P {old['precision']:.3f} R {old['recall']:.3f}; "
+          f"negation cue F1 {n['cue']['f1']:.3f}; temporal F1 {per['temporal']['f1']:.3f}; count F1 {per['count']['f1']:.3f}")
     return 0
 
 

@@ -58,3 +58,15 @@ def test_cli_evaluate_report_markdown_and_stamped_json(cli, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.jsonl", "m.json", "m.md", "r.html"]
     res = cli.invoke(app, ["evaluate", "--gold", str(gold), "--markdown", "-"])
     assert res.exit_code == 0 and res.stdout.startswith(plain.stdout) and "## Headline" in res.stdout
+
+
+def test_unknown_category_is_a_usage_error_before_the_run(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli.main import app
+
+    gold = tmp_path / "g.jsonl"
+    gold.write_text('{"text": "x", "entities": [], "relations": []}\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--categories", "lab,temporl"])
+    assert res.exit_code == 2
+    assert "temporl" in res.output and "known: age" in res.output

@@ -18,6 +18,8 @@ from pipeline.evaluation.corpora.lct import (
     R_NOT_A_NUMBER,
     R_OTHER_LINE,
     R_PLUS_MINUS,
+    R_COUNT_WITH_UNIT,
+    R_TIME_WITHOUT_SIDE,
     R_TWO_VALUES_ONE_SIDED,
     heading_section,
     load_lct,
@@ -114,8 +116,8 @@ def test_split_criteria_keeps_enumerators_and_offsets() -> None:
 # -- mapping rules on inline documents -----------------------------------------------------------
 
 def _doc_lines(text: str, subject: tuple[str, str], parts: dict[str, tuple[str, str]],
-               extra: list[str]) -> str:
-    """An .ann with an Observation/Age subject and one Eq-Comparison of ``parts``.
+               extra: list[str], role: str = "Numeric-Filter") -> str:
+    """An .ann with a subject event and one Eq-Comparison of ``parts`` in its ``role``.
 
     ``subject`` is (event type, trigger text); ``parts`` maps role -> (T type, text); a text is
     found in ``text`` (the first occurrence after the previous part).
@@ -131,12 +133,12 @@ def _doc_lines(text: str, subject: tuple[str, str], parts: dict[str, tuple[str, 
         return tid, start + len(span_text)
 
     subj_id, _ = tb(subject[0], subject[1])
-    for role, (ann_type, span_text) in parts.items():
+    for part_role, (ann_type, span_text) in parts.items():
         tid, cursor = tb(ann_type, span_text, cursor)
-        args.append(f"{role}:{tid}")
+        args.append(f"{part_role}:{tid}")
     first = min(text.index(t) for _, t in parts.values())
     comp_id, _ = tb("Eq-Comparison", text[first:cursor], first)
-    lines.append(f"E1\t{subject[0]}:{subj_id} Numeric-Filter:E2")
+    lines.append(f"E1\t{subject[0]}:{subj_id} {role}:E2")
     lines.append(f"E2\tEq-Comparison:{comp_id} " + " ".join(args))
     return "\n".join(lines + extra) + "\n"
 
@@ -208,6 +210,93 @@ def test_mapping_rules(tmp_path: Path, text: str, subject: tuple[str, str],
     assert (constraint["unit_text"], constraint["scale_max"]) == (unit_text, scale_max)
     assert constraint["unit"] is None
     assert constraint["subject"] == ("age" if subject[0] == "Age" else subject[1].lower())
+
+
+def _op(n: int, kind: str) -> str:
+    return f"A{n}\tEq-Operator-Value T{n + 1} {kind}"
+
+
+# (text, subject, role, parts, extra .ann lines, expected (category, lower, upper, unit_text,
+#  direction) or the unmapped reason): time windows, durations, counts and grades (issue #13)
+ROLE_CASES = [
+    ("MI within the past 6 months", ("Condition", "MI"), "Temporality",
+     {"Operator": ("Eq-Operator", "within"), "Temporal-Period": ("Eq-Temporal-Period", "past"),
+      "Value": ("Eq-Value", "6"), "Temporal-Unit": ("Eq-Temporal-Unit", "months")},
+     [_op(1, "LTEQ"), "A2\tEq-Temporal-Period-Value T3 past"], ("temporal", None, bound(6.0), "months", "before")),
+    ("vaccinated in the last four weeks", ("Immunization", "vaccinated"), "Temporality",
+     {"Temporal-Period": ("Eq-Temporal-Period", "last"), "Value": ("Eq-Value", "four"),
+      "Temporal-Unit": ("Eq-Temporal-Unit", "weeks")},
+     ["A1\tEq-Temporal-Period-Value T2 past"], ("temporal", None, bound(4.0), "weeks", "before")),
+    ("plans to quit in the next 30 days", ("Observation", "quit"), "Temporality",
+     {"Temporal-Period": ("Eq-Temporal-Period", "next"), "Value": ("Eq-Value", "30"),
+      "Temporal-Unit": ("Eq-Temporal-Unit", "days")},
+     ["A1\tEq-Temporal-Period-Value T2 future"], ("temporal", None, bound(30.0), "days", "after")),
+    ("stroke < 2 years", ("Condition", "stroke"), "Temporality",
+     {"Operator": ("Eq-Operator", "<"), "Value": ("Eq-Value", "2"), "Temporal-Unit": ("Eq-Temporal-Unit", "years")},
+     [_op(1, "LT")], ("temporal", None, bound(2.0, False), "years", None)),
+    ("hypertension 6 months", ("Condition", "hypertension"), "Temporality",
+     {"Value": ("Eq-Value", "6"), "Temporal-Unit": ("Eq-Temporal-Unit", "months")}, [],
+     "temporal: " + R_TIME_WITHOUT_SIDE),
+    ("diabetes for at least one year", ("Condition", "diabetes"), "Duration",
+     {"Operator": ("Eq-Operator", "at least"), "Value": ("Eq-Value", "one"),
+      "Temporal-Unit": ("Eq-Temporal-Unit", "year")}, [_op(1, "GTEQ")], ("duration", bound(1.0), None, "year", None)),
+    ("at least two prior regimens", ("Procedure", "regimens"), "Minimum-Count",
+     {"Operator": ("Eq-Operator", "at least"), "Value": ("Eq-Value", "two")}, [_op(1, "GTEQ")],
+     ("count", bound(2.0), None, None, None)),
+    ("alcohol >= 24 g", ("Drug", "alcohol"), "Minimum-Count",
+     {"Operator": ("Eq-Operator", ">="), "Value": ("Eq-Value", "24"), "Unit": ("Eq-Unit", "g")}, [_op(1, "GTEQ")],
+     "count: " + R_COUNT_WITH_UNIT),
+    ("fibrosis stage III-IV", ("Condition", "fibrosis"), "Stage",
+     {"Unit": ("Eq-Unit", "stage"), "Value": ("Eq-Value", "III"), "Operator": ("Eq-Operator", "-"),
+      "Value2": ("Eq-Value", "IV")}, ["A1\tEq-Operator-Value T4 BETWEEN"], ("grade", bound(3.0), bound(4.0), None, None)),
+    ("Child-Pugh class C", ("Observation", "Child-Pugh"), "Stage",
+     {"Unit": ("Eq-Unit", "class"), "Value": ("Eq-Value", "C")}, [], "grade: " + R_NOT_A_NUMBER),
+    ("two of the following:", ("Criteria-Count", "the following"), "Min-Value",
+     {"Value": ("Eq-Value", "two")}, [], ("count", bound(2.0), None, None, None)),
+]
+
+
+@pytest.mark.parametrize(("text", "subject", "role", "parts", "extra", "expected"), ROLE_CASES,
+                         ids=[c[0] for c in ROLE_CASES])
+def test_time_count_and_grade_mapping(tmp_path: Path, text: str, subject: tuple[str, str], role: str,
+                                      parts: dict[str, tuple[str, str]], extra: list[str],
+                                      expected: object) -> None:
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    ann.write_text(_doc_lines(text, subject, parts, extra, role), encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, _, mapping_problems = map_document(doc, "x.txt", "x.ann")
+    constraints = [c for r in records for c in r["constraints"]]
+    if isinstance(expected, str):  # counted under "<category>: <reason>", on its .ann line
+        assert constraints == [] and unmapped == Counter({expected: 1})
+        assert [p.kind for p in mapping_problems] == ["unmapped"] and mapping_problems[0].line == 1 + len(parts) + 2
+        return
+    category, lower, upper, unit_text, direction = expected
+    assert unmapped == Counter()
+    [c] = constraints
+    assert (c["category"], c["lower"], c["upper"], c["unit_text"]) == (category, lower, upper, unit_text)
+    assert c["subject"] == ("criteria" if subject[0] == "Criteria-Count" else subject[1].lower())
+    assert text[slice(*c["subject_span"])] == subject[1]
+    assert c["unit"] == ("{grade}" if category == "grade" else None)
+    if category == "temporal":
+        assert c["anchor"] is None and c["direction"] == direction  # LCT names no anchor
+    else:
+        assert "anchor" not in c and "direction" not in c
+
+
+def test_temporality_without_a_value_is_a_note_not_a_loss(tmp_path: Path) -> None:
+    text = "history of stroke"
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    ann.write_text("T1\tCondition 11 17\tstroke\nT2\tEq-Comparison 0 7\thistory\nT3\tEq-Temporal-Period 0 7\thistory\n"
+                   "E1\tCondition:T1 Temporality:E2\nE2\tEq-Comparison:T2 Temporal-Period:T3\n"
+                   "A1\tEq-Temporal-Period-Value T3 past\n", encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, notes, _ = map_document(doc, "x.txt", "x.ann")
+    assert records[0]["constraints"] == [] and unmapped == Counter()
+    assert sum(notes.values()) == 1
 
 
 def test_negation_and_entities_on_an_inline_document(tmp_path: Path) -> None:
@@ -371,8 +460,43 @@ def test_every_record_is_valid(corpus: tuple[list[dict], dict]) -> None:
                     if e["label"] in ("MEASUREMENT", "SCORE")}
         for c in r["constraints"]:
             start, end = c["subject_span"]
-            assert 0 <= start < end <= len(r["text"]) and (start, end) in subjects
+            assert 0 <= start < end <= len(r["text"])
             assert c["lower"] is not None or c["upper"] is not None
             if c["lower"] and c["upper"]:
                 assert c["lower"]["value"] <= c["upper"]["value"]
-            assert c["category"] in ("lab", "vital", "measurement", "score", "age")
+            assert c["category"] in ("lab", "vital", "measurement", "score", "age",
+                                     "temporal", "duration", "count", "grade")
+            if c["category"] in ("temporal", "duration", "count", "grade"):
+                # the subject is the event's trigger (a Criteria-Count's: "criteria")
+                assert c["subject"] in (r["text"][start:end].lower(), "criteria")
+                assert ("anchor" in c) == ("direction" in c) == (c["category"] == "temporal")
+                assert c["anchor"] is None if "anchor" in c else True
+            else:
+                assert (start, end) in subjects
+
+
+def test_real_windows_counts_and_grades(by_id: dict[str, dict]) -> None:
+    """Read in batch9/NCT03861299.txt and batch7/NCT03860246.txt."""
+    rec = by_id["NCT03861299-L017"]  # "Second primary malignancy within the past 5 years ..."
+    [window] = [c for c in rec["constraints"] if c["category"] == "temporal"]
+    assert rec["text"][slice(*window["subject_span"])] == "malignancy"
+    assert (window["lower"], window["upper"], window["unit_text"]) == (None, bound(5.0), "years")
+    assert (window["anchor"], window["direction"]) == (None, "before")
+    rec = by_id["NCT03861299-L004"]  # "... (Sawaya Grading II and II)": Roman numerals
+    [grade] = [c for c in rec["constraints"] if c["category"] == "grade"]
+    assert (grade["subject"], grade["lower"], grade["upper"], grade["unit"]) == ("sawaya", bound(2.0), bound(2.0),
+                                                                                  "{grade}")
+    rec = by_id["NCT03860246-L002"]  # "... with ≥2 of the following risk factors ..."
+    [count] = rec["constraints"]
+    assert (count["subject"], count["category"], count["lower"], count["upper"]) == ("criteria", "count", bound(2.0),
+                                                                                      None)
+    assert rec["text"][slice(*count["subject_span"])] == "the following"
+
+
+def test_time_count_and_grade_losses_are_counted_per_category(corpus: tuple[list[dict], dict]) -> None:
+    records, report = corpus
+    categories = Counter(c["category"] for r in records for c in r["constraints"])
+    assert all(categories[k] > 20 for k in ("temporal", "duration", "count", "grade"))
+    lost = {k.split(": ", 1)[0] for k in report["unmapped"] if ": " in k}
+    assert lost == {"temporal", "duration", "count", "grade"}
+    assert any("period without a value" in k or "without a value" in k for k in report["notes"])

@@ -79,3 +79,105 @@ def test_precision_recall_f1_is_none_where_nothing_is_counted():
     assert precision_recall_f1(1, 1, 0) == (0.5, 1.0, 2 * 0.5 / 1.5)
     # the evaluation JSON (metrics version 1) writes an undefined figure as 0.0
     assert prf(0, 0, 0) == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 0}
+
+
+# -- categories (issue #13): per-category counts, families, anchors, --categories, annotated ----------
+
+def tcon(span, lower=None, upper=None, unit="wk", anchor=None, direction=None, category="temporal"):
+    c = con(span, lower, upper, unit, category)
+    if category == "temporal":
+        c.update(anchor=anchor, direction=direction)
+    return c
+
+
+def test_every_category_has_a_row_and_counts_its_own_bounds():
+    text = "live vaccine within 4 weeks; at least 2 prior regimens; hemoglobin > 9 g/dL"
+    g = gold(text, [tcon([0, 12], upper=bound(4), anchor="now", direction="before"),
+                    con([38, 53], bound(2), category="count"), con([55, 65], bound(9, False), None, "g/dL")])
+    p = pred(text, [tcon([0, 12], upper=bound(4), anchor="now", direction="before"),
+                    con([55, 65], bound(9, False), None, "g/dL"), con([29, 37], bound(5), category="grade")])
+    c, _ = run(g, p)
+    per = c["per_category"]
+    assert list(per) == ["age", "lab", "vital", "measurement", "score", "temporal", "duration", "count", "grade"]
+    assert (per["temporal"]["tp"], per["count"]["fn"], per["lab"]["tp"], per["grade"]["fp"]) == (1, 1, 1, 1)
+    assert per["duration"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 0}
+    assert (c["tp"], c["fp"], c["fn"]) == (2, 1, 1)
+
+
+def test_the_category_does_not_decide_the_match_but_is_scored():
+    text = "life expectancy of at least 12 weeks"
+    c, errors = run(gold(text, [con([0, 15], bound(12), None, "wk", "measurement")]),
+                    pred(text, [con([0, 15], bound(12), None, "wk", "duration")]))
+    assert (c["tp"], c["fp"], c["fn"]) == (1, 0, 0)  # counted under the gold category
+    assert c["per_category"]["measurement"]["tp"] == 1 and c["per_category"]["duration"]["fp"] == 0
+    assert c["category_accuracy"] == 0.0
+    [e] = errors
+    assert e["kind"] == "constraint_category_wrong" and (e["gold"]["category"], e["pred"]["category"]) == (
+        "measurement", "duration")
+    c, _ = run(gold(text, [con([0, 15], bound(12), None, "wk", "duration")]),
+               pred(text, [con([0, 15], bound(12), None, "wk", "duration")]))
+    assert c["category_accuracy"] == 1.0
+
+
+def test_anchor_and_direction_are_accuracies_over_matched_temporal_bounds():
+    text = "MI within 6 months before screening; vaccine within 4 weeks; trial within 3 months"
+    g = gold(text, [tcon([0, 2], upper=bound(6), unit="mo", anchor="screening", direction="before"),
+                    tcon([37, 44], upper=bound(4), anchor="now", direction="before"),
+                    tcon([61, 66], upper=bound(3), unit="mo")])  # anchor/direction not annotated
+    p = pred(text, [tcon([0, 2], upper=bound(6), unit="mo", anchor="screening", direction="before"),
+                    tcon([37, 44], upper=bound(4), anchor="first dose", direction="after"),
+                    tcon([61, 66], upper=bound(3), unit="mo", anchor="now", direction="before")])
+    c, errors = run(g, p)
+    assert c["tp"] == 3  # anchor and direction do not decide the match
+    assert c["anchor_accuracy"] == 0.5 and c["direction_accuracy"] == 0.5
+    assert c["anchored"] == {"anchor": {"right": 1, "total": 2}, "direction": {"right": 1, "total": 2}}
+    wrong = [e for e in errors if e["kind"] in ("constraint_anchor_wrong", "constraint_direction_wrong")]
+    assert [(e["gold"]["anchor"], e["pred"]["anchor"]) for e in wrong] == [("now", "first dose")] * 2
+    c, _ = run(gold(text, []), pred(text, []))
+    assert c["anchor_accuracy"] is None and c["anchored"]["anchor"] == {"right": 0, "total": 0}
+
+
+def test_categories_restrict_the_constraint_figures():
+    text = "live vaccine within 4 weeks; hemoglobin > 9 g/dL"
+    g = gold(text, [tcon([0, 12], upper=bound(4)), con([29, 39], bound(9, False), None, "g/dL")])
+    p = pred(text, [con([29, 39], bound(9, False), None, "g/dL"), con([0, 4], bound(1), category="count")])
+    m, _ = evaluate_records([g], [p], default_normalizer().normalize, categories=["lab", "age"])
+    c = m["constraints"]
+    assert (c["tp"], c["fp"], c["fn"]) == (1, 0, 0) and list(c["per_category"]) == ["age", "lab"]
+    assert c["categories"] == ["age", "lab"]
+    m, _ = evaluate_records([g], [p], default_normalizer().normalize)
+    assert (m["constraints"]["tp"], m["constraints"]["fp"], m["constraints"]["fn"]) == (1, 1, 1)
+    assert m["constraints"]["categories"] is None
+    import pytest
+    with pytest.raises(ValueError, match="temporl.*known: age"):
+        evaluate_records([g], [p], default_normalizer().normalize, categories=["temporl"])
+
+
+def test_categories_a_gold_record_does_not_annotate_are_not_penalised():
+    from pipeline.evaluation.metrics import annotated_categories
+
+    text = "hemoglobin > 9 g/dL within 4 weeks"
+    p = pred(text, [con([0, 10], bound(9, False), None, "g/dL"), tcon([0, 10], upper=bound(4))])
+    g = {**gold(text, [con([0, 10], bound(9, False), None, "g/dL")]),
+         "annotated": ["constraints:lab", "constraints:age"]}
+    c, _ = run(g, p)
+    assert (c["tp"], c["fp"], c["fn"]) == (1, 0, 0)  # the window is set aside, not false
+    g["annotated"] = ["constraints"]  # every category annotated: the window is a false positive
+    c, _ = run(g, p)
+    assert c["per_category"]["temporal"]["fp"] == 1
+    assert annotated_categories({"text": ""}) is None
+    assert annotated_categories({"annotated": ["entities"]}) == frozenset()
+    assert annotated_categories({"annotated": ["constraints:count"]}) == {"count"}
+
+
+def test_an_unknown_annotated_entry_is_a_problem_naming_file_and_line(tmp_path):
+    from pipeline.evaluation.gold import load_gold
+
+    path = tmp_path / "g.jsonl"
+    path.write_text('{"text": "x", "entities": [], "relations": [], "annotated": ["constraints:temporal"]}\n'
+                    '{"text": "y", "entities": [], "relations": [], "annotated": ["constraints:time"]}\n',
+                    encoding="utf-8")
+    records, problems, _ = load_gold(path)
+    assert [r["text"] for r in records] == ["x"]
+    [p] = problems
+    assert p.line == 2 and "constraints:time" in p.message and str(path) in str(p)

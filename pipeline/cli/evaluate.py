@@ -22,10 +22,15 @@ def evaluate(
         None, "--report", help="Write one self-contained HTML report (charts, tables, every error in context)."),
     markdown_out: Optional[str] = typer.Option(
         None, "--markdown", help="Write a Markdown summary to this file, or to standard output with '-'."),
+    categories: Optional[str] = typer.Option(
+        None, "--categories",
+        help="Score only the constraints of these categories (comma-separated: age, lab, vital, measurement, "
+             "score, temporal, duration, count, grade); entities, relations and negation are scored as always."),
 ) -> None:
     """Score the pipeline against gold annotations."""
     from pipeline.components.nlp import load
     from pipeline.evaluation.gold import GOLD_FORMATS, load_gold
+    from pipeline.evaluation.metrics import check_categories
     from pipeline.evaluation.run import evaluate as run_evaluation
     from pipeline.core.io import OutputError, check_target, write_atomic, write_lines_atomic
     from pipeline.reporting import ReportError, render_markdown, render_report, stamp_metrics
@@ -35,6 +40,15 @@ def evaluate(
         return _segmentation(gold, json_out, errors_out)
     if fmt not in GOLD_FORMATS:
         raise typer.BadParameter(f"--format must be {', '.join(GOLD_FORMATS)} or segmentation")
+    scored = None
+    if categories is not None:
+        try:
+            scored = check_categories(c.strip() for c in categories.split(",") if c.strip())
+            if not scored:
+                raise ValueError("no category given")
+        except ValueError as exc:
+            typer.echo(f"error: --categories: {exc}", err=True)
+            raise typer.Exit(2)
     # report targets are checked before the (slow) run, so a typo costs nothing
     try:
         if report_out:
@@ -53,7 +67,7 @@ def evaluate(
     if not records:
         typer.echo(f"error: {gold}: no gold records", err=True)
         raise typer.Exit(2)
-    metrics, errors, preds = run_evaluation(load(model), records)
+    metrics, errors, preds = run_evaluation(load(model), records, scored)
     metrics = stamp_metrics(metrics)  # + pipeline_version, rules_hash, date
     metrics["gold"] = {"path": str(gold), "format": fmt, "problems": len(problems), **info}
     for line in metrics_summary_lines(metrics):

@@ -1,14 +1,14 @@
 """Gold annotations: our doccano JSONL (a file or a folder of ``*.jsonl``) and the LCT BRAT corpus.
 
 :func:`load_gold` gives the gold records (``text``, ``entities`` with ``start_offset``/``end_offset``,
-``relations``, hand-written ``constraints``) and a :class:`Problem` per record it could not use,
-naming file and line.
+``relations``, hand-written ``constraints``, optionally ``annotated``: what of it is gold) and a
+:class:`Problem` per record it could not use, naming file and line.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from pipeline.core.jsonl import read_jsonl
 from pipeline.core.problems import Problem
@@ -16,6 +16,25 @@ from pipeline.core.problems import Problem
 #: the formats of ``--gold``
 GOLD_FORMATS = ("jsonl", "brat-lct")
 REQUIRED_GOLD_KEYS = ("text", "entities", "relations")
+
+
+def unknown_annotated(items: object) -> Optional[str]:
+    """What is wrong with a record's ``"annotated"`` list (``None`` when it is absent or right).
+
+    Entries: ``"entities"`` (entities, relations and negation are gold), ``"constraints"`` (every
+    constraint category is gold) or ``"constraints:<category>"`` (that category is gold; see
+    :func:`pipeline.evaluation.metrics.annotated_categories`).
+    """
+    from pipeline.evaluation.metrics import CATEGORIES
+
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        return "must be a list"
+    known = {"entities", "constraints"} | {f"constraints:{c}" for c in CATEGORIES}
+    bad = [i for i in items if i not in known]
+    return f"unknown entries {', '.join(map(repr, bad))} (known: entities, constraints, constraints:<category>)" \
+        if bad else None
 
 
 def load_gold_jsonl(path: Path) -> Tuple[List[dict], List[Problem]]:
@@ -31,6 +50,11 @@ def load_gold_jsonl(path: Path) -> Tuple[List[dict], List[Problem]]:
         missing = [k for k in REQUIRED_GOLD_KEYS if k not in rec]
         if missing:
             problems.append(Problem(str(path), lineno, f"missing keys: {', '.join(missing)}",
+                                    record=rec.get("criterion_id")))
+            continue
+        bad_annotated = unknown_annotated(rec.get("annotated"))
+        if bad_annotated:
+            problems.append(Problem(str(path), lineno, f"\"annotated\": {bad_annotated}",
                                     record=rec.get("criterion_id")))
             continue
         n = len(rec["text"])

@@ -11,6 +11,15 @@ Pure functions over two aligned lists of records (gold, predicted) for the same 
   numbers, the inclusiveness is the same, and the units are equal after normalisation. Unmatched
   gold bounds are classified ``unit_wrong`` (all but the unit right), ``bound_wrong`` (subject
   found, bound different) or ``subject_missed``; unmatched predicted bounds are ``spurious``;
+  The category does not decide the match (a matched bound counts under the gold category; a
+  spurious one under its own): ``category_accuracy`` says how often a matched bound has the gold's
+  category ("life expectancy" is a ``measurement`` in LCT and a ``duration`` in our registry gold).
+  Over matched temporal bounds, ``anchor`` and ``direction`` are scored as accuracies (gold that
+  leaves them null, i.e. does not annotate them, is not counted);
+- **categories**: ``categories`` restricts the constraint figures to those categories (gold and
+  predicted bounds of other categories are set aside); a gold record that lists the constraint
+  categories it annotates (``"annotated": ["constraints:temporal", ...]``, see
+  :func:`annotated_categories`) sets aside predictions of the others, so they are not false;
 - **negation**: (cue, target) pairs match when both cue spans and target spans overlap; plus the
   accuracy of the ``negated`` flag over gold targets the pipeline found.
 """
@@ -24,6 +33,42 @@ from pipeline.core.spans import overlaps
 
 TARGET_LABELS = ("MEASUREMENT", "SCORE", "CONDITION")
 METRICS_VERSION = 1
+
+#: the constraint categories (docs/CONSTRAINTS.md); every one has a row in ``per_category``
+MEASUREMENT_CATEGORIES = ("age", "lab", "vital", "measurement", "score")
+CATEGORIES = MEASUREMENT_CATEGORIES + ("temporal", "duration", "count", "grade")
+#: the categories whose constraints carry ``anchor`` and ``direction``
+ANCHORED = ("temporal",)
+
+
+def category_of(c: dict) -> str:
+    """A constraint's category (``measurement`` when it names none)."""
+    return c.get("category") or "measurement"
+
+
+def annotated_categories(rec: dict) -> Optional[frozenset]:
+    """The constraint categories a gold record annotates; ``None`` for all of them.
+
+    ``"annotated"`` absent, or holding ``"constraints"``: every category. Entries
+    ``"constraints:<category>"`` (``"constraints:age"``, ``"constraints:temporal"``) name the
+    categories annotated, and only those; a list with neither annotates no constraints.
+    """
+    items = rec.get("annotated")
+    if items is None or "constraints" in items:
+        return None
+    return frozenset(i.split(":", 1)[1] for i in items if i.startswith("constraints:"))
+
+
+def check_categories(categories: Optional[Iterable[str]]) -> Optional[frozenset]:
+    """``categories`` as a set, or a ``ValueError`` naming the unknown ones and the known ones."""
+    if categories is None:
+        return None
+    wanted = frozenset(categories)
+    unknown = sorted(wanted - set(CATEGORIES))
+    if unknown:
+        raise ValueError(f"unknown constraint categor{'y' if len(unknown) == 1 else 'ies'} "
+                         f"{', '.join(unknown)} (known: {', '.join(CATEGORIES)})")
+    return wanted
 
 
 def precision_recall_f1(tp: int, fp: int, fn: int) -> Tuple[Optional[float], Optional[float], Optional[float]]:
@@ -170,9 +215,16 @@ def match_bounds(gold: List[dict], pred: List[dict]):
 # ----------------------------------------------------------------------------------------------
 
 def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
-                     normalize: Callable[[Optional[str]], Optional[str]]) -> Tuple[dict, List[dict]]:
-    """Metrics (the ``--json`` document) and the list of errors (the ``--errors`` lines)."""
+                     normalize: Callable[[Optional[str]], Optional[str]],
+                     categories: Optional[Iterable[str]] = None) -> Tuple[dict, List[dict]]:
+    """Metrics (the ``--json`` document) and the list of errors (the ``--errors`` lines).
+
+    ``categories``: score only the constraints of these categories (default all; an unknown name
+    is a ``ValueError``).
+    """
+    scored = check_categories(categories)
     errors: List[dict] = []
+    anchor_ok = {"anchor": Counter(), "direction": Counter()}
     ent_counts = {"strict": defaultdict(Counter), "overlap": defaultdict(Counter)}
     rel_counts = defaultdict(Counter)
     bound_counts = defaultdict(Counter)
@@ -232,16 +284,24 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
                 errors.append({**ctx, "kind": "relation_fp", "type": pt, "from": pa["text"], "to": pb["text"],
                                "rule": pa.get("rule")})
         # constraints, counted in bounds
-        gb_list = bounds(g.get("constraints", []), normalize)
+        annotated = annotated_categories(g)
+
+        def in_scope(c: dict) -> bool:
+            cat = category_of(c)
+            return (scored is None or cat in scored) and (annotated is None or cat in annotated)
+
+        gb_list = bounds([c for c in g.get("constraints", []) if in_scope(c)], normalize)
         pcons = []
         for c in p.get("constraints", []):
+            if not in_scope(c):
+                continue
             c2 = dict(c)
             c2["subject_span"] = c.get("subject_span") or pred_subject_span(p, c)
             pcons.append(c2)
         pb_list = bounds(pcons, normalize)
         matched, missed, spurious = match_bounds(gb_list, pb_list)
         for gbnd, pbnd in matched:
-            cat = gbnd["constraint"].get("category") or "measurement"
+            cat = category_of(gbnd["constraint"])
             bound_counts[cat]["tp"] += 1
             gc, pc = gbnd["constraint"], pbnd["constraint"]
             if "condition" in gc:
@@ -252,8 +312,24 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
                 condition_ok["scale_right"] += int(gc.get("scale_max") == pc.get("scale_max"))
             for r in pc.get("rules", []):
                 rule_counts[r]["constraint_tp"] += 1
+            condition_ok["category_total"] += 1
+            if category_of(pc) == cat:
+                condition_ok["category_right"] += 1
+            else:
+                errors.append({**ctx, "kind": "constraint_category_wrong", "gold": _bound_view(gbnd, g["text"]),
+                               "pred": _bound_view(pbnd, g["text"]), "rule": pc.get("rules")})
+            if cat in ANCHORED:
+                for key in ("anchor", "direction"):
+                    if gc.get(key) is None:  # not annotated: not scored
+                        continue
+                    anchor_ok[key]["total"] += 1
+                    right = gc.get(key) == pc.get(key)
+                    anchor_ok[key]["right"] += int(right)
+                    if not right:
+                        errors.append({**ctx, "kind": f"constraint_{key}_wrong", "gold": _bound_view(gbnd, g["text"]),
+                                       "pred": _bound_view(pbnd, g["text"]), "rule": pc.get("rules")})
         for gbnd, kind, pbnd in missed:
-            cat = gbnd["constraint"].get("category") or "measurement"
+            cat = category_of(gbnd["constraint"])
             bound_counts[cat]["fn"] += 1
             if kind == "unit_wrong":  # its prediction is paired with it, and wrong: a false positive too
                 bound_counts[cat]["fp"] += 1
@@ -262,7 +338,7 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
                            "pred": _bound_view(pbnd, g["text"]) if pbnd else None,
                            "rule": (pbnd["constraint"].get("rules") if pbnd else None)})
         for pbnd in spurious:
-            cat = pbnd["constraint"].get("category") or "measurement"
+            cat = category_of(pbnd["constraint"])
             bound_counts[cat]["fp"] += 1
             kinds["spurious"] += 1
             for r in pbnd["constraint"].get("rules", []):
@@ -311,6 +387,9 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
             neg_flag["total"] += 1
             neg_flag["right"] += int((gg["id"] in negated_gold) == bool(pp.get("negated")))
 
+    for cat in CATEGORIES:  # a row per category scored, also when nothing of it was seen
+        if scored is None or cat in scored:
+            bound_counts.setdefault(cat, Counter())
     metrics = {
         "version": METRICS_VERSION,
         "documents": len(gold_records),
@@ -323,6 +402,12 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
             "scale_max_accuracy": _ratio(condition_ok["scale_right"], condition_ok["scale_total"]),
             "score_thresholds": {"right": scores_right, "total": scores_total},
             "parts": constraint_parts(bound_counts, kinds),
+            "categories": sorted(scored) if scored is not None else None,
+            "category_accuracy": _ratio(condition_ok["category_right"], condition_ok["category_total"]),
+            "category_matches": {"right": condition_ok["category_right"], "total": condition_ok["category_total"]},
+            "anchor_accuracy": _ratio(anchor_ok["anchor"]["right"], anchor_ok["anchor"]["total"]),
+            "direction_accuracy": _ratio(anchor_ok["direction"]["right"], anchor_ok["direction"]["total"]),
+            "anchored": {key: dict(anchor_ok[key]) or {"right": 0, "total": 0} for key in anchor_ok},
         }, label_key="per_category"),
         "negation": {**prf(neg["tp"], neg["fp"], neg["fn"]),
                      "pairs": "cue and negated target both overlap",
@@ -347,6 +432,13 @@ def constraint_parts(bound_counts: Dict[str, Counter], kinds: Counter) -> dict:
     return {name: prf(tp, max(predicted - tp, 0), gold - tp) for name, tp in levels.items()}
 
 
+def combined(per_category: Dict[str, dict], categories: Iterable[str]) -> dict:
+    """P/R/F1 over the bounds of several categories of a ``per_category`` table (the figures of
+    the categories missing from it count nothing)."""
+    rows = [per_category[c] for c in categories if c in per_category]
+    return prf(*(sum(r[k] for r in rows) for k in ("tp", "fp", "fn")))
+
+
 def _ratio(a: int, b: int) -> Optional[float]:
     return round(a / b, 4) if b else None
 
@@ -356,7 +448,9 @@ def _summary(counts: Dict[str, Counter], extra: Optional[dict] = None, label_key
     fp = sum(c["fp"] for c in counts.values())
     fn = sum(c["fn"] for c in counts.values())
     out = prf(tp, fp, fn)
-    out[label_key] = {k: prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items())}
+    order = (lambda kv: (CATEGORIES.index(kv[0]) if kv[0] in CATEGORIES else len(CATEGORIES), kv[0])) \
+        if label_key == "per_category" else None
+    out[label_key] = {k: prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items(), key=order)}
     if extra:
         out.update(extra)
     return out
@@ -366,5 +460,9 @@ def _bound_view(b: Optional[dict], text: str) -> Optional[dict]:
     if b is None:
         return None
     c = b["constraint"]
-    return {"subject": c.get("subject"), "subject_text": text[b["span"][0]:b["span"][1]], "side": b["side"],
-            "value": b["value"], "inclusive": b["inclusive"], "unit": b["unit"]}
+    view = {"subject": c.get("subject"), "subject_text": text[b["span"][0]:b["span"][1]], "side": b["side"],
+            "value": b["value"], "inclusive": b["inclusive"], "unit": b["unit"], "category": category_of(c)}
+    for key in ("anchor", "direction"):
+        if c.get(key) is not None:
+            view[key] = c[key]
+    return view

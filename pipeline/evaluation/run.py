@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from spacy.language import Language
 
@@ -21,9 +21,11 @@ def predict(nlp: Language, records: Sequence[dict]) -> List[dict]:
     return preds
 
 
-def evaluate(nlp: Language, records: Sequence[dict]) -> Tuple[dict, List[dict], List[dict]]:
+def evaluate(nlp: Language, records: Sequence[dict], categories: Optional[Iterable[str]] = None
+             ) -> Tuple[dict, List[dict], List[dict]]:
     """The metrics (the ``--json`` document, unstamped), the errors (the ``--errors`` lines) and the
-    predicted records of ``nlp`` over the gold ``records``."""
+    predicted records of ``nlp`` over the gold ``records`` (``categories``: score only the
+    constraints of these categories)."""
     preds = predict(nlp, records)
-    metrics, errors = evaluate_records(records, preds, default_normalizer().normalize)
+    metrics, errors = evaluate_records(records, preds, default_normalizer().normalize, categories)
     return metrics, errors, preds

@@ -22,6 +22,7 @@ from pipeline.reporting.bounds import format_bound_view
 ERROR_KINDS = (
     "entity_fn", "entity_fp", "relation_fn", "relation_fp",
     "constraint_subject_missed", "constraint_bound_wrong", "constraint_unit_wrong", "constraint_spurious",
+    "constraint_category_wrong", "constraint_anchor_wrong", "constraint_direction_wrong",
     "negation_fn", "negation_fp",
 )
 CONSTRAINT_KINDS = ("subject_missed", "bound_wrong", "unit_wrong", "spurious")
@@ -34,6 +35,9 @@ KIND_HELP = {
     "constraint_bound_wrong": "the subject was found, but the side, value or inclusiveness differ",
     "constraint_unit_wrong": "subject, side and value right, the unit wrong",
     "constraint_spurious": "a predicted bound that matches no gold bound",
+    "constraint_category_wrong": "a matched bound (right subject and bound) whose category differs from the gold's",
+    "constraint_anchor_wrong": "a matched temporal bound whose anchor (screening, first dose, now, ...) differs",
+    "constraint_direction_wrong": "a matched temporal bound whose direction (before / after) differs",
     "negation_fn": "a gold (cue, target) negation pair not predicted",
     "negation_fp": "a predicted (cue, target) negation pair not in gold",
 }
@@ -77,6 +81,8 @@ def _rules(value) -> List[str]:
 
 
 def _category(rec: Optional[dict], view: Optional[dict]) -> Optional[str]:
+    if view and view.get("category"):  # bound views name their category
+        return view["category"]
     if not rec or not view:
         return None
     for c in rec.get("constraints", []):
@@ -138,6 +144,10 @@ def describe(err: dict, gold_spans: Sequence[list], pred_spans: Sequence[list], 
             desc = f"gold bound {format_bound_view(g)}: no predicted bound on this subject"
         elif kind == "constraint_spurious":
             desc = f"predicted bound {format_bound_view(p)} not in gold"
+        elif kind in ("constraint_category_wrong", "constraint_anchor_wrong", "constraint_direction_wrong"):
+            what = kind[len("constraint_"):-len("_wrong")]
+            desc = (f"{what} wrong on a matched bound {format_bound_view(g)}: gold {(g or {}).get(what)}, "
+                    f"predicted {(p or {}).get(what)}")
         else:
             what = "bound" if kind == "constraint_bound_wrong" else "unit"
             desc = f"{what} wrong: gold {format_bound_view(g)}, predicted {format_bound_view(p)}"

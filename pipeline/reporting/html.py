@@ -16,6 +16,7 @@ from pipeline.reporting import svg
 from pipeline.rules.labels import span_label_colors
 from pipeline.reporting.assets import CSS, JS
 from pipeline.reporting.common import ReportError, check_metrics, esc, fmt, script_json, short_hash
+from pipeline.reporting.terminal import anchored_line, scored_note
 from pipeline.reporting.errors_view import (CONSTRAINT_KINDS, KIND_HELP, NO_RULE, build_error_view,
                                             filter_options)
 
@@ -122,7 +123,8 @@ def _headlines(metrics: dict) -> str:
     facts = (f'<p class="note">F1 on each card; negated-flag accuracy {fmt(neg.get("accuracy"))} over '
              f'{neg.get("targets", 0)} gold targets found; score thresholds right {st.get("right", 0)}/'
              f'{st.get("total", 0)}; condition accuracy {fmt(con.get("condition_accuracy"))}; scale_max accuracy '
-             f'{fmt(con.get("scale_max_accuracy"))}. Constraints are counted in bounds (a range is two).</p>')
+             f'{fmt(con.get("scale_max_accuracy"))}; {esc(anchored_line(con))}. Constraints are counted in bounds '
+             f'(a range is two){esc(scored_note(con))}.</p>')
     return f'<section id="headline"><h2>Headline figures</h2><div class="cards">{"".join(cards)}</div>{facts}</section>'
 
 

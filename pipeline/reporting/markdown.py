@@ -6,6 +6,7 @@ from typing import Iterable, List, Optional, Sequence
 
 from pipeline.reporting.common import check_metrics, fmt, short_hash
 from pipeline.reporting.errors_view import CONSTRAINT_KINDS
+from pipeline.reporting.terminal import anchored_line, scored_note
 
 
 def _cell(value: object) -> str:
@@ -21,6 +22,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]], right_from: i
 
 
 def _prf_row(name: str, m: dict, extra: Sequence[object] = ()) -> list:
+    if not m.get("tp", 0) + m.get("fp", 0) + m.get("fn", 0):  # nothing counted: no figure
+        return [name, "—", "—", "—", 0, 0, 0, *extra]
     return [name, fmt(m.get("precision")), fmt(m.get("recall")), f"**{fmt(m.get('f1'))}**",
             m.get("tp", 0), m.get("fp", 0), m.get("fn", 0), *extra]
 
@@ -54,6 +57,7 @@ def render_markdown(metrics: dict, top_rules: int = 10, title: Optional[str] = N
     lines += table(["type", *PRF], (_prf_row(k, m) for k, m in metrics["relations"]["per_label"].items()))
     lines += ["", "## Constraints per category (bounds)", ""]
     lines += table(["category", *PRF], (_prf_row(k, m) for k, m in con.get("per_category", {}).items()))
+    lines += ["", anchored_line(con).capitalize() + scored_note(con) + "."]
     if con.get("parts"):
         lines += [""]
         lines += table(["constraint part", *PRF], (_prf_row(k, m) for k, m in con["parts"].items()))

@@ -50,6 +50,12 @@ def metrics_summary_lines(metrics: dict) -> List[str]:
         lines.append(f"  {label:<12} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} | {o.get('f1', 0):.3f}"
                      f"  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
     c = metrics["constraints"]
+    lines.append(f"constraints per category (bounds){scored_note(c)}:")
+    for cat, m in c.get("per_category", {}).items():
+        figures = (f"P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}" if m["tp"] + m["fp"] + m["fn"]
+                   else "nothing in gold or predicted")
+        lines.append(f"  {cat:<12} {figures}  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})")
+    lines.append(anchored_line(c))
     lines.append(f"constraint errors by kind: {json.dumps(c['errors'])}")
     lines.append("constraint parts (bounds): " + "; ".join(
         f"{name} P {m['precision']:.3f} R {m['recall']:.3f}" for name, m in c.get("parts", {}).items()))
@@ -59,6 +65,28 @@ def metrics_summary_lines(metrics: dict) -> List[str]:
     lines.append(f"negation cues (overlap) P {cue['precision']:.3f}  R {cue['recall']:.3f}  F1 {cue['f1']:.3f}")
     lines.append(f"negation flag accuracy: {metrics['negation']['accuracy']} over {metrics['negation']['targets']} targets")
     return lines
+
+
+def anchored_line(constraints: dict) -> str:
+    """Category accuracy over matched bounds; anchor and direction accuracy over matched temporal
+    bounds whose gold annotates them."""
+    counts = constraints.get("anchored") or {}
+    parts = []
+    for key in ("anchor", "direction"):
+        n = counts.get(key) or {"right": 0, "total": 0}
+        acc = constraints.get(f"{key}_accuracy")
+        parts.append(f"{key} {'n/a' if acc is None else f'{acc:.3f}'} ({n.get('right', 0)}/{n.get('total', 0)})")
+    acc = constraints.get("category_accuracy")
+    n = constraints.get("category_matches") or {"right": 0, "total": 0}
+    return ("category accuracy over matched bounds " + ("n/a" if acc is None else f"{acc:.3f}")
+            + f" ({n['right']}/{n['total']})"
+            + "; temporal anchor/direction accuracy over matched bounds: " + "; ".join(parts))
+
+
+def scored_note(constraints: dict) -> str:
+    """``"; only the categories ..."`` when ``--categories`` restricted the constraint figures."""
+    cats = constraints.get("categories")
+    return f"; only the constraint categories {', '.join(cats)} were scored" if cats else ""
 
 
 def _fmt(x: Optional[float]) -> str:

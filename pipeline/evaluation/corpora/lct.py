@@ -18,6 +18,15 @@ In scope:
   windows (``Eq-Temporal-Period`` / ``Eq-Temporal-Recency`` spans, ``Eq-Comparison`` spans linked
   by ``Temporality``) TEMPORAL (with ``has_temporal`` from the event that has the window).
 
+- Time windows, durations, counts and stages (issue #13): an event's ``Temporality``,
+  ``Duration``, ``Minimum-Count`` or ``Stage`` comparison with a value, and the ``Min-Value`` /
+  ``Max-Value`` of a ``Criteria-Count`` ("two of the following"), give a ``temporal``,
+  ``duration``, ``count`` or ``grade`` constraint on the event's trigger (:meth:`_DocumentMapper.
+  map_role_constraints`, the tables of ``configs/lct.json`` "constraints"). A temporal window's
+  ``direction`` comes from its ``Eq-Temporal-Period`` (past: before, future: after; else null, not
+  annotated); LCT names no anchor, so ``anchor`` is null (not annotated). They add no entities.
+  A ``Temporality`` without a value ("history of", "current") is no bound: a note, not a loss.
+
 Section headings ("Inclusion Criteria:", "Subjects will be excluded if:") are recognised by the
 patterns of ``configs/lct.json`` (:func:`load_headings`), not by ``configs/sections.jsonl``: they
 describe how this corpus writes its headings, and the gold must not change when the pipeline's
@@ -86,11 +95,18 @@ R_SEVERAL_UNITS = "more than one unit"
 R_NEGATION_TARGET = "negated annotation outside our labels"
 R_RELATION_LINES = "relation across lines"
 
+# Unmapped reasons of the temporal / duration / count / grade mapping (prefixed by the category).
+R_TIME_WITHOUT_UNIT = "no time unit (a date, a rate)"
+R_TIME_WITHOUT_SIDE = "a time span without an operator or a period"
+R_COUNT_WITH_UNIT = "a count with a unit (an amount or a rate)"
+R_RATE = "a rate (Per)"
+
 # Notes: interpretations that are not losses (counted in the report under "notes").
 N_DESCENDING_RANGE = "range with Value > Value2 (ordered)"
 N_DUPLICATE_ARGUMENT = "argument repeated under another role (ignored)"
 N_DUPLICATE_CONSTRAINT = "identical constraint on one line (kept once)"
 N_JOINED_BOUNDS = "lower and upper comparisons joined by And (one constraint)"
+N_PERIOD_ONLY = "temporality without a value (history of, current, prior): no bound"
 
 _Key = tuple[int, str, int, int]  # (line index, label, start, end) of an entity
 
@@ -151,6 +167,31 @@ def load_headings(path: Optional[str] = None) -> Headings:
     return tuple(headings)
 
 
+@dataclass(frozen=True)
+class ConstraintTables:
+    """The ``constraints`` tables of ``configs/lct.json``."""
+
+    roles: dict
+    criteria_count: dict
+    criteria_subject: str
+    periods: dict
+    number_words: dict
+    grade_numerals: dict
+
+
+@lru_cache(maxsize=4)
+def load_constraint_tables(path: Optional[str] = None) -> ConstraintTables:
+    """The temporal / duration / count / grade tables of ``configs/lct.json`` (or ``path``)."""
+    from pipeline.core.paths import configs_dir
+
+    file = Path(path) if path else configs_dir() / "lct.json"
+    data = load_json_config(file, CONFIG_SCHEMAS["lct.json"])
+    if "constraints" not in data:
+        raise RuleError([Problem(str(file), None, "no \"constraints\" tables")])
+    tables = {k: v for k, v in data["constraints"].items() if k != "comment"}
+    return ConstraintTables(**tables)
+
+
 def heading_section(line: str, headings: Optional[Sequence[Tuple[str, re.Pattern]]] = None) -> Optional[str]:
     """``"exclusion"`` / ``"inclusion"`` when ``line`` is a section heading (the first of
     ``headings``, default :func:`load_headings`, that matches), else ``None``."""
@@ -173,9 +214,11 @@ def _same_unit(texts: list[str]) -> bool:
 class _DocumentMapper:
     """Maps one LCT document to records; collects unmapped reasons, notes and problems."""
 
-    def __init__(self, doc: BratDocument, source: str, ann_source: str, headings: Headings) -> None:
+    def __init__(self, doc: BratDocument, source: str, ann_source: str, headings: Headings,
+                 tables: Optional[ConstraintTables] = None) -> None:
         self.doc = doc
         self.headings = headings
+        self.tables = tables or load_constraint_tables()
         self.source = source
         self.ann_source = ann_source
         self.trial_id = doc.doc_id
@@ -364,6 +407,94 @@ class _DocumentMapper:
                       else low["scale_max"])
         return [(index, joined)]
 
+    def map_role_constraints(self) -> None:
+        """Temporal, duration, count and grade constraints (see the module docstring); what
+        cannot be mapped is reported as ``"<category>: <reason>"``."""
+        negated = self.negated_ids()
+        for event in self.doc.events.values():
+            for role, arg in event.arguments:
+                base = _base_role(role)
+                if event.type == "Criteria-Count" and base in self.tables.criteria_count:
+                    category = "count"
+                elif base in self.tables.roles and event.type != "Criteria-Count":
+                    category = self.tables.roles[base]
+                else:
+                    continue
+                try:
+                    mapped = self.map_role_constraint(event, base, category, arg, negated)
+                except Unmapped as err:
+                    index = self.locate_or_none(self.doc.textbounds[event.trigger])
+                    self.report_unmapped(f"{category}: {err.reason}", event.line, err.detail, index)
+                    continue
+                if mapped is None:
+                    continue
+                index, constraint = mapped
+                if constraint in self.constraints[index]:
+                    self.notes[N_DUPLICATE_CONSTRAINT] += 1
+                else:
+                    self.constraints[index].append(constraint)
+
+    def map_role_constraint(self, event: Event, role: str, category: str, filter_id: str,
+                            negated: set[str]) -> Optional[tuple[int, dict]]:
+        """``(criterion index, constraint)`` of one comparison in a temporal / duration / count /
+        grade role, ``None`` for a temporality without a value; raise Unmapped otherwise."""
+        doc, tables = self.doc, self.tables
+        comparison = doc.events.get(filter_id)
+        if comparison is None or comparison.type != "Eq-Comparison":
+            raise Unmapped(R_NOT_EQ_COMPARISON, f"{event.id} -> {filter_id}")
+        parts = self.comparison_parts(comparison)
+        periods = [doc.attributes_of(a).get("Eq-Temporal-Period-Value")
+                   for r, a in comparison.arguments if _base_role(r) == "Temporal-Period"]
+        if not parts["Value"] and not parts["Operator"] and not parts["Temporal-Unit"] \
+                and category == "temporal":
+            self.notes[N_PERIOD_ONLY] += 1
+            return None
+        if filter_id in negated:
+            raise Unmapped(R_NEGATED_COMPARISON, f"{filter_id} {doc.span_of(filter_id).text!r}")
+        trigger = doc.textbounds[event.trigger]
+        index, s_start, s_end = self.locate(trigger)
+        words = dict(tables.number_words)
+        if category == "grade":
+            words.update(tables.grade_numerals)
+        values = self.parse_values(comparison, parts["Value"], words)
+        direction = next((tables.periods[p] for p in periods if p in tables.periods), None)
+        operators = parts["Operator"]
+        if category in ("temporal", "duration"):
+            if parts["Per"]:
+                raise Unmapped(R_RATE, f"{comparison.id} {doc.span_of(filter_id).text!r}")
+            if not parts["Temporal-Unit"] or parts["Unit"]:
+                raise Unmapped(R_TIME_WITHOUT_UNIT, f"{comparison.id} {doc.span_of(filter_id).text!r}")
+        elif category == "count" and (parts["Unit"] or parts["Per"] or parts["Temporal-Unit"]):
+            raise Unmapped(R_COUNT_WITH_UNIT, f"{comparison.id} {doc.span_of(filter_id).text!r}")
+        if not operators:
+            self.check_implicit_operator(comparison, "EQ" if len(values) == 1 else "BETWEEN")
+        if not operators and len(values) == 1 and role in tables.criteria_count:
+            # "one of the following": at least one (Min-Value), at most (Max-Value)
+            bound = {"value": values[0][0], "inclusive": True}
+            side = tables.criteria_count[role]
+            lower, upper = (bound, None) if side == "lower" else (None, bound)
+        elif not operators and len(values) == 1 and category in ("temporal", "duration"):
+            if direction is None:  # "6 months": which side is not written
+                raise Unmapped(R_TIME_WITHOUT_SIDE, f"{comparison.id} {doc.span_of(filter_id).text!r}")
+            lower, upper = None, {"value": values[0][0], "inclusive": True}  # "last 6 months"
+        else:
+            lower, upper, _ = self.bounds(operators, values)
+        for tb in parts["Value"] + operators + parts["Temporal-Unit"]:
+            if self.locate(tb)[0] != index:
+                raise Unmapped(R_OTHER_LINE, f"{event.id} / {tb.id} {tb.text!r}")
+        unit_text = parts["Temporal-Unit"][0].text if category in ("temporal", "duration") else None
+        constraint = {
+            "subject": tables.criteria_subject if event.type == "Criteria-Count" else trigger.text.lower(),
+            "subject_span": [s_start, s_end], "category": category,
+            "lower": lower, "upper": upper,
+            "unit": "{grade}" if category == "grade" else None, "unit_text": unit_text,
+            "scale_max": None, "condition": None, "negated": event.id in negated,
+        }
+        if category == "temporal":
+            constraint["anchor"] = None  # LCT names no normalised anchor: not annotated
+            constraint["direction"] = direction
+        return index, constraint
+
     def locate_or_none(self, tb: TextBound) -> Optional[int]:
         """The criterion index of ``tb``, or ``None`` when it cannot be placed."""
         try:
@@ -441,16 +572,17 @@ class _DocumentMapper:
                     and self.doc.attributes_of(tb.id).get("Eq-Operator-Value") != implicit:
                 raise Unmapped(R_UNLINKED_OPERATOR, f"{comparison.id} {tb.id} {tb.text!r}")
 
-    def parse_values(self, comparison: Event, tbs: list[TextBound]) -> list[tuple[float,
-                                                                                   TextBound]]:
-        """The numbers of the value spans, sorted by value; raise Unmapped when not usable."""
+    def parse_values(self, comparison: Event, tbs: list[TextBound], words: Optional[dict] = None
+                     ) -> list[tuple[float, TextBound]]:
+        """The numbers of the value spans (``words``: number words), sorted by value; raise
+        Unmapped when not usable."""
         if not tbs:
             raise Unmapped(R_NO_VALUE, comparison.id)
         if len(tbs) > 2:
             raise Unmapped(R_TOO_MANY_VALUES, " ".join(repr(t.text) for t in tbs))
         values = []
         for tb in tbs:
-            number = parse_number(tb.text)
+            number = parse_number(tb.text, words)
             if number is None:
                 raise Unmapped(R_NOT_A_NUMBER, repr(tb.text))
             values.append((number, tb))
@@ -601,6 +733,7 @@ class _DocumentMapper:
         """The gold records of the document, one per non-empty line."""
         self.map_entities()
         self.map_constraints()
+        self.map_role_constraints()
         out, section = [], None
         for index, criterion in enumerate(self.criteria):
             section = heading_section(criterion.text, self.headings) or section
