@@ -126,3 +126,33 @@ def test_a_notes_line_is_no_criterion_and_changes_no_heading():
         ("QTc > 450 msec", "for healthy subjects (cohort 2)"),
         ("The QTc is corrected by Fridericia's formula.", "for healthy subjects (cohort 2)"),
         ("Sinus pauses > 3 seconds.", "for healthy subjects (cohort 2)")]
+
+
+def test_a_number_after_a_bullet_is_the_enumerator_and_its_numbering_goes_on():
+    text = ("Exclusion Criteria:\n\n  -  1. Subject has an ECG with any of the following:\n\n"
+            "       -  QTcF >430 ms\n\n       -  PR interval >220 ms\n\n"
+            "          2. Subject has more than 12 ectopic beats.\n\n          3. Subject has syncope.\n")
+    crits = split_criteria(text, RULES, "T")
+    got = [(c.text, c.marker, c.parent) for c in crits]
+    opener = crits[0].criterion_id
+    assert got == [("Subject has an ECG with any of the following:", "1.", None),
+                   ("QTcF >430 ms", "-", opener), ("PR interval >220 ms", "-", opener),
+                   ("Subject has more than 12 ectopic beats.", "2.", None), ("Subject has syncope.", "3.", None)]
+
+
+def test_a_bulleted_section_heading_names_no_population():
+    text = "  -  INCLUSION CRITERIA:\n\n     -  Age ≥ 18\n"
+    assert [(c.section, c.text, c.population) for c in split_criteria(text, RULES, "T")] == \
+        [("inclusion", "Age ≥ 18", None)]
+
+
+@pytest.mark.parametrize("opener,opens", [
+    ("The following laboratory values must be obtained.", True),
+    ("Patients meeting any of the following criteria are excluded.", True),
+    ("Adequate organ function as defined below.", True),
+    ("Adequate organ function.", False),  # announces nothing: a criterion of its own
+])
+def test_a_paragraph_that_announces_a_list_is_its_parent(opener, opens):
+    text = f"Inclusion Criteria:\n\n{opener}\n\n  -  WBC ≥ 3.0 K/mm3\n\n  -  Hemoglobin ≥ 9 g/dL\n"
+    crits = split_criteria(text, RULES, "T")
+    assert [c.parent for c in crits[1:]] == [crits[0].criterion_id if opens else None] * 2

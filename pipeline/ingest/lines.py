@@ -20,28 +20,20 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Sequence
 
-#: enumerator at the start of a line: 1. 1) 1\. 2, (1) ① a. a) * - • · ○ ▪
-ENUMERATOR_RE = re.compile(
-    r"""^(?:
-        \(?\d{1,3}\\?[.)、,，:](?!\d)      # 1.  1)  1\.  2,
-      | \(\d{1,3}\)                         # (1)
-      | [\u2460-\u2473\u24f5-\u24fe\u2776-\u277f]  # ① .. ⑳, ❶ ..
-      | \(?[a-zA-Z]\\?[.)](?=\s)            # a.  b)
-      | \(?(?:i{1,3}|iv|vi{0,3}|ix|x)[.)](?=\s)  # i.  iv)  (ii)
-      | [a-z]-(?=\s)                         # a-
-      | o(?=\s+[A-Z(])                        # o  (a bullet typed as a letter)
-      | [*\-•·○▪◦‣–—]                       # bullets
-    )\s*""",
-    re.VERBOSE,
-)
+from pipeline.ingest.segconfig import SEGMENTATION
+
+#: enumerator at the start of a line: 1. 1) 1\. 2, (1) ① a. a) * - • · ○ ▪ (``configs/segmentation.json``)
+ENUMERATOR_RE = SEGMENTATION.enumerator_re
 
 #: characters ``str.splitlines`` breaks at (besides ``\n``)
 LINE_ENDS = "\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"
 #: a document whose longest line is longer than this was not wrapped by a fixed-width wrapper
-MAX_WRAP_WIDTH = 160
+MAX_WRAP_WIDTH = SEGMENTATION.max_wrap_width
 #: columns of tolerance in the wrap test (wrappers that break after a hyphen, a trailing space)
-WRAP_SLACK = 2
-TAB_SIZE = 8
+WRAP_SLACK = SEGMENTATION.wrap_slack
+TAB_SIZE = SEGMENTATION.tab_size
+#: a numbered enumerator right after a bullet ("-  1. Subject has …")
+_NUMBER_AFTER_BULLET = re.compile(r"\d{1,3}[.)](?!\d)\s+(?=\S)")
 
 
 @dataclass
@@ -100,6 +92,9 @@ def make_line(number: int, start: int, body: str) -> Line:
     if m and lead + m.end() < end:
         marker = m.group().strip()
         text_start = lead + m.end()
+        inner = _NUMBER_AFTER_BULLET.match(body, text_start, end) if marker in _BULLETS else None
+        if inner and inner.end() < end:  # "-  1. Subject has …": the number is the enumerator
+            marker, text_start = inner.group().strip(), inner.end()
     return Line(number, start, body, lead, text_start, end, marker,
                 _columns(body[:lead]), _columns(body[:end]), text_col=_columns(body[:text_start]))
 
@@ -124,10 +119,9 @@ class Wrapping:
 
 
 #: breaks that look made by a wrapper before every such break is taken for one
-STRONG_EVIDENCE = 3
+STRONG_EVIDENCE = SEGMENTATION.strong_evidence
 #: a line ending with one of these goes on in the next line even on weak evidence
-_OPEN_END = re.compile(r"(?:[,(/\-–]|\b(?:and|or|of|the|a|an|to|with|in|for|by|on|at|from|than|as|who|which|that|is|are|be|not))$",
-                       re.IGNORECASE)
+_OPEN_END = SEGMENTATION.open_end_re
 
 
 def wrap_width(lines: Sequence[Line]) -> Optional[Wrapping]:
@@ -173,7 +167,7 @@ def is_wrap(prev: Line, nxt: Line, wrapping: Optional[Wrapping], first_indent: O
 
 
 #: bullets never continue a wrapped sentence; numbers and letters may ("… of Visit ⏎ 1, whichever")
-_BULLETS = set("*-•·○▪◦‣–—o")
+_BULLETS = SEGMENTATION.bullets
 
 
 def is_wrapped_enumerator(prev: Line, nxt: Line, wrapping: Optional[Wrapping], first: Line) -> bool:
@@ -189,7 +183,7 @@ def is_wrapped_enumerator(prev: Line, nxt: Line, wrapping: Optional[Wrapping], f
         return True
     if nxt.marker[0] in _BULLETS:
         return False
-    if not wrapping.strong or prev.body[prev.end - 1] in ".;:；：。":
+    if not wrapping.strong or prev.body[prev.end - 1] in SEGMENTATION.closing:
         return False
     return nxt.indent > first.indent or nxt.text[:1].islower()
 

@@ -29,17 +29,18 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 from pipeline.ingest.inline import InlineSplit, inline_items
 from pipeline.ingest.lines import Line, is_wrap, is_wrapped_enumerator, physical_lines, split_line, wrap_width
-from pipeline.ingest.nesting import Item, assign_parents
+from pipeline.ingest.segconfig import SEGMENTATION
+from pipeline.ingest.nesting import Item, assign_parents, marker_style, marker_value
 
 SECTION_ABBR = {"inclusion": "inc", "exclusion": "exc", None: "txt"}
 SECTIONS = ("inclusion", "exclusion", "stop")
 SUBHEADINGS = ("population", "group", "subject", "note")
 #: enumerations inside enumerations inside a criterion are split this deep
-MAX_INLINE_DEPTH = 2
+MAX_INLINE_DEPTH = SEGMENTATION.max_inline_depth
 #: an item indented this much deeper than the item before it is that item's sub-item
-SUB_ITEM_INDENT = 3
+SUB_ITEM_INDENT = SEGMENTATION.sub_item_indent
 #: a heading is a short line
-MAX_HEADING_CHARS = 120
+MAX_HEADING_CHARS = SEGMENTATION.max_heading_chars
 
 
 @dataclass
@@ -133,7 +134,9 @@ def _qualifier(m) -> Optional[str]:
         return None
     for name in ("population", "group"):
         if name in m.re.groupindex and m.group(name):
-            return normalise_heading(m.group(name))
+            value = normalise_heading(m.group(name))
+            if any(ch.isalnum() for ch in value):  # not the bullet of "-  INCLUSION CRITERIA:"
+                return value
     return None
 
 
@@ -177,7 +180,7 @@ def _lines(text: str, rules: Sequence[HeadingRule]) -> List[Line]:
 
 def _is_subheading(lines: List[Line], i: int, rules: Sequence[HeadingRule]) -> Optional[HeadingRule]:
     line = lines[i]
-    if line.blank or line.cut or line.body[line.end - 1] in ".;,":  # a sentence is not a heading
+    if line.blank or line.cut or line.body[line.end - 1] in SEGMENTATION.sentence_end:  # a sentence is no heading
         return None
     if line.marker:  # "-  Non-small cell cancer cohort:": only rules that allow an enumerator
         rule = classify_heading(line.text, rules, SUBHEADINGS) if line.text.endswith((":", "：")) else None
@@ -310,11 +313,19 @@ def split_criteria(text: str, rules: Sequence[HeadingRule], trial_id: str = "") 
         # a criterion opens a list when it ends with ':' (its items not inside it) or when the
         # next criterion is an item indented deeper ("8. … as followings" ⏎ "     -  Uncontrolled …")
         items = []
+        last_value: dict = {}  # enumerator style → the last value seen in this run
         for k, (c, _, subs) in enumerate(members):
             nxt = members[k + 1][0] if k + 1 < len(members) else None
-            deeper = nxt is not None and bool(c.marker and nxt.marker) and nxt.indent >= c.indent + SUB_ITEM_INDENT
+            deeper = nxt is not None and bool(c.marker and nxt.marker) and nxt.indent >= c.indent + SUB_ITEM_INDENT \
+                and not _continues_numbering(nxt.marker, last_value)
+            if c.marker and marker_value(c.marker) is not None:
+                last_value[marker_style(c.marker)] = marker_value(c.marker)
+            # "The following laboratory values must be obtained." over enumerated items, deeper or
+            # after a paragraph, announces them as its list (configs/segmentation.json)
+            announces = nxt is not None and bool(nxt.marker) and (not c.marker or nxt.indent > c.indent) \
+                and SEGMENTATION.list_announcement_re.search(c.text) is not None
             items.append(Item(c.criterion_id, c.marker, c.indent,
-                              (c.text.rstrip().endswith((":", "：")) or deeper) and not subs))
+                              (c.text.rstrip().endswith((":", "：")) or deeper or announces) and not subs))
         assign_parents(items)
         for (c, split, subs), item in zip(members, items):
             c.parent = item.parent
@@ -322,6 +333,13 @@ def split_criteria(text: str, rules: Sequence[HeadingRule], trial_id: str = "") 
                 if sub.parent is None:
                     sub.parent = c.criterion_id if split.head and not split.continues else item.parent
     return criteria
+
+
+def _continues_numbering(marker: str, last_value: dict) -> bool:
+    """Whether ``marker`` goes on a numbering already open in the run ("2." after "1. … of the
+    following:" and its bullets, however deep it is indented): a sibling, not a sub-item."""
+    value = marker_value(marker)
+    return value is not None and value > 1 and last_value.get(marker_style(marker)) == value - 1
 
 
 def _inline_parts(crit: Criterion, depth: int = 1) -> Tuple[InlineSplit, List[Criterion]]:

@@ -152,6 +152,7 @@ CONFIG_SCHEMAS = {
     "context_flags.json": "context_flags_config.json",
     "coverage.json": "coverage_config.json",
     "constraints.json": "constraints_config.json",
+    "segmentation.json": "segmentation_config.json",
 }
 
 
