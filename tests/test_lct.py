@@ -522,3 +522,20 @@ def test_time_count_and_grade_losses_are_counted_per_category(corpus: tuple[list
     lost = {k.split(": ", 1)[0] for k in report["unmapped"] if ": " in k}
     assert lost == {"temporal", "duration", "count", "grade"}
     assert any("period without a value" in k or "without a value" in k for k in report["notes"])
+
+
+def test_lct_gold_against_itself_scores_every_mapped_category_perfectly(corpus: tuple[list[dict], dict]) -> None:
+    from pipeline.components.units import default_normalizer
+    from pipeline.evaluation.metrics import evaluate_records
+
+    records, _ = corpus
+    preds = [{"text": r["text"], "entities": [], "relations": [],
+              "constraints": [{**c, "span": c["subject_span"]} for c in r["constraints"]]} for r in records]
+    m, _ = evaluate_records([{**r, "annotated": ["constraints"]} for r in records], preds,
+                            default_normalizer().normalize)
+    per = m["constraints"]["per_category"]
+    assert all(v["f1"] == 1.0 for v in per.values()), per
+    anchors = sum((c["lower"] is not None) + (c["upper"] is not None)
+                  for r in records for c in r["constraints"] if c.get("anchor"))
+    assert anchors > 0 and m["constraints"]["anchored"]["anchor"]["total"] == anchors
+    assert m["constraints"]["anchor_accuracy"] == m["constraints"]["direction_accuracy"] == 1.0
