@@ -128,3 +128,71 @@ def test_a_negated_phrase_moves_with_its_cue_across_a_wrap(nlp):
                 assert text[e["target"][0]:e["target"][1]] == e["target_text"]
                 checked += 1
     assert checked >= 1
+
+
+def constraint_texts_are_slices(record):
+    """A constraint's subject and unit texts are its entities' source texts (not the reflowed ones)."""
+    spans_are_slices(record)
+    by_id = {e["id"]: e for e in record["entities"]}
+    units = {e["text"] for e in record["entities"] if e["label"] == "UNIT"}
+    for c in record["constraints"]:
+        assert c["subject_text"] == by_id[c["subject_id"]]["text"]
+        assert c["unit_text"] is None or c["unit_text"] in units
+        s, e = c["subject_span"]
+        assert 0 <= s < e <= len(record["text"])
+
+
+@pytest.mark.parametrize("brk", ["\n   ", "\r\n", "\r", "\x85", "\u2028", "\x0c"])
+@pytest.mark.parametrize("text", ["Creatinine{}clearance < 30 ml/min", "eGFR ≥ 60 mL/min/1.73{}m2",
+                                  "Hemoglobin ≥ 9 g/{}dL and creatinine{}clearance > 40 ml/min"])
+def test_subject_and_unit_texts_cross_any_line_break(run, brk, text):
+    text = text.replace("{}", brk)
+    record = run(text)
+    constraint_texts_are_slices(record)
+    assert record["constraints"] and any(brk in c["subject_text"] + (c["unit_text"] or "")
+                                         for c in record["constraints"])
+
+
+def test_a_lead_is_read_but_never_in_the_record():
+    """The subject a heading names ("Age: " before "15 to 65") is read by the pipeline; what lies in
+    it leaves the record, and the constraint says where its subject came from."""
+    lead = "Age: "
+    eligex = {
+        "entities": [{"id": 1, "label": "MEASUREMENT", "start": 0, "end": 3, "text": "Age", "context_ids": [1]},
+                     {"id": 2, "label": "VALUE", "start": 5, "end": 7, "text": "15", "context_ids": [1]}],
+        "context": [{"start": 0, "end": 3, "cue": "Age"}, {"start": 8, "end": 10, "cue": "to", "scope": [0, 13]}],
+        "abbreviations": [{"long": [0, 3], "short": [5, 7]}],
+        "relations": [{"id": 1, "from": 1, "to": 2, "type": "has_value"}],
+        "constraints": [{"subject_id": 1, "subject_text": "Age", "subject_span": [0, 3], "span": [0, 13],
+                         "rules": ["meas.age"]}],
+    }
+    text = "15 to\n 65"
+    assert pipeline_text(text, lead) == "Age: 15 to 65"
+    out = remap_eligex(eligex, text, len(lead), "heading.rule")
+    assert [e["text"] for e in out["entities"]] == ["15"] and out["entities"][0]["context_ids"] == [0]
+    assert out["context"] == [{"start": 3, "end": 5, "cue": "to", "scope": [0, 9]}]
+    assert out["abbreviations"] == [] and out["relations"] == []
+    [c] = out["constraints"]
+    assert (c["subject_id"], c["subject_span"], c["subject_text"], c["span"]) == (None, None, "Age", [0, 9])
+    assert c["subject_from"] == "heading" and c["rules"] == ["meas.age", "heading.rule"]
+    assert eligex["entities"][0]["text"] == "Age"  # a copy
+
+
+def test_an_nci_age_item_is_an_age_constraint(extractor):
+    text = ("Inclusion Criteria:\n\n        Age:\n\n          -  15 to 65\n\n        Life expectancy:\n\n"
+            "          -  At least 12 weeks\n\n        Renal:\n\n          -  Creatinine no greater than 1.5 mg/dL\n")
+    [result] = batch_run.process_items([InputDoc("T", text, "in.jsonl", 1)], extractor)
+    got = []
+    for r in result.records:
+        constraint_texts_are_slices(dict(r, constraints=[c for c in r["constraints"] if c["subject_id"]]))
+        assert text[r["offset"]:r["offset"] + len(r["text"])] == r["text"]
+        for c in r["constraints"]:
+            heading_rule = c["rules"][-1] if c.get("subject_from") else None
+            got.append((r["text"], c["subject"], c["lower"], c["upper"], c.get("subject_from"), heading_rule))
+    assert got == [
+        ("15 to 65", "age", {"value": 15, "inclusive": True}, {"value": 65, "inclusive": True}, "heading",
+         "subheading.subject.named"),
+        ("At least 12 weeks", "life expectancy", {"value": 12, "inclusive": True}, None, "heading",
+         "subheading.subject.named"),
+        ("Creatinine no greater than 1.5 mg/dL", "creatinine", None, {"value": 1.5, "inclusive": True}, None, None),
+    ]

@@ -15,7 +15,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.ingest.lines import STRONG_EVIDENCE
@@ -49,7 +49,22 @@ def squeezed(text: str) -> list:
     return ["".join(c.text.split()) for c in crits]
 
 
+def _with(fragment: str) -> str:
+    return next(c for c in CRITERIA if fragment in c)
+
+
+#: a stored failure: the wrapper put "- (4)" at a line start in a text with only two other wrapped
+#: breaks; that break counts as evidence of wrapping too (lines.wrap_width), so the text is clearly
+#: wrapped and the bullet-looking "-" goes on the criterion
+_DASH_AT_LINE_START = ([_with("For patients with SSc"), _with("Anti-neutrophil cytoplasmic"),
+                        _with("active or uncontrollable infection"), _with("(2) - (4)"), _with("For SS patients"),
+                        _with("Systemic Scleroderma"), _with("simple or intravenous blood"),
+                        _with("previously received CAR T"), _with("accompanied by serious infectious"),
+                        _with("muscle biopsy pathology")], 147, "*  ", 8)
+
+
 @settings(max_examples=150, deadline=None)
+@example(*_DASH_AT_LINE_START)
 @given(st.lists(st.sampled_from(CRITERIA), min_size=5, max_size=12), st.integers(40, 150),
        st.sampled_from(["-  ", "*  ", "1. "]), st.integers(0, 12))
 def test_rewrapping_keeps_the_criteria(criteria, width, bullet, indent):

@@ -52,3 +52,77 @@ def test_offsets_valid_on_seeds():
             assert text[c.offset:c.offset + len(c.text)] == c.text
         ids = [c.criterion_id for c in crits]
         assert len(ids) == len(set(ids))
+
+
+NCI = """        PATIENT CHARACTERISTICS:
+
+        Age:
+
+          -  15 to 65
+
+        AGE
+
+          -  Over 18 years old
+
+        Performance status:
+
+          -  Zubrod 0-1
+
+          -  0-2
+
+        Life expectancy:
+
+          -  At least 12 weeks
+
+          -  Not specified
+
+        Hepatic:
+
+          -  Bilirubin no greater than 1.5 mg/dL
+"""
+
+
+def test_a_subject_heading_is_read_before_the_items_that_name_no_subject():
+    got = [(c.text, c.heading, c.lead, c.lead_rule) for c in split_criteria(NCI, RULES, "T")]
+    named = "subheading.subject.named"
+    assert got == [
+        ("15 to 65", "age", "Age: ", named),
+        ("Over 18 years old", "age", "AGE: ", named),
+        ("Zubrod 0-1", "performance status", "", None),  # names its own scale
+        ("0-2", "performance status", "Performance status: ", named),
+        ("At least 12 weeks", "life expectancy", "Life expectancy: ", named),
+        ("Not specified", "life expectancy", "", None),
+        ("Bilirubin no greater than 1.5 mg/dL", "hepatic", "", None),  # an organ group, not a subject
+    ]
+
+
+def test_the_subject_heading_ends_at_the_next_heading():
+    text = "Age:\n  - 18 and over\nPATIENT CHARACTERISTICS:\n  - 18 and over\n"
+    assert [c.lead for c in split_criteria(text, RULES, "T")] == ["Age: ", ""]
+
+
+@pytest.mark.parametrize("heading,population", [
+    ("For Renally Impaired Subjects (Cohort 1)", "for renally impaired subjects (cohort 1)"),  # no colon, stands alone
+    ("FOR SCREENING", "for screening"),
+    ("Randomization Criteria", "randomization criteria"),
+    ("Criteria for randomization:", "criteria for randomization"),
+    ("Run-in criteria:", "run-in criteria"),
+])
+def test_population_headings_without_colon_or_for_a_stage(heading, population):
+    text = f"Inclusion Criteria:\n\n{heading}\n\n  - Age ≥ 18\n\n  - ECOG 0-1\n"
+    assert [(c.text, c.population) for c in split_criteria(text, RULES, "T")] == \
+        [("Age ≥ 18", population), ("ECOG 0-1", population)]
+
+
+def test_a_for_sentence_is_no_heading():
+    text = "Inclusion Criteria:\n\nFor women, a negative pregnancy test.\n\n  - Age ≥ 18\n"
+    assert [c.population for c in split_criteria(text, RULES, "T")] == [None, None]
+
+
+def test_a_notes_line_is_no_criterion_and_changes_no_heading():
+    text = ("Exclusion Criteria:\n\nFor Healthy Subjects (Cohort 2)\n\n  - QTc > 450 msec\n\nNOTES:\n\n"
+            "The QTc is corrected by Fridericia's formula.\n\n  - Sinus pauses > 3 seconds.\n")
+    assert [(c.text, c.population) for c in split_criteria(text, RULES, "T")] == [
+        ("QTc > 450 msec", "for healthy subjects (cohort 2)"),
+        ("The QTc is corrected by Fridericia's formula.", "for healthy subjects (cohort 2)"),
+        ("Sinus pauses > 3 seconds.", "for healthy subjects (cohort 2)")]

@@ -9,7 +9,8 @@ contains a line break becomes one space (other whitespace is left alone, so text
 breaks, such as every LCT and seed criterion, is passed unchanged). :class:`OffsetMap` takes offsets
 in the reflowed text back to the criterion's text, and :func:`remap_eligex` rewrites every offset
 of a pipeline result (entities, ConText modifiers with scopes and targets, abbreviations,
-constraint spans) and re-slices the span texts, so ``text[start:end]`` is the span text as
+constraint spans and subject spans) and re-slices the span texts (a constraint's ``subject_text``
+and ``unit_text`` become its subject and unit entities' source text), so ``text[start:end]`` is the span text as
 everywhere else. Pure functions, no spaCy.
 """
 
@@ -28,16 +29,19 @@ def has_breaks(text: str) -> bool:
     return not _BREAKS.isdisjoint(text)
 
 
-def pipeline_text(text: str) -> str:
-    """``text`` with each whitespace run containing a line break replaced by one space."""
-    return _WRAP_RE.sub(" ", text) if has_breaks(text) else text
+def pipeline_text(text: str, lead: str = "") -> str:
+    """``text`` with each whitespace run containing a line break replaced by one space, after
+    ``lead`` (the subject a heading names, read before the criterion: ``"Age: "`` + ``"15 to 65"``)."""
+    return lead + (_WRAP_RE.sub(" ", text) if has_breaks(text) else text)
 
 
 class OffsetMap:
-    """Offsets in :func:`pipeline_text` ``(text)`` → offsets in ``text``."""
+    """Offsets in :func:`pipeline_text` ``(text, lead)`` → offsets in ``text`` (an offset inside the
+    lead maps to 0, the criterion's start)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, lead: int = 0):
         self.text = text
+        self.lead = lead
         #: (reflowed offset, original offset) at the start of each replaced run and after it
         self._starts: List[int] = []
         self._shift: List[int] = []
@@ -55,11 +59,13 @@ class OffsetMap:
 
     def start(self, offset: int) -> int:
         """The original offset of a span starting at reflowed ``offset``."""
+        offset = max(offset - self.lead, 0)
         return offset + self._shift_at(offset)
 
     def end(self, offset: int) -> int:
         """The original offset of a span ending (exclusive) at reflowed ``offset``."""
-        return self.start(offset - 1) + 1 if offset > 0 else 0
+        offset = max(offset - self.lead, 0)
+        return offset - 1 + self._shift_at(offset - 1) + 1 if offset > 0 else 0
 
     def _shift_at(self, offset: int) -> int:
         lo, hi = 0, len(self._starts)
@@ -84,13 +90,47 @@ def _span_pairs(d: dict, omap: OffsetMap, text: str, start_key: str, end_key: st
             d[text_key] = text[d[start_key]:d[end_key]]
 
 
-def remap_eligex(eligex: dict, text: str) -> dict:
-    """A copy of a pipeline result on ``pipeline_text(text)`` with its offsets moved to ``text``;
-    ``eligex`` itself when ``text`` has no line break."""
-    if not eligex or not has_breaks(text):
+#: ``subject_from`` of a constraint whose subject is the heading read before the criterion
+FROM_HEADING = "heading"
+
+
+def _drop_lead(eligex: dict, lead: int, lead_rule: Optional[str]) -> None:
+    """Take out what lies wholly in the lead (which is not in the criterion's text): its entities
+    (with their relations), ConText modifiers and abbreviations. A constraint whose subject was
+    there keeps ``subject_text`` (the heading's word), loses its span and id, and says
+    ``subject_from: heading`` and the heading rule's id."""
+    ents = eligex.get("entities", [])
+    gone = {e["id"] for e in ents if e["end"] <= lead and e.get("id") is not None}
+    eligex["entities"] = [e for e in ents if e["end"] > lead]
+    mods = eligex.get("context", [])
+    kept = [i for i, m in enumerate(mods) if m["end"] > lead]
+    if len(kept) < len(mods):
+        new_index = {old: new for new, old in enumerate(kept)}
+        eligex["context"] = [mods[i] for i in kept]
+        for e in eligex["entities"]:
+            if e.get("context_ids"):
+                e["context_ids"] = [new_index[i] for i in e["context_ids"] if i in new_index]
+    eligex["abbreviations"] = [a for a in eligex.get("abbreviations", [])
+                               if all(not a.get(k) or a[k][1] > lead for k in ("long", "short"))]
+    eligex["relations"] = [r for r in eligex.get("relations", []) if r.get("from") not in gone and r.get("to") not in gone]
+    for con in eligex.get("constraints", []):
+        if con.get("subject_id") in gone:
+            con["subject_id"], con["subject_span"], con["subject_from"] = None, None, FROM_HEADING
+            if lead_rule:
+                con["rules"] = list(con.get("rules") or ()) + [lead_rule]
+
+
+def remap_eligex(eligex: dict, text: str, lead: int = 0, lead_rule: Optional[str] = None) -> dict:
+    """A copy of a pipeline result on ``pipeline_text(text, lead)`` (``lead`` its length) with its
+    offsets moved to ``text``; ``eligex`` itself when ``text`` has no line break and no lead."""
+    if not eligex or (not lead and not has_breaks(text)):
         return eligex
     eligex = copy.deepcopy(eligex)
-    omap = OffsetMap(text)
+    if lead:
+        _drop_lead(eligex, lead, lead_rule)
+    omap = OffsetMap(text, lead)
+    #: an entity's text and span as the pipeline saw them (the constraints name theirs by text)
+    seen = [(ent.get("text"), ent.get("start"), ent.get("end"), ent) for ent in eligex.get("entities", [])]
     for ent in eligex.get("entities", []):
         _span_pairs(ent, omap, text, "start", "end", "text")
         if ent.get("target"):  # a NEGATION cue's negated phrase
@@ -109,8 +149,18 @@ def remap_eligex(eligex: dict, text: str) -> dict:
                 ab[key] = omap.span(ab[key])
                 if f"{key}_text" in ab:
                     ab[f"{key}_text"] = text[ab[key][0]:ab[key][1]]
+    by_id = {ent["id"]: ent for ent in eligex.get("entities", []) if "id" in ent}
     for con in eligex.get("constraints", []):
+        span = con.get("span")
         for key in ("span", "subject_span"):
             if con.get(key):
                 con[key] = omap.span(con[key])
+        subject = by_id.get(con.get("subject_id"))
+        if subject is not None and con.get("subject_text") is not None:
+            con["subject_text"] = subject["text"]
+        if con.get("unit_text") and span:  # the unit entity inside the constraint's span
+            unit = next((ent for old, start, end, ent in seen if ent.get("label") == "UNIT" and old == con["unit_text"]
+                         and start is not None and span[0] <= start and end <= span[1]), None)
+            if unit is not None:
+                con["unit_text"] = unit["text"]
     return eligex

@@ -15,6 +15,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from spacy.language import Language
 
+from pipeline.components.constraints.scope import scoped_condition
 from pipeline.core.paths import configs_dir
 from pipeline.core.reflow import pipeline_text, remap_eligex
 from pipeline.core.problems import Problem
@@ -26,15 +27,17 @@ from pipeline.ingest.sections import Criterion, compile_heading_rules, split_cri
 #: criteria longer than this are reported, not processed (a 1 MB "criterion" is a broken input)
 DEFAULT_MAX_CHARS = 20_000
 ENTITY_DEFAULTS = {"negated": False}
+#: the rule id a constraint carries when its condition comes from its parent criterion
+INHERITED_CONDITION_RULE = "scope.parent"
 NO_CRITERIA = "no criteria in the text (empty or headings only): the trial has no criterion records"
 ENTITY_FIRST_KEYS = ("id", "label", "start", "end", "text", "rule")
 
 
 def doc_to_record(criterion: Criterion, eligex: dict, source: str = "") -> dict:
     """The output record of one processed criterion. ``eligex`` is the pipeline's result on
-    ``pipeline_text(criterion.text)`` (the text with its wrapped lines joined); its offsets are
-    moved back to ``criterion.text``."""
-    eligex = remap_eligex(eligex, criterion.text)
+    ``pipeline_text(criterion.text, criterion.lead)`` (the text with its wrapped lines joined, after
+    the subject its heading names); its offsets are moved back to ``criterion.text``."""
+    eligex = remap_eligex(eligex, criterion.text, len(criterion.lead), criterion.lead_rule)
     entities = []
     context = eligex.get("context", [])
     for ent in eligex.get("entities", []):
@@ -64,6 +67,32 @@ def doc_to_record(criterion: Criterion, eligex: dict, source: str = "") -> dict:
     }
 
 
+def inherit_conditions(records: Sequence[dict], patterns: Sequence[str]) -> None:
+    """The items of a list take the condition of the criterion that opens it: "Patients with DM
+    who … meet the following conditions:" then "MMT-8 is less than 125/150" gives the MMT-8 bound
+    condition ``DM``. Runs over the records of one trial after the pipeline, because a criterion
+    is read on its own and only ``parent`` links it to the list's opener.
+
+    A criterion's condition is the one its own text is scoped to by a ``condition_scope`` or
+    ``list_condition_scope`` pattern (configs/constraints.json), else its parent's (so it reaches the items of nested lists). A
+    constraint without a condition of its own, and not an age, gets it, with ``condition_from``
+    (the criterion id it came from) and the rule id :data:`INHERITED_CONDITION_RULE`."""
+    scope: dict = {}  # criterion id → (condition, criterion id it was found in)
+    for rec in records:
+        own = scoped_condition(rec.get("text") or "", rec.get("entities") or (), patterns)
+        cid = rec.get("criterion_id")
+        found = (own, cid) if own is not None else scope.get(rec.get("parent"))
+        if found is not None:
+            scope[cid] = found
+        inherited = scope.get(rec.get("parent"))
+        if inherited is None:
+            continue
+        for con in rec.get("constraints") or ():
+            if con.get("condition") is None and con.get("category") != "age":
+                con["condition"], con["condition_from"] = inherited
+                con["rules"] = list(con.get("rules") or ()) + [INHERITED_CONDITION_RULE]
+
+
 def source_line(doc: InputDoc, criterion: Criterion) -> int:
     """The line of the input file a criterion is on: its own line in a text file; the record's
     line plus the criterion's line within the field for a CSV/AACT row (quoted fields span
@@ -90,6 +119,10 @@ class Extractor:
             rules, _ = load_rules(configs_dir() / "sections.jsonl", "section", strict=True)
             self.section_rules = rules
         self._headings = compile_heading_rules(self.section_rules)
+        pipe = self.nlp.get_pipe("eligex_constraints") if "eligex_constraints" in self.nlp.pipe_names else None
+        config = getattr(pipe, "config", None)  # a list's opener is scoped by either kind of pattern
+        self._condition_scope = list(getattr(config, "condition_scope", ())) + \
+            list(getattr(config, "list_condition_scope", ()))
         self.nlp.max_length = max(self.nlp.max_length, self.max_chars + 1)
 
     def criteria(self, doc: InputDoc) -> Tuple[List[Criterion], List[Problem]]:
@@ -113,6 +146,11 @@ class Extractor:
             else:
                 kept.append(c)
         return kept, problems
+
+    def trial_records(self, records: List[dict]) -> List[dict]:
+        """The records of one trial, completed together (:func:`inherit_conditions`)."""
+        inherit_conditions(records, self._condition_scope)
+        return records
 
     def process_texts(self, texts: Sequence[str]) -> List[dict]:
         """Records for bare criterion texts (used by evaluation); a text may span wrapped lines."""

@@ -338,14 +338,14 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
             pending.append(entry)
             if entry.criteria and entry.failure is None:
                 for i, crit in enumerate(entry.criteria):
-                    yield pipeline_text(crit.text), (entry.seq, i)
+                    yield pipeline_text(crit.text, crit.lead), (entry.seq, i)
             else:  # a placeholder keeps the output in input order without holding items back
                 entry.criteria = []
                 yield "", (entry.seq, -1)
 
     for (seq, index), eligex, reason in pipeline_results(nlp, feed(), n_process, batch_size):
         while pending and pending[0].seq < seq:
-            yield _finish(pending.popleft())
+            yield _finish(pending.popleft(), extractor)
         entry = pending[0]
         if index >= 0:
             crit = entry.criteria[index]
@@ -358,12 +358,12 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
                     entry.failure = f"making the record of {crit.criterion_id} failed: {type(exc).__name__}: {exc}"
             entry.got += 1
         if entry.complete:
-            yield _finish(pending.popleft())
+            yield _finish(pending.popleft(), extractor)
     while pending:
-        yield _finish(pending.popleft())
+        yield _finish(pending.popleft(), extractor)
 
 
-def _finish(entry: _Pending) -> TrialResult:
+def _finish(entry: _Pending, extractor) -> TrialResult:
     item = entry.item
     if isinstance(item, Problem):
         return TrialResult(entry.key, item.record, problems=[item], failed=True)
@@ -371,7 +371,10 @@ def _finish(entry: _Pending) -> TrialResult:
     failure = entry.failure
     records: List[dict] = []
     if failure is None:
-        records = [r for r in entry.records if r is not None]
+        try:
+            records = extractor.trial_records([r for r in entry.records if r is not None])
+        except Exception as exc:
+            failure = f"completing the trial's records failed: {type(exc).__name__}: {exc}"
         try:
             extra, warnings = structured_record(item)
         except Exception as exc:

@@ -132,7 +132,9 @@ _OPEN_END = re.compile(r"(?:[,(/\-–]|\b(?:and|or|of|the|a|an|to|with|in|for|by
 
 def wrap_width(lines: Sequence[Line]) -> Optional[Wrapping]:
     """How the text was wrapped, or ``None`` if it does not look wrapped: its longest line is
-    longer than :data:`MAX_WRAP_WIDTH`, or it has a single line."""
+    longer than :data:`MAX_WRAP_WIDTH`, or it has a single line. A full line counts as evidence
+    also before a line that starts with what looks like an enumerator (a wrapper puts "- (4)" of
+    "(2) - (4)" at a line start as readily as a word)."""
     widths = [ln.width for ln in lines if not ln.blank]
     if len(widths) < 2:
         return None
@@ -140,7 +142,7 @@ def wrap_width(lines: Sequence[Line]) -> Optional[Wrapping]:
     if width > MAX_WRAP_WIDTH:
         return None
     fits = Wrapping(width, False)
-    breaks = sum(1 for a, b in zip(lines, lines[1:]) if _fills(a, b, fits))
+    breaks = sum(1 for a, b in zip(lines, lines[1:]) if _fills(a, b, fits, marked=True))
     return Wrapping(width, breaks >= STRONG_EVIDENCE)
 
 

@@ -6,8 +6,11 @@ text: a section starts at an inclusion/exclusion heading and stops at the next k
 Headings are rules in ``configs/sections.jsonl``: ``inclusion``/``exclusion``/``stop`` section
 headings, and sub-headings inside a section: ``population`` (cohort and part headings: "Healthy
 Volunteers", "Part A:", "For subjects enrolled in the extension:"), ``group`` (NCI's "PATIENT
-CHARACTERISTICS:") and ``subject`` (NCI's "Age:", "Hepatic:"). A sub-heading is a line without
-enumerator that ends with ``:`` or stands alone (a blank or an enumerated line follows it).
+CHARACTERISTICS:"), ``subject`` (NCI's "Age:", "Hepatic:") and ``note`` (a "NOTES:" line over
+explanatory paragraphs: not a criterion, and the headings in force stay). A sub-heading is a line without
+enumerator that ends with ``:`` or stands alone (a blank or an enumerated line follows it). A
+subject heading whose rule has ``subject_items`` names the subject of the items under it that name
+none ("Age:" then "15 to 65"): such a criterion's ``lead`` ("Age: ") is read before its text.
 
 A criterion runs from its enumerator (``1.``, ``1\\.``, ``2,``, ``①``, ``*``, ``-``, ...) or the
 start of a paragraph to the next enumerator, blank line or heading; a line break made by a
@@ -30,7 +33,7 @@ from pipeline.ingest.nesting import Item, assign_parents
 
 SECTION_ABBR = {"inclusion": "inc", "exclusion": "exc", None: "txt"}
 SECTIONS = ("inclusion", "exclusion", "stop")
-SUBHEADINGS = ("population", "group", "subject")
+SUBHEADINGS = ("population", "group", "subject", "note")
 #: enumerations inside enumerations inside a criterion are split this deep
 MAX_INLINE_DEPTH = 2
 #: an item indented this much deeper than the item before it is that item's sub-item
@@ -56,6 +59,10 @@ class Criterion:
     heading_group: Optional[str] = None
     parent: Optional[str] = None
     indent: int = field(default=0, repr=False)
+    #: read before the text by the pipeline when the heading names the subject ("Age: " before
+    #: "15 to 65"; :func:`pipeline.core.reflow.pipeline_text`), and the heading rule's id
+    lead: str = field(default="", repr=False)
+    lead_rule: Optional[str] = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -80,6 +87,7 @@ class HeadingRule:
     regex: re.Pattern = field(repr=False)
     inline: Optional[re.Pattern] = field(default=None, repr=False)
     enumerated: bool = False
+    subject_items: Optional[re.Pattern] = field(default=None, repr=False)
 
 
 def compile_heading_rules(rules: Iterable[dict]) -> List[HeadingRule]:
@@ -90,7 +98,8 @@ def compile_heading_rules(rules: Iterable[dict]) -> List[HeadingRule]:
         flags = 0 if r.get("case_sensitive") else re.IGNORECASE
         inline = re.compile(rf"(?:{r['inline']})", re.IGNORECASE) if r.get("inline") else None
         out.append(HeadingRule(r["id"], r["section"], re.compile(rf"^(?:{r['regex']})$", flags), inline,
-                               bool(r.get("enumerated"))))
+                               bool(r.get("enumerated")),
+                               re.compile(rf"(?:{r['subject_items']})", re.IGNORECASE) if r.get("subject_items") else None))
     return out
 
 
@@ -188,6 +197,7 @@ class _Block:
     heading: Optional[str]
     group: Optional[str]
     run: int  # criteria of one run (same section and headings) nest among themselves
+    lead: Optional[Tuple[str, str, "re.Pattern"]] = None  # (text read before an item, rule id, items it fits)
 
 
 def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
@@ -204,6 +214,7 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
     section: Optional[str] = None
     active = not has_sections
     population = heading = group = None
+    lead = None
     run = 0
     current: Optional[_Block] = None
     for i, line in enumerate(lines):
@@ -215,6 +226,7 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
             current = None
             run += 1
             population, heading, group = _qualifier(found[i][1]), None, None
+            lead = None
             if rule.section == "stop":
                 active = not has_sections
                 section = None
@@ -233,18 +245,24 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
             current.lines.append(line)
             continue
         sub = _is_subheading(lines, i, rules)
+        if sub is not None and sub.section == "note":  # "NOTES:" over a paragraph: nothing changes
+            current = None
+            continue
         if sub is not None:
             current = None
             run += 1
             name = normalise_heading(line.text)  # without an enumerator, if written as a list item
+            lead = None
             if sub.section == "population":
                 population, heading, group = name, None, None
             elif sub.section == "group":
                 heading, group = None, name
             else:
                 heading = name
+                if sub.subject_items is not None:  # "Age:" then "15 to 65": read as "Age: 15 to 65"
+                    lead = (_heading_text(line.text).rstrip(":：-–— ") + ": ", sub.id, sub.subject_items)
             continue
-        current = _Block([line], section, population, heading, group, run)
+        current = _Block([line], section, population, heading, group, run, lead)
         blocks.append(current)
     return blocks
 
@@ -256,9 +274,12 @@ def _block_criterion(block: _Block) -> Optional[Criterion]:
     body = first.body[first.text_start:] + "".join(ln.body for ln in block.lines[1:])
     if end <= start or not any(ch.isalnum() for ch in body):
         return None  # nothing but an enumerator or punctuation ("-" alone on its line)
-    return Criterion(text="", offset=start, section=block.section, line=first.number, marker=first.marker,
+    crit = Criterion(text="", offset=start, section=block.section, line=first.number, marker=first.marker,
                      population=block.population, heading=block.heading, heading_group=block.group,
                      indent=first.indent)
+    if block.lead is not None and block.lead[2].match(first.body, first.text_start):
+        crit.lead, crit.lead_rule = block.lead[0], block.lead[1]
+    return crit
 
 
 def split_criteria(text: str, rules: Sequence[HeadingRule], trial_id: str = "") -> List[Criterion]:
@@ -315,7 +336,8 @@ def _inline_parts(crit: Criterion, depth: int = 1) -> Tuple[InlineSplit, List[Cr
                       section=crit.section, line=crit.line + crit.text.count("\n", 0, item.start),
                       marker=item.marker, index=crit.index, criterion_id=f"{crit.criterion_id}.{k}",
                       trial_id=crit.trial_id, population=crit.population, heading=crit.heading,
-                      heading_group=crit.heading_group, indent=crit.indent)
+                      heading_group=crit.heading_group, indent=crit.indent, lead=crit.lead,
+                      lead_rule=crit.lead_rule)
             for k, item in enumerate(items, start=1)]
     if head is not None:
         crit.text = crit.text[head[0]:head[1]]

@@ -33,6 +33,7 @@ class AssemblyConfig:
     age_units: List[str] = field(default_factory=list)
     timeless_categories: List[str] = field(default_factory=list)
     temporal_stops: List[str] = field(default_factory=list)
+    list_condition_scope: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> "AssemblyConfig":
@@ -55,6 +56,7 @@ class AssemblyConfig:
             age_units=list(data.get("age_units", [])),
             timeless_categories=list(data.get("timeless_categories", [])),
             temporal_stops=list(data.get("temporal_stops", [])),
+            list_condition_scope=list(data.get("list_condition_scope", [])),
         )
 
     @cached_property
@@ -114,5 +116,5 @@ class AssemblyConfig:
                 "chain_and": [list(link) for link in self.chain_and],
                 "chain_or": [list(link) for link in self.chain_or],
                 "age_units": self.age_units, "timeless_categories": self.timeless_categories,
-                "temporal_stops": self.temporal_stops}
+                "temporal_stops": self.temporal_stops, "list_condition_scope": self.list_condition_scope}
 

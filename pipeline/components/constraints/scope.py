@@ -1,4 +1,8 @@
-"""Step 4, scope: the CONDITION a criterion scopes its thresholds to ("for SLE patients")."""
+"""Step 4, scope: the CONDITION a criterion scopes its thresholds to ("for SLE patients").
+
+The same ``condition_scope`` patterns decide what condition the items of a list inherit from the
+criterion that opens it (:func:`scoped_condition`, applied to whole trials after the pipeline by
+:func:`pipeline.extraction.records.inherit_conditions`)."""
 
 import re
 from functools import lru_cache
@@ -46,3 +50,15 @@ def scope_conditions(text: str, ents: Sequence[dict], patterns: Sequence[str]) -
                 break
     return out
 
+
+
+def scoped_condition(text: str, ents: Sequence[dict], patterns: Sequence[str]) -> Optional[str]:
+    """The condition (its ``norm``, else its text) of the first CONDITION entity a
+    ``condition_scope`` pattern scopes ``text`` to, or ``None``. Used on the text of a criterion
+    that opens a list ("Patients with DM who … meet the following conditions:"), whose items
+    inherit it."""
+    found = scope_conditions(text, ents, patterns)
+    if not found:
+        return None
+    ent = ents[found[0]]
+    return ent.get("norm") or ent["text"]
