@@ -101,14 +101,10 @@ def test_constraints(run, text, expected):
 NO_CONSTRAINT = [
     "at least 3 abnormalities in CSM",                       # a count
     "at least 2 additional Core set measures (CSM)",         # a count
-    "diagnosed for at least 1 year",                         # a time window (TEMPORAL)
-    "within 1 week prior to screening",                      # a time window
     "grade 2 or higher acute graft-versus-host disease",     # a grade is not a value here
     "EULAR/ACR 2019 standard",                               # a year in a name
     "patients recruited from 2008 to 2015",                  # calendar years
     "higher than the benefit judged by the researcher",      # a comparator with no value
-    "Had received live vaccine within 4 weeks before screening;",
-    "HbA1c measured less than 12 weeks prior to screening",  # a window, not an HbA1c bound
     "Situations in which other investigators consider it inappropriate",
     "Thrombocytopenia <150 G/L",                             # a condition defined by a threshold
     "BP >140/90 mmHg",                                       # two numbers, not one bound
@@ -120,6 +116,24 @@ NO_CONSTRAINT = [
 @pytest.mark.parametrize("text", NO_CONSTRAINT)
 def test_no_constraint(run, text):
     assert run(text)["constraints"] == []
+
+
+#: time windows are temporal/duration constraints, never a bound on a measurement
+TIME_ONLY = [
+    "diagnosed for at least 1 year",
+    "Had received live vaccine within 4 weeks before screening;",
+    "HbA1c measured less than 12 weeks prior to screening",
+]
+
+
+@pytest.mark.parametrize("text", TIME_ONLY)
+def test_time_windows_are_only_time_constraints(run, text):
+    found = run(text)["constraints"]
+    assert found and {c["category"] for c in found} <= {"temporal", "duration"}
+
+
+def test_a_window_with_no_event_is_no_constraint(run):
+    assert run("within 1 week prior to screening")["constraints"] == []
 
 
 def test_condition_scope(run):

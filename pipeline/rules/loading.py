@@ -144,6 +144,7 @@ def load_rules(path: Path | str, kind: str, strict: bool = False) -> Tuple[List[
 
 #: JSON config files under configs/ → their schema in ``pipeline/rules/schemas/``
 CONFIG_SCHEMAS = {
+    "time.json": "time_config.json",
     "tokenizer.json": "tokenizer_config.json",
     "units.json": "units_config.json",
     "labels.json": "labels_config.json",

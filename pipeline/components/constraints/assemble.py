@@ -24,17 +24,50 @@ from pipeline.components.constraints.quantities import find_quantities, is_count
 from pipeline.components.constraints.records import build_record
 from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
+from pipeline.components.constraints.temporal import TimeConfig, find_windows, time_constraints
 from pipeline.components.units import UnitNormalizer
 
 
 def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],
              modifiers: Sequence[dict], config: AssemblyConfig, units: UnitNormalizer,
-             token_starts: Optional[Sequence[int]] = None, work: Optional[Counter] = None) -> dict:
+             token_starts: Optional[Sequence[int]] = None, work: Optional[Counter] = None,
+             time: Optional[TimeConfig] = None) -> dict:
     """Constraints, relations and the final entity list (with ids) for one criterion.
 
     ``entities`` are sorted entity records (with token offsets), ``modifiers`` ConText's
     modifier records. ``work``, when given, receives the number of candidates and words each
-    step examined (linear in the criterion's length)."""
+    step examined (linear in the criterion's length). ``time``, when given, adds the criterion's
+    time windows and durations (:mod:`~pipeline.components.constraints.temporal`)."""
+    record = _assemble(text, words, sent_of, entities, modifiers, config, units, token_starts, work)
+    if time is not None:
+        add_time_constraints(record, text, entities, modifiers, config, time, work)
+    return record
+
+
+def add_time_constraints(record: dict, text: str, entities: Sequence[dict], modifiers: Sequence[dict],
+                         config: AssemblyConfig, time: TimeConfig, work: Optional[Counter] = None) -> None:
+    """Append the temporal and duration constraints to ``record``; a window inside a constraint
+    the other steps made (an age, a life expectancy) is left to it."""
+    windows = find_windows(text, time)
+    if work is not None:
+        work["time"] += len(windows)
+    if not windows:
+        return
+    taken = [tuple(c["span"]) for c in record["constraints"]]
+    negations = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
+    # a duration is scoped like any threshold, or by the condition the criterion opens with
+    # ("Patients with DM who have been diagnosed for at least 1 year")
+    scoped = scope_conditions(text, list(entities), config.condition_scope + config.list_condition_scope)
+    condition = None
+    if scoped:
+        ent = entities[scoped[0]]
+        condition = ent.get("norm", ent["text"])
+    record["constraints"].extend(time_constraints(text, windows, entities, negations, taken, time, condition))
+
+
+def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],
+              modifiers: Sequence[dict], config: AssemblyConfig, units: UnitNormalizer,
+              token_starts: Optional[Sequence[int]] = None, work: Optional[Counter] = None) -> dict:
     criterion = Criterion(text, words, sent_of, token_starts)
     ents = list(entities)
     negations = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]

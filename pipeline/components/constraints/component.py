@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 from pipeline.components import docview
 from pipeline.components.constraints.assemble import assemble
 from pipeline.components.constraints.config import AssemblyConfig
+from pipeline.components.constraints.temporal import TimeConfig
 from pipeline.components.units import UnitNormalizer
 from pipeline.core import extensions
 from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
@@ -23,13 +24,15 @@ class ConstraintAssembler:
         self.name = name
         self.config = AssemblyConfig.from_dict({})
         self.units: Optional[UnitNormalizer] = None
+        self.time: Optional[TimeConfig] = None
         extensions.register()
 
     def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json",
-                   units_path: str = "configs/units.json"):
+                   units_path: str = "configs/units.json", time_path: Optional[str] = "configs/time.json"):
         data = load_json_config(config_path, CONFIG_SCHEMAS["constraints.json"])
         self.config = AssemblyConfig.from_dict(data)
         self.units = UnitNormalizer.from_config(units_path)
+        self.time = TimeConfig.from_dict(load_json_config(time_path, CONFIG_SCHEMAS["time.json"])) if time_path else None
 
     def __call__(self, doc: Doc) -> Doc:
         if self.units is None:
@@ -37,7 +40,8 @@ class ConstraintAssembler:
         data = extensions.state(doc)
         view = docview.view(doc)
         result = assemble(view.text, view.words, view.sent_of(doc), data["entities"],
-                          data.get("context", []), self.config, self.units, view.starts)
+                          data.get("context", []), self.config, self.units, view.starts,
+                          time=self.time)
         data.update(result)
         docview.release(doc)  # the last component: finished Docs carry only doc._.eligex
         return doc
@@ -45,12 +49,14 @@ class ConstraintAssembler:
     def to_disk(self, path, *, exclude=()):
         Path(path).mkdir(parents=True, exist_ok=True)
         srsly.write_json(Path(path) / "cfg.json", {"config": self.config.to_dict(),
-                                                   "units": self.units.to_dict() if self.units else None})
+                                                   "units": self.units.to_dict() if self.units else None,
+                                                   "time": self.time.to_dict() if self.time else None})
 
     def from_disk(self, path, *, exclude=()):
         data = srsly.read_json(Path(path) / "cfg.json")
         self.config = AssemblyConfig.from_dict(data["config"])
         self.units = UnitNormalizer.from_dict(data["units"]) if data["units"] else None
+        self.time = TimeConfig.from_dict(data["time"]) if data.get("time") else None
         return self
 
 

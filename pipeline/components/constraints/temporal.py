@@ -1,0 +1,345 @@
+"""Time windows and durations as constraints (issue #13).
+
+"Had received live vaccine within 4 weeks before screening" → a ``temporal`` constraint on the
+live vaccine: ``upper`` 4 weeks inclusive, ``anchor`` screening, ``direction`` before;
+"diagnosed for at least 1 year" → a ``duration``: ``lower`` 1 year inclusive.
+
+Pure functions over the criterion text; every phrase is data in ``configs/time.json``
+(:class:`TimeConfig`, schema ``time_config.json``):
+
+- :func:`find_windows` reads each *time quantity*: an optional comparator phrase ("within the
+  last", "at least", "for more than", "<"), a number or a range (digits or number words), a time
+  unit, an optional postfix ("or more"), an optional marker ("before", "since", "after", "ago")
+  with its anchor ("screening", "the first dose", ...) or the event that follows it ("since prior
+  immunotherapy");
+- :func:`time_constraints` turns the windows into constraint records: the event (the noun phrase
+  before the window, or after "since"/"after", tightened to an entity inside it), bounds, unit,
+  anchor and direction, with the ids of the phrases that fired in ``rules``.
+
+A window with neither comparator, postfix nor marker ("12 weeks of treatment") is no constraint;
+one that overlaps a constraint made by the other steps (an age, a life expectancy) is left to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import regex
+
+from pipeline.core.numbers import number_out, parse_number
+
+#: labels that are parts of a quantity, never the event of a window
+PART_LABELS = frozenset({"VALUE", "UNIT", "COMPARATOR", "CUE", "TEMPORAL"})
+#: the anchor of a window that names none: the time of assessment
+NOW = "now"
+
+
+def _phrase(pattern: str) -> str:
+    """A config phrase as a regex: ``" ?"`` is optional whitespace, a space any whitespace."""
+    return pattern.replace(" ?", r"\s*").replace(" ", r"\s+")
+
+
+@dataclass
+class TimeConfig:
+    """The phrase tables of ``configs/time.json``, compiled once."""
+
+    data: dict
+    master: regex.Pattern = field(repr=False, default=None)
+    comparators: List[dict] = field(default_factory=list)
+    postfix: List[dict] = field(default_factory=list)
+    markers: List[dict] = field(default_factory=list)
+    anchors: List[dict] = field(default_factory=list)
+    units: List[dict] = field(default_factory=list)
+    numbers: Dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TimeConfig":
+        cfg = cls(data=data)
+        cfg.comparators, cfg.postfix = list(data["comparators"]), list(data["postfix"])
+        cfg.markers, cfg.anchors, cfg.units = list(data["markers"]), list(data["anchors"]), list(data["units"])
+        cfg.numbers = {k.lower(): float(v) for k, v in data["number_words"].items()}
+        words = sorted(cfg.numbers, key=len, reverse=True)
+        num = r"(?:\d+(?:[.,]\d+)?|(?:%s)(?![\w-]))" % "|".join(regex.escape(w) for w in words)
+
+        def alt(prefix: str, items: List[dict]) -> str:
+            return "|".join(f"(?P<{prefix}{i}>{_phrase(it['pattern'])})" for i, it in enumerate(items))
+
+        pattern = (
+            r"(?<![\w.,])(?:(?P<cmp>%s)\s*)?" % alt("c", cfg.comparators)
+            + r"(?P<n1>%s)(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num)
+            + r"[\s-]*(?P<unit>%s)(?![\w])" % alt("u", cfg.units)
+            + r"(?:\s*(?P<post>%s)(?![\w]))?" % alt("p", cfg.postfix)
+            + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
+                                                                          alt("a", cfg.anchors))
+        )
+        cfg.master = regex.compile(pattern, regex.IGNORECASE)
+        cfg.not_after = regex.compile(r"\s*(?:%s)" % data["not_after"], regex.IGNORECASE)
+        cfg.not_before = regex.compile(r"(?:^|\W)(?:%s)\W*$" % data["not_before"], regex.IGNORECASE)
+        cfg.duration_cue = regex.compile(r"\b(?:%s)\b" % data["duration_cues"], regex.IGNORECASE)
+        cfg.boundary = regex.compile(data["event_boundaries"], regex.IGNORECASE)
+        cfg.strip = regex.compile(r"^\W*(?:(?:%s)\b\W*)+" % data["event_strip"], regex.IGNORECASE)
+        cfg.strip_end = regex.compile(r"(?:\W*\b(?:%s))+\W*$" % data["event_strip"], regex.IGNORECASE)
+        cfg.max_words = int(data["event_max_words"])
+        cfg.entity_gap = int(data["entity_max_gap"])
+        cfg.duration_subjects = [(regex.compile(r"(?:%s)" % _phrase(d["pattern"]), regex.IGNORECASE), d["subject"])
+                                 for d in data["duration_subjects"]]
+        cfg.coordinator = regex.compile(r"\s*(?:%s)\s*" % data["coordinators"], regex.IGNORECASE)
+        return cfg
+
+    def to_dict(self) -> dict:
+        return self.data
+
+
+@dataclass
+class Window:
+    """One time quantity read in the text (character offsets)."""
+
+    start: int
+    end: int
+    lower: Optional[dict]
+    upper: Optional[dict]
+    unit: str
+    duration: bool            # the comparator says "for …" / "duration of …"
+    window: bool              # the comparator says "within …" / "in the last …"
+    bounded: bool             # a comparator, a postfix or a range gave the bound
+    direction: Optional[str] = None
+    anchor: Optional[str] = None
+    event_span: Optional[Tuple[int, int]] = None   # the event after "since"/"after"
+    since: bool = False
+    rules: List[str] = field(default_factory=list)
+
+
+def _which(m, prefix: str, items: List[dict]) -> Optional[int]:
+    for i in range(len(items)):
+        if m.group(f"{prefix}{i}") is not None:
+            return i
+    return None
+
+
+def find_windows(text: str, config: TimeConfig) -> List[Window]:
+    """Every time quantity of ``text`` that bounds something (see the module docstring)."""
+    out: List[Window] = []
+    for m in config.master.finditer(text):
+        start, end = m.span()
+        if config.not_after.match(text, m.end("unit")):
+            continue  # "18 years old", "2 days a week"
+        if config.not_before.search(text[max(0, start - 12):start]):
+            continue  # "aged 18 years", "at 6 months", "twice a week"
+        n1 = parse_number(m.group("n1"), config.numbers)
+        n2 = parse_number(m.group("n2"), config.numbers) if m.group("n2") else None
+        if n1 is None or (m.group("n2") and n2 is None):
+            continue
+        unit = config.units[_which(m, "u", config.units)]["canonical"]
+        rules: List[str] = []
+        lower = upper = None
+        ci = _which(m, "c", config.comparators) if m.group("cmp") is not None else None
+        cmp = config.comparators[ci] if ci is not None else None
+        duration = bool(cmp and cmp.get("duration"))
+        window = bool(cmp and cmp["side"] == "upper" and cmp["id"] == "time.within")
+        if cmp:
+            rules.append(cmp["id"])
+        if n2 is not None:
+            if n2 <= n1:
+                continue  # "3-1 weeks": not a range
+            lower, upper = _bound(n1, True), _bound(n2, True)
+            if cmp and cmp["side"] == "upper" and not window:
+                lower = None  # "up to 2-4 weeks": the far end
+        elif cmp:
+            bound = _bound(n1, cmp["inclusive"])
+            lower, upper = (bound, None) if cmp["side"] == "lower" else (None, bound)
+        pi = _which(m, "p", config.postfix) if m.group("post") is not None else None
+        if pi is not None and n2 is None:
+            post = config.postfix[pi]
+            rules.append(post["id"])
+            bound = _bound(n1, post["inclusive"])
+            lower, upper = (bound, None) if post["side"] == "lower" else (None, bound)
+        w = Window(start, end, lower, upper, unit, duration, window,
+                   bounded=bool(cmp or pi is not None or n2 is not None), rules=rules)
+        if m.group("mk") is not None:
+            mk = config.markers[_which(m, "m", config.markers)]
+            w.rules.append(mk["id"])
+            w.direction, w.since = mk["direction"], bool(mk.get("since"))
+            if m.group("anc") is not None:
+                ai = _which(m, "a", config.anchors)
+                w.anchor = config.anchors[ai]["anchor"]
+                w.rules.append(f"time.anchor.{w.anchor.replace(' ', '_')}")
+            elif mk.get("of") and not window:
+                # "more than 2 years of handball", "12 hours of fasting": how long the thing after lasts
+                w.event_span = _phrase_after(text, m.end("mk"), config)
+                w.direction, w.duration = None, True
+                if w.event_span is None:
+                    w.end = m.end("unit") if m.group("post") is None else m.end("post")
+                    w.rules.pop()
+            elif mk.get("event_follows") or not mk.get("postfix"):
+                w.event_span = _phrase_after(text, m.end("mk"), config)
+                if w.event_span is None and not mk.get("postfix"):
+                    w.end = m.end("unit") if m.group("post") is None else m.end("post")
+                    w.rules.pop()
+                    w.direction = None
+                elif not mk.get("event_follows"):
+                    # "within 7 days prior to CPB": CPB is the reference point, named as written
+                    w.anchor = " ".join(text[slice(*w.event_span)].lower().split())
+                    w.event_span = None
+                else:
+                    w.direction = "before"  # "since/after prior immunotherapy": the event lies before
+            else:
+                w.anchor = NOW
+            if w.direction and not w.lower and not w.upper:
+                # "4 weeks before screening" with no comparator reads as a window up to 4 weeks
+                w.upper = _bound(n1, True)
+                w.bounded = True
+        if not w.bounded and not w.direction:
+            continue
+        if not w.lower and not w.upper:
+            continue  # "6 months ago" alone: a date, not a bound
+        out.append(w)
+    return out
+
+
+def _bound(value: float, inclusive: bool) -> dict:
+    return {"value": number_out(value), "inclusive": bool(inclusive)}
+
+
+def _phrase_after(text: str, pos: int, config: TimeConfig) -> Optional[Tuple[int, int]]:
+    """The noun phrase after ``pos`` (the event after "since"/"after"), up to a boundary."""
+    rest = text[pos:]
+    b = config.boundary.search(rest)
+    chunk = rest[:b.start()] if b else rest
+    nxt = config.master.search(chunk)  # "of hospitalization in the last 30 days": the next window ends it
+    chunk = chunk[:nxt.start()] if nxt else chunk
+    return _trim(text, pos, pos + len(chunk), config, from_end=False)
+
+
+def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
+    """The noun phrase that ends at ``pos`` (the event before a window), back to a boundary; an
+    opening bracket right before the window is stepped over ("disease (< 2 months)")."""
+    stop = pos
+    while stop > 0 and (text[stop - 1].isspace() or text[stop - 1] in "([{"):
+        stop -= 1
+    head = text[:stop]
+    last = None
+    for last in config.boundary.finditer(head):
+        pass
+    begin = max(last.end() if last else 0, floor)
+    if begin >= stop:
+        return None, None
+    return _trim(text, begin, stop, config, from_end=True), last
+
+
+def _trim(text: str, start: int, end: int, config: TimeConfig, from_end: bool) -> Optional[Tuple[int, int]]:
+    """``text[start:end]`` without function words at its edges and at most ``max_words`` words
+    (kept nearest the window); ``None`` when nothing is left."""
+    chunk = text[start:end]
+    words = list(regex.finditer(r"\S+", chunk))
+    if len(words) > config.max_words:
+        keep = words[-config.max_words:] if from_end else words[:config.max_words]
+        start, end = start + keep[0].start(), start + keep[-1].end()
+        chunk = text[start:end]
+    m = config.strip.match(chunk)
+    if m:
+        start += m.end()
+        chunk = text[start:end]
+    m = config.strip_end.search(chunk)
+    if m:
+        end = start + m.start()
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum() and text[end - 1] not in ")]":
+        end -= 1
+    if end <= start or not regex.search(r"[^\W\d_]{2}", text[start:end]):
+        return None
+    return start, end
+
+
+def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
+                     negations: Sequence[dict], taken: Sequence[Tuple[int, int]], config: TimeConfig,
+                     condition: Optional[str] = None) -> List[dict]:
+    """Constraint records for ``windows`` (those overlapping a ``taken`` span are left out)."""
+    out: List[dict] = []
+    floor = 0
+    for w in windows:
+        previous_end, floor = floor, w.end
+        if any(s < w.end and w.start < e for s, e in taken):
+            continue
+        boundary = None
+        if w.event_span:
+            span = w.event_span
+        else:
+            span, boundary = _phrase_before(text, w.start, config, previous_end)
+            if span is None and boundary is not None and config.coordinator.fullmatch(boundary.group()):
+                # "hormone therapy and duration of at least 6 months": the conjunct before
+                span, boundary = _phrase_before(text, boundary.start(), config, previous_end)
+        cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
+        duration = w.duration or (not w.window and w.direction is None and cue is not None)
+        ent = _entity_in(ents, span) if span else _entity_before(text, ents, w.start, config)
+        if span is None and ent is None:
+            continue
+        if span is None:
+            span = (ent["start"], ent["end"])
+        out.append(_record(text, w, span, ent, negations, config, condition, duration))
+    return out
+
+
+def _record(text: str, w: Window, span: Tuple[int, int], ent: Optional[dict], negations: Sequence[dict],
+            config: TimeConfig, condition: Optional[str], duration: bool) -> dict:
+    """One constraint record of window ``w`` on the event at ``span`` (named by ``ent`` if any)."""
+    subj_span = (ent["start"], ent["end"]) if ent else span
+    subject = (ent.get("norm") or ent["text"].lower()) if ent else " ".join(text[slice(*span)].lower().split())
+    if duration and not ent:
+        subject = next((name for pat, name in config.duration_subjects if pat.fullmatch(subject)), subject)
+    negated = bool(ent.get("negated")) if ent else _negated(subj_span, negations)
+    record = {
+        "subject": subject,
+        "subject_text": text[subj_span[0]:subj_span[1]],
+        "category": "duration" if duration else "temporal",
+        "lower": w.lower,
+        "upper": w.upper,
+        "unit": w.unit,
+        "unit_text": None,
+        "scale_max": None,
+        "negated": negated,
+        "condition": condition if duration else None,
+        "span": [min(subj_span[0], w.start), max(subj_span[1], w.end)],
+        "subject_span": list(subj_span),
+        "rules": ([ent["rule"]] if ent and ent.get("rule") else []) + list(w.rules),
+        "context": {},
+        "subject_id": None,
+    }
+    if not duration:
+        record["anchor"] = w.anchor or NOW
+        record["direction"] = w.direction or "before"
+    return record
+
+
+def _entity_in(ents: Sequence[dict], span: Tuple[int, int]) -> Optional[dict]:
+    """The last non-part entity inside ``span`` (the event's own name: "myocardial infarction")."""
+    found = None
+    for e in ents:
+        if e["label"] not in PART_LABELS and span[0] <= e["start"] and e["end"] <= span[1]:
+            found = e
+    return found
+
+
+def _entity_before(text: str, ents: Sequence[dict], pos: int, config: TimeConfig) -> Optional[dict]:
+    """The nearest non-part entity ending before ``pos`` in the same clause, at most
+    ``entity_max_gap`` words away ("GVHD of grade 2 or above was present within 2 weeks")."""
+    found = None
+    for e in ents:
+        if e["label"] not in PART_LABELS and e["end"] <= pos:
+            found = e
+    if found is None:
+        return None
+    between = text[found["end"]:pos]
+    if regex.search(r"[;.]\s", between) or len(between.split()) > config.entity_gap:
+        return None
+    return found
+
+
+def _negated(span: Tuple[int, int], negations: Sequence[dict]) -> bool:
+    """A NEGATED_EXISTENCE modifier whose scope covers the event."""
+    for m in negations:
+        scope = m.get("scope")
+        if scope and scope[0] <= span[0] and span[1] <= scope[1]:
+            return True
+    return False

@@ -1,0 +1,149 @@
+"""Time windows and durations (pipeline/components/constraints/temporal.py), table-driven on the
+pure functions with the shipped configs/time.json, then through the built pipeline."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.components.constraints.temporal import TimeConfig, find_windows, time_constraints
+from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = TimeConfig.from_dict(load_json_config(ROOT / "configs" / "time.json", CONFIG_SCHEMAS["time.json"]))
+
+L, U = "lower", "upper"
+
+
+def constraints(text, ents=(), negations=(), taken=()):
+    return time_constraints(text, find_windows(text, CONFIG), list(ents), list(negations), list(taken), CONFIG)
+
+
+# text, category, subject text, side, value, inclusive, unit, anchor, direction
+WINDOWS = [
+    ("Had received live vaccine within 4 weeks before screening", "temporal", "live vaccine", U, 4, True, "wk",
+     "screening", "before"),
+    ("Live vaccines within 4 weeks prior to screening", "temporal", "Live vaccines", U, 4, True, "wk",
+     "screening", "before"),
+    ("live vaccine in the 4 weeks preceding enrolment", "temporal", "live vaccine", U, 4, True, "wk",
+     "enrollment", "before"),
+    ("Major surgery within the last 3 months", "temporal", "Major surgery", U, 3, True, "mo", "now", "before"),
+    ("Prior chemotherapy in the past six months", "temporal", "chemotherapy", U, 6, True, "mo", "now", "before"),
+    ("Antibiotic treatment the prior 3 months", "temporal", "Antibiotic treatment", U, 3, True, "mo", "now",
+     "before"),
+    ("Recent gastroenteritis (for the last 6 weeks)", "temporal", "gastroenteritis", U, 6, True, "wk", "now",
+     "before"),
+    ("at least 4 weeks since prior immunotherapy", "temporal", "immunotherapy", L, 4, True, "wk", "now",
+     "before"),
+    ("Myocardial infarction less than 6 months ago", "temporal", "Myocardial infarction", U, 6, False, "mo", "now",
+     "before"),
+    ("Stroke more than 1 year ago", "temporal", "Stroke", L, 1, False, "a", "now", "before"),
+    ("greater than 6 months post-stroke", "temporal", "stroke", L, 6, False, "mo", "now", "before"),
+    ("Participation in another trial within 30 days prior to the first dose of study drug", "temporal",
+     "Participation in another trial", U, 30, True, "d", "first dose", "before"),
+    ("Blood donation within 8 weeks before randomisation", "temporal", "Blood donation", U, 8, True, "wk",
+     "randomization", "before"),
+    ("Contraception until 1 year after the infusion", "temporal", "Contraception", U, 1, True, "a", "infusion",
+     "after"),
+    ("Acute disease (< 2 months)", "temporal", "Acute disease", U, 2, False, "mo", "now", "before"),
+    ("diagnosed for at least 1 year", "duration", "diagnosed", L, 1, True, "a", None, None),
+    ("on a stable dose for ≥ 4 weeks", "duration", "stable dose", L, 4, True, "wk", None, None),
+    ("symptoms for more than 3 months", "duration", "symptoms", L, 3, False, "mo", None, None),
+    ("More than 2 years of handball sports", "duration", "handball sports", L, 2, False, "a", None, None),
+    ("disease duration of at least twelve weeks", "duration", "disease", L, 12, True, "wk", None, None),
+    ("Methotrexate for 12 weeks or more", "duration", "Methotrexate", L, 12, True, "wk", None, None),
+]
+
+
+@pytest.mark.parametrize("text,category,subject,side,value,inclusive,unit,anchor,direction", WINDOWS)
+def test_windows_and_durations(text, category, subject, side, value, inclusive, unit, anchor, direction):
+    found = constraints(text)
+    assert len(found) == 1, found
+    c = found[0]
+    assert c["category"] == category
+    assert c["subject_text"] == subject
+    assert text[c["subject_span"][0]:c["subject_span"][1]] == subject
+    assert c[side] == {"value": value, "inclusive": inclusive}
+    assert c[U if side == L else L] is None
+    assert c["unit"] == unit
+    assert c.get("anchor") == anchor and c.get("direction") == direction
+    assert c["rules"] and all(r.startswith("time.") for r in c["rules"])
+
+
+def test_a_range_is_two_bounds():
+    (c,) = constraints("sustained a concussion within 2-7 days of clinic presentation")
+    assert c["lower"] == {"value": 2, "inclusive": True} and c["upper"] == {"value": 7, "inclusive": True}
+    assert c["anchor"] == "clinic presentation"
+
+
+def test_two_windows_in_one_criterion_each_get_their_event():
+    c1, c2 = constraints("more than 72 hours of hospitalization in the last 30 days")
+    assert (c1["category"], c1["subject_text"], c1["lower"]["value"], c1["unit"]) == \
+        ("duration", "hospitalization", 72, "h")
+    assert (c2["category"], c2["subject_text"], c2["upper"]["value"], c2["unit"]) == \
+        ("temporal", "hospitalization", 30, "d")
+
+
+@pytest.mark.parametrize("text", [
+    "Age ≥ 18 years", "aged 18 years or older", "18 years old", "children 2 to 11 years of age",
+    "12 weeks of treatment will follow",  # no comparator, no marker: a study procedure
+    "taken twice a week", "6 months ago",  # a date, no bound
+    "at 6 months",
+])
+def test_no_window(text):
+    assert constraints(text) == []
+
+
+def test_a_window_inside_another_constraint_is_left_to_it():
+    text = "life expectancy of at least 12 weeks"
+    assert constraints(text, taken=[(0, len(text))]) == []
+
+
+def test_the_event_is_an_entity_inside_the_phrase():
+    text = "History of myocardial infarction within 6 months before screening"
+    ent = {"label": "CONDITION", "start": 11, "end": 32, "text": "myocardial infarction", "rule": "cond.mi",
+           "negated": True}
+    (c,) = constraints(text, ents=[ent])
+    assert c["subject_text"] == "myocardial infarction" and c["negated"] is True
+    assert c["rules"][0] == "cond.mi"
+
+
+def test_an_empty_phrase_falls_back_to_the_entity_before():
+    text = "Acute GVHD of grade 2 or above was present within 2 weeks prior to screening"
+    ent = {"label": "CONDITION", "start": 6, "end": 10, "text": "GVHD", "rule": "cond.gvhd"}
+    (c,) = constraints(text, ents=[ent])
+    assert c["subject_text"] == "GVHD" and c["upper"] == {"value": 2, "inclusive": True}
+
+
+def test_negation_scope_covers_the_event():
+    text = "No live vaccine within 4 weeks before screening"
+    neg = {"category": "NEGATED_EXISTENCE", "start": 0, "end": 2, "scope": [3, len(text)]}
+    (c,) = constraints(text, negations=[neg])
+    assert c["negated"] is True
+
+
+def test_offsets_are_valid_on_odd_text():
+    for text in ["within 4 weeks", "(< 2 months)", "for ≥ 4 weeks; since", "x" * 50 + " within 1 day before"]:
+        for c in constraints(text):
+            s, e = c["span"]
+            assert 0 <= s < e <= len(text)
+
+
+def test_config_round_trips():
+    again = TimeConfig.from_dict(json.loads(json.dumps(CONFIG.to_dict())))
+    assert find_windows("within 4 weeks before screening", again) == find_windows(
+        "within 4 weeks before screening", CONFIG)
+
+
+def test_pipeline_writes_temporal_constraints(run):
+    rec = run("Had received live vaccine within 4 weeks before screening;")
+    (c,) = [c for c in rec["constraints"] if c["category"] == "temporal"]
+    assert c["subject"] == "live vaccine" and c["anchor"] == "screening" and c["direction"] == "before"
+    assert c["upper"] == {"value": 4, "inclusive": True} and c["unit"] == "wk"
+
+
+def test_pipeline_duration_takes_the_condition_scope(run):
+    rec = run("Patients with DM who have been diagnosed for at least 1 year")
+    (c,) = [c for c in rec["constraints"] if c["category"] == "duration"]
+    assert c["subject"] == "disease duration" and c["condition"] is not None
+    assert c["lower"] == {"value": 1, "inclusive": True} and c["unit"] == "a"
