@@ -108,8 +108,9 @@ def main() -> int:
     lines += ["", f"Over matched bounds: category accuracy {accuracy(c.get('category_accuracy'), c['category_matches'])}; over matched "
               f"temporal bounds whose gold annotates them: direction accuracy "
               f"{accuracy(c.get('direction_accuracy'), c['anchored']['direction'])}, anchor accuracy "
-              f"{accuracy(c.get('anchor_accuracy'), c['anchored']['anchor'])} (LCT names no normalised anchor, "
-              "so its gold leaves every anchor unannotated)."]
+              f"{accuracy(c.get('anchor_accuracy'), c['anchored']['anchor'])} (LCT gold has a direction where a "
+              "Before/After relation or a past/future period says it, and an anchor only where the window is "
+              "related to screening, enrollment, randomization, baseline, consent, infusion or first dose)."]
     lines += ["", "### Entities per label (overlap match)", "", "| label | precision | recall | F1 | tp | fp | fn |",
               "|---|---|---|---|---|---|---|"]
     lines += [row(k, v) for k, v in metrics["entities"]["overlap"]["per_label"].items()]

@@ -280,9 +280,30 @@ def test_time_count_and_grade_mapping(tmp_path: Path, text: str, subject: tuple[
     assert text[slice(*c["subject_span"])] == subject[1]
     assert c["unit"] == ("{grade}" if category == "grade" else None)
     if category == "temporal":
-        assert c["anchor"] is None and c["direction"] == direction  # LCT names no anchor
+        assert c["anchor"] is None and c["direction"] == direction  # no Before/After relation: no anchor
     else:
         assert "anchor" not in c and "direction" not in c
+
+
+@pytest.mark.parametrize(("event", "relation", "anchor", "direction"), [
+    ("screening", "Before", "screening", "before"), ("randomisation", "Before", "randomization", "before"),
+    ("surgery", "After", None, "after")])  # an event that is no anchor of ours: anchor not annotated
+def test_a_window_related_to_an_event_gets_its_anchor_and_direction(tmp_path: Path, event: str, relation: str,
+                                                                    anchor: Optional[str], direction: str) -> None:
+    text = f"stroke within 3 months of {event}"
+    parts = {"Operator": ("Eq-Operator", "within"), "Value": ("Eq-Value", "3"),
+             "Temporal-Unit": ("Eq-Temporal-Unit", "months")}
+    start = text.index(event)
+    extra = [_op(1, "LTEQ"), f"T9\tStudy {start} {start + len(event)}\t{event}", "E9\tStudy:T9",
+             f"R1\t{relation} Arg1:E2 Arg2:E9"]
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    ann.write_text(_doc_lines(text, ("Condition", "stroke"), parts, extra, "Temporality"), encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, _, _ = map_document(doc, "x.txt", "x.ann")
+    [c] = records[0]["constraints"]
+    assert (c["upper"], c["anchor"], c["direction"]) == (bound(3.0), anchor, direction) and unmapped == Counter()
 
 
 def test_temporality_without_a_value_is_a_note_not_a_loss(tmp_path: Path) -> None:
@@ -470,7 +491,8 @@ def test_every_record_is_valid(corpus: tuple[list[dict], dict]) -> None:
                 # the subject is the event's trigger (a Criteria-Count's: "criteria")
                 assert c["subject"] in (r["text"][start:end].lower(), "criteria")
                 assert ("anchor" in c) == ("direction" in c) == (c["category"] == "temporal")
-                assert c["anchor"] is None if "anchor" in c else True
+                assert c.get("anchor") in (None, "screening", "enrollment", "randomization", "first dose",
+                                           "infusion", "baseline", "consent")
             else:
                 assert (start, end) in subjects
 
@@ -500,3 +522,20 @@ def test_time_count_and_grade_losses_are_counted_per_category(corpus: tuple[list
     lost = {k.split(": ", 1)[0] for k in report["unmapped"] if ": " in k}
     assert lost == {"temporal", "duration", "count", "grade"}
     assert any("period without a value" in k or "without a value" in k for k in report["notes"])
+
+
+def test_lct_gold_against_itself_scores_every_mapped_category_perfectly(corpus: tuple[list[dict], dict]) -> None:
+    from pipeline.components.units import default_normalizer
+    from pipeline.evaluation.metrics import evaluate_records
+
+    records, _ = corpus
+    preds = [{"text": r["text"], "entities": [], "relations": [],
+              "constraints": [{**c, "span": c["subject_span"]} for c in r["constraints"]]} for r in records]
+    m, _ = evaluate_records([{**r, "annotated": ["constraints"]} for r in records], preds,
+                            default_normalizer().normalize)
+    per = m["constraints"]["per_category"]
+    assert all(v["f1"] == 1.0 for v in per.values()), per
+    anchors = sum((c["lower"] is not None) + (c["upper"] is not None)
+                  for r in records for c in r["constraints"] if c.get("anchor"))
+    assert anchors > 0 and m["constraints"]["anchored"]["anchor"]["total"] == anchors
+    assert m["constraints"]["anchor_accuracy"] == m["constraints"]["direction_accuracy"] == 1.0

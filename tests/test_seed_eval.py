@@ -68,3 +68,19 @@ def test_extract_seeds_cli(tmp_path):
     subjects = {(c["subject"], c["condition"]) for r in recs for c in r["constraints"]}
     assert {("SLEDAI", "SLE"), ("ESSDAI", "SS"), ("mRSS", "SSc"), ("BVAS", "ANCA-AAV"), ("MMT-8", "DM")} <= subjects  # MMT-8: a sub-item of "Patients with DM …:"
     assert "SLEDAI" in res.output  # the readable table
+
+
+def test_seed_gold_against_itself_scores_every_category_perfectly():
+    """The scoring machinery of every category, anchors included, on records in the output's shape."""
+    from pipeline.components.units import default_normalizer
+    from pipeline.evaluation.metrics import evaluate_records
+
+    gold = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+    preds = [{"text": g["text"], "entities": [], "relations": [],
+              "constraints": [{**c, "span": c["subject_span"], "rules": ["gold"]} for c in g["constraints"]]}
+             for g in gold]
+    m, _ = evaluate_records([{**g, "annotated": ["constraints"]} for g in gold], preds, default_normalizer().normalize)
+    c = m["constraints"]
+    assert all(v["f1"] == 1.0 for v in c["per_category"].values()), c["per_category"]
+    assert c["anchor_accuracy"] == c["direction_accuracy"] == c["category_accuracy"] == 1.0
+    assert c["anchored"]["anchor"]["total"] == c["per_category"]["temporal"]["tp"] == 13

@@ -41,6 +41,8 @@ def headlines(metrics: dict) -> List[tuple]:
 
 
 def _prf_cells(m: dict) -> str:
+    if not m.get("tp", 0) + m.get("fp", 0) + m.get("fn", 0):  # nothing in gold or predicted: no figure
+        return '<td class="num">—</td>' * 3 + '<td class="num">0</td>' * 3
     return (f'<td class="num">{fmt(m.get("precision"))}</td><td class="num">{fmt(m.get("recall"))}</td>'
             f'<td class="num"><b>{fmt(m.get("f1"))}</b></td><td class="num">{m.get("tp", 0)}</td>'
             f'<td class="num">{m.get("fp", 0)}</td><td class="num">{m.get("fn", 0)}</td>')

@@ -23,8 +23,10 @@ In scope:
   ``Max-Value`` of a ``Criteria-Count`` ("two of the following"), give a ``temporal``,
   ``duration``, ``count`` or ``grade`` constraint on the event's trigger (:meth:`_DocumentMapper.
   map_role_constraints`, the tables of ``configs/lct.json`` "constraints"). A temporal window's
-  ``direction`` comes from its ``Eq-Temporal-Period`` (past: before, future: after; else null, not
-  annotated); LCT names no anchor, so ``anchor`` is null (not annotated). They add no entities.
+  ``direction`` comes from a ``Before`` / ``After`` relation of its comparison to an event, else
+  from its ``Eq-Temporal-Period`` (past: before, future: after), else null (not annotated); its
+  ``anchor`` is that event when its text is a known anchor ("prior to screening"), else null (not
+  annotated). They add no entities.
   A ``Temporality`` without a value ("history of", "current") is no bound: a note, not a loss.
 
 Section headings ("Inclusion Criteria:", "Subjects will be excluded if:") are recognised by the
@@ -175,6 +177,8 @@ class ConstraintTables:
     criteria_count: dict
     criteria_subject: str
     periods: dict
+    relations: dict
+    anchors: dict
     number_words: dict
     grade_numerals: dict
 
@@ -457,7 +461,9 @@ class _DocumentMapper:
         if category == "grade":
             words.update(tables.grade_numerals)
         values = self.parse_values(comparison, parts["Value"], words)
-        direction = next((tables.periods[p] for p in periods if p in tables.periods), None)
+        anchor, related = self.anchor_of(filter_id)
+        period = next((tables.periods[p] for p in periods if p in tables.periods), None)
+        direction = related or period
         operators = parts["Operator"]
         if category in ("temporal", "duration"):
             if parts["Per"]:
@@ -474,7 +480,7 @@ class _DocumentMapper:
             side = tables.criteria_count[role]
             lower, upper = (bound, None) if side == "lower" else (None, bound)
         elif not operators and len(values) == 1 and category in ("temporal", "duration"):
-            if direction is None:  # "6 months": which side is not written
+            if category == "duration" or period is None:  # "6 months": which side is not written
                 raise Unmapped(R_TIME_WITHOUT_SIDE, f"{comparison.id} {doc.span_of(filter_id).text!r}")
             lower, upper = None, {"value": values[0][0], "inclusive": True}  # "last 6 months"
         else:
@@ -491,9 +497,21 @@ class _DocumentMapper:
             "scale_max": None, "condition": None, "negated": event.id in negated,
         }
         if category == "temporal":
-            constraint["anchor"] = None  # LCT names no normalised anchor: not annotated
+            constraint["anchor"] = anchor
             constraint["direction"] = direction
         return index, constraint
+
+    def anchor_of(self, comparison_id: str) -> tuple[Optional[str], Optional[str]]:
+        """``(anchor, direction)`` from a Before / After relation of the comparison to an event
+        ("within 3 months prior to screening"): the anchor when the event's text is one of
+        ``anchors`` (else null: not annotated), the direction from the relation type."""
+        for rel in self.doc.relations.values():
+            args = dict(rel.arguments)
+            if rel.type in self.tables.relations and args.get("Arg1") == comparison_id:
+                target = self.doc.span_of(args.get("Arg2", ""))
+                name = " ".join(target.text.lower().split()) if target is not None else ""
+                return self.tables.anchors.get(name), self.tables.relations[rel.type]
+        return None, None
 
     def locate_or_none(self, tb: TextBound) -> Optional[int]:
         """The criterion index of ``tb``, or ``None`` when it cannot be placed."""
