@@ -156,3 +156,14 @@ def test_a_paragraph_that_announces_a_list_is_its_parent(opener, opens):
     text = f"Inclusion Criteria:\n\n{opener}\n\n  -  WBC ≥ 3.0 K/mm3\n\n  -  Hemoglobin ≥ 9 g/dL\n"
     crits = split_criteria(text, RULES, "T")
     assert [c.parent for c in crits[1:]] == [crits[0].criterion_id if opens else None] * 2
+
+
+@pytest.mark.parametrize("heading,population", [
+    ("Inclusion Criteria - for Phase I", "for phase i"),
+    ("Part I: Inclusion criteria for good responders:", "part i: for good responders"),
+    ("Part 1: Key Inclusion Criteria for Healthy Volunteers:", "part 1: for healthy volunteers"),
+    ("Inclusion Criteria: Main Inclusion Criteria:", None),  # the heading said twice names no population
+])
+def test_section_heading_qualifiers(heading, population):
+    assert [(c.section, c.population) for c in split_criteria(f"{heading}\n\n  - Age ≥ 18\n", RULES, "T")] == \
+        [("inclusion", population)]

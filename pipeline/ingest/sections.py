@@ -129,15 +129,20 @@ def classify_heading(line: str, rules: Sequence[HeadingRule], kinds: Sequence[st
 
 def _qualifier(m) -> Optional[str]:
     """The population a section heading names in its groups ``group`` ("Resident Inclusion
-    Criteria:") or ``population`` ("Inclusion Criteria for Part 2 Only:")."""
+    Criteria:") and ``population`` ("Inclusion Criteria for Part 2 Only:"), joined by ": " when it
+    names both ("Part I: Inclusion criteria for good responders")."""
     if m is None:
         return None
-    for name in ("population", "group"):
+    found = {}
+    for name in ("group", "population"):
         if name in m.re.groupindex and m.group(name):
             value = normalise_heading(m.group(name))
             if any(ch.isalnum() for ch in value):  # not the bullet of "-  INCLUSION CRITERIA:"
-                return value
-    return None
+                found[name] = value
+    if "group" in found and "population" in found:  # both only for a label: "Part I: Inclusion …"
+        labelled = m.string[m.end("group"):m.end("group") + 1] in (":", "：")
+        return f"{found['group']}: {found['population']}" if labelled else found["population"]
+    return found.get("population") or found.get("group")
 
 
 def normalise_heading(text: str) -> str:
