@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from constraint_records import CONFIG, criterion
-from pipeline.components.constraints.quantities import find_quantities, is_count, unit_of
+from pipeline.components.constraints.quantities import find_quantities, is_count, read_number, unit_of
 
 
 def _quantities(spec):
@@ -42,7 +42,10 @@ def test_find_quantities(spec, expected):
     ("at_least|C:>= 3|V abnormalities", True),        # a number followed by what it counts
     ("from 2008|V to|C:range 2015|V", True),           # calendar years
     ("( n =|C:= 20|V )", True),                       # a sample size
-    ("at_least|C:>= ten|V", True),                     # a number word without a unit
+    ("at_least|C:>= ten|V times", True),               # a number word followed by a word
+    ("at_least|C:>= ten|V for 2 weeks", True),         # a number word without a unit, then words
+    ("at_least|C:>= ten|V", False),                    # a number word that ends its phrase
+    ("aged|M twenty-one|V or_older|C:>=:postfix", False),  # a number word closed by a postfix comparator
     ("AST|M >=|C:>= 5|V mg|U", False),                 # a unit: a bound
     ("AST|M >=|C:>= 5|V for 2 weeks", False),          # "for" may follow a bound
     ("Gleason|S 6|V -|C:range 7|V cancer", False),     # a range after its subject
@@ -52,3 +55,12 @@ def test_is_count(spec, count):
     qs = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
     assert len(qs) == 1
     assert is_count(qs[0], words, ents, {"for", "and", "or"}) is count
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("21", 21), ("1,500", 1500), ("-2.5", -2.5), ("nine", 9), ("twenty", 20),
+    ("twenty-one", 21), ("Forty five", 45), ("sixty-five", 65),
+    ("twenty-twenty", None), ("nine-one", None), ("someone", None), ("one-hundred-one", None),
+])
+def test_read_number(text, value):
+    assert read_number(text, CONFIG.value_words) == value

@@ -32,6 +32,15 @@ def definitions() -> list:
     ("x10⁹/L", "10*9/L"), ("×10^9/L", "10*9/L"), ("×109/L", "10*9/L"), ("10^12/L", "10*12/L"),
     ("G/L", "10*9/L"),  # giga per litre, not grams
     ("cells/mm3", "/uL"), ("/mm³", "/uL"), ("per mm3", "/uL"),
+    # unit words spelled out (unit_words), then the alias table
+    ("milligrams per decilitre", "mg/dL"), ("millimoles per litre", "mmol/L"),
+    ("cells per microlitre", "/uL"), ("/mcL", "/uL"), ("grams per day", "g/d"),
+    # every spelling of a multiple of the upper/lower limit of normal (patterns)
+    ("x N", "{ULN}"), ("N", "{ULN}"), ("times normal", "{ULN}"), ("X upper normal value", "{ULN}"),
+    ("X maximum normal value", "{ULN}"), ("folds ULN", "{ULN}"), ("times the institutional ULN", "{ULN}"),
+    ("x the upper limit of the normal range", "{ULN}"), ("lower limit of normal", "{LLN}"),
+    ("pack-years", "{pack-years}"), ("pack years", "{pack-years}"), ("µm", "um"), ("microns", "um"),
+    ("dB", "dB"), ("IU/week", "[IU]/wk"), ("c/mL", "{copies}/mL"),
     ("Yrs", "a"), ("years", "a"), ("months", "mo"), ("wks", "wk"), ("msec", "ms"), ("pts", "{point}"),
     ("% predicted", "%{predicted}"), ("mmHg", "mm[Hg]"), ("mm Hg", "mm[Hg]"), ("bpm", "/min"),
     ("ml per minute", "mL/min"),
@@ -52,6 +61,8 @@ def test_aliases(units, text, canonical):
     ("mg/L", "mg/dL"),
     ("mL/min", "mL/min/{1.73_m2}"),
     ("LLN", "{ULN}"),
+    ("lower normal value", "{ULN}"),
+    ("nanograms per millilitre", "mg/mL"),
     ("mmol/mol", "mmol/L"),
 ])
 def test_units_that_must_not_be_confused(units, text, not_canonical):

@@ -13,12 +13,12 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
-_LEADING_MULT = re.compile(r"^(?:×|x|\*|times|-?fold|-?times)+")
+_LEADING_MULT = re.compile(r"^(?:×|x|\*|times|-?folds?|-?times)+")
 _GIGA_PER_LITRE = re.compile(r"^\s*G\s*/\s*L\s*$")
 _PINT_SAFE = re.compile(r"^[a-zA-Zµμ/\d.\s*^]+$")
 _MEMO_SIZE = 20_000
@@ -39,8 +39,14 @@ def unit_key(text: str) -> str:
 class UnitNormalizer:
     """Maps unit text to canonical unit strings using the alias table, then pint."""
 
-    def __init__(self, table: Dict[str, str], pint_definitions=(), kinds: Optional[Dict[str, str]] = None):
+    def __init__(self, table: Dict[str, str], pint_definitions=(), kinds: Optional[Dict[str, str]] = None,
+                 words: Optional[Dict[str, str]] = None, patterns: Sequence[Tuple[str, str]] = ()):
         self.table = table
+        #: unit words spelled out → their symbol (``unit_words``), matched as whole parts between "/"
+        self.words: Dict[str, str] = {unit_key(k): v for k, v in (words or {}).items()}
+        #: (regex over the unit key, canonical unit), tried after the alias table (``patterns``)
+        self.patterns: List[Tuple[str, str]] = [(p, c) for p, c in patterns]
+        self._compiled = [(re.compile(p), c) for p, c in self.patterns]
         self.pint_definitions = list(pint_definitions)
         #: canonical unit → what it measures (``"time"``), for the units whose entry says so
         self.kinds: Dict[str, str] = dict(kinds or {})
@@ -60,10 +66,12 @@ class UnitNormalizer:
                 table[unit_key(alias)] = canonical
             if "kind" in entry:
                 kinds[canonical] = entry["kind"]
-        return cls(table, data.get("pint_definitions", []), kinds)
+        patterns = [(p["regex"], p["canonical"]) for p in data.get("patterns", [])]
+        return cls(table, data.get("pint_definitions", []), kinds, data.get("unit_words", {}), patterns)
 
     def to_dict(self) -> dict:
-        return {"table": self.table, "pint_definitions": self.pint_definitions, "kinds": self.kinds}
+        return {"table": self.table, "pint_definitions": self.pint_definitions, "kinds": self.kinds,
+                "words": self.words, "patterns": [list(p) for p in self.patterns]}
 
     def units_of_kind(self, kind: str) -> FrozenSet[str]:
         """The canonical units whose entry in the units file has this ``kind`` (``"time"``)."""
@@ -71,12 +79,26 @@ class UnitNormalizer:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
+        state["_compiled"] = [(rx.pattern, c) for rx, c in self._compiled]
         state["_ureg"] = None  # pint's registry does not pickle; it is rebuilt on first use
         return state
 
     @classmethod
     def from_dict(cls, data: dict) -> "UnitNormalizer":
-        return cls(dict(data["table"]), data.get("pint_definitions", []), data.get("kinds", {}))
+        return cls(dict(data["table"]), data.get("pint_definitions", []), data.get("kinds", {}),
+                   data.get("words", {}), [tuple(p) for p in data.get("patterns", [])])
+
+    def __setstate__(self, state: dict) -> None:
+        state["_compiled"] = [(re.compile(p), c) for p, c in state["_compiled"]]
+        self.__dict__.update(state)
+
+    def spelled(self, key: str) -> str:
+        """``key`` with each part between "/" that is a unit word replaced by its symbol
+        ("milligrams/decilitre" → "mg/dl"); unchanged when no part is one."""
+        if not self.words:
+            return key
+        parts = key.split("/")
+        return "/".join(self.words.get(p, p) for p in parts)
 
     @property
     def ureg(self):
@@ -108,6 +130,12 @@ class UnitNormalizer:
             return None
         if key in self.table:
             return self.table[key]
+        spelled = self.spelled(key)
+        if spelled in self.table:
+            return self.table[spelled]
+        for rx, canonical in self._compiled:
+            if rx.match(key):
+                return canonical
         return self._via_pint(text, key)
 
     def _via_pint(self, text: str, key: str) -> str:

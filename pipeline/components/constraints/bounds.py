@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from pipeline.components.constraints.index import EntityIndex
-from pipeline.components.constraints.quantities import Quantity, unit_of
+from pipeline.components.constraints.quantities import Quantity, read_number, unit_of
 from pipeline.components.constraints.subjects import IMPLICIT_AGE_RULE, Groups
 from pipeline.components.units import UnitNormalizer
-from pipeline.core.numbers import number_out, parse_number
+from pipeline.core.numbers import number_out
 
 #: subject attributes (from ConText) a constraint carries in its ``context``
 CONTEXT_FLAGS = ("historical", "hypothetical", "exception", "uncertain")
@@ -24,7 +24,7 @@ class Assembled:
 
 
 def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[dict]]:
-    vals = [parse_number(ents[v]["text"], value_words) for v in q.values]
+    vals = [read_number(ents[v]["text"], value_words) for v in q.values]
     if any(v is None for v in vals):
         return None, None
     if q.op == "list" and len(vals) > 1:

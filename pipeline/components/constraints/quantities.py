@@ -240,6 +240,23 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
     return quantities
 
 
+_WORD_PARTS = re.compile(r"[\s-]+")
+
+
+def read_number(text: str, words: Dict[str, float]) -> Optional[float]:
+    """The value of a written number: digits (:func:`parse_number`), a number word of ``words``,
+    or a tens word and a units word written together ("twenty-one", "forty five")."""
+    value = parse_number(text, words)
+    if value is not None or not words:
+        return value
+    parts = [p for p in _WORD_PARTS.split(text.strip().lower()) if p]
+    if len(parts) == 2 and all(p in words for p in parts):
+        tens, ones = words[parts[0]], words[parts[1]]
+        if tens >= 20 and tens % 10 == 0 and 0 < ones < 10:
+            return tens + ones
+    return None
+
+
 def unit_of(qs: Sequence["Quantity"]) -> Optional[int]:
     """The unit entity of the last value that has one."""
     for q in qs:
@@ -250,11 +267,14 @@ def unit_of(qs: Sequence["Quantity"]) -> Optional[int]:
 
 
 def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers: set) -> bool:
-    """A number that counts things ("at least 3 abnormalities", "at least one of") rather than
-    bounding a subject; a number written as a word without a unit is taken as a count."""
+    """A number that counts things ("at least 3 abnormalities", "at least three prior regimens")
+    rather than bounding a subject: a word follows it that does not continue a bound. A number
+    written as a word without a unit counts unless nothing but punctuation or a postfix
+    comparator follows it ("aged twenty-one or older", "a score of nine")."""
     if q.units or q.scale_max is not None:
         return False
-    if any(not any(ch.isdigit() for ch in ents[v]["text"]) for v in q.values):
+    if any(not any(ch.isdigit() for ch in ents[v]["text"]) for v in q.values) and \
+            not _closes_bound(q, words, ents):
         return True
     if all(re.fullmatch(r"(?:19|20)\d\d", ents[v]["text"]) for v in q.values):
         return True  # calendar years ("from 2008 to 2015"), not bounds
@@ -271,6 +291,17 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
         return False
     word = words[j]
     return word[:1].isalpha() and word.lower() not in followers
+
+
+def _closes_bound(q: Quantity, words: Sequence[str], ents: Sequence[dict]) -> bool:
+    """Whether the quantity ends its phrase: a postfix comparator closes it, or only punctuation
+    (or the end of the text) follows its last value."""
+    if any((ents[c].get("attrs") or {}).get("postfix") for c in q.comparators):
+        return True
+    j = ents[q.values[-1]]["token_end"]
+    while j < len(words) and words[j].isspace():
+        j += 1
+    return j >= len(words) or not any(ch.isalnum() for ch in words[j])
 
 
 @lru_cache(maxsize=64)
