@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator
 
 TABLE_COLUMNS = ("trial_id", "criterion_id", "section", "subject", "category", "lower", "lower_inclusive",
-                 "upper", "upper_inclusive", "unit", "negated", "condition", "origin", "value")
+                 "upper", "upper_inclusive", "unit", "negated", "condition", "anchor", "direction", "origin", "value")
 
 
 def table_rows(record: dict) -> Iterator[dict]:
@@ -34,6 +34,8 @@ def table_rows(record: dict) -> Iterator[dict]:
             "unit": c.get("unit"),
             "negated": bool(c.get("negated")),
             "condition": c.get("condition"),
+            "anchor": c.get("anchor"),  # time windows only (docs/CONSTRAINTS.md)
+            "direction": c.get("direction"),
             "origin": c.get("origin") or record.get("origin") or "text",
             "value": None if value is None else (str(value).lower() if isinstance(value, bool) else str(value)),
         }

@@ -33,7 +33,8 @@ from pipeline.spark.session import model_path, require_spark, worker_extractor
 
 CONSTRAINT_FIELDS = (("subject", "string"), ("category", "string"), ("lower", "double"),
                      ("lower_inclusive", "boolean"), ("upper", "double"), ("upper_inclusive", "boolean"),
-                     ("unit", "string"), ("negated", "boolean"), ("condition", "string"), ("origin", "string"),
+                     ("unit", "string"), ("negated", "boolean"), ("condition", "string"), ("anchor", "string"),
+                     ("direction", "string"), ("origin", "string"),
                      ("value", "string"), ("rules", "array<string>"))
 _CONSTRAINT_STRUCT = ", ".join(f"{name}: {kind}" for name, kind in CONSTRAINT_FIELDS)
 #: the records DataFrame (a DDL string)
