@@ -109,10 +109,20 @@ def test_the_event_is_an_entity_inside_the_phrase():
 
 
 def test_an_empty_phrase_falls_back_to_the_entity_before():
-    text = "Acute GVHD of grade 2 or above was present within 2 weeks prior to screening"
-    ent = {"label": "CONDITION", "start": 6, "end": 10, "text": "GVHD", "rule": "cond.gvhd"}
+    text = "GVHD (aGVHD); grade 2 or above within 2 weeks prior to screening"
+    ent = {"label": "CONDITION", "start": 0, "end": 4, "text": "GVHD", "rule": "cond.gvhd"}
+    assert constraints(text, ents=[ent]) == []  # the clause ends at ";"
+    text = "GVHD: grade 2 or above within 2 weeks prior to screening"
     (c,) = constraints(text, ents=[ent])
     assert c["subject_text"] == "GVHD" and c["upper"] == {"value": 2, "inclusive": True}
+
+
+def test_the_event_is_the_whole_coordinated_phrase():
+    text = "myocardial infarction, or unstable angina in the past 6 months"
+    ent = {"label": "CONDITION", "start": 0, "end": 21, "text": "myocardial infarction", "rule": "cond.mi"}
+    (c,) = constraints(text, ents=[ent])
+    assert c["subject_text"] == "myocardial infarction, or unstable angina"
+    assert c["rules"][0] == "cond.mi"
 
 
 def test_negation_scope_covers_the_event():

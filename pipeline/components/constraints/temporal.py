@@ -136,7 +136,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         ci = _which(m, "c", config.comparators) if m.group("cmp") is not None else None
         cmp = config.comparators[ci] if ci is not None else None
         duration = bool(cmp and cmp.get("duration"))
-        window = bool(cmp and cmp["side"] == "upper" and cmp["id"] == "time.within")
+        window = bool(cmp and cmp["side"] == "upper" and cmp["id"].startswith("time.within"))
         if cmp:
             rules.append(cmp["id"])
         if n2 is not None:
@@ -155,7 +155,9 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
             bound = _bound(n1, post["inclusive"])
             lower, upper = (bound, None) if post["side"] == "lower" else (None, bound)
         w = Window(start, end, lower, upper, unit, duration, window,
-                   bounded=bool(cmp or pi is not None or n2 is not None), rules=rules)
+                   bounded=bool(cmp or pi is not None), rules=rules)  # a bare range: a procedure
+        if cmp and cmp.get("direction"):
+            w.direction = cmp["direction"]  # "in the next 12 weeks": a forward window from now
         if m.group("mk") is not None:
             mk = config.markers[_which(m, "m", config.markers)]
             w.rules.append(mk["id"])
@@ -217,6 +219,17 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     stop = pos
     while stop > 0 and (text[stop - 1].isspace() or text[stop - 1] in "([{"):
         stop -= 1
+    keep_to = None
+    if stop > floor and text[stop - 1] == ")":
+        # "the standard therapy (i.e. one or more DMARDs) for at least three months": step over the
+        # aside; a short one ("acute GVHD (aGVHD)", "heart rate variability (HRV)") names the event too
+        opening = text.rfind("(", floor, stop)
+        if opening > floor:
+            if len(text[opening + 1:stop - 1].split()) <= 2:
+                keep_to = stop
+            stop = opening
+            while stop > floor and text[stop - 1].isspace():
+                stop -= 1
     head = text[:stop]
     last = None
     for last in config.boundary.finditer(head):
@@ -224,7 +237,10 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     begin = max(last.end() if last else 0, floor)
     if begin >= stop:
         return None, None
-    return _trim(text, begin, stop, config, from_end=True), last
+    span = _trim(text, begin, stop, config, from_end=True)
+    if span and keep_to:
+        span = (span[0], keep_to)
+    return span, last
 
 
 def _trim(text: str, start: int, end: int, config: TimeConfig, from_end: bool) -> Optional[Tuple[int, int]]:
@@ -284,8 +300,12 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
 def _record(text: str, w: Window, span: Tuple[int, int], ent: Optional[dict], negations: Sequence[dict],
             config: TimeConfig, condition: Optional[str], duration: bool) -> dict:
     """One constraint record of window ``w`` on the event at ``span`` (named by ``ent`` if any)."""
-    subj_span = (ent["start"], ent["end"]) if ent else span
-    subject = (ent.get("norm") or ent["text"].lower()) if ent else " ".join(text[slice(*span)].lower().split())
+    # the event is the whole phrase ("myocardial infarction, or unstable angina"); an entity that
+    # is the whole phrase names it by its normalised name
+    subj_span = span
+    subject = " ".join(text[slice(*span)].lower().split())
+    if ent and (ent["start"], ent["end"]) == tuple(span):
+        subject = ent.get("norm") or ent["text"].lower()
     if duration and not ent:
         subject = next((name for pat, name in config.duration_subjects if pat.fullmatch(subject)), subject)
     negated = bool(ent.get("negated")) if ent else _negated(subj_span, negations)
@@ -313,7 +333,7 @@ def _record(text: str, w: Window, span: Tuple[int, int], ent: Optional[dict], ne
 
 
 def _entity_in(ents: Sequence[dict], span: Tuple[int, int]) -> Optional[dict]:
-    """The last non-part entity inside ``span`` (the event's own name: "myocardial infarction")."""
+    """The last non-part entity inside ``span`` (the event's name, negation and rule)."""
     found = None
     for e in ents:
         if e["label"] not in PART_LABELS and span[0] <= e["start"] and e["end"] <= span[1]:
