@@ -157,10 +157,12 @@ def test_csv_bad_rows_are_reported_and_the_rest_is_read(tmp_path):
     data = b"id,text\nA,Age >= 18 years\n,no id\nC,\nD\nE,caf\xe9 au lait\nF,Hemoglobin >= 9 g/dL\n"
     path = write(tmp_path / "in.csv", data)
     items = read(path)
-    assert [d.trial_id for d in docs(items)] == ["A", "F"]
+    # an empty text is a trial with no criteria (written with a warning), not a bad row
+    assert [(d.trial_id, d.text) for d in docs(items)] == [("A", "Age >= 18 years"), ("C", ""),
+                                                           ("F", "Hemoglobin >= 9 g/dL")]
     got = {(p.line, p.record): p.message for p in problems(items)}
     assert got[(3, None)] == "row without an id"
-    assert got[(4, "C")] == "empty text"
+    assert (4, "C") not in got
     assert "row has 1 field(s)" in got[(5, "D")]
     assert got[(6, "E")].startswith("not valid UTF-8 (byte 0xe9)")
 
@@ -185,10 +187,9 @@ def test_parquet_rows_read_as_jsonl_objects_are(tmp_path):
                       "other": ["x", "y", "z", "w"]})
     pq.write_table(table, tmp_path / "t.parquet")
     items = read(tmp_path / "t.parquet", id_column="nct_id", text_column="criteria")
-    assert [(d.trial_id, d.text, d.line) for d in docs(items)] == [("12345", "Age >= 18", 1)]
+    assert [(d.trial_id, d.text, d.line) for d in docs(items)] == [("12345", "Age >= 18", 1), ("4", "  ", 4)]
     assert [(p.line, p.record, p.message.split(" (")[0]) for p in problems(items)] == [
-        (2, "2", "a line needs 'NCT_ID' and 'Criteria'"), (3, None, "'NCT_ID' must be a string or an integer, not null"),
-        (4, "4", "empty text")]
+        (2, "2", "a line needs 'NCT_ID' and 'Criteria'"), (3, None, "'NCT_ID' must be a string or an integer, not null")]
     assert read(tmp_path / "t.parquet") == items  # the default columns match without regard to case
     pq.write_table(pa.table({"x": [1], "y": ["Age >= 18"]}), tmp_path / "xy.parquet")
     missing = read(tmp_path / "xy.parquet")
@@ -208,12 +209,14 @@ def test_aact_quoted_multiline_fields_and_structured_columns(tmp_path, gz):
     assert first.structured == {"sex": "All", "minimumAge": "18 Years", "maximumAge": "N/A", "healthyVolunteers": "No"}
     assert (second.trial_id, second.line) == ("NCT00000042", 10)
     assert second.structured["healthyVolunteers"] == "Accepts Healthy Volunteers"
-    assert isinstance(third, Problem) and (third.line, third.record) == (11, "NCT00000043")
+    # empty criteria: a trial with no criteria (written with a warning), its structured fields kept
+    assert isinstance(third, InputDoc) and (third.trial_id, third.line, third.text) == ("NCT00000043", 11, "")
+    assert third.structured == {"sex": "All"}
 
 
 def test_aact_recognised_by_header_under_another_name(tmp_path):
     path = write(tmp_path / "export" / "elig_2024.txt", aact_text())
-    assert [d.trial_id for d in docs(read(path))] == ["NCT00000041", "NCT00000042"]
+    assert [d.trial_id for d in docs(read(path))] == ["NCT00000041", "NCT00000042", "NCT00000043"]
 
 
 def test_aact_bad_utf8_row_is_a_problem_and_later_rows_are_read(tmp_path):
@@ -249,10 +252,10 @@ def test_jsonl_bad_lines_are_problems_and_the_rest_runs(tmp_path):
     ]) + b"\n"
     path = write(tmp_path / "in.jsonl", data)
     items = read(path)
-    assert [d.trial_id for d in docs(items)] == ["A", "F"]
+    assert [d.trial_id for d in docs(items)] == ["A", "D", "F"]  # D: no criteria, written with a warning
     got = [(p.line, p.record, p.message.split(":")[0]) for p in problems(items)]
     assert got == [(2, None, "malformed JSON"), (3, None, "not valid UTF-8 (byte 0xe9)"),
-                   (4, "D", "empty text"), (5, None, "each line must be a JSON object"),
+                   (5, None, "each line must be a JSON object"),
                    (6, "E", "'text' must be a string")]
     assert all(p.path == str(path) for p in problems(items))
 

@@ -5,7 +5,7 @@
     records.cache()   # both DataFrames come from one lazy computation: cache it when using both
 
 Each row of the input is one trial, read as a JSON Lines object is (an integer id becomes its
-digits; a null or empty text is a problem) and run through
+digits; a null text is a problem, an empty one a trial written with no criteria and a warning) and run through
 :func:`pipeline.extraction.partition.extract_partition` in the workers (the pipeline loaded once
 per Python worker from the model folder). Nothing a row holds fails the job: a trial that cannot
 be read or processed becomes rows with an ``error`` (the message) and ``error_kind`` (``error``, or

@@ -60,7 +60,7 @@ def read_aact_file(path: Path) -> Iterator:
         if error:
             yield Problem(source, first, error)
             continue
-        checked = check_row(fields, first, bad, nct_idx, text_idx, source, ("nct_id", "an nct_id", "empty criteria"))
+        checked = check_row(fields, first, bad, nct_idx, text_idx, source, ("nct_id", "an nct_id"))
         if checked is None:
             continue
         if isinstance(checked, Problem):

@@ -55,11 +55,11 @@ def rows(path: Path, delimiter: str, lines: Lines) -> Iterator[Tuple[int, int, O
 
 
 def check_row(fields: Optional[List[str]], first: int, bad, id_idx: int, text_idx: int, source: str,
-              names: Tuple[str, str, str]):
+              names: Tuple[str, str]):
     """``(id, text)`` of a data row, a Problem naming its line, or ``None`` for a blank line.
 
     ``bad`` is a (line, message) problem found in the row's text, if any; ``names`` word the
-    messages: (the id column, "row without" ..., the empty-text message)."""
+    messages: (the id column, "row without" ...)."""
     if not fields or (len(fields) == 1 and not fields[0].strip()):
         return None  # a blank line
     rid = fields[id_idx].strip() if id_idx < len(fields) else ""
@@ -70,10 +70,8 @@ def check_row(fields: Optional[List[str]], first: int, bad, id_idx: int, text_id
                                       f"{max(id_idx, text_idx) + 1}", record=rid or None)
     if not rid:
         return Problem(source, first, f"row without {names[1]}")
-    text = fields[text_idx]
-    if not text.strip():
-        return Problem(source, first, names[2], record=rid)
-    return rid, text
+    # an empty text is a trial with no criteria: written with a warning (extraction/records.py)
+    return rid, fields[text_idx]
 
 
 def read_csv_file(path: Path, options: Optional[ReadOptions] = None, delimiter: str = ",") -> Iterator:
@@ -105,7 +103,7 @@ def read_csv_file(path: Path, options: Optional[ReadOptions] = None, delimiter: 
         if error:
             yield Problem(source, first, error)
             continue
-        checked = check_row(fields, first, bad, id_idx, text_idx, source, ("the id", "an id", "empty text"))
+        checked = check_row(fields, first, bad, id_idx, text_idx, source, ("the id", "an id"))
         if isinstance(checked, Problem):
             yield checked
         elif checked is not None:

@@ -3,7 +3,8 @@
 The id and text columns are found as in a CSV file (``--id-column``/``--text-column``, else the
 first of ``id``, ``trial_id``, ``nct_id``, ``nctid`` and of ``text``, ``criteria``, ...; any case)
 and each row is checked as a JSON Lines object is (:func:`pipeline.ingest.readers.jsonl.record_items`):
-an integer id becomes its digits, a null or empty text is a problem. A row's "line" is its number
+an integer id becomes its digits, a null text is a problem, an empty one a trial with no criteria
+(written with a warning). A row's "line" is its number
 in the file, from 1.
 """
 
