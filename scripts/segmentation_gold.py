@@ -19,13 +19,16 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DIR = ROOT / "annotations" / "segmentation"
-CORPUS = ROOT.parent / "shared" / "corpora" / "ctgov-2021" / "criteria.jsonl.gz"
+#: the ctgov-2021 texts; ``ELIGEX_CTGOV`` names another copy. Without it, the texts already in
+#: ``gold.jsonl`` (copied from the corpus) serve, so that a clone away from ``../shared`` checks too
+CORPUS = Path(os.environ.get("ELIGEX_CTGOV") or ROOT.parent / "shared" / "corpora" / "ctgov-2021" / "criteria.jsonl.gz")
 #: an enumerator at the start of a line (the guideline leaves it out of the criterion)
 ENUM = re.compile(r"(?:[-*•·o–]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivx]{1,4}[.)]|[\u2460-\u2473])\s+")
 ITEM = re.compile(r'^(?P<a>\d+)(?:-(?P<b>\d+))?(?:\s+"(?P<s>[^"]+)"(?:\.\.\."(?P<e>[^"]+)")?)?'
@@ -92,7 +95,9 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="only check that gold.jsonl is up to date")
     args = ap.parse_args(argv)
     texts = {}
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+    source = CORPUS if CORPUS.exists() else DIR / "gold.jsonl"
+    with (gzip.open(source, "rt", encoding="utf-8") if source.suffix == ".gz"
+          else source.open(encoding="utf-8")) as fh:
         for line in fh:
             row = json.loads(line)
             texts[row["id"]] = row["text"]
@@ -111,6 +116,10 @@ def main(argv=None) -> int:
     ids = [t for t, _ in trials]
     if ids != sample[:len(ids)]:
         raise SystemExit(f"{notes}: the trials must be the first {len(ids)} of sample.json, in its order")
+    missing = [tid for tid in ids if tid not in texts]
+    if missing:
+        raise SystemExit(f"{source}: no text for {', '.join(missing[:5])}: the notes name trials it lacks "
+                         f"(set ELIGEX_CTGOV to the ctgov-2021 criteria.jsonl.gz)")
     out = "".join(json.dumps({"id": tid, "text": texts[tid], "criteria": convert(tid, texts[tid], items, str(notes))},
                              ensure_ascii=False) + "\n" for tid, items in trials)
     target = DIR / "gold.jsonl"

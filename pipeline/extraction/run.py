@@ -363,7 +363,9 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
         yield _finish(pending.popleft(), extractor)
 
 
-def _finish(entry: _Pending, extractor) -> TrialResult:
+def _finish(entry: _Pending, extractor=None) -> TrialResult:
+    """The result of a trial whose criteria are all done; ``extractor`` completes the records and
+    is needed only when the trial has not already failed."""
     item = entry.item
     if isinstance(item, Problem):
         return TrialResult(entry.key, item.record, problems=[item], failed=True)
