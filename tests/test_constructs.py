@@ -99,9 +99,6 @@ def test_constraints(run, text, expected):
 
 
 NO_CONSTRAINT = [
-    "at least 3 abnormalities in CSM",                       # a count
-    "at least 2 additional Core set measures (CSM)",         # a count
-    "grade 2 or higher acute graft-versus-host disease",     # a grade is not a value here
     "EULAR/ACR 2019 standard",                               # a year in a name
     "patients recruited from 2008 to 2015",                  # calendar years
     "higher than the benefit judged by the researcher",      # a comparator with no value
@@ -116,6 +113,20 @@ NO_CONSTRAINT = [
 @pytest.mark.parametrize("text", NO_CONSTRAINT)
 def test_no_constraint(run, text):
     assert run(text)["constraints"] == []
+
+
+#: counts and grades are count/grade constraints, never a bound on a measurement (issue #13)
+COUNT_OR_GRADE_ONLY = [
+    ("at least 3 abnormalities in CSM", "count"),
+    ("at least 2 additional Core set measures (CSM)", "count"),
+    ("grade 2 or higher acute graft-versus-host disease", "grade"),
+]
+
+
+@pytest.mark.parametrize("text,category", COUNT_OR_GRADE_ONLY)
+def test_counts_and_grades_are_only_their_category(run, text, category):
+    found = run(text)["constraints"]
+    assert found and {c["category"] for c in found} == {category}
 
 
 #: time windows are temporal/duration constraints, never a bound on a measurement

@@ -154,6 +154,8 @@ CONFIG_SCHEMAS = {
     "coverage.json": "coverage_config.json",
     "constraints.json": "constraints_config.json",
     "segmentation.json": "segmentation_config.json",
+    "counts.json": "counts_config.json",
+    "grades.json": "grades_config.json",
 }
 
 

@@ -15,13 +15,15 @@ Cue words are data in ``configs/constraints.json``; canonical units come from
 """
 
 from collections import Counter
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 from pipeline.components.constraints.bounds import Assembled, build_constraints
 from pipeline.components.constraints.config import AssemblyConfig
+from pipeline.components.constraints.counts import CountRules, count_relations, read_count
+from pipeline.components.constraints.grades import GradeRules, find_grades
 from pipeline.components.constraints.index import Criterion, EntityIndex
 from pipeline.components.constraints.quantities import find_quantities, is_count, scale_mentions
-from pipeline.components.constraints.records import build_record
+from pipeline.components.constraints.records import PART_LABELS, build_record
 from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
 from pipeline.components.constraints.temporal import TimeConfig, find_windows, time_constraints
@@ -31,14 +33,17 @@ from pipeline.components.units import UnitNormalizer
 def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],
              modifiers: Sequence[dict], config: AssemblyConfig, units: UnitNormalizer,
              token_starts: Optional[Sequence[int]] = None, work: Optional[Counter] = None,
-             time: Optional[TimeConfig] = None) -> dict:
+             time: Optional[TimeConfig] = None, counts: Optional[CountRules] = None,
+             grades: Optional[GradeRules] = None) -> dict:
     """Constraints, relations and the final entity list (with ids) for one criterion.
 
     ``entities`` are sorted entity records (with token offsets), ``modifiers`` ConText's
     modifier records. ``work``, when given, receives the number of candidates and words each
     step examined (linear in the criterion's length). ``time``, when given, adds the criterion's
-    time windows and durations (:mod:`~pipeline.components.constraints.temporal`)."""
-    record = _assemble(text, words, sent_of, entities, modifiers, config, units, token_starts, work)
+    time windows and durations (:mod:`~pipeline.components.constraints.temporal`); ``counts`` and
+    ``grades`` add count and grade constraints (:mod:`.counts`, :mod:`.grades`)."""
+    record = _assemble(text, words, sent_of, entities, modifiers, config, units, token_starts, work,
+                       counts, grades)
     if time is not None:
         add_time_constraints(record, text, entities, modifiers, config, time, work)
     return record
@@ -67,18 +72,24 @@ def add_time_constraints(record: dict, text: str, entities: Sequence[dict], modi
 
 def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],
               modifiers: Sequence[dict], config: AssemblyConfig, units: UnitNormalizer,
-              token_starts: Optional[Sequence[int]] = None, work: Optional[Counter] = None) -> dict:
+              token_starts: Optional[Sequence[int]] = None, work: Optional[Counter] = None,
+              counts: Optional[CountRules] = None, grades: Optional[GradeRules] = None) -> dict:
     criterion = Criterion(text, words, sent_of, token_starts)
     ents = list(entities)
     negations = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
+    graded = _grades(text, ents, grades)
     if not any(e["label"] == "VALUE" for e in ents):
-        # no number, no bound: only the entity list, temporal relations and negation cues remain
-        return build_record(criterion, ents, Assembled(), negations, config, work)
+        # no number, no bound (but grades in roman numerals): the entity list, temporal relations, cues
+        only = Assembled(constraints=graded.constraints, relations=graded.relations,
+                         used={i for i in graded.used if ents[i]["label"] not in PART_LABELS})
+        return build_record(criterion, ents, only, negations, config, work)
     index = EntityIndex(words, sent_of, ents, config.coordinators, work)
     scale_values, scale_of = scale_mentions(text, index, config.scale_length)
     followers = set(config.value_followers)
     quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers)
-                  if not q.invalid and not is_count(q, words, ents, followers)]
+                  if not q.invalid and not graded.used.intersection(q.members())]
+    counted, quantities = _counts(text, quantities, ents, counts, config, graded)
+    quantities = [q for q in quantities if not is_count(q, words, ents, followers)]
     claimed: set = set()
     for q in quantities:
         if not (q.bare and not q.units):  # a lone number ("Appendix 10") claims nothing
@@ -88,4 +99,46 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     scoped = scope_conditions(text, ents, config.condition_scope) if assigned else []
     found = build_constraints(assigned, index, scale_of, scoped[0] if scoped else None,
                               config.value_words, units)
+    for part in (counted, graded):
+        found.constraints.extend(part.constraints)
+        found.relations.extend(part.relations)
+        # a count's or grade's numbers and comparators are no entities (GUIDELINE: counts and grades
+        # add none); its rules are on the constraint. A graded MEASUREMENT stays.
+        found.used.update(i for i in part.used if ents[i]["label"] not in PART_LABELS)
     return build_record(criterion, ents, found, negations, config, work)
+
+
+def _grades(text: str, ents: Sequence[dict], rules: Optional[GradeRules]) -> Assembled:
+    """The criterion's grade constraints (:mod:`.grades`) with the entities they use."""
+    out = Assembled()
+    for g in find_grades(text, ents, rules) if rules is not None else ():
+        out.constraints.append((g.record, g.subject))
+        out.used.update(g.members)
+        if g.subject is not None:
+            out.used.add(g.subject)
+            out.relations.extend((g.subject, v, "has_value") for v in g.members if ents[v]["label"] == "VALUE")
+    return out
+
+
+def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[CountRules],
+            config: AssemblyConfig, graded: Assembled) -> Tuple[Assembled, list]:
+    """Count constraints (:mod:`.counts`) and the quantities that are not counts."""
+    out = Assembled()
+    if rules is None:
+        return out, quantities
+    rest = []
+    condition = None
+    scoped = scope_conditions(text, ents, config.condition_scope) if quantities else []
+    if scoped:
+        condition = ents[scoped[0]].get("norm", ents[scoped[0]]["text"])
+    for q in quantities:
+        if out.used.intersection(q.members()):
+            continue  # the total of "5 of 68 joints"
+        c = read_count(q, text, ents, rules, config.value_words, condition)
+        if c is None:
+            rest.append(q)
+            continue
+        out.constraints.append((c.record, None))
+        out.used.update(c.members)
+        out.relations.extend(count_relations(c.members, q))
+    return out, rest

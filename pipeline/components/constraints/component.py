@@ -12,6 +12,8 @@ from pipeline.components import docview
 from pipeline.components.constraints.assemble import assemble
 from pipeline.components.constraints.config import AssemblyConfig
 from pipeline.components.constraints.temporal import TimeConfig
+from pipeline.components.constraints.counts import CountRules
+from pipeline.components.constraints.grades import GradeRules
 from pipeline.components.units import UnitNormalizer
 from pipeline.core import extensions
 from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
@@ -25,14 +27,22 @@ class ConstraintAssembler:
         self.config = AssemblyConfig.from_dict({})
         self.units: Optional[UnitNormalizer] = None
         self.time: Optional[TimeConfig] = None
+        self.counts: Optional[CountRules] = None
+        self.grades: Optional[GradeRules] = None
         extensions.register()
 
     def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json",
-                   units_path: str = "configs/units.json", time_path: Optional[str] = "configs/time.json"):
+                   units_path: str = "configs/units.json", time_path: Optional[str] = "configs/time.json",
+                   counts_path: Optional[str] = "configs/counts.json",
+                   grades_path: Optional[str] = "configs/grades.json"):
         data = load_json_config(config_path, CONFIG_SCHEMAS["constraints.json"])
         self.config = AssemblyConfig.from_dict(data)
         self.units = UnitNormalizer.from_config(units_path)
         self.time = TimeConfig.from_dict(load_json_config(time_path, CONFIG_SCHEMAS["time.json"])) if time_path else None
+        self.counts = CountRules.from_dict(load_json_config(counts_path, CONFIG_SCHEMAS["counts.json"])) \
+            if counts_path else None
+        self.grades = GradeRules.from_dict(load_json_config(grades_path, CONFIG_SCHEMAS["grades.json"])) \
+            if grades_path else None
 
     def __call__(self, doc: Doc) -> Doc:
         if self.units is None:
@@ -41,7 +51,7 @@ class ConstraintAssembler:
         view = docview.view(doc)
         result = assemble(view.text, view.words, view.sent_of(doc), data["entities"],
                           data.get("context", []), self.config, self.units, view.starts,
-                          time=self.time)
+                          time=self.time, counts=self.counts, grades=self.grades)
         data.update(result)
         docview.release(doc)  # the last component: finished Docs carry only doc._.eligex
         return doc
@@ -50,13 +60,17 @@ class ConstraintAssembler:
         Path(path).mkdir(parents=True, exist_ok=True)
         srsly.write_json(Path(path) / "cfg.json", {"config": self.config.to_dict(),
                                                    "units": self.units.to_dict() if self.units else None,
-                                                   "time": self.time.to_dict() if self.time else None})
+                                                   "time": self.time.to_dict() if self.time else None,
+                                                   "counts": self.counts.to_dict() if self.counts else None,
+                                                   "grades": self.grades.to_dict() if self.grades else None})
 
     def from_disk(self, path, *, exclude=()):
         data = srsly.read_json(Path(path) / "cfg.json")
         self.config = AssemblyConfig.from_dict(data["config"])
         self.units = UnitNormalizer.from_dict(data["units"]) if data["units"] else None
         self.time = TimeConfig.from_dict(data["time"]) if data.get("time") else None
+        self.counts = CountRules.from_dict(data["counts"]) if data.get("counts") else None
+        self.grades = GradeRules.from_dict(data["grades"]) if data.get("grades") else None
         return self
 
 

@@ -26,7 +26,9 @@ In scope:
   ``direction`` comes from a ``Before`` / ``After`` relation of its comparison to an event, else
   from its ``Eq-Temporal-Period`` (past: before, future: after), else null (not annotated); its
   ``anchor`` is that event when its text is a known anchor ("prior to screening"), else null (not
-  annotated). They add no entities.
+  annotated). They add no entities. A measurement comparison whose value is a Roman numeral
+  ("NYHA Class IV", "ASA physical status > II") is a ``grade`` constraint too (``grade_numerals``),
+  with no entities.
   A ``Temporality`` without a value ("history of", "current") is no bound: a note, not a loss.
 
 Section headings ("Inclusion Criteria:", "Subjects will be excluded if:") are recognised by the
@@ -533,7 +535,14 @@ class _DocumentMapper:
         trigger = doc.textbounds[subject.trigger]
         index, s_start, s_end = self.locate(trigger)
         parts = self.comparison_parts(comparison)
-        values = self.parse_values(comparison, parts["Value"])
+        try:
+            values = self.parse_values(comparison, parts["Value"])
+            graded = False
+        except Unmapped as err:  # a Roman numeral ("NYHA Class IV", "ASA >= IV"): a class, grade or stage
+            if err.reason != R_NOT_A_NUMBER:
+                raise
+            values = self.parse_values(comparison, parts["Value"], self.tables.grade_numerals)
+            graded = True
         if not parts["Operator"]:
             self.check_implicit_operator(comparison, "EQ" if len(values) == 1 else "BETWEEN")
         lower, upper, comparator_of = self.bounds(parts["Operator"], values)
@@ -541,14 +550,17 @@ class _DocumentMapper:
         for tb in parts["Value"] + parts["Operator"] + units:
             if self.locate(tb)[0] != index:
                 raise Unmapped(R_OTHER_LINE, f"{subject.id} / {tb.id} {tb.text!r}")
-        subject_key = self.add_entity(trigger, self.subject_label(subject))
-        self.add_comparison_entities(subject_key, values, comparator_of, units, comparison.line)
+        if not graded:  # a grade adds no entities (GUIDELINE: grades are not VALUEs), as a Stage role
+            subject_key = self.add_entity(trigger, self.subject_label(subject))
+            self.add_comparison_entities(subject_key, values, comparator_of, units, comparison.line)
         category = "age" if subject.type == "Age" else OBSERVATION_CATEGORIES.get(
             doc.attributes_of(subject.id).get("Observation-Type-Value") or "", "measurement")
+        if graded:
+            category = "grade"
         return index, {
             "subject": "age" if subject.type == "Age" else trigger.text.lower(),
             "subject_span": [s_start, s_end], "category": category,
-            "lower": lower, "upper": upper, "unit": None, "unit_text": unit_text,
+            "lower": lower, "upper": upper, "unit": "{grade}" if graded else None, "unit_text": unit_text,
             "scale_max": scale_max, "condition": None, "negated": subject.id in negated,
         }
 

@@ -1,0 +1,250 @@
+"""Counts as constraints: a number that counts things ("at least 2 immunosuppressants", "≥ 2 prior
+lines of therapy", "four or five of the following criteria", "at least 5 of 68 tender joints").
+
+A quantity (:mod:`.quantities`) without a unit is a count when a *head* noun of
+``configs/counts.json`` follows its number, after at most ``modifier_max`` modifier words
+("prior", "tender", "additional Core set"); the head may take one complement ("lines *of
+therapy*", "abnormalities *in CSM*"). "N of the following" counts criteria. With a comparator ("at least", "more than", "or more"),
+any plural noun phrase counts (``open_head``: "more than 3 previous *concussions*"), except unit
+and time words and right after a SCORE or MEASUREMENT name ("ASA 1-3 patients"). The constraint has
+category ``count``, the counted phrase as subject, no unit, and the bounds of the quantity;
+"N of M heads" and "(66-joint count)" keep M as ``scale_max`` (the count is out of M).
+
+Not counts: an ordinal ("5th grade"), a number written into a name ("3TC"; a bare number after an
+acronym: "HIV 1 infection"), a rate word later in the clause ("3 cups of coffee, tea or soft drinks
+per day"), a number right after a word that names rather than counts (``exclude_before``:
+"grade 3 events", "cycle 1", "n = 20"), a head followed by a rate word ("3 seizures per month":
+a frequency), non-integers and numbers above ``max_value``; with no head, :func:`is_count` in
+:mod:`.quantities` still drops sample sizes, calendar years and number words as before. A bare
+number (no comparator, no list) counts only with a head ("2 prior lines"); "one of the
+following" alone is not read (it lists alternatives rather than bounding a count).
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from pipeline.components.constraints.bounds import bounds_of
+from pipeline.components.constraints.phrases import Word, leading_phrase, phrase_record, words_after, words_before
+from pipeline.components.constraints.quantities import Quantity
+from pipeline.core.numbers import number_out, parse_number
+
+CATEGORY = "count"
+#: words read after a count's number (modifiers, head, complement and their links)
+LOOKAHEAD = 24
+
+
+def _phrases(items: Sequence[str]) -> Tuple[Tuple[str, ...], ...]:
+    """Word phrases as lower-cased word tuples, longest first."""
+    return tuple(sorted({tuple(p.lower().split()) for p in items}, key=len, reverse=True))
+
+
+@dataclass
+class CountRules:
+    """``configs/counts.json`` as the reader uses it (``data`` is the file's content)."""
+    data: dict
+
+    def __post_init__(self):
+        d = self.data
+        self.heads: Dict[str, str] = {w.lower(): h["id"] for h in d.get("heads", []) for w in h["words"]}
+        self.modifier_max = int(d.get("modifier_max", 3))
+        self.modifier_stops = frozenset(w.lower() for w in d.get("modifier_stops", []))
+        self.complement_words = frozenset(w.lower() for w in d.get("complement_words", []))
+        self.complement_max = int(d.get("complement_max", 3))
+        self.complement_stops = frozenset(w.lower() for w in d.get("complement_stops", []))
+        following = d.get("following") or {}
+        self.following_id = following.get("id")
+        self.following_words = _phrases(following.get("words", []))
+        self.following_subject = following.get("subject")
+        self.total_words = _phrases(d.get("total_words", []))
+        joint = d.get("joint_count") or {}
+        self.joint_count_id = joint.get("id")
+        self.joint_count = re.compile(joint["pattern"], re.IGNORECASE) if joint.get("pattern") else None
+        self.rate_words = _phrases(d.get("rate_words", []))
+        self.exclude_before = frozenset(w.lower() for w in d.get("exclude_before", []))
+        self.max_value = float(d.get("max_value", 1000))
+        open_head = d.get("open_head") or {}
+        self.open_id = open_head.get("id")
+        self.open_min_length = int(open_head.get("min_length", 4))
+        self.open_not_plural = tuple(open_head.get("not_plural_endings", []))
+        self.open_not_heads = frozenset(w.lower() for w in open_head.get("not_heads", []))
+        self.rate_reach = int(d.get("rate_reach", 0))
+        self.ordinal_suffixes = frozenset(w.lower() for w in d.get("ordinal_suffixes", []))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CountRules":
+        return cls(dict(data))
+
+    def to_dict(self) -> dict:
+        return dict(self.data)
+
+
+def _starts_with(words: Sequence[Word], k: int, phrases: Sequence[Tuple[str, ...]]) -> int:
+    """The number of words of the first of ``phrases`` written at ``words[k:]`` (0 when none)."""
+    for p in phrases:
+        if tuple(w.lower for w in words[k:k + len(p)]) == p:
+            return len(p)
+    return 0
+
+
+@dataclass
+class Count:
+    """A count read from a quantity: its constraint record and the entities it uses."""
+    record: dict
+    members: List[int]
+
+
+def _head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[int, int]]:
+    """``(first, last)`` word index of the head phrase found within ``modifier_max`` modifier
+    words of ``words[k]`` (consecutive heads make one: "drug regimens"), or ``None``."""
+    for j in range(k, min(len(words), k + rules.modifier_max + 1)):
+        w = words[j]
+        if not w.alpha:
+            return None
+        if w.lower in rules.heads:
+            last = j
+            while last + 1 < len(words) and words[last + 1].lower in rules.heads:
+                last += 1
+            return j, last
+        if w.lower in rules.modifier_stops:
+            return None
+    return None
+
+
+def _open_head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[int, int]]:
+    """``(first, last)`` word index of a plural noun phrase at ``words[k]`` that no head lists
+    ("more than 3 previous *concussions*", "at least 2 permanent first *molars*"): up to
+    ``modifier_max + 1`` words with none of the modifier stops, the last one plural (ends in
+    "s", none of ``not_plural_endings``, at least ``min_length`` letters)."""
+    if rules.open_id is None:
+        return None
+    phrase = leading_phrase(words[k:], rules.modifier_stops, rules.modifier_max + 1)
+    for j in range(len(phrase) - 1, -1, -1):
+        w = phrase[j].lower
+        if w in rules.open_not_heads:
+            return None
+        if len(w) >= rules.open_min_length and w.endswith("s") and not w.endswith(rules.open_not_plural):
+            return k, k + j
+    return None
+
+
+#: labels whose entity right before a number makes the number its value ("ASA 1-3 patients")
+SUBJECT_LABELS = ("SCORE", "MEASUREMENT")
+
+
+def _bounds_a_subject(text: str, ents: Sequence[dict], start: int) -> bool:
+    """A SCORE or MEASUREMENT entity ends right before ``start`` (a few words, no punctuation
+    between): the number is that subject's value, not a count of the noun after it."""
+    before = [e for e in ents if e["end"] <= start and e["label"] != "COMPARATOR"]
+    if not before:
+        return False
+    last = max(before, key=lambda e: e["end"])
+    gap = text[last["end"]:start]
+    return last["label"] in SUBJECT_LABELS and len(gap) <= 12 and not any(ch in gap for ch in ",;.()")
+
+
+def _rate_follows(words: Sequence[Word], k: int, rules: CountRules) -> bool:
+    """A rate word within ``rate_reach`` words from ``words[k]``, before the clause ends (";"
+    or "."): "3 cups of coffee, tea or soft drinks *per day*"."""
+    for j in range(k, min(len(words), k + rules.rate_reach)):
+        if words[j].text in (";", "."):
+            return False
+        if _starts_with(words, j, rules.rate_words):
+            return True
+    return False
+
+
+def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
+    """The index of the last word of the complement starting at ``words[k]`` ("of therapy"),
+    or ``k - 1`` when there is none."""
+    if k >= len(words) or words[k].lower not in rules.complement_words:
+        return k - 1
+    phrase = leading_phrase(words[k + 1:], rules.complement_stops, rules.complement_max)
+    return k + len(phrase) if phrase else k - 1
+
+
+def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
+               value_words: Dict[str, float], condition: Optional[str] = None) -> Optional[Count]:
+    """The count ``q`` states, or ``None`` when it is not one (see the module docstring).
+    ``condition`` is the criterion's scoped condition (its norm), carried as for other bounds."""
+    if q.invalid or q.units or q.scale_max is not None:
+        return None
+    values = [parse_number(ents[v]["text"], value_words) for v in q.values]
+    if any(v is None or not float(v).is_integer() or not 0 <= v <= rules.max_value for v in values):
+        return None
+    members = q.members()
+    start = min(ents[m]["start"] for m in members)
+    end = max(ents[m]["end"] for m in members)
+    before = words_before(text, start, 1)
+    if before and before[0].lower.rstrip(".") in rules.exclude_before:
+        return None
+    if end < len(text) and text[end].isalpha() and text[end:end + 2].lower() not in rules.ordinal_suffixes:
+        return None  # "3TC", "5q": part of a name
+    if q.bare and before and before[0].text.isupper() and before[0].alpha and before[0].end + 1 >= start:
+        return None  # "HIV 1 infection", "DSM 5 criteria", "OTA 42 fractures": a name's number
+    words = words_after(text, end, LOOKAHEAD)
+    k = 0
+    scale_max = None
+    rule_ids: List[str] = []
+    n = _starts_with(words, k, rules.total_words)
+    if n and k + n < len(words) and words[k + n].text.isdigit():  # "5 of 68 tender joints"
+        total = parse_number(words[k + n].text)
+        if total is None or total < max(values):
+            return None
+        scale_max = number_out(total)
+        members = members + [i for i, e in enumerate(ents)
+                             if e["label"] == "VALUE" and e["start"] == words[k + n].start]
+        k += n + 1
+    following = 0
+    if scale_max is None and n:
+        following = _starts_with(words, k + n, rules.following_words)
+        if following:  # "four or five of the following (criteria)"
+            k += n + following
+    if words and words[0].lower in rules.ordinal_suffixes and words[0].start == end:
+        return None  # "5th grade": an ordinal, not a count
+    head = _head(words, k, rules)
+    open_head = False
+    if head is None and not following and not q.bare and scale_max is None and not _bounds_a_subject(text, ents, start):
+        head = _open_head(words, k, rules)  # a comparator, a whole number, a plural noun: a count
+        open_head = head is not None
+    if head is None and not following:
+        return None
+    if q.bare and len(q.values) == 1 and (head is None or following):
+        return None  # "one of the following": alternatives, not a bound
+    if head is None:
+        if not rules.following_subject:
+            return None
+        subject = rules.following_subject
+        subj_start, subj_end = words[k - following].start, words[k - 1].end  # "the following"
+        rule_ids.append(rules.following_id)
+        span_end = subj_end
+    else:
+        h_last = head[1]
+        c_last = _complement(words, h_last + 1, rules)
+        if _starts_with(words, max(h_last, c_last) + 1, rules.rate_words) or \
+                _starts_with(words, h_last + 1, rules.rate_words) or _rate_follows(words, h_last + 1, rules):
+            return None  # "3 seizures per month", "5 cigarettes (or equivalent) per day": a frequency
+        subj_start, subj_end = words[k].start, words[max(h_last, c_last)].end
+        subject = text[subj_start:subj_end].lower()
+        rule_ids.append(rules.open_id if open_head else rules.heads[words[h_last].lower])
+        if following:
+            rule_ids.append(rules.following_id)
+        span_end = subj_end
+        jc = rules.joint_count.match(text, words[h_last].end) if rules.joint_count and scale_max is None else None
+        if jc and parse_number(jc.group("total")) >= max(values):  # "≥ 4 swollen joints (66-joint count)"
+            scale_max = number_out(parse_number(jc.group("total")))
+            rule_ids.append(rules.joint_count_id)
+            span_end = max(span_end, jc.end())
+    lower, upper = bounds_of(q, ents, value_words)
+    if lower is None and upper is None:
+        return None
+    record = phrase_record(
+        subject=subject, subject_text=text[subj_start:subj_end], subject_span=[subj_start, subj_end],
+        category=CATEGORY, lower=lower, upper=upper, scale_max=scale_max, condition=condition,
+        span=[start, max(end, span_end)], rules=rule_ids + [ents[m]["rule"] for m in sorted(members)])
+    return Count(record, sorted(members))
+
+
+def count_relations(members: Sequence[int], q: Quantity) -> List[Tuple[int, int, str]]:
+    """has_comparator pairs of a count (it has no subject entity to hang has_value on)."""
+    return [(v, c, "has_comparator") for v in q.values for c in q.comparators if c in members]

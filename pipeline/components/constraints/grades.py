@@ -1,0 +1,308 @@
+"""Grades, classes and stages as constraints: "peripheral neuropathy ≥ CTCAE grade 2", "grade 3
+or 4 adverse event", "acute GVHD of grade 2 or above", "NYHA class III or IV heart failure",
+"Child-Pugh class B or C", "stage III or IV".
+
+A grade is read from the criterion text (roman numerals are not VALUE entities), with the
+COMPARATOR entities masked so that their spellings come from the comparator rules:
+
+    [comparator] [system [version]] keyword [of] [comparator] numerals [postfix] [(system [version])]
+
+``numerals`` is one numeral, a range ("II-IV", "3 to 4") or a list ("1, 2 or 3", "3/4"), read
+through ``numerals`` (and a system's ``letters``: Child-Pugh A/B/C → 1/2/3) of
+``configs/grades.json``; a numeral with a sub-stage letter ("IIIB", "1a") is not read, and no
+grade is read when a range or list goes on to one ("stage II-IIIA"). A keyword that is not
+``standalone`` ("class") needs a system; a system with ``keyword_optional`` needs no keyword
+("NYHA III-IV"). A grade right after a SCORE entity that is not a system of its own ("ECOG grade
+0-1") is left to the score.
+
+The constraint has category ``grade``, unit ``{grade}``. Its subject is the system as written
+when the system ``names_subject`` (a classification of the patient: "*ASA* physical status I-II",
+"*NYHA* class III"); else the graded condition: the words right after the grade when it stands
+before them ("stage 4 *fibrosis*"), else the phrase before it across ``subject_links`` ("*GVHD* of
+grade 2", "*fibrosis* (stage 1-3)"), named by a CONDITION or MEASUREMENT entity inside it when
+there is one; else the system's ``subject``; else ``subject_fallback`` (null: no constraint).
+Digits right after a SCORE entity's name ("ASA 1-3") are left to the score. Bounds: one numeral with a
+comparator bounds one side ("grade 2 or above" → lower 2 inclusive), without one it is exact; a
+range or list gives both ("grade 3 or 4" → lower 3, upper 4).
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from pipeline.components.constraints.bounds import CONTEXT_FLAGS
+from pipeline.components.constraints.phrases import leading_phrase, phrase_record, words_after, words_before
+
+CATEGORY = "grade"
+UNIT = "{grade}"
+BOUND_OPS = (">=", ">", "<=", "<", "=")
+#: the character COMPARATOR entities are masked with before the grade pattern runs
+MASK = "\x01"
+#: labels that can be the graded condition
+SUBJECT_LABELS = ("CONDITION", "MEASUREMENT")
+
+
+def _alternatives(words: Sequence[str]) -> str:
+    """A regex alternation of ``words`` (longest first; inner spaces match any whitespace)."""
+    parts = sorted({w for w in words if w}, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in parts)
+
+
+def _names(names: Sequence[str]) -> str:
+    """System names: short ones (up to 4 characters) as written, longer ones in any case."""
+    short = [n for n in names if len(n) <= 4]
+    long = [n for n in names if len(n) > 4]
+    alts = []
+    if long:
+        alts.append(f"(?i:{_alternatives(long)})")
+    if short:
+        alts.append(_alternatives(short))
+    return "|".join(alts)
+
+
+@dataclass
+class GradeRules:
+    """``configs/grades.json`` as the reader uses it (``data`` is the file's content)."""
+    data: dict
+
+    def __post_init__(self):
+        d = self.data
+        self.keywords = d.get("keywords", [])
+        self.systems = d.get("systems", [])
+        self.numerals: Dict[str, int] = dict(d.get("numerals", {}))
+        self.letters = {k for s in self.systems for k in (s.get("letters") or {})}
+        self.postfix = [(p["id"], p["op"], p["words"]) for p in d.get("postfix_words", [])]
+        self.links = frozenset(w.lower() for w in d.get("subject_links", []))
+        self.stops = frozenset(w.lower() for w in d.get("subject_stops", []))
+        self.max_words = int(d.get("subject_max_words", 4))
+        self.fallback = d.get("subject_fallback")
+        self.pattern = self._pattern(d) if self.keywords and self.numerals else None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GradeRules":
+        return cls(dict(data))
+
+    def to_dict(self) -> dict:
+        return dict(self.data)
+
+    def _pattern(self, d: dict) -> "re.Pattern":
+        def sys_alts(prefix: str) -> str:  # the system before the keyword (s0...) or after the numerals (t0...)
+            return "|".join(f"(?P<{prefix}{i}>{_names(s['names'])})" for i, s in enumerate(self.systems) if s["names"])
+        kw_alts = "|".join(f"(?P<k{i}>(?i:{_alternatives(k['words'])}))" for i, k in enumerate(self.keywords))
+        nums = sorted(set(self.numerals) | self.letters, key=len, reverse=True)
+        num = "(?:" + "|".join(re.escape(n) for n in nums) + r")(?![A-Za-z0-9])"
+        lists = _alternatives(d.get("list_joiners", []))
+        ranges = _alternatives(d.get("range_joiners", []))
+        joiner = f"(?:{ranges}|{lists})" if lists and ranges else (ranges or lists or "(?!)")
+        numeral_start = "[0-9" + "".join(re.escape(n[0]) for n in nums if not n[0].isdigit()) + "]"
+        version = d.get("version") or "(?!)"
+        post_words = _alternatives([w for _, _, ws in self.postfix for w in ws]) or "(?!)"
+        systems = [s for s in self.systems if s["names"]]
+        # a system's name, then its version or its abbreviation in brackets ("New York Heart Association (NYHA)")
+        alias = f"\\s*[(\\[]\\s*(?:{_names([n for s in systems for n in s['names']])})\\s*[)\\]]"
+        system = f"(?:{sys_alts('s')})(?:\\s*(?:{version})|{alias})?" if systems else "(?!)"
+        system2 = f"(?:{sys_alts('t')})(?:\\s*(?:{version}))?" if systems else "(?!)"
+        return re.compile(
+            rf"(?<![\w-])(?:(?P<pre>{MASK}+)\s*)?"
+            rf"(?:(?P<sys>{system})\s*)?"
+            rf"(?:(?P<kw>{kw_alts})(?:\s+of)?\s*)?"
+            rf"(?:(?P<mid>{MASK}+)\s*)?"
+            rf"(?P<nums>{num}(?:\s*(?:{ranges or '(?!)'})\s*{num}|(?:\s*(?:{lists or '(?!)'})\s*{num})+)?)"
+            rf"(?!\s*{joiner}\s*{numeral_start})"
+            rf"(?:\s*(?P<post>{MASK}+|{post_words}))?"
+            rf"(?:\s*\(?\s*(?P<sys2>{system2})(?:\s*\))?)?")
+
+
+@dataclass
+class Grade:
+    """A grade read from the text: its constraint record, its subject entity (or ``None``) and
+    the entities it uses."""
+    record: dict
+    subject: Optional[int]
+    members: List[int]
+
+
+def _masked(text: str, ents: Sequence[dict]) -> str:
+    """``text`` with every COMPARATOR entity written as :data:`MASK` characters (same length)."""
+    chars = list(text)
+    for e in ents:  # a range sign ("1-3") stays: the range joiners read it
+        if e["label"] == "COMPARATOR" and (e.get("attrs") or {}).get("op") != "range":
+            chars[e["start"]:e["end"]] = MASK * (e["end"] - e["start"])
+    return "".join(chars)
+
+
+def _which(m: "re.Match", prefix: str) -> Optional[int]:
+    """The index of the named alternative (``s3``, ``k0``) that matched."""
+    for name, value in m.groupdict().items():
+        if value is not None and name[0] == prefix and name[1:].isdigit():
+            return int(name[1:])
+    return None
+
+
+def _op_at(ents: Sequence[dict], start: int, end: int, postfix: bool) -> Tuple[Optional[str], List[int]]:
+    """The op of the COMPARATOR entities in ``start..end`` (a bound op; a postfix one when
+    ``postfix``) and their indices."""
+    found = [i for i, e in enumerate(ents) if e["label"] == "COMPARATOR" and start <= e["start"] and e["end"] <= end]
+    ops = [(ents[i].get("attrs") or {}).get("op") for i in found]
+    ok = [op for i, op in zip(found, ops) if op in BOUND_OPS and
+          (not postfix or (ents[i].get("attrs") or {}).get("postfix"))]
+    return (ok[0] if len(ok) == 1 else None), found
+
+
+def _numbers(text: str, rules: GradeRules, system: Optional[dict]) -> Optional[List[int]]:
+    """The grades written in ``text`` (the matched numerals), or ``None`` when one is not a
+    grade of ``system`` (letters only where the system has them; numbers unless it has none)."""
+    letters = (system or {}).get("letters") or {}
+    allow_numbers = (system or {}).get("numbers", True)
+    out = []
+    for tok in re.findall(r"[^\W_]+", text):
+        if tok in letters:
+            out.append(int(letters[tok]))
+        elif tok in rules.numerals and allow_numbers and not (tok in rules.letters and not letters):
+            out.append(int(rules.numerals[tok]))
+        elif tok in rules.numerals or tok in rules.letters:
+            return None
+    return out or None
+
+
+def _bounds(values: List[int], op: Optional[str], many: bool):
+    if many:
+        return {"value": min(values), "inclusive": True}, {"value": max(values), "inclusive": True}
+    v = values[0]
+    if op == ">=":
+        return {"value": v, "inclusive": True}, None
+    if op == ">":
+        return {"value": v, "inclusive": False}, None
+    if op == "<=":
+        return None, {"value": v, "inclusive": True}
+    if op == "<":
+        return None, {"value": v, "inclusive": False}
+    return {"value": v, "inclusive": True}, {"value": v, "inclusive": True}
+
+
+def _entity_in(ents: Sequence[dict], start: int, end: int, labels: Sequence[str]) -> Optional[int]:
+    """The last entity with one of ``labels`` overlapping ``start..end``."""
+    found = [i for i, e in enumerate(ents) if e["label"] in labels and e["start"] < end and start < e["end"]]
+    return found[-1] if found else None
+
+
+def _subject(text: str, ents: Sequence[dict], start: int, end: int, rules: GradeRules):
+    """``(entity index or None, phrase (start, end) or None)`` of the graded condition: the words
+    right after the grade when it stands before them ("stage 4 *fibrosis*", "class IV *congestive
+    heart failure*"), else the phrase before it, across ``subject_links`` ("*GVHD* of grade 2",
+    "*fibrosis* (stage 1-3)"); an entity inside the phrase names it."""
+    after = leading_phrase(words_after(text, end, rules.max_words), rules.stops, rules.max_words)
+    if after and not text[end:after[0].start].strip():
+        lo, hi = after[0].start, after[-1].end
+    else:
+        before_words = words_before(text, start, rules.max_words + 4)
+        k = 0
+        while k < len(before_words) and before_words[k].lower in rules.links:
+            k += 1
+        before = leading_phrase(before_words[k:], rules.stops, rules.max_words)[::-1]
+        if not before:
+            return None, None
+        lo, hi = before[0].start, before[-1].end
+    return _entity_in(ents, lo, hi, SUBJECT_LABELS), (lo, hi)
+
+
+def find_grades(text: str, ents: Sequence[dict], rules: GradeRules) -> List[Grade]:
+    """Every grade written in ``text`` (see the module docstring); ``ents`` are the criterion's
+    sorted entity records."""
+    if rules.pattern is None:
+        return []
+    out: List[Grade] = []
+    for m in rules.pattern.finditer(_masked(text, ents)):
+        grade = _read(m, text, ents, rules)
+        if grade is not None:
+            out.append(grade)
+    return out
+
+
+def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> Optional[Grade]:
+    si = _which(m, "s")
+    if si is None:
+        si = _which(m, "t")
+    system = rules.systems[si] if si is not None else None
+    ki = _which(m, "k")
+    keyword = rules.keywords[ki] if ki is not None else None
+    if keyword is None and not (system and system.get("keyword_optional")):
+        return None
+    if keyword is not None and not keyword.get("standalone", True) and system is None:
+        return None
+    if m.group("sys") is None and m.group("sys2") is not None and keyword is None:
+        return None
+    start = m.start("pre") if m.group("pre") else m.start("sys") if m.group("sys") else m.start("kw")
+    if m.group("kw") and not m.group("sys"):
+        prev = [i for i, e in enumerate(ents) if e["label"] == "SCORE" and e["end"] <= start
+                and not text[e["end"]:start].strip()]
+        if prev:
+            return None  # "ECOG grade 0-1": the score's own grade
+    values = _numbers(m.group("nums"), rules, system)
+    if values is None:
+        return None
+    if m.group("nums")[:1].isdigit() and any(
+            e["label"] == "SCORE" and start <= e["start"] < m.start("nums") for e in ents):
+        return None  # "ASA 1-3", "ASA >3": digits after a score's name stay the score's (the score step)
+    many = len(values) > 1
+    op, members = None, []
+    for group, postfix in (("pre", False), ("mid", False), ("post", True)):
+        if m.group(group) is None:
+            continue
+        if group == "post" and MASK not in m.group("post"):
+            op = op or next(o for _, o, ws in rules.postfix if _in_words(m.group("post"), ws))
+            continue
+        g_op, found = _op_at(ents, m.start(group), m.end(group), postfix)
+        members.extend(found)
+        op = op or g_op
+    end = m.end()
+    members.extend(i for i, e in enumerate(ents) if e["label"] in ("VALUE", "UNIT")
+                   and start <= e["start"] and e["end"] <= end)
+    members.extend(i for i, e in enumerate(ents) if e["label"] == "SCORE" and start <= e["start"] < end)
+    lower, upper = _bounds(values, op, many)
+    subject_idx, phrase = _subject(text, ents, start, end, rules)
+    rule_ids = [r for r in (
+        system["id"] if system else None, keyword["id"] if keyword else None,
+        next((i for i, _, ws in rules.postfix if m.group("post") and _in_words(m.group("post"), ws)), None))
+        if r]
+    subj = ents[subject_idx] if subject_idx is not None else None
+    fixed = (system or {}).get("subject")
+    named = _system_name(m, system)
+    if named is not None:  # a classification of the patient ("ASA I-II", "NYHA class III"): the system
+        subj = None
+        subject, s_span = " ".join(text[named[0]:named[1]].lower().split()), named
+    elif subj is not None:
+        subject, s_span = subj.get("norm") or subj["text"].lower(), (subj["start"], subj["end"])
+        rule_ids.insert(0, subj["rule"])
+    elif fixed:
+        subject = fixed
+        s_span = (m.start("sys"), m.end("sys")) if m.group("sys") else (m.start("sys2"), m.end("sys2"))
+    elif phrase is not None:
+        subject, s_span = text[phrase[0]:phrase[1]].lower(), phrase
+    elif rules.fallback:
+        subject, s_span = rules.fallback, (start, end)
+    else:
+        return None
+    record = phrase_record(
+        subject=subject, subject_text=text[s_span[0]:s_span[1]], subject_span=s_span, category=CATEGORY,
+        lower=lower, upper=upper, unit=UNIT, span=[min(start, s_span[0]), max(end, s_span[1])],
+        rules=rule_ids + [ents[i]["rule"] for i in sorted(set(members))],
+        negated=bool(subj and subj.get("negated")),
+        context={k: subj.get(k) for k in CONTEXT_FLAGS if subj and subj.get(k)})
+    return Grade(record, subject_idx, sorted(set(members)))
+
+
+def _system_name(m: "re.Match", system: Optional[dict]) -> Optional[Tuple[int, int]]:
+    """The span of the system's name when the system ``names_subject`` (the written name, not
+    its version or bracketed abbreviation), else ``None``."""
+    if not system or not system.get("names_subject"):
+        return None
+    for name, value in m.groupdict().items():
+        if value is not None and name[0] in "st" and name[1:].isdigit():
+            return m.span(name)
+    return None
+
+
+def _in_words(text: str, words: Sequence[str]) -> bool:
+    norm = " ".join(text.split()).lower()
+    return norm in {" ".join(w.split()).lower() for w in words}

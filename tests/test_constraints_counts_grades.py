@@ -1,0 +1,164 @@
+"""Counts and grades as constraints (pipeline/components/constraints/counts.py, grades.py): the
+pure helpers on the shipped configs/counts.json and configs/grades.json, then table-driven
+through the built pipeline (counts and grades need the entity records it makes)."""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.components.constraints import counts as counts_mod
+from pipeline.components.constraints import grades as grades_mod
+from pipeline.components.constraints.counts import CountRules
+from pipeline.components.constraints.grades import GradeRules
+from pipeline.components.constraints.phrases import words_after
+from pipeline.rules.loading import CONFIG_SCHEMAS, RuleError, load_json_config
+
+ROOT = Path(__file__).resolve().parents[1]
+COUNTS = CountRules.from_dict(load_json_config(ROOT / "configs" / "counts.json", CONFIG_SCHEMAS["counts.json"]))
+GRADES = GradeRules.from_dict(load_json_config(ROOT / "configs" / "grades.json", CONFIG_SCHEMAS["grades.json"]))
+
+
+def bounds_of(c):
+    lo, hi = c.get("lower"), c.get("upper")
+    return (lo and (lo["value"], lo["inclusive"]), hi and (hi["value"], hi["inclusive"]))
+
+
+def of_category(record, category):
+    return [c for c in record["constraints"] if c["category"] == category]
+
+
+# ---------------------------------------------------------------------------------------------
+# pure helpers
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,values", [
+    ("III", [3]), ("II-IV", [2, 4]), ("Ⅲ-Ⅳ", [3, 4]), ("1, 2 or 3", [1, 2, 3]), ("VI", [6]),
+])
+def test_numerals_read_as_numbers(text, values):
+    assert grades_mod._numbers(text, GRADES, None) == values
+
+
+def test_class_letters_only_for_a_system_that_has_them():
+    child_pugh = next(s for s in GRADES.systems if s["id"] == "grade.system.child_pugh")
+    assert grades_mod._numbers("B", GRADES, child_pugh) == [2]
+    assert grades_mod._numbers("B", GRADES, None) is None
+    assert grades_mod._numbers("2", GRADES, child_pugh) is None  # Child-Pugh has letters, not numbers
+
+
+@pytest.mark.parametrize("values,op,many,want", [
+    ([2], ">=", False, ({"value": 2, "inclusive": True}, None)),
+    ([2], "<", False, (None, {"value": 2, "inclusive": False})),
+    ([3], None, False, ({"value": 3, "inclusive": True}, {"value": 3, "inclusive": True})),
+    ([3, 4], None, True, ({"value": 3, "inclusive": True}, {"value": 4, "inclusive": True})),
+])
+def test_grade_bounds(values, op, many, want):
+    assert grades_mod._bounds(values, op, many) == want
+
+
+@pytest.mark.parametrize("text,head", [
+    (" previous concussions", "concussions"),
+    (" permanent first molars that need", "molars"),
+    (" weeks", None),          # a time, not a counted thing
+    (" for women", None),      # no noun phrase
+    (" lesion", None),         # singular: only a listed head counts it
+])
+def test_open_head_is_a_plural_noun_phrase(text, head):
+    words = words_after(text, 0, 8)
+    found = counts_mod._open_head(words, 0, COUNTS)
+    assert (words[found[1]].text if found else None) == head
+
+
+def test_a_rate_word_later_in_the_clause_makes_a_frequency():
+    words = words_after(" cups of coffee, tea or soft drinks per day", 0, 20)
+    assert counts_mod._rate_follows(words, 1, COUNTS)
+    words = words_after(" cups of coffee; drinks per day", 0, 20)
+    assert not counts_mod._rate_follows(words, 1, COUNTS)
+
+
+def test_rules_round_trip_and_unknown_keys_are_rejected(tmp_path):
+    assert CountRules.from_dict(COUNTS.to_dict()).heads == COUNTS.heads
+    assert GradeRules.from_dict(GRADES.to_dict()).numerals == GRADES.numerals
+    bad = tmp_path / "grades.json"
+    bad.write_text('{"keywords": [], "numerals": {"I": 1}, "subject_fallbak": null}', encoding="utf-8")
+    with pytest.raises(RuleError, match="subject_fallbak"):
+        load_json_config(bad, CONFIG_SCHEMAS["grades.json"])
+
+
+# ---------------------------------------------------------------------------------------------
+# through the pipeline
+# ---------------------------------------------------------------------------------------------
+
+# text, subject text (words of it), lower, upper
+COUNT_CASES = [
+    ("Failure of at least 2 prior lines of therapy", "lines", (2, True), None),
+    ("More than 3 previous concussions", "concussions", (3, False), None),
+    ("At least two permanent molars erupted", "molars", (2, True), None),
+    ("fewer than 100 cigarettes in a lifetime", "cigarettes", None, (100, False)),
+    ("three or more of the following criteria:", "criteria", (3, True), None),
+]
+
+NOT_COUNTS = [
+    "less than 5th grade education",           # an ordinal
+    "HIV 1 infection documented",              # a name's number
+    "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
+    "at least two weeks since surgery",        # a time
+    "Hemoglobin >= 9 g/dL",                    # an amount
+]
+
+
+@pytest.mark.parametrize("text,subject,lower,upper", COUNT_CASES)
+def test_counts(run, text, subject, lower, upper):
+    found = of_category(run(text), "count")
+    assert len(found) == 1, found
+    c = found[0]
+    assert subject in c["subject_text"].lower()
+    assert text[c["subject_span"][0]:c["subject_span"][1]] == c["subject_text"]
+    assert bounds_of(c) == (lower, upper)
+    assert c["unit"] is None and c["rules"][0].startswith("count.")
+
+
+@pytest.mark.parametrize("text", NOT_COUNTS)
+def test_not_counts(run, text):
+    assert of_category(run(text), "count") == []
+
+
+# text, subject text, lower, upper
+GRADE_CASES = [
+    ("IVH grade 3-4", "IVH", (3, True), (4, True)),
+    ("fibrosis (stage 1-3) on biopsy", "fibrosis", (1, True), (3, True)),
+    ("stage 4 fibrosis on liver biopsy", "fibrosis", (4, True), (4, True)),
+    ("peripheral neuropathy of grade 2 or worse", "peripheral neuropathy", (2, True), None),
+    ("ASA physical status I or II", "ASA", (1, True), (2, True)),
+    ("New York Heart Association (NYHA) class III-IV heart failure", "New York Heart Association",
+     (3, True), (4, True)),
+    ("Child-Pugh class B", "Child-Pugh", (2, True), (2, True)),
+    ("GMFCS levels I-III", "GMFCS", (1, True), (3, True)),
+]
+
+NOT_GRADES = [
+    "Grade 1",                    # no graded condition named
+    "ASA 1-3 patients",           # digits after a score's name: the score's
+    "class III antiarrhythmics",  # a bare 'class' needs a system
+    "type 2 diabetes",            # 'type' needs a system
+]
+
+
+@pytest.mark.parametrize("text,subject,lower,upper", GRADE_CASES)
+def test_grades(run, text, subject, lower, upper):
+    found = of_category(run(text), "grade")
+    assert len(found) == 1, found
+    c = found[0]
+    assert c["subject_text"] == subject
+    assert text[c["subject_span"][0]:c["subject_span"][1]] == subject
+    assert bounds_of(c) == (lower, upper)
+    assert c["unit"] == "{grade}"
+
+
+@pytest.mark.parametrize("text", NOT_GRADES)
+def test_not_grades(run, text):
+    assert of_category(run(text), "grade") == []
+
+
+def test_asa_digits_stay_a_score(run):
+    scores = of_category(run("ASA 1-3 patients"), "score")
+    assert [bounds_of(c) for c in scores] == [((1, True), (3, True))]
