@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Throughput and memory of the eligex pipeline against baselines, on the same text.
 
-    .venv/bin/python scripts/bench.py              # 1M words, writes docs/PERFORMANCE.md
+    .venv/bin/python scripts/bench.py              # ctgov-2021 once, writes docs/PERFORMANCE.md
     .venv/bin/python scripts/bench.py --quick      # 50k words, prints only
-    .venv/bin/python scripts/bench.py --words 2000000 --out /tmp/perf.md
+    .venv/bin/python scripts/bench.py --text lct --words 1000000 --out /tmp/perf.md
     .venv/bin/python scripts/bench.py --profile 30 --words 200000   # what dominates (cProfile)
 
-The text is the LCT corpus (annotations/external/lct/**/*.txt) split into criteria as eligex
-splits trial text (pipeline.ingest.sections), repeated until it has at least ``--words`` words
-(whitespace-separated). Each variant runs in a fresh process of its own, so its peak memory is its
-own: model loading and one untimed pass over the distinct criteria come first, then the timed run.
+The text (``--text``) is by default ctgov-2021 (``../shared/corpora/ctgov-2021/criteria.jsonl.gz``,
+``ELIGEX_CTGOV`` or ``--corpus`` for another copy): 4,823 distinct real trials, split into criteria
+as eligex splits them (pipeline.ingest.sections), each criterion once, in file order (``--words``
+takes a prefix; the text is never repeated). ``--text lct`` uses the LCT criteria
+(annotations/external/lct/**/*.txt) repeated until ``--words`` words (a text that caches flatter).
+Each variant runs in a fresh process of its own, so its peak memory is its own: model loading and
+one untimed pass over (the first 2,000 of) the criteria come first, then the timed run.
 
 1. ``tokenizer``: ``spacy.blank("en")`` — spaCy's tokenizer alone;
 2. ``eligex-1`` / ``eligex-2``: our full pipeline (models/eligex, else built from configs/) with
@@ -17,7 +20,10 @@ own: model loading and one untimed pass over the distinct criteria come first, t
    chunks through ``nlp.pipe(as_tuples=True)``, with 2 in two worker processes that send back
    ``doc._.eligex``); ``eligex-spacy-2``, for comparison, spaCy's own ``nlp.pipe(n_process=2)``
    (Docs sent back whole; within pipeline.extraction.run.msgpack_hooks_cached) with ``doc._.eligex`` read;
-3. ``medspacy``: ``medspacy.load()`` with its defaults (PyRuSH sentences, target matcher,
+3. ``extract-1`` / ``extract-2`` (ctgov text only): whole processes, as a batch user runs them:
+   ``eligex extract CORPUS -o OUT -q -n N`` timed from launch to exit (loading, reading, splitting,
+   writing records included), over the whole corpus whatever ``--words`` says;
+4. ``medspacy``: ``medspacy.load()`` with its defaults (PyRuSH sentences, target matcher,
    ConText); loguru's DEBUG output of PyRuSH (a line per document on stderr) is switched off.
 
 Also ``eligex-tokenizer`` (our tokenizer alone) and a per-component breakdown of eligex-1
@@ -46,7 +52,13 @@ sys.path.insert(0, str(ROOT))
 #: docs/PERFORMANCE.md from this line on is written by hand and kept when the file is rewritten
 HAND_WRITTEN = "<!-- written by hand from here on: scripts/bench.py keeps it -->"
 VARIANTS = ("tokenizer", "eligex-tokenizer", "eligex-plumbing", "eligex-1", "eligex-2", "eligex-spacy-2",
-            "medspacy")
+            "extract-1", "extract-2", "medspacy")
+#: whole-process variants: ``eligex extract`` as a subprocess
+WHOLE = {"extract-1": 1, "extract-2": 2}
+DEFAULT_CORPUS = Path(os.environ.get("ELIGEX_CTGOV") or
+                      Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ctgov-2021" / "criteria.jsonl.gz")
+#: criteria of the untimed warm-up pass
+WARM_UP = 2000
 LABELS = {
     "tokenizer": 'spaCy tokenizer alone (`spacy.blank("en")`)',
     "eligex-tokenizer": "eligex tokenizer alone",
@@ -54,9 +66,13 @@ LABELS = {
     "eligex-1": "eligex full pipeline, n_process=1",
     "eligex-2": "eligex full pipeline, n_process=2 (`eligex extract -n 2`)",
     "eligex-spacy-2": "eligex full pipeline, spaCy `nlp.pipe(n_process=2)`",
+    "extract-1": "`eligex extract -n 1`, whole process (load, read, split, write)",
+    "extract-2": "`eligex extract -n 2`, whole process (load, read, split, write)",
     "medspacy": "medspaCy `medspacy.load()` defaults",
 }
 TARGETS = [  # (description, numerator, denominator, minimum ratio)
+    ("`eligex extract -n 2` (whole process) ≥ 0.5× tokenizer alone (issue #14)", "extract-2", "tokenizer", 0.5),
+    ("`eligex extract -n 2` ≥ 1.8× `-n 1`, whole processes (issue #14)", "extract-2", "extract-1", 1.8),
     ("eligex n_process=1 ≥ 0.4× tokenizer alone", "eligex-1", "tokenizer", 0.4),
     ("eligex n_process=1 ≥ 8× medspaCy defaults", "eligex-1", "medspacy", 8.0),
     ("eligex n_process=2 ≥ 1.6× n_process=1", "eligex-2", "eligex-1", 1.6),
@@ -69,7 +85,35 @@ MEMORY_LIMIT_MB = 400
 # the text
 # ---------------------------------------------------------------------------------------------
 
+TEXT = {"kind": "ctgov", "corpus": DEFAULT_CORPUS}
+
+
 def criteria_texts() -> List[str]:
+    """The criterion texts of the benchmark text (:data:`TEXT`), as the pipeline reads them."""
+    return ctgov_texts(TEXT["corpus"]) if TEXT["kind"] == "ctgov" else lct_texts()
+
+
+def ctgov_texts(path: Path) -> List[str]:
+    """Every criterion of the ctgov-2021 trials, in file order (each trial's text split as
+    ``eligex extract`` splits it)."""
+    import gzip
+
+    from pipeline.core.paths import configs_dir
+    from pipeline.core.reflow import pipeline_text
+    from pipeline.rules.loading import load_rules
+    from pipeline.ingest.sections import compile_heading_rules, split_criteria
+
+    rules, _ = load_rules(configs_dir() / "sections.jsonl", "section", strict=True)
+    headings = compile_heading_rules(rules)
+    texts = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            texts.extend(pipeline_text(c.text) for c in split_criteria(row["text"], headings, row["id"]))
+    return texts
+
+
+def lct_texts() -> List[str]:
     """The distinct LCT criterion texts, in file order, as the pipeline reads them."""
     from pipeline.core.paths import configs_dir
     from pipeline.core.reflow import pipeline_text
@@ -85,9 +129,10 @@ def criteria_texts() -> List[str]:
 
 
 def corpus(texts: List[str], words: int) -> Iterator[str]:
-    """``texts`` repeated until at least ``words`` words have been yielded."""
+    """``texts`` until at least ``words`` words have been yielded: repeated for the LCT text,
+    never for ctgov (a prefix, or all of it once)."""
     total = 0
-    for text in itertools.cycle(texts):
+    for text in (texts if TEXT["kind"] == "ctgov" else itertools.cycle(texts)):
         if total >= words:
             return
         total += len(text.split())
@@ -106,7 +151,31 @@ def _peak_mb(who) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
+def run_whole(name: str) -> dict:
+    """``eligex extract`` over the whole corpus in a subprocess, from launch to exit."""
+    import gzip
+    import tempfile
+
+    with gzip.open(TEXT["corpus"], "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    words = sum(len(r["text"].split()) for r in rows)
+    eligex = Path(sys.executable).with_name("eligex")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.jsonl"
+        cmd = [str(eligex), "extract", str(TEXT["corpus"]), "-o", str(out), "-q", "-n", str(WHOLE[name])]
+        started = time.perf_counter()
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode not in (0, 1):  # 1: some trials failed, the run is still whole
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+        records = sum(1 for _ in out.open(encoding="utf-8"))
+    return {"name": name, "words": words, "docs": len(rows), "seconds": seconds, "constraints": None,
+            "records": records, "peak_mb": _peak_mb(resource.RUSAGE_CHILDREN), "worker_peak_mb": None}
+
+
 def run_variant(name: str, words: int, batch_size: int) -> dict:
+    if name in WHOLE:
+        return run_whole(name)
     texts = criteria_texts()
     n_process = 2 if name.endswith("-2") else 1
     consume = lambda doc: 0  # noqa: E731
@@ -133,7 +202,7 @@ def run_variant(name: str, words: int, batch_size: int) -> dict:
             consume = lambda doc: len(doc._.eligex["constraints"])  # noqa: E731
     from pipeline.extraction.run import msgpack_hooks_cached, pipeline_results
 
-    for doc in nlp.pipe(texts, batch_size=batch_size):  # warm-up: lexemes, lazy components
+    for doc in nlp.pipe(texts[:WARM_UP], batch_size=batch_size):  # warm-up: lexemes, lazy components
         consume(doc)
     docs = found = 0
     started = time.perf_counter()
@@ -248,10 +317,12 @@ def report(results: dict, info: dict, words: int, batch_size: int, rounds: int) 
         "# Performance",
         "",
         "Written by `scripts/bench.py` (run it again to refresh this file). Every variant processes the "
-        "same text — the LCT criteria (`annotations/external/lct`), split as eligex splits trial text "
-        f"and repeated to {words:,} words — in a process of its own, after an untimed warm-up pass "
-        f"over the distinct criteria; batch size {batch_size}; best of {rounds} round(s). Peak memory "
-        "is the process's maximum resident set size (for n_process=2 also the largest worker's).",
+        f"same text — {_text_description(results, words)} — in a process of its own, after an untimed "
+        f"warm-up pass over the first {WARM_UP:,} criteria; batch size {batch_size}; best of {rounds} "
+        "round(s). The `eligex extract` rows are whole processes over the whole corpus, timed from "
+        "launch to exit (model loading, reading, splitting and writing included). Peak memory is the "
+        "process's maximum resident set size (for n_process=2 also the largest worker's; for a whole "
+        "process the largest of its processes).",
         "",
         "| variant | words/s | × tokenizer | seconds | peak memory per process |",
         "|---|---:|---:|---:|---:|",
@@ -319,6 +390,16 @@ def report(results: dict, info: dict, words: int, batch_size: int, rounds: int) 
     return "\n".join(lines)
 
 
+def _text_description(results: dict, words: int) -> str:
+    some = next((r for k, r in results.items() if k not in WHOLE), None)
+    if TEXT["kind"] == "ctgov":
+        counted = f"{some['words']:,} words in {some['docs']:,} criteria" if some else "all of it"
+        return (f"the ctgov-2021 trials (`{TEXT['corpus'].name}`: 4,823 distinct real trials, split as "
+                f"eligex splits trial text, each criterion once, never repeated; {counted})")
+    return (f"the LCT criteria (`annotations/external/lct`), split as eligex splits trial text and "
+            f"repeated to {words:,} words")
+
+
 def _budget_paragraph(results: dict, comps: Optional[dict]) -> Optional[str]:
     """Why the 0.4× tokenizer target is out of reach, in this run's own numbers."""
     if "tokenizer" not in results or "eligex-tokenizer" not in results or not comps:
@@ -349,7 +430,7 @@ def profile(words: int, batch_size: int, top: int) -> None:
 
     texts = criteria_texts()
     nlp = load()
-    for _ in nlp.pipe(texts, batch_size=batch_size):  # warm-up, as in the benchmark
+    for _ in nlp.pipe(texts[:WARM_UP], batch_size=batch_size):  # warm-up, as in the benchmark
         pass
     prof = cProfile.Profile()
     prof.enable()
@@ -361,7 +442,7 @@ def profile(words: int, batch_size: int, top: int) -> None:
 
 def run_in_process(name: str, words: int, batch_size: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--variant", name, "--words", str(words),
-           "--batch-size", str(batch_size)]
+           "--batch-size", str(batch_size), "--text", TEXT["kind"], "--corpus", str(TEXT["corpus"])]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"variant {name} failed:\n{out.stderr[-3000:]}")
@@ -370,7 +451,12 @@ def run_in_process(name: str, words: int, batch_size: int) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--words", type=int, default=1_000_000, help="words of text per variant (default 1M)")
+    parser.add_argument("--words", type=int, default=None,
+                        help="words of text per variant (default: all of ctgov-2021 once; 1M of LCT)")
+    parser.add_argument("--text", choices=("ctgov", "lct"), default="ctgov",
+                        help="ctgov: ctgov-2021, distinct, never repeated (default); lct: LCT repeated")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help="the ctgov-2021 criteria.jsonl.gz (default ../shared/..., or ELIGEX_CTGOV)")
     parser.add_argument("--quick", action="store_true", help="50k words, print only (unless --out)")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=1, help="runs per variant; the fastest counts")
@@ -382,7 +468,10 @@ def main(argv=None) -> int:
                              "functions with the most own time, instead of benchmarking")
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    words = 50_000 if args.quick else args.words
+    TEXT.update(kind=args.text, corpus=args.corpus)
+    if args.text == "ctgov" and not args.corpus.exists():
+        parser.error(f"{args.corpus}: no such file (the ctgov-2021 corpus; --corpus, ELIGEX_CTGOV or --text lct)")
+    words = 50_000 if args.quick else args.words or (10 ** 9 if args.text == "ctgov" else 1_000_000)
     if args.profile:
         profile(words, args.batch_size, args.profile)
         return 0
@@ -393,6 +482,9 @@ def main(argv=None) -> int:
     for name in [v.strip() for v in args.variants.split(",") if v.strip()]:
         if name not in VARIANTS:
             parser.error(f"unknown variant {name!r}")
+        if name in WHOLE and args.text != "ctgov":
+            print(f"{name}: skipped (whole processes run on the ctgov text only)", file=sys.stderr)
+            continue
         best = None
         for _ in range(args.rounds):
             r = run_in_process(name, words, args.batch_size)

@@ -77,6 +77,10 @@ class GradeRules:
         self.max_words = int(d.get("subject_max_words", 4))
         self.fallback = d.get("subject_fallback")
         self.pattern = self._pattern(d) if self.keywords and self.numerals else None
+        # a grade needs a keyword or a system: a criterion whose lower-cased text contains none of
+        # their first words is skipped (substring tests, instead of the grade pattern at every position)
+        cues = [w for k in self.keywords for w in k["words"]] + [n for s in self.systems for n in s["names"]]
+        self.cues = tuple(sorted({c.split()[0].lower() for c in cues if c.split()}))
 
     @classmethod
     def from_dict(cls, data: dict) -> "GradeRules":
@@ -210,6 +214,9 @@ def find_grades(text: str, ents: Sequence[dict], rules: GradeRules) -> List[Grad
     """Every grade written in ``text`` (see the module docstring); ``ents`` are the criterion's
     sorted entity records."""
     if rules.pattern is None:
+        return []
+    low = text.lower()
+    if not any(c in low for c in rules.cues):
         return []
     out: List[Grade] = []
     for m in rules.pattern.finditer(_masked(text, ents)):
