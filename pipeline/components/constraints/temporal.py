@@ -46,6 +46,7 @@ class TimeConfig:
 
     data: dict
     master: regex.Pattern = field(repr=False, default=None)
+    candidate: regex.Pattern = field(repr=False, default=None)
     comparators: List[dict] = field(default_factory=list)
     postfix: List[dict] = field(default_factory=list)
     markers: List[dict] = field(default_factory=list)
@@ -74,6 +75,13 @@ class TimeConfig:
                                                                           alt("a", cfg.anchors))
         )
         cfg.master = regex.compile(pattern, regex.IGNORECASE)
+        # every window holds a number and a time unit next to it: a criterion without that pair is
+        # skipped after one scan of this much smaller pattern (the master pattern tries every
+        # comparator at every position)
+        cfg.candidate = regex.compile(
+            r"(?:\d|(?:%s)(?![\w-]))[\s-]*(?:%s)(?![\w])" % (
+                "|".join(regex.escape(w) for w in words), "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
+            regex.IGNORECASE)
         cfg.not_after = regex.compile(r"\s*(?:%s)" % data["not_after"], regex.IGNORECASE)
         cfg.not_before = regex.compile(r"(?:^|\W)(?:%s)\W*$" % data["not_before"], regex.IGNORECASE)
         cfg.duration_cue = regex.compile(r"\b(?:%s)\b" % data["duration_cues"], regex.IGNORECASE)
@@ -120,6 +128,8 @@ def _which(m, prefix: str, items: List[dict]) -> Optional[int]:
 def find_windows(text: str, config: TimeConfig) -> List[Window]:
     """Every time quantity of ``text`` that bounds something (see the module docstring)."""
     out: List[Window] = []
+    if not config.candidate.search(text):
+        return out
     for m in config.master.finditer(text):
         start, end = m.span()
         if config.not_after.match(text, m.end("unit")):
