@@ -117,12 +117,55 @@ def test_an_empty_phrase_falls_back_to_the_entity_before():
     assert c["subject_text"] == "GVHD" and c["upper"] == {"value": 2, "inclusive": True}
 
 
-def test_the_event_is_the_whole_coordinated_phrase():
+def test_coordinated_events_are_one_constraint_each():
     text = "myocardial infarction, or unstable angina in the past 6 months"
     ent = {"label": "CONDITION", "start": 0, "end": 21, "text": "myocardial infarction", "rule": "cond.mi"}
+    c1, c2 = constraints(text, ents=[ent])
+    assert (c1["subject_text"], c2["subject_text"]) == ("myocardial infarction", "unstable angina")
+    assert c1["rules"][0] == "cond.mi" and "time.conjunct" in c1["rules"] and "time.conjunct" in c2["rules"]
+    assert c1["upper"] == c2["upper"] == {"value": 6, "inclusive": True}
+    for c in (c1, c2):
+        assert text[slice(*c["subject_span"])] == c["subject_text"]
+
+
+@pytest.mark.parametrize("text,subjects", [
+    ("Abdominal fistula, GI perforation, or abdominal abscess within the last 6 months",
+     ["Abdominal fistula", "GI perforation", "abdominal abscess"]),
+    ("chemotherapy or radiotherapy within 2 weeks before enrollment", ["chemotherapy", "radiotherapy"]),
+    ("at least 4 weeks since prior steroids or anticonvulsants", ["steroids", "anticonvulsants"]),
+    ("major surgical procedure or open biopsy within 28 days", ["major surgical procedure", "open biopsy"]),
+    ("prebiotics or probiotics during the 4 weeks before enrolment", ["prebiotics", "probiotics"]),
+])
+def test_coordinated_events_split(text, subjects):
+    # the entity rules name the one-word events (a bare word alone would be a modifier)
+    ents = [{"label": "DRUG", "start": text.index(w), "end": text.index(w) + len(w), "text": w, "rule": "t"}
+            for w in subjects if " " not in w]
+    assert [c["subject_text"] for c in constraints(text, ents=ents)] == subjects
+
+
+@pytest.mark.parametrize("text,subject", [
+    # a one-word conjunct no entity names shares the head of its neighbour
+    ("active or uncontrollable infection within 1 week prior to screening", "active or uncontrollable infection"),
+    ("alcohol or substance abuse within the past twelve months", "alcohol or substance abuse"),
+    ("oral, inhaled or topical corticosteroids within the last 12 months", "oral, inhaled or topical corticosteroids"),
+    # a list inside brackets is an aside of one event
+    ("anti-TNF (infliximab, adalimumab or etanercept) within 8 weeks", "anti-TNF"),
+])
+def test_shared_heads_and_asides_stay_one_event(text, subject):
+    (c,) = constraints(text)
+    assert c["subject_text"] == subject and "time.conjunct" not in c["rules"]
+
+
+def test_an_entity_across_the_coordinator_is_not_split():
+    text = "basal cell or squamous cell carcinoma within 5 years"
+    ent = {"label": "CONDITION", "start": 0, "end": 37, "text": text[:37], "rule": "cond.skin_cancer"}
     (c,) = constraints(text, ents=[ent])
-    assert c["subject_text"] == "myocardial infarction, or unstable angina"
-    assert c["rules"][0] == "cond.mi"
+    assert c["subject_text"] == "basal cell or squamous cell carcinoma"
+
+
+def test_a_duration_is_not_split():
+    (c,) = constraints("stable doses of methotrexate and prednisone for at least 4 weeks")
+    assert c["category"] == "duration" and "time.conjunct" not in c["rules"]
 
 
 def test_negation_scope_covers_the_event():

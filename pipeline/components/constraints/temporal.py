@@ -13,8 +13,9 @@ Pure functions over the criterion text; every phrase is data in ``configs/time.j
   with its anchor ("screening", "the first dose", ...) or the event that follows it ("since prior
   immunotherapy");
 - :func:`time_constraints` turns the windows into constraint records: the event (the noun phrase
-  before the window, or after "since"/"after", tightened to an entity inside it), bounds, unit,
-  anchor and direction, with the ids of the phrases that fired in ``rules``.
+  before the window, or after "since"/"after", tightened to an entity inside it; coordinated
+  events split by :func:`split_events`, one record each), bounds, unit, anchor and direction,
+  with the ids of the phrases that fired in ``rules``.
 
 A window with neither comparator, postfix nor marker ("12 weeks of treatment") is no constraint;
 one that overlaps a constraint made by the other steps (an age, a life expectancy) is left to it.
@@ -53,6 +54,8 @@ class TimeConfig:
     anchors: List[dict] = field(default_factory=list)
     units: List[dict] = field(default_factory=list)
     numbers: Dict[str, float] = field(default_factory=dict)
+    conjunction: Optional[object] = None   # where coordinated events split (None: never)
+    conjunction_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -93,6 +96,10 @@ class TimeConfig:
         cfg.duration_subjects = [(regex.compile(r"(?:%s)" % _phrase(d["pattern"]), regex.IGNORECASE), d["subject"])
                                  for d in data["duration_subjects"]]
         cfg.coordinator = regex.compile(r"\s*(?:%s)\s*" % data["coordinators"], regex.IGNORECASE)
+        conj = data.get("event_conjunction")
+        if conj:
+            cfg.conjunction = regex.compile(_phrase(conj["pattern"]), regex.IGNORECASE)
+            cfg.conjunction_id = conj["id"]
         return cfg
 
     def to_dict(self) -> dict:
@@ -302,16 +309,71 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if span is None and ent is None:
             continue
         if span is None:
-            span = (ent["start"], ent["end"])
-        out.append(_record(text, w, span, ent, negations, config, condition, duration))
+            out.append(_record(text, w, (ent["start"], ent["end"]), ent, negations, config, condition, duration))
+            continue
+        parts = [span] if duration else split_events(text, span, ents, config)
+        if len(parts) == 1:
+            out.append(_record(text, w, span, ent, negations, config, condition, duration))
+            continue
+        for part in parts:  # "chemotherapy or radiotherapy within 2 weeks": one constraint each
+            record = _record(text, w, part, _entity_in(ents, part), negations, config, condition, duration)
+            record["rules"].append(config.conjunction_id)
+            out.append(record)
     return out
+
+
+def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig) -> List[Tuple[int, int]]:
+    """The coordinated events of the phrase at ``span`` ("abdominal fistula, GI perforation, or
+    abdominal abscess" → three spans), split where ``config.conjunction`` matches outside brackets
+    and outside an entity ("basal cell or squamous cell carcinoma" as one entity stays whole);
+    ``[span]`` when there is nothing to split or a part would hold no word."""
+    if config.conjunction is None:
+        return [span]
+    start, end = span
+    depth, depths = 0, []
+    for ch in text[start:end]:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        depths.append(depth)
+    cuts = []
+    for m in config.conjunction.finditer(text, start, end):
+        a, b = m.start(), m.end()
+        if a <= start or b >= end or depths[a - start] or depths[b - 1 - start]:
+            continue
+        if any(e["label"] not in PART_LABELS and e["start"] < b and a < e["end"] for e in ents):
+            continue
+        cuts.append((a, b))
+    if not cuts:
+        return [span]
+    parts, prev = [], start
+    for a, b in cuts:
+        parts.append((prev, a))
+        prev = b
+    parts.append((prev, end))
+    trimmed = [_trim(text, s, e, config, from_end=False) for s, e in parts]
+    if len(trimmed) < 2 or any(t is None for t in trimmed):
+        return [span]
+    if any(_bare_word(text, t, ents) for t in trimmed):
+        # "alcohol or substance abuse", "active or uncontrollable infection", "investigational drug
+        # or device": a one-word conjunct no entity names shares a head with its neighbour
+        return [span]
+    return trimmed
+
+
+def _bare_word(text: str, span: Tuple[int, int], ents: Sequence[dict]) -> bool:
+    """A one-word conjunct that no entity names."""
+    if len(text[span[0]:span[1]].split()) > 1:
+        return False
+    return not any(e["label"] not in PART_LABELS and e["start"] <= span[0] and span[1] <= e["end"] for e in ents)
 
 
 def _record(text: str, w: Window, span: Tuple[int, int], ent: Optional[dict], negations: Sequence[dict],
             config: TimeConfig, condition: Optional[str], duration: bool) -> dict:
     """One constraint record of window ``w`` on the event at ``span`` (named by ``ent`` if any)."""
-    # the event is the whole phrase ("myocardial infarction, or unstable angina"); an entity that
-    # is the whole phrase names it by its normalised name
+    # the event is the phrase (one conjunct of coordinated events); an entity that is the whole
+    # phrase names it by its normalised name
     subj_span = span
     subject = " ".join(text[slice(*span)].lower().split())
     if ent and (ent["start"], ent["end"]) == tuple(span):
