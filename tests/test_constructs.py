@@ -37,6 +37,9 @@ CASES = [
     ("AST, ALT ≤ 2.5 × ULN", [("alt", None, (2.5, True), "{ULN}"), ("ast", None, (2.5, True), "{ULN}")]),
     ("creatine kinase (CK), aldolase, with a minimum level of 1.3× the upper limit of normal",
      [("aldolase", (1.3, True), None, "{ULN}"), ("creatine kinase", (1.3, True), None, "{ULN}")]),
+    # a verbal comparator doubled by its sign in brackets, round or square
+    ("creatinine greater than (>) 1.5 mg/dL", [("creatinine", (1.5, False), None, "mg/dL")]),
+    ("creatinine less than or equal to [<=] 1.5 mg/dL", [("creatinine", None, (1.5, True), "mg/dL")]),
     # verbal comparators
     ("HAQ disability index of not less than 0.25", [("HAQ-DI", (0.25, True), None, None)]),
     ("serum creatinine no more than 1.5 mg/dL", [("creatinine", None, (1.5, True), "mg/dL")]),
