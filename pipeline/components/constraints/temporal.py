@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import regex
 
 from pipeline.core.numbers import number_out, parse_number
+from pipeline.core.spans import overlaps
 
 #: labels that are parts of a quantity, never the event of a window
 PART_LABELS = frozenset({"VALUE", "UNIT", "COMPARATOR", "CUE", "TEMPORAL"})
@@ -54,7 +55,7 @@ class TimeConfig:
     anchors: List[dict] = field(default_factory=list)
     units: List[dict] = field(default_factory=list)
     numbers: Dict[str, float] = field(default_factory=dict)
-    conjunction: Optional[object] = None   # where coordinated events split (None: never)
+    conjunction: Optional[regex.Pattern] = field(repr=False, default=None)  # where coordinated events split
     conjunction_id: Optional[str] = None
 
     @classmethod
@@ -309,8 +310,7 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if span is None and ent is None:
             continue
         if span is None:
-            out.append(_record(text, w, (ent["start"], ent["end"]), ent, negations, config, condition, duration))
-            continue
+            span = (ent["start"], ent["end"])  # an entity is never split
         parts = [span] if duration else split_events(text, span, ents, config)
         if len(parts) == 1:
             out.append(_record(text, w, span, ent, negations, config, condition, duration))
@@ -342,7 +342,7 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
         a, b = m.start(), m.end()
         if a <= start or b >= end or depths[a - start] or depths[b - 1 - start]:
             continue
-        if any(e["label"] not in PART_LABELS and e["start"] < b and a < e["end"] for e in ents):
+        if any(e["label"] not in PART_LABELS and overlaps((e["start"], e["end"]), (a, b)) for e in ents):
             continue
         cuts.append((a, b))
     if not cuts:
