@@ -137,6 +137,24 @@ def test_anchor_and_direction_are_accuracies_over_matched_temporal_bounds():
     assert c["anchor_accuracy"] is None and c["anchored"]["anchor"] == {"right": 0, "total": 0}
 
 
+def test_sex_is_an_accuracy_over_matched_bounds_whose_gold_annotates_populations():
+    text = "Hb >= 13 g/dL (men) or >= 12 g/dL (women); ANC >= 1.5"
+    men, women = {"population": {"sex": "male"}}, {"population": {"sex": "female"}}
+    g = gold(text, [{**con([0, 2], bound(13), None, "g/dL"), **men}, {**con([0, 2], bound(12), None, "g/dL"), **women},
+                    {**con([44, 47], bound(1.5)), "population": None}])
+    p = pred(text, [{**con([0, 2], bound(13), None, "g/dL"), **men}, {**con([0, 2], bound(12), None, "g/dL"), **men},
+                    {**con([44, 47], bound(1.5)), "population": None}])
+    c, errors = run(g, p)
+    assert c["tp"] == 3  # the population does not decide the match
+    assert c["sex_accuracy"] == 0.5 and c["sex_matches"] == {"right": 1, "total": 2}  # ANC: no sex on either side
+    [e] = [e for e in errors if e["kind"] == "constraint_sex_wrong"]
+    assert (e["gold"]["sex"], e["pred"]["sex"]) == ("female", "male")
+    # gold without a population key does not annotate populations: nothing is scored
+    c, _ = run(gold(text, [con([0, 2], bound(13), None, "g/dL")]),
+               pred(text, [{**con([0, 2], bound(13), None, "g/dL"), **men}]))
+    assert c["sex_accuracy"] is None and c["sex_matches"] == {"right": 0, "total": 0}
+
+
 def test_categories_restrict_the_constraint_figures():
     text = "live vaccine within 4 weeks; hemoglobin > 9 g/dL"
     g = gold(text, [tcon([0, 12], upper=bound(4)), con([29, 39], bound(9, False), None, "g/dL")])

@@ -15,7 +15,9 @@ Pure functions over two aligned lists of records (gold, predicted) for the same 
   spurious one under its own): ``category_accuracy`` says how often a matched bound has the gold's
   category ("life expectancy" is a ``measurement`` in LCT and a ``duration`` in our registry gold).
   Over matched temporal bounds, ``anchor`` and ``direction`` are scored as accuracies (gold that
-  leaves them null, i.e. does not annotate them, is not counted);
+  leaves them null, i.e. does not annotate them, is not counted); over matched bounds whose gold
+  has a ``population`` key, ``sex_accuracy`` says how often the bound's ``population.sex`` (men or
+  women only, as in "≥ 13 g/dL (men)") is the gold's, counted where either side names a sex;
 - **categories**: ``categories`` restricts the constraint figures to those categories (gold and
   predicted bounds of other categories are set aside); a gold record that lists the constraint
   categories it annotates (``"annotated": ["constraints:temporal", ...]``, see
@@ -307,6 +309,12 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
             if "condition" in gc:
                 condition_ok["total"] += 1
                 condition_ok["right"] += int(gc.get("condition") == pc.get("condition"))
+            if "population" in gc and (_sex(gc) or _sex(pc)):  # gold that annotates populations
+                condition_ok["sex_total"] += 1
+                condition_ok["sex_right"] += int(_sex(gc) == _sex(pc))
+                if _sex(gc) != _sex(pc):
+                    errors.append({**ctx, "kind": "constraint_sex_wrong", "gold": _bound_view(gbnd, g["text"]),
+                                   "pred": _bound_view(pbnd, g["text"]), "rule": pc.get("rules")})
             if "scale_max" in gc and gc.get("scale_max") is not None:
                 condition_ok["scale_total"] += 1
                 condition_ok["scale_right"] += int(gc.get("scale_max") == pc.get("scale_max"))
@@ -400,6 +408,8 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
             "errors": dict(kinds),
             "condition_accuracy": _ratio(condition_ok["right"], condition_ok["total"]),
             "scale_max_accuracy": _ratio(condition_ok["scale_right"], condition_ok["scale_total"]),
+            "sex_accuracy": _ratio(condition_ok["sex_right"], condition_ok["sex_total"]),
+            "sex_matches": {"right": condition_ok["sex_right"], "total": condition_ok["sex_total"]},
             "score_thresholds": {"right": scores_right, "total": scores_total},
             "parts": constraint_parts(bound_counts, kinds),
             "categories": sorted(scored) if scored is not None else None,
@@ -439,6 +449,11 @@ def combined(per_category: Dict[str, dict], categories: Iterable[str]) -> dict:
     return prf(*(sum(r[k] for r in rows) for k in ("tp", "fp", "fn")))
 
 
+def _sex(c: dict) -> Optional[str]:
+    """The sex a constraint's bound is written for (``population.sex``), or None."""
+    return (c.get("population") or {}).get("sex")
+
+
 def _ratio(a: int, b: int) -> Optional[float]:
     return round(a / b, 4) if b else None
 
@@ -465,4 +480,6 @@ def _bound_view(b: Optional[dict], text: str) -> Optional[dict]:
     for key in ("anchor", "direction"):
         if c.get(key) is not None:
             view[key] = c[key]
+    if _sex(c) is not None:
+        view["sex"] = _sex(c)
     return view

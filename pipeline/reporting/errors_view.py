@@ -23,7 +23,7 @@ ERROR_KINDS = (
     "entity_fn", "entity_fp", "relation_fn", "relation_fp",
     "constraint_subject_missed", "constraint_bound_wrong", "constraint_unit_wrong", "constraint_spurious",
     "constraint_category_wrong", "constraint_anchor_wrong", "constraint_direction_wrong",
-    "negation_fn", "negation_fp",
+    "constraint_sex_wrong", "negation_fn", "negation_fp",
 )
 CONSTRAINT_KINDS = ("subject_missed", "bound_wrong", "unit_wrong", "spurious")
 KIND_HELP = {
@@ -38,6 +38,7 @@ KIND_HELP = {
     "constraint_category_wrong": "a matched bound (right subject and bound) whose category differs from the gold's",
     "constraint_anchor_wrong": "a matched temporal bound whose anchor (screening, first dose, now, ...) differs",
     "constraint_direction_wrong": "a matched temporal bound whose direction (before / after) differs",
+    "constraint_sex_wrong": "a matched bound whose population sex (written for men / women) differs from the gold's",
     "negation_fn": "a gold (cue, target) negation pair not predicted",
     "negation_fp": "a predicted (cue, target) negation pair not in gold",
 }
@@ -144,7 +145,8 @@ def describe(err: dict, gold_spans: Sequence[list], pred_spans: Sequence[list], 
             desc = f"gold bound {format_bound_view(g)}: no predicted bound on this subject"
         elif kind == "constraint_spurious":
             desc = f"predicted bound {format_bound_view(p)} not in gold"
-        elif kind in ("constraint_category_wrong", "constraint_anchor_wrong", "constraint_direction_wrong"):
+        elif kind in ("constraint_category_wrong", "constraint_anchor_wrong", "constraint_direction_wrong",
+                      "constraint_sex_wrong"):
             what = kind[len("constraint_"):-len("_wrong")]
             desc = (f"{what} wrong on a matched bound {format_bound_view(g)}: gold {(g or {}).get(what)}, "
                     f"predicted {(p or {}).get(what)}")

@@ -3,6 +3,7 @@
 :func:`assemble` runs the steps, each a module of plain functions over entity records:
 
 1. :mod:`~pipeline.components.constraints.quantities` — comparator/value/unit runs;
+   :mod:`~pipeline.components.constraints.populations` — the population each is written for;
 2. :mod:`~pipeline.components.constraints.subjects` — what each quantity bounds;
 3. :mod:`~pipeline.components.constraints.bounds` — bounds merged per subject, as constraints;
 4. :mod:`~pipeline.components.constraints.scope` — the condition thresholds are scoped to;
@@ -22,6 +23,7 @@ from pipeline.components.constraints.config import AssemblyConfig
 from pipeline.components.constraints.counts import CountRules, count_relations, read_count
 from pipeline.components.constraints.grades import GradeRules, find_grades
 from pipeline.components.constraints.index import Criterion, EntityIndex
+from pipeline.components.constraints.populations import mark_populations, with_population
 from pipeline.components.constraints.quantities import find_quantities, is_count, scale_mentions
 from pipeline.components.constraints.records import PART_LABELS, build_record
 from pipeline.components.constraints.scope import scope_conditions
@@ -46,6 +48,7 @@ def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: 
                        counts, grades)
     if time is not None:
         add_time_constraints(record, text, entities, modifiers, config, time, work)
+    with_population(record["constraints"])
     return record
 
 
@@ -88,8 +91,10 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     followers = set(config.value_followers)
     quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers)
                   if not q.invalid and not graded.used.intersection(q.members())]
+    mark_populations(quantities, words, sent_of, config.populations)
     counted, quantities = _counts(text, quantities, ents, counts, config, graded)
-    quantities = [q for q in quantities if not is_count(q, words, ents, followers)]
+    # a number written for a population ("≥ 13 for women") bounds, it does not count
+    quantities = [q for q in quantities if q.sex is not None or not is_count(q, words, ents, followers)]
     claimed: set = set()
     for q in quantities:
         if not (q.bare and not q.units):  # a lone number ("Appendix 10") claims nothing
@@ -134,6 +139,9 @@ def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[C
     for q in quantities:
         if out.used.intersection(q.members()):
             continue  # the total of "5 of 68 joints"
+        if q.sex is not None:  # "> 14 drinks for males": a bound for a population
+            rest.append(q)
+            continue
         c = read_count(q, text, ents, rules, config.value_words, condition)
         if c is None:
             rest.append(q)

@@ -53,7 +53,7 @@ def merge_bounds(qs: Sequence[Quantity], ents, value_words):
     pending = None  # (lower, upper, [q])
     for q in qs:
         lower, upper = bounds_of(q, ents, value_words)
-        if pending is not None and not q.disjoint:
+        if pending is not None and not q.disjoint and q.sex == pending[2][-1].sex:
             pl, pu, pq = pending
             if pl is not None and pu is None and lower is None and upper is not None:
                 pending = (pl, upper, pq + [q])
@@ -134,12 +134,21 @@ def _constraint(key: Tuple[int, ...], qgroup: Sequence[Quantity], lower, upper, 
         "scale_max": scale_max,
         "negated": bool(subj.get("negated")),
         "condition": scoped,
+        "population": _population(qgroup),
         "span": [min([subj["start"]] + [ents[m]["start"] for m in members]),
                  max([subj["end"]] + [ents[m]["end"] for m in members])],
         "subject_span": subject_span,
         "rules": [subj["rule"]] + [ents[m]["rule"] for m in members],
         "context": {k: subj.get(k) for k in CONTEXT_FLAGS if subj.get(k)},
     }
+
+
+def _population(qgroup: Sequence[Quantity]) -> Optional[dict]:
+    """``{"sex": ...}`` when every quantity of the constraint is written for that sex, else None."""
+    sexes = {q.sex for q in qgroup}
+    if len(sexes) == 1 and None not in sexes:
+        return {"sex": sexes.pop()}
+    return None
 
 
 def _relations(subject: int, qgroup: Sequence[Quantity]) -> List[Tuple[int, int, str]]:

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
+from pipeline.components.constraints.populations import PopulationWords
+
 
 class PhraseWords(NamedTuple):
     """The words that end (``stops``) or are stepped over before (``skip``, after a forward cue;
@@ -34,6 +36,7 @@ class AssemblyConfig:
     timeless_categories: List[str] = field(default_factory=list)
     temporal_stops: List[str] = field(default_factory=list)
     list_condition_scope: List[str] = field(default_factory=list)
+    populations: PopulationWords = field(default_factory=PopulationWords)
 
     @classmethod
     def from_dict(cls, data: dict) -> "AssemblyConfig":
@@ -57,6 +60,7 @@ class AssemblyConfig:
             timeless_categories=list(data.get("timeless_categories", [])),
             temporal_stops=list(data.get("temporal_stops", [])),
             list_condition_scope=list(data.get("list_condition_scope", [])),
+            populations=PopulationWords.from_dict(data.get("populations", {})),
         )
 
     @cached_property
@@ -116,5 +120,6 @@ class AssemblyConfig:
                 "chain_and": [list(link) for link in self.chain_and],
                 "chain_or": [list(link) for link in self.chain_or],
                 "age_units": self.age_units, "timeless_categories": self.timeless_categories,
-                "temporal_stops": self.temporal_stops, "list_condition_scope": self.list_condition_scope}
+                "temporal_stops": self.temporal_stops, "list_condition_scope": self.list_condition_scope,
+                "populations": self.populations.to_dict()}
 

@@ -35,6 +35,9 @@ class Quantity:
     subject: Optional[int] = None  # a subject written inside the quantity ("between the ages of 18 and 65")
     start: int = 0  # token offsets
     end: int = 0
+    sex: Optional[str] = None  # the population it is written for ("(men)"; :mod:`.populations`)
+    #: the quantity for another population this one continues ("≥ 13 (men) or ≥ 12 (women)")
+    group_of: Optional["Quantity"] = field(default=None, repr=False, compare=False)
 
     def members(self) -> List[int]:
         out = list(self.values) + list(self.comparators) + list(self.units.values())

@@ -28,10 +28,16 @@ def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: 
     """Each quantity that bounds something, with its subject groups, left to right."""
     assigned: List[Tuple[Quantity, Groups]] = []
     prev: Optional[Tuple[Quantity, Groups]] = None
+    of_group: dict = {}  # id of an assigned quantity with a population → its groups
     for q in quantities:
         index.work["quantities"] += 1
         unit = _unit_name(q, index.ents, units)
-        groups = _chained_groups(q, prev, index, config, units)
+        groups = None
+        if q.group_of is not None and id(q.group_of) in of_group:
+            groups = of_group[id(q.group_of)]  # "≥ 13 g/dL (men) or ≥ 12 g/dL (women)"
+            q.disjoint = True
+        if groups is None:
+            groups = _chained_groups(q, prev, index, config, units)
         if groups is None:
             groups = _find_groups(q, unit, index, config, units)
         if groups is None or not _bounds_subject(q, groups, unit, index, config):
@@ -39,6 +45,8 @@ def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: 
             continue
         assigned.append((q, groups))
         prev = (q, groups)
+        if q.sex is not None:
+            of_group[id(q)] = groups
     return assigned
 
 
