@@ -26,7 +26,7 @@ def _quantities(spec):
     ("ECOG|S 0|V , 1|V or 2|V", [("list", ["0", "1", "2"], None, True, False)]),
     ("18|V years|U or_older|C:>=:postfix", [(">=", ["18"], "years", False, False)]),
     ("<|C:< 5|V (inclusive)|C:inclusive", [("<", ["5"], None, False, False)]),
-    ("BP|M >|C:> 140|V /90|U:scale", [(">", ["140"], None, False, True)]),  # two values, not a score out of 90
+    ("BP|M >|C:> 140|V /90|U:scale", [(">", ["140"], None, False, False)]),  # a pair (pairs.py), not a score out of 90
     ("score|S 3|V /10|U:scale", [("=", ["3"], None, True, False)]),
     # rows that must not make the quantity shown
     ("between|C:between 5|V", [("=", ["5"], None, True, False)]),  # no second value: not a range

@@ -107,7 +107,7 @@ NO_CONSTRAINT = [
     "higher than the benefit judged by the researcher",      # a comparator with no value
     "Situations in which other investigators consider it inappropriate",
     "Thrombocytopenia <150 G/L",                             # a condition defined by a threshold
-    "BP >140/90 mmHg",                                       # two numbers, not one bound
+    "HDL-C <50/40 mg/dl",                                    # two numbers, no components: not one bound
     "degenerative scoliosis (n=20)",                         # a sample size
     "",
 ]

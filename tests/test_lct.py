@@ -177,7 +177,7 @@ CASES = [
     ("life expectancy < five years", ("Observation", "life expectancy"),
      {"Operator": ("Eq-Operator", "<"), "Value": ("Eq-Value", "five")},
      ["A1\tEq-Operator-Value T2 LT"], R_NOT_A_NUMBER),
-    ("BP > 140/90 mmHg", ("Observation", "BP"),
+    ("BP > 140 and 90 mmHg", ("Observation", "BP"),  # not written as one pair: no reading
      {"Operator": ("Eq-Operator", ">"), "Value": ("Eq-Value", "140"),
       "Value2": ("Eq-Value", "90")}, ["A1\tEq-Operator-Value T2 GT"], R_TWO_VALUES_ONE_SIDED),
     ("Creatinine:\n  > 2 mg", ("Observation", "Creatinine"),
@@ -210,6 +210,32 @@ def test_mapping_rules(tmp_path: Path, text: str, subject: tuple[str, str],
     assert (constraint["unit_text"], constraint["scale_max"]) == (unit_text, scale_max)
     assert constraint["unit"] is None
     assert constraint["subject"] == ("age" if subject[0] == "Age" else subject[1].lower())
+
+
+@pytest.mark.parametrize(("op", "kind", "expected"), [
+    (">", "GT", [({"value": 140.0, "inclusive": False}, None), ({"value": 90.0, "inclusive": False}, None)]),
+    ("≤", "LTEQ", [(None, {"value": 140.0, "inclusive": True}), (None, {"value": 90.0, "inclusive": True})]),
+])
+def test_a_pair_under_a_one_sided_operator_is_two_constraints(tmp_path: Path, op: str, kind: str,
+                                                                expected: list) -> None:
+    """"BP > 140/90 mmHg" (GUIDELINE, pairs): a bound for each value, in text order, unit shared."""
+    text = f"BP {op} 140/90 mmHg"
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    ann.write_text(_doc_lines(text, ("Observation", "BP"),
+                              {"Operator": ("Eq-Operator", op), "Value": ("Eq-Value", "140"),
+                               "Value2": ("Eq-Value", "90"), "Unit": ("Eq-Unit", "mmHg")},
+                              [f"A1\tEq-Operator-Value T2 {kind}"]), encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, _, _ = map_document(doc, "x.txt", "x.ann")
+    constraints = [c for r in records for c in r["constraints"]]
+    assert unmapped == Counter()
+    assert [(c["lower"], c["upper"]) for c in constraints] == expected
+    assert {(c["subject"], c["unit_text"], tuple(c["subject_span"])) for c in constraints} == {("bp", "mmHg", (0, 2))}
+    [record] = records
+    values = [record["text"][e["start_offset"]:e["end_offset"]] for e in record["entities"] if e["label"] == "VALUE"]
+    assert values == ["140", "90"]
 
 
 def _op(n: int, kind: str) -> str:

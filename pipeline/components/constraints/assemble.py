@@ -5,6 +5,7 @@
 1. :mod:`~pipeline.components.constraints.quantities` — comparator/value/unit runs;
    :mod:`~pipeline.components.constraints.populations` — the population each is written for;
 2. :mod:`~pipeline.components.constraints.subjects` — what each quantity bounds;
+   :mod:`~pipeline.components.constraints.pairs` — "160/100" as two bounds;
 3. :mod:`~pipeline.components.constraints.bounds` — bounds merged per subject, as constraints;
 4. :mod:`~pipeline.components.constraints.scope` — the condition thresholds are scoped to;
 5. :mod:`~pipeline.components.constraints.negation` — NEGATION cues;
@@ -23,6 +24,7 @@ from pipeline.components.constraints.config import AssemblyConfig
 from pipeline.components.constraints.counts import CountRules, count_relations, read_count
 from pipeline.components.constraints.grades import GradeRules, find_grades
 from pipeline.components.constraints.index import Criterion, EntityIndex
+from pipeline.components.constraints.pairs import split_pairs
 from pipeline.components.constraints.populations import mark_populations, with_population
 from pipeline.components.constraints.quantities import find_quantities, is_count, scale_mentions
 from pipeline.components.constraints.records import PART_LABELS, build_record
@@ -100,7 +102,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
         if not (q.bare and not q.units):  # a lone number ("Appendix 10") claims nothing
             claimed.update(range(q.start, q.end))
     index.claim(claimed)
-    assigned = assign_subjects(quantities, index, config, units)
+    assigned = split_pairs(assign_subjects(quantities, index, config, units), ents, config.pairs)
     scoped = scope_conditions(text, ents, config.condition_scope) if assigned else []
     found = build_constraints(assigned, index, scale_of, scoped[0] if scoped else None,
                               config.value_words, units)
@@ -139,7 +141,7 @@ def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[C
     for q in quantities:
         if out.used.intersection(q.members()):
             continue  # the total of "5 of 68 joints"
-        if q.sex is not None:  # "> 14 drinks for males": a bound for a population
+        if q.sex is not None or q.pair is not None:  # "> 14 drinks for males", "> 160/100": bounds
             rest.append(q)
             continue
         c = read_count(q, text, ents, rules, config.value_words, condition)

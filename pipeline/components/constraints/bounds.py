@@ -24,7 +24,10 @@ class Assembled:
 
 
 def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[dict]]:
-    vals = [read_number(ents[v]["text"], value_words) for v in q.values]
+    if q.number is not None:  # the "/100" of a pair
+        vals = [q.number]
+    else:
+        vals = [read_number(ents[v]["text"], value_words) for v in q.values]
     if any(v is None for v in vals):
         return None, None
     if q.op == "list" and len(vals) > 1:
@@ -69,12 +72,16 @@ def merge_bounds(qs: Sequence[Quantity], ents, value_words):
     return out
 
 
-def per_subject(assigned: Sequence[Tuple[Quantity, Groups]]) -> List[Tuple[Tuple[int, ...], List[Quantity]]]:
-    """The quantities of each subject group, groups in order of first appearance."""
-    out: Dict[Tuple[int, ...], List[Quantity]] = {}
+SubjectKey = Tuple[Tuple[int, ...], Optional[str]]
+
+
+def per_subject(assigned: Sequence[Tuple[Quantity, Groups]]) -> List[Tuple[SubjectKey, List[Quantity]]]:
+    """The quantities of each subject group and component (:mod:`.pairs`), in order of first
+    appearance."""
+    out: Dict[SubjectKey, List[Quantity]] = {}
     for q, groups in assigned:
         for group in groups:
-            out.setdefault(tuple(group), []).append(q)
+            out.setdefault((tuple(group), q.component), []).append(q)
     return list(out.items())
 
 
@@ -84,16 +91,18 @@ def build_constraints(assigned: Sequence[Tuple[Quantity, Groups]], index: Entity
     """One constraint per subject per merged bound set; ``condition`` is the CONDITION entity the
     criterion scopes its thresholds to (not given to ages)."""
     out = Assembled()
-    for key, qs in per_subject(assigned):
+    for (key, component), qs in per_subject(assigned):
         for lower, upper, qgroup in merge_bounds(qs, index.ents, value_words):
             if lower is None and upper is None:
                 continue
-            out.constraints.append((_constraint(key, qgroup, lower, upper, index, scale_of, condition, units),
-                                    key[-1]))
+            record = _constraint(key, qgroup, lower, upper, index, scale_of, condition, units)
+            if component is not None:
+                record["subject"] = component
+            out.constraints.append((record, key[-1]))
             members = _members(qgroup)
             out.used.update(key)  # the subject with its long/short form partner
             out.used.update(members)
-            out.relations.extend(_relations(key[-1], qgroup))
+            out.relations.extend(_relations(key[-1], qgroup, index.ents))
             if condition is not None and out.constraints[-1][0]["condition"] is not None:
                 out.relations.append((key[-1], condition, "for_condition"))
     return out
@@ -151,12 +160,13 @@ def _population(qgroup: Sequence[Quantity]) -> Optional[dict]:
     return None
 
 
-def _relations(subject: int, qgroup: Sequence[Quantity]) -> List[Tuple[int, int, str]]:
+def _relations(subject: int, qgroup: Sequence[Quantity], ents: Sequence[dict]) -> List[Tuple[int, int, str]]:
     """has_value, has_comparator and has_unit pairs of one constraint."""
     pairs = []
     for q in qgroup:
         for v in q.values:
-            pairs.append((subject, v, "has_value"))
+            if ents[v]["label"] == "VALUE":  # not the UNIT "/100" that holds a pair's number
+                pairs.append((subject, v, "has_value"))
             for c in q.comparators:
                 pairs.append((v, c, "has_comparator"))
             u = q.units.get(v, unit_of([q]))

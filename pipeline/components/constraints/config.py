@@ -37,6 +37,8 @@ class AssemblyConfig:
     temporal_stops: List[str] = field(default_factory=list)
     list_condition_scope: List[str] = field(default_factory=list)
     populations: PopulationWords = field(default_factory=PopulationWords)
+    #: subjects a pair of numbers bounds in two components ("blood pressure" → systolic, diastolic)
+    pairs: Dict[str, List[str]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict) -> "AssemblyConfig":
@@ -61,6 +63,7 @@ class AssemblyConfig:
             temporal_stops=list(data.get("temporal_stops", [])),
             list_condition_scope=list(data.get("list_condition_scope", [])),
             populations=PopulationWords.from_dict(data.get("populations", {})),
+            pairs={k.lower(): list(v) for k, v in data.get("pairs", {}).items()},
         )
 
     @cached_property
@@ -121,5 +124,5 @@ class AssemblyConfig:
                 "chain_or": [list(link) for link in self.chain_or],
                 "age_units": self.age_units, "timeless_categories": self.timeless_categories,
                 "temporal_stops": self.temporal_stops, "list_condition_scope": self.list_condition_scope,
-                "populations": self.populations.to_dict()}
+                "populations": self.populations.to_dict(), "pairs": self.pairs}
 

@@ -38,11 +38,20 @@ class Quantity:
     sex: Optional[str] = None  # the population it is written for ("(men)"; :mod:`.populations`)
     #: the quantity for another population this one continues ("≥ 13 (men) or ≥ 12 (women)")
     group_of: Optional["Quantity"] = field(default=None, repr=False, compare=False)
+    #: the second number of a pair ("> 160/100": a VALUE, or the UNIT "/100" read as a fraction);
+    #: :mod:`.pairs` makes two bounds of it or drops the quantity
+    pair: Optional[int] = None
+    #: the number when no VALUE entity holds it (the "/100" of a pair)
+    number: Optional[float] = None
+    #: the subject's component this quantity bounds ("systolic blood pressure" of "blood pressure")
+    component: Optional[str] = None
 
     def members(self) -> List[int]:
         out = list(self.values) + list(self.comparators) + list(self.units.values())
         if self.scale_unit is not None:
             out.append(self.scale_unit)
+        if self.pair is not None:
+            out.append(self.pair)
         return sorted(set(out))
 
 
@@ -98,11 +107,29 @@ class _QuantityReader:
             q.scale_max = number_out(scale) if scale is not None else None
             q.scale_unit = u
             value = parse_number(ents[vi]["text"])
-            if q.scale_max is None or value is None or q.scale_max < value:
-                q.invalid = True  # "140/90": two values (blood pressure), not a score out of 90
+            if q.scale_max is not None and value is not None and q.scale_max < value:
+                # "> 160/100": two numbers (a blood pressure), not a score out of 100
+                q.pair, q.number, q.scale_max, q.scale_unit = u, q.scale_max, None, None
+            elif q.scale_max is None or value is None:
+                q.invalid = True
         else:
             q.units[vi] = u
         self.used.add(u)
+        return u
+
+    def take_pair(self, q: "Quantity", last: int) -> int:
+        """``90/50 mmHg``: a second number right after the first's "/" (and its unit, shared)."""
+        if last != q.values[-1] or q.pair is not None:
+            return last
+        ents = self.ents
+        v2 = self.next_entity(last, "VALUE", {"/"}, 1)
+        if v2 is None or _between_tokens(self.words, ents[last]["token_end"], ents[v2]["token_start"]) != ["/"]:
+            return last
+        q.pair = v2
+        self.used.add(v2)
+        u = self.take_unit(q, v2)
+        if u != v2 and u in q.units.values():
+            q.units[last] = u
         return u
 
     def take_range_tail(self, q: "Quantity", last: int) -> int:
@@ -183,7 +210,7 @@ class _QuantityReader:
             return None
         q = Quantity(values=[v], comparators=[i], op=op, subject=inner)
         self.used.update({i, v})
-        last = self.take_unit(q, v)
+        last = self.take_pair(q, self.take_unit(q, v))
         last = self.take_range_tail(q, last)
         if q.op == "between" and len(q.values) == 2:
             q.op = "range"
@@ -193,7 +220,7 @@ class _QuantityReader:
         """The quantity a number without a comparator before it starts, and its last entity index."""
         q = Quantity(values=[i], bare=True)
         self.used.add(i)
-        last = self.take_unit(q, i)
+        last = self.take_pair(q, self.take_unit(q, i))
         tail = self.take_range_tail(q, last)
         if tail != last:
             q.bare = False
@@ -209,7 +236,7 @@ class _QuantityReader:
         q.start = min(ents[m]["token_start"] for m in members)
         q.end = max(ents[m]["token_end"] for m in members)
         j = ents[q.values[-1]]["token_end"]
-        if q.scale_unit is None and j + 1 < len(words) and words[j] == "/" and words[j + 1][:1].isdigit():
+        if q.scale_unit is None and q.pair is None and j + 1 < len(words) and words[j] == "/" and words[j + 1][:1].isdigit():
             q.invalid = True  # "BP >140/90 mmHg", "HDL-C <50/40 mg/dl": two numbers, not one bound
         if q.op == "between":  # "between 5" with no second value: not a bound
             q.op = "="
@@ -274,7 +301,7 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
     rather than bounding a subject: a word follows it that does not continue a bound. A number
     written as a word without a unit counts unless nothing but punctuation or a postfix
     comparator follows it ("aged twenty-one or older", "a score of nine")."""
-    if q.units or q.scale_max is not None:
+    if q.units or q.scale_max is not None or q.pair is not None:
         return False
     if any(not any(ch.isdigit() for ch in ents[v]["text"]) for v in q.values) and \
             not _closes_bound(q, words, ents):

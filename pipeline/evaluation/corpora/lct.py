@@ -377,7 +377,8 @@ class _DocumentMapper:
                     self.report_unmapped(R_NOT_SUBJECT, event.line, f"{event.id} {event.type}")
                     continue
                 try:
-                    mapped.append((arg, *self.map_constraint(event, arg, negated)))
+                    index, constraints = self.map_constraint(event, arg, negated)
+                    mapped.extend((arg, index, c) for c in constraints)
                 except Unmapped as err:
                     index = self.locate_or_none(self.doc.textbounds[event.trigger])
                     self.report_unmapped(err.reason, event.line, err.detail, index)
@@ -523,9 +524,10 @@ class _DocumentMapper:
             return None
 
     def map_constraint(self, subject: Event, filter_id: str, negated: set[str]
-                       ) -> tuple[int, dict]:
-        """``(criterion index, constraint)`` of one numeric filter, adding its entities and
-        relations; raise Unmapped when it cannot be mapped."""
+                       ) -> tuple[int, list[dict]]:
+        """``(criterion index, constraints)`` of one numeric filter, adding its entities and
+        relations; raise Unmapped when it cannot be mapped. One constraint, or two for a pair of
+        values written as one under a one-sided operator ("BP > 140/90": systolic, diastolic)."""
         doc = self.doc
         comparison = doc.events.get(filter_id)
         if comparison is None or comparison.type != "Eq-Comparison":
@@ -545,7 +547,16 @@ class _DocumentMapper:
             graded = True
         if not parts["Operator"]:
             self.check_implicit_operator(comparison, "EQ" if len(values) == 1 else "BETWEEN")
-        lower, upper, comparator_of = self.bounds(parts["Operator"], values)
+        pair = self.written_as_pair(parts["Operator"], values)
+        if pair:  # one bound per value, each under the operator
+            sides, comparator_of = [], {}
+            for value in pair:
+                lower, upper, of_value = self.bounds(parts["Operator"], [value])
+                sides.append((lower, upper))
+                comparator_of.update(of_value)
+        else:
+            lower, upper, comparator_of = self.bounds(parts["Operator"], values)
+            sides = [(lower, upper)]
         units, unit_text, scale_max = self.unit_of(parts, [tb for _, tb in values])
         for tb in parts["Value"] + parts["Operator"] + units:
             if self.locate(tb)[0] != index:
@@ -557,12 +568,26 @@ class _DocumentMapper:
             doc.attributes_of(subject.id).get("Observation-Type-Value") or "", "measurement")
         if graded:
             category = "grade"
-        return index, {
+        return index, [{
             "subject": "age" if subject.type == "Age" else trigger.text.lower(),
             "subject_span": [s_start, s_end], "category": category,
             "lower": lower, "upper": upper, "unit": "{grade}" if graded else None, "unit_text": unit_text,
             "scale_max": scale_max, "condition": None, "negated": subject.id in negated,
-        }
+        } for lower, upper in sides]
+
+    def written_as_pair(self, operators: list[TextBound], values: list[tuple[float, TextBound]]
+                        ) -> Optional[list[tuple[float, TextBound]]]:
+        """The two values in text order when they are written as one ("140/90": only a slash
+        between, the first the larger) under one-sided operators alone (the GUIDELINE's pairs: a
+        bound each), else None. A smaller first value is a score out of a total ("> 2/10")."""
+        if len(values) != 2 or not operators:
+            return None
+        kinds = {self.doc.attributes_of(op.id).get("Eq-Operator-Value") for op in operators}
+        if kinds & {None, "BETWEEN", "EQ", "PLUS-MINUS"}:
+            return None
+        first, second = sorted(values, key=lambda v: v[1].start)
+        between = (self.doc.text or "")[first[1].end:second[1].start]
+        return [first, second] if between.strip() == "/" and first[0] > second[0] else None
 
     def comparison_parts(self, comparison: Event) -> dict[str, list[TextBound]]:
         """Argument spans by base role (``Value2`` under ``Value``), distinct, in text order."""
