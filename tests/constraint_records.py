@@ -2,7 +2,7 @@
 
 A criterion is written as tokens separated by spaces; ``word|LABEL`` makes an entity of one
 token, ``two_words|LABEL`` of several (``_`` joins its words), and ``|C:>=`` / ``|C:>=:postfix``
-/ ``|U:scale`` give attributes. Labels: M (MEASUREMENT), S (SCORE), C (COMPARATOR), V (VALUE),
+/ ``|U:scale`` give attributes (``|U:implied_value=1`` a number). Labels: M (MEASUREMENT), S (SCORE), C (COMPARATOR), V (VALUE),
 U (UNIT), T (TEMPORAL), D (CONDITION). A ``.`` token ends a sentence.
 """
 
@@ -20,6 +20,12 @@ LABELS = {"M": "MEASUREMENT", "S": "SCORE", "C": "COMPARATOR", "V": "VALUE", "U"
 #: the shipped word lists (configs/constraints.json)
 CONFIG = AssemblyConfig.from_dict(json.loads(
     (Path(__file__).resolve().parents[1] / "configs" / "constraints.json").read_text(encoding="utf-8")))
+
+
+def _attr(flag: str) -> Tuple[str, object]:
+    """``scale`` → ("scale", True); ``implied_value=1`` → ("implied_value", 1.0)."""
+    name, eq, value = flag.partition("=")
+    return (name, float(value)) if eq else (name, True)
 
 
 def criterion(spec: str) -> Tuple[str, List[str], List[int], List[int], List[dict]]:
@@ -51,9 +57,9 @@ def criterion(spec: str) -> Tuple[str, List[str], List[int], List[int], List[dic
         e["text"] = text[e["start"]:e["end"]]
         attrs = e.pop("attrs")
         if e["label"] == "COMPARATOR":
-            e["attrs"] = {"op": attrs[0], **{flag: True for flag in attrs[1:]}}
+            e["attrs"] = {"op": attrs[0], **dict(_attr(flag) for flag in attrs[1:])}
         elif attrs:
-            e["attrs"] = {flag: True for flag in attrs}
+            e["attrs"] = dict(_attr(flag) for flag in attrs)
         if e["label"] in ("MEASUREMENT", "SCORE"):
             e["norm"] = e["text"].lower()
     return text, words, sent_of, starts, ents

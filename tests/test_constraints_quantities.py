@@ -28,9 +28,16 @@ def _quantities(spec):
     ("<|C:< 5|V (inclusive)|C:inclusive", [("<", ["5"], None, False, False)]),
     ("BP|M >|C:> 140|V /90|U:scale", [(">", ["140"], None, False, False)]),  # a pair (pairs.py), not a score out of 90
     ("score|S 3|V /10|U:scale", [("=", ["3"], None, True, False)]),
+    # a unit that implies its number: "> ULN" is 1 x ULN
+    ("creatinine|M >|C:> ULN|U:implied_value=1", [(">", ["ULN"], "ULN", False, False)]),
+    ("bilirubin|M <=|C:<= the_upper_limit_of_normal|U:implied_value=1",
+     [("<=", ["the upper limit of normal"], "the upper limit of normal", False, False)]),
     # rows that must not make the quantity shown
     ("between|C:between 5|V", [("=", ["5"], None, True, False)]),  # no second value: not a range
     (">=|C:>= AST|M", []),  # a comparator without a number
+    (">|C:> mg|U", []),  # a unit that implies no number
+    ("between|C:between ULN|U:implied_value=1", []),  # a range needs two numbers
+    ("AST|M >|C:> times ULN|U:implied_value=1", []),  # another word between: not its unit
     (">=|C:>= . 5|V", [("=", ["5"], None, True, False)]),  # the number is in the next sentence
     ("5|V is not 10|V", [("=", ["5"], None, True, False), ("=", ["10"], None, True, False)]),
 ])

@@ -37,6 +37,11 @@ CASES = [
     ("AST, ALT ≤ 2.5 × ULN", [("alt", None, (2.5, True), "{ULN}"), ("ast", None, (2.5, True), "{ULN}")]),
     ("creatine kinase (CK), aldolase, with a minimum level of 1.3× the upper limit of normal",
      [("aldolase", (1.3, True), None, "{ULN}"), ("creatine kinase", (1.3, True), None, "{ULN}")]),
+    # a unit that implies its number: 1 x ULN / LLN
+    ("Serum creatinine > upper limit of normal", [("creatinine", (1, False), None, "{ULN}")]),
+    ("AST or ALT > institutional ULN", [("alt", (1, False), None, "{ULN}"), ("ast", (1, False), None, "{ULN}")]),
+    ("total bilirubin ≤ the institutional upper limit of normal", [("total bilirubin", None, (1, True), "{ULN}")]),
+    ("Hemoglobin below the lower limit of normal", [("hemoglobin", None, (1, False), "{LLN}")]),
     # a verbal comparator doubled by its sign in brackets, round or square
     ("creatinine greater than (>) 1.5 mg/dL", [("creatinine", (1.5, False), None, "mg/dL")]),
     ("creatinine less than or equal to [<=] 1.5 mg/dL", [("creatinine", None, (1.5, True), "mg/dL")]),

@@ -83,8 +83,9 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     ents = list(entities)
     negations = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
     graded = _grades(text, ents, grades)
-    if not any(e["label"] == "VALUE" for e in ents):
-        # no number, no bound (but grades in roman numerals): the entity list, temporal relations, cues
+    if not any(e["label"] == "VALUE" or (e.get("attrs") or {}).get("implied_value") is not None for e in ents):
+        # no number (written or implied, "> ULN"), no bound (but grades in roman numerals): the
+        # entity list, temporal relations, cues
         only = Assembled(constraints=graded.constraints, relations=graded.relations,
                          used={i for i in graded.used if ents[i]["label"] not in PART_LABELS})
         return build_record(criterion, ents, only, negations, config, work)

@@ -24,7 +24,7 @@ class Assembled:
 
 
 def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[dict]]:
-    if q.number is not None:  # the "/100" of a pair
+    if q.number is not None:  # the "/100" of a pair, the implied 1 of "> ULN"
         vals = [q.number]
     else:
         vals = [read_number(ents[v]["text"], value_words) for v in q.values]
@@ -165,8 +165,9 @@ def _relations(subject: int, qgroup: Sequence[Quantity], ents: Sequence[dict]) -
     pairs = []
     for q in qgroup:
         for v in q.values:
-            if ents[v]["label"] == "VALUE":  # not the UNIT "/100" that holds a pair's number
-                pairs.append((subject, v, "has_value"))
+            if ents[v]["label"] != "VALUE":  # the UNIT that holds the number ("/100", "> ULN")
+                continue
+            pairs.append((subject, v, "has_value"))
             for c in q.comparators:
                 pairs.append((v, c, "has_comparator"))
             u = q.units.get(v, unit_of([q]))

@@ -41,7 +41,7 @@ class Quantity:
     #: the second number of a pair ("> 160/100": a VALUE, or the UNIT "/100" read as a fraction);
     #: :mod:`.pairs` makes two bounds of it or drops the quantity
     pair: Optional[int] = None
-    #: the number when no VALUE entity holds it (the "/100" of a pair)
+    #: the number when no VALUE entity holds it (the "/100" of a pair, the 1 of "> ULN")
     number: Optional[float] = None
     #: the subject's component this quantity bounds ("systolic blood pressure" of "blood pressure")
     component: Optional[str] = None
@@ -207,7 +207,7 @@ class _QuantityReader:
             inner = i + 1  # "between the ages of 18 and 65", "Minimum age: 18 years"
             v = self.next_entity(inner, "VALUE", self.fillers | {"=", "is"}, 2)
         if v is None:
-            return None
+            return self.read_implied(i, op) if inner is None else None
         q = Quantity(values=[v], comparators=[i], op=op, subject=inner)
         self.used.update({i, v})
         last = self.take_pair(q, self.take_unit(q, v))
@@ -215,6 +215,19 @@ class _QuantityReader:
         if q.op == "between" and len(q.values) == 2:
             q.op = "range"
         return q, self.take_postfix(q, last)
+
+    def read_implied(self, i: int, op: str) -> Optional[Tuple["Quantity", int]]:
+        """``> ULN``, ``below the lower limit of normal``: a bound comparator right before a unit
+        that implies its number (``implied_value`` in the unit rule's attrs: 1 × ULN)."""
+        if op not in BOUND_OPS:
+            return None
+        u = self.next_entity(i, "UNIT")
+        implied = (self.ents[u].get("attrs") or {}).get("implied_value") if u is not None else None
+        if implied is None:
+            return None
+        q = Quantity(values=[u], comparators=[i], units={u: u}, op=op, number=float(implied))
+        self.used.update({i, u})
+        return q, u
 
     def read_from_value(self, i: int) -> Tuple["Quantity", int]:
         """The quantity a number without a comparator before it starts, and its last entity index."""
