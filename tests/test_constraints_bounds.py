@@ -45,6 +45,9 @@ def test_bounds_of(spec, lower, upper):
     # rows that must not merge
     (">=|C:>= 5|V and >=|C:>= 7|V", [(_side(5, True), None), (_side(7, True), None)]),   # same side
     ("=|C:= 5|V and <|C:< 7|V", [(_side(5, True), _side(5, True)), (None, _side(7, False))]),
+    # a lower bound above the upper one: either, not a range ("below 18 and above 45")
+    ("<|C:< 18|V and >|C:> 45|V", [(None, _side(18, False)), (_side(45, False), None)]),
+    (">|C:> 45|V and <|C:< 18|V", [(_side(45, False), None), (None, _side(18, False))]),
 ])
 def test_merge_bounds(spec, expected):
     ents, qs = _bounds(spec)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from constraint_records import CONFIG, criterion
 from pipeline.components.constraints.index import EntityIndex
 from pipeline.components.constraints.quantities import find_quantities
-from pipeline.components.constraints.subjects import (coordinated_right, coordinated_subjects,
-                                                      find_left_subject, find_right_subject)
+from pipeline.components.constraints.subjects import (assign_subjects, coordinated_right,
+                                                      coordinated_subjects, find_left_subject,
+                                                      find_right_subject)
+from pipeline.components.units import UnitNormalizer
 
 COORDINATORS = ["and", "or", ",", "/", "and/or", "&"]
 
@@ -58,3 +62,41 @@ def test_right_subjects(spec, expected):
     right = find_right_subject(qs[0], index)
     groups = coordinated_right(right, index) if right is not None else None
     assert _texts(ents, groups) == expected
+
+
+UNITS = UnitNormalizer.from_config(Path(__file__).resolve().parents[1] / "configs" / "units.json")
+
+
+def _assigned(spec):
+    ents, qs, index = _setup(spec)
+    out = assign_subjects(qs, index, CONFIG, UNITS)
+    return [([ents[v]["text"] for v in q.values], q.op, q.disjoint, _texts(index.ents, groups)) for q, groups in out]
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    # an age comparator makes an age with no age word and no unit
+    ("Participants must be 21|V or_older|C:>=:postfix:age", [(["21"], ">=", False, [["or older"]])]),
+    ("younger_than|C:<:age 21|V or older_than|C:>:age 80|V",
+     [(["21"], "<", False, [["younger than"]]), (["80"], ">", True, [["younger than"]])]),
+    # ... even next to another subject
+    ("Hb|M older_than|C:>:age 65|V", [(["65"], ">", False, [["older than"]])]),
+    # an age comparator with a time unit other than years is not an age
+    ("MI|D older_than|C:>:age 6|V months|U", []),
+    # the earlier quantity of a chain that found no subject shares the later one's
+    ("Patients below|C:< 18|V and above|C:> 45|V years|U", [(["18"], "<", False, [["years"]]), (["45"], ">", False, [["years"]])]),
+    # ... not across a subject
+    ("Patients below|C:< 18|V and AST|M above|C:> 45|V mg|U", [(["45"], ">", False, [["AST"]])]),
+])
+def test_assign_subjects(spec, expected):
+    assert _assigned(spec) == expected
+
+
+def test_prefix_op_links_with_or():
+    """"weight below 45 or above 120 kg": a postfix phrase before its number reads as its strict
+    prefix_op and links with its "or": two constraints."""
+    ents, qs, index = _setup("weight|M below|C:< 45|V or_above|C:>=:postfix 120|V kg|U")
+    ents[3]["attrs"]["prefix_op"] = ">"
+    qs = find_quantities(index.words, ents, index.sent_of, set(), CONFIG.fillers)
+    assert [(q.op, q.link_word) for q in qs] == [("<", None), (">", "or")]
+    out = assign_subjects(qs, index, CONFIG, UNITS)
+    assert [(q.op, q.disjoint, _texts(ents, g)) for q, g in out] == [("<", False, [["weight"]]), (">", True, [["weight"]])]

@@ -37,6 +37,17 @@ CASES = [
     ("AST, ALT ≤ 2.5 × ULN", [("alt", None, (2.5, True), "{ULN}"), ("ast", None, (2.5, True), "{ULN}")]),
     ("creatine kinase (CK), aldolase, with a minimum level of 1.3× the upper limit of normal",
      [("aldolase", (1.3, True), None, "{ULN}"), ("creatine kinase", (1.3, True), None, "{ULN}")]),
+    # disjunctions: two constraints; a postfix phrase before its number is the strict comparator
+    ("weight below 45 or above 120 kg", [("body weight", None, (45, False), None), ("body weight", (120, False), None, "kg")]),
+    ("Body weight less than 45 kg or more than 120 kg",
+     [("body weight", None, (45, False), "kg"), ("body weight", (120, False), None, "kg")]),
+    ("Age below 18 or above 75 years", [("age", None, (18, False), None), ("age", (75, False), None, "a")]),
+    ("Patients below 18 and above 45 years", [("age", None, (18, False), None), ("age", (45, False), None, "a")]),
+    ("Aged equal or over 18.", [("age", (18, True), None, None)]),
+    # ages with no age word or unit: the comparator says it
+    ("Participants must be 21 or older", [("age", (21, True), None, None)]),
+    ("younger than 21 or older than 80", [("age", None, (21, False), None), ("age", (80, False), None, None)]),
+    ("Patients older than 65", [("age", (65, False), None, None)]),
     # a unit that implies its number: 1 x ULN / LLN
     ("Serum creatinine > upper limit of normal", [("creatinine", (1, False), None, "{ULN}")]),
     ("AST or ALT > institutional ULN", [("alt", (1, False), None, "{ULN}"), ("ast", (1, False), None, "{ULN}")]),
@@ -114,6 +125,7 @@ NO_CONSTRAINT = [
     "Thrombocytopenia <150 G/L",                             # a condition defined by a threshold
     "HDL-C <50/40 mg/dl",                                    # two numbers, no components: not one bound
     "degenerative scoliosis (n=20)",                         # a sample size
+    "myocardial infarction older than 6 months",            # an age comparator with another time unit
     "",
 ]
 

@@ -58,10 +58,11 @@ def merge_bounds(qs: Sequence[Quantity], ents, value_words):
         lower, upper = bounds_of(q, ents, value_words)
         if pending is not None and not q.disjoint and q.sex == pending[2][-1].sex:
             pl, pu, pq = pending
-            if pl is not None and pu is None and lower is None and upper is not None:
+            # a lower bound above the upper one is no range but either ("below 18 and above 45")
+            if pl is not None and pu is None and lower is None and upper is not None and pl["value"] < upper["value"]:
                 pending = (pl, upper, pq + [q])
                 continue
-            if pu is not None and pl is None and upper is None and lower is not None:
+            if pu is not None and pl is None and upper is None and lower is not None and lower["value"] < pu["value"]:
                 pending = (lower, pu, pq + [q])
                 continue
         if pending is not None:

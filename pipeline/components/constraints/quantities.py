@@ -45,6 +45,8 @@ class Quantity:
     number: Optional[float] = None
     #: the subject's component this quantity bounds ("systolic blood pressure" of "blood pressure")
     component: Optional[str] = None
+    #: the link word a comparator written after the link starts with ("or" of "... or above 120")
+    link_word: Optional[str] = None
 
     def members(self) -> List[int]:
         out = list(self.values) + list(self.comparators) + list(self.units.values())
@@ -269,8 +271,13 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
         read = None
         if i not in reader.used and i not in scale_values:
             op = _op(ent) if ent["label"] == "COMPARATOR" else None
+            prefix = (ent.get("attrs") or {}).get("prefix_op") if op is not None else None
+            if prefix is not None:  # "below 45 or above 120 kg": a postfix phrase before its number
+                op = prefix
             if op in BOUND_OPS or op in RANGE_OPS:
                 read = reader.read_after_comparator(i, op)
+                if read is not None and prefix is not None:
+                    read[0].link_word = ent["text"].split()[0].lower()
             elif ent["label"] == "VALUE":
                 read = reader.read_from_value(i)
         if read is None:
@@ -298,6 +305,12 @@ def read_number(text: str, words: Dict[str, float]) -> Optional[float]:
         if tens >= 20 and tens % 10 == 0 and 0 < ones < 10:
             return tens + ones
     return None
+
+
+def age_comparator(q: Quantity, ents: Sequence[dict]) -> Optional[int]:
+    """The comparator of ``q`` that makes it an age ("older than", "or younger": ``age`` in its
+    rule's attrs), or None."""
+    return next((c for c in q.comparators if (ents[c].get("attrs") or {}).get("age")), None)
 
 
 def unit_of(qs: Sequence["Quantity"]) -> Optional[int]:

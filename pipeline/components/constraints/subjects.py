@@ -5,14 +5,15 @@ such as "(based on MDAAT)"), else the one right after it ("≥18 years old"), el
 little later, else an implicit age ("≥ 65 years" with no subject word). Coordinated subjects
 ("AST and ALT ≤3.0 ULN", "AST, ALT") share the quantity; a long form and its parenthesised short
 form are one subject; a quantity chained to the previous one ("≥5 years and <17 years") shares
-its subjects. A group of subjects is a list of entity indices whose last member is the subject.
+its subjects, and so does one before it that found none ("below 18 and above 45 years"). A group
+of subjects is a list of entity indices whose last member is the subject.
 """
 
 from typing import List, Optional, Sequence, Tuple
 
 from pipeline.components.constraints.config import AssemblyConfig
 from pipeline.components.constraints.index import EntityIndex
-from pipeline.components.constraints.quantities import Quantity, unit_of
+from pipeline.components.constraints.quantities import Quantity, age_comparator, unit_of
 from pipeline.components.units import UnitNormalizer
 from pipeline.core.numbers import parse_number
 
@@ -28,6 +29,7 @@ def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: 
     """Each quantity that bounds something, with its subject groups, left to right."""
     assigned: List[Tuple[Quantity, Groups]] = []
     prev: Optional[Tuple[Quantity, Groups]] = None
+    missed: Optional[Quantity] = None  # the quantity right before, when it found no subject
     of_group: dict = {}  # id of an assigned quantity with a population → its groups
     for q in quantities:
         index.work["quantities"] += 1
@@ -40,9 +42,16 @@ def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: 
             groups = _chained_groups(q, prev, index, config, units)
         if groups is None:
             groups = _find_groups(q, unit, index, config, units)
+            # "below 18 and above 45 years": the earlier quantity of a chain shares the subject found
+            if groups is not None and missed is not None and not missed.bare and \
+                    _chained_groups(q, (missed, groups), index, config, units) is not None and \
+                    _bounds_subject(missed, groups, _unit_name(missed, index.ents, units), index, config):
+                assigned.append((missed, groups))
         if groups is None or not _bounds_subject(q, groups, unit, index, config):
             prev = None
+            missed = q
             continue
+        missed = None
         assigned.append((q, groups))
         prev = (q, groups)
         if q.sex is not None:
@@ -63,6 +72,8 @@ def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index:
         return None
     between = index.between(prev[0].end, q.start, config.chain_max_words)
     link = tuple(between) if between is not None else None
+    if link is not None and q.link_word is not None:  # "< 45 or above 120": the link is in the comparator
+        link += (q.link_word,)
     sent_of = index.sent_of
     if sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
             link in config.chain_links and _units_chain(prev[0], q, index.ents, units) \
@@ -80,13 +91,15 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
     scale = on_scale_subject(q, index)
     if scale is not None:
         return [[scale]]
+    # "older than 65", "21 or older": an age, whatever other subject stands near
+    aged = unit in (None, "a") and age_comparator(q, index.ents) is not None
     left = find_left_subject(q, index)
-    if left is not None:
+    if left is not None and (not aged or index.ents[left].get("norm") == "age"):
         return coordinated_subjects(left, index)
     right = find_right_subject(q, index)
-    if right is not None:
+    if right is not None and (not aged or index.ents[right].get("norm") == "age"):
         return coordinated_right(right, index)
-    if unit in config.age_unit_set:
+    if unit in config.age_unit_set or aged:
         later = later_age_subject(q, index)
         if later is not None:
             return [[later]]
@@ -250,15 +263,23 @@ def later_age_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
 def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers, cues=()) -> Optional[dict]:
     """A subject for "≥ 65 years" / "18-50 years" with no subject word: an age, unless temporal
     words before it ("for", "within", "history") say it is a duration. The subject entity is the
-    unit span ("years"), as in LCT."""
+    unit span ("years"), as in LCT; with no unit, an age comparator's span ("21 or older",
+    "younger than 18": ``age`` in the comparator rule's attrs, which is cue enough)."""
     u = unit_of([q])
-    if u is None or q.bare or units.normalize(ents[u]["text"]) != "a":
+    if q.bare:
+        return None
+    if u is None:  # "21 or older", "younger than 18": the age comparator is the age word
+        u = age_comparator(q, ents)
+        if u is None:
+            return None
+    elif units.normalize(ents[u]["text"]) != "a":
         return None
     before = {w.lower() for w in words[max(0, q.start - 4):q.start]}
     if before & set(blockers):
         return None
     window = [w.lower() for w in words[max(0, q.start - 6):q.start] if not w.isspace()]
-    if not (set(window) & set(cues) or all(not any(ch.isalnum() for ch in w) for w in window)):
+    if age_comparator(q, ents) is None and \
+            not (set(window) & set(cues) or all(not any(ch.isalnum() for ch in w) for w in window)):
         return None  # "Epileptic seizure < 2 years": a duration, not an age
     unit = ents[u]
     return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
