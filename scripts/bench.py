@@ -597,11 +597,11 @@ def spark_section(results: dict, skipped: dict) -> List[str]:
         measured += f". Start-up, the same command on the first {cores} trials only: {startup_seconds(sp):.1f} s."
     parts = sp.get("spark_parts") or {}
     if "session" in parts:
-        each = parts["load_each"]
+        lo, hi = f"{min(parts['load_each']):.1f}", f"{max(parts['load_each']):.1f}"
         rest = startup_seconds(sp) - parts["session"] - parts["workers"] - parts["load_wall"] - parts["stop"]
         measured += (f" Spark's start-up in its parts, timed apart in one session afterwards: "
                      f"{parts['session']:.1f} s for the JVM and the session, {parts['workers']:.1f} s to start "
-                     f"{parts['workers_started']} Python worker(s), {min(each):.1f}–{max(each):.1f} s for each "
+                     f"{parts['workers_started']} Python worker(s), {lo if lo == hi else f'{lo}–{hi}'} s for each "
                      f"worker to load the pipeline ({parts['load_wall']:.1f} s in all, in parallel), "
                      f"{parts['stop']:.1f} s to stop the session; the other {max(rest, 0):.1f} s of the "
                      "whole process are Python's own start and imports, the Java check, the trials' work "
