@@ -20,9 +20,22 @@ one untimed pass over (the first 2,000 of) the criteria come first, then the tim
    chunks through ``nlp.pipe(as_tuples=True)``, with 2 in two worker processes that send back
    ``doc._.eligex``); ``eligex-spacy-2``, for comparison, spaCy's own ``nlp.pipe(n_process=2)``
    (Docs sent back whole; within pipeline.extraction.run.msgpack_hooks_cached) with ``doc._.eligex`` read;
-3. ``extract-1`` / ``extract-2`` (ctgov text only): whole processes, as a batch user runs them:
-   ``eligex extract CORPUS -o OUT -q -n N`` timed from launch to exit (loading, reading, splitting,
-   writing records included), over the whole corpus whatever ``--words`` says;
+3. ``extract-1`` / ``extract-2`` / ``extract-spark`` (ctgov text only): whole processes, as a batch
+   user runs them: ``eligex extract CORPUS -o OUT -q -n N`` and ``eligex extract CORPUS -o OUT -q
+   --engine spark --master local[2]`` timed from launch to exit (loading, reading, splitting,
+   writing records included; for Spark also the JVM, the session and its Python workers), over the
+   whole corpus whatever ``--words`` says. Start-up is measured apart, as a whole process too: the
+   same command on the corpus's first K trials only, K being its worker processes (1, 2, and the
+   cores of ``local[2]``: every worker starts and loads the pipeline), run right after the full one
+   (its files cached, so if anything it understates the full run's start-up); the rate after
+   start-up is (words - the short run's words) / (seconds - the short run's seconds). For Spark the
+   start-up is also split into its parts in one session of the benchmark's own (JVM and session,
+   starting the Python workers, each worker loading the pipeline, stopping); every process of a
+   whole run is sampled from /proc (peak resident set size by kind: driver, JVM, workers; the
+   driver's CPU time, for its per-record cost). The Spark row is skipped, with the reason, when
+   pyspark, Java 17+ or the built model (models/eligex) is missing. docs/PERFORMANCE.md's Spark
+   section (when Spark pays off; the whole registry on 8, 32 and 128 cores) is computed from the
+   figures of the same run;
 4. ``medspacy``: ``medspacy.load()`` with its defaults (PyRuSH sentences, target matcher,
    ConText); loguru's DEBUG output of PyRuSH (a line per document on stderr) is switched off.
 
@@ -39,6 +52,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -52,9 +66,16 @@ sys.path.insert(0, str(ROOT))
 #: docs/PERFORMANCE.md from this line on is written by hand and kept when the file is rewritten
 HAND_WRITTEN = "<!-- written by hand from here on: scripts/bench.py keeps it -->"
 VARIANTS = ("tokenizer", "eligex-tokenizer", "eligex-plumbing", "eligex-1", "eligex-2", "eligex-spacy-2",
-            "extract-1", "extract-2", "medspacy")
-#: whole-process variants: ``eligex extract`` as a subprocess
-WHOLE = {"extract-1": 1, "extract-2": 2}
+            "extract-1", "extract-2", "extract-spark", "medspacy")
+SPARK_MASTER = "local[2]"
+#: whole-process variants: ``eligex extract`` as a subprocess, with these options
+WHOLE = {"extract-1": ("-n", "1"), "extract-2": ("-n", "2"),
+         "extract-spark": ("--engine", "spark", "--master", SPARK_MASTER)}
+#: the whole registry, for the Spark section's calculation
+REGISTRY_WORDS = 250e6
+REGISTRY_CORES = (8, 32, 128)
+#: seconds between two samples of a whole run's processes (/proc)
+SAMPLE_EVERY = 0.25
 DEFAULT_CORPUS = Path(os.environ.get("ELIGEX_CTGOV") or
                       Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ctgov-2021" / "criteria.jsonl.gz")
 #: criteria of the untimed warm-up pass
@@ -68,6 +89,8 @@ LABELS = {
     "eligex-spacy-2": "eligex full pipeline, spaCy `nlp.pipe(n_process=2)`",
     "extract-1": "`eligex extract -n 1`, whole process (load, read, split, write)",
     "extract-2": "`eligex extract -n 2`, whole process (load, read, split, write)",
+    "extract-spark": f"`eligex extract --engine spark --master {SPARK_MASTER}`, whole process (JVM, session, "
+                     "workers, load, read, split, write)",
     "medspacy": "medspaCy `medspacy.load()` defaults",
 }
 TARGETS = [  # (description, numerator, denominator, minimum ratio)
@@ -151,26 +174,185 @@ def _peak_mb(who) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
+def whole_workers(name: str) -> int:
+    """The worker processes of a whole-process variant: ``-n N``'s N, the cores of ``local[N]``."""
+    opts = WHOLE[name]
+    if "--master" in opts:
+        return master_cores(opts[opts.index("--master") + 1])
+    return int(opts[opts.index("-n") + 1])
+
+
+def master_cores(master: str) -> int:
+    if master == "local":
+        return 1
+    m = re.fullmatch(r"local\[(\d+|\*)\]", master)
+    if not m:
+        raise ValueError(f"{master}: the benchmark runs a local[N] master only")
+    return (os.cpu_count() or 1) if m.group(1) == "*" else int(m.group(1))
+
+
+def spark_missing() -> Optional[str]:
+    """Why the Spark row cannot run here (pyspark, Java 17+ or the built model missing), or None."""
+    from pipeline.spark.session import SparkUnavailable, require_spark
+
+    try:
+        require_spark()
+    except SparkUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def _process_tree(root: int) -> List[int]:
+    """``root`` and every process below it, from /proc."""
+    children: dict = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, ()))
+    return tree
+
+
+def _process_sample(pid: int) -> Optional[tuple]:
+    """(peak resident MB so far, CPU seconds, command line) of one process, or None when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return hwm / 1024, cpu, os.path.basename(cmdline[0].decode(errors="replace")) if cmdline else ""
+
+
+def process_kind(pid: int, root: int, program: str) -> str:
+    return "driver" if pid == root else "JVM" if program == "java" else "workers"
+
+
+def timed_run(cmd: List[str]) -> dict:
+    """Run ``cmd`` from launch to exit; meanwhile sample its processes every :data:`SAMPLE_EVERY`
+    seconds: the largest peak resident set size of each kind, the driver's CPU seconds."""
+    import tempfile
+    import threading
+
+    peaks: dict = {}
+    cpu = {"driver": None}
+    stop = threading.Event()
+
+    def sample(root: int) -> None:
+        while not stop.wait(SAMPLE_EVERY):
+            try:
+                tree = _process_tree(root)
+            except OSError:  # no /proc: no per-process figures
+                return
+            for pid in tree:
+                got = _process_sample(pid)
+                if got is None:
+                    continue
+                kind = process_kind(pid, root, got[2])
+                peaks[kind] = max(peaks.get(kind, 0.0), got[0])
+                if kind == "driver":
+                    cpu["driver"] = got[1]
+
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
+        sampler.start()
+        returncode = proc.wait()
+        seconds = time.perf_counter() - started
+        stop.set()
+        sampler.join()
+        err.seek(0)
+        stderr = err.read()
+    if returncode not in (0, 1):  # 1: some trials failed, the run is still whole
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
+    return {"seconds": seconds, "processes": peaks, "driver_cpu": cpu["driver"]}
+
+
 def run_whole(name: str) -> dict:
-    """``eligex extract`` over the whole corpus in a subprocess, from launch to exit."""
+    """``eligex extract`` over the whole corpus in a subprocess, from launch to exit; then the
+    same command on the first :func:`whole_workers` trials, for its start-up."""
     import gzip
+    import hashlib
     import tempfile
 
     with gzip.open(TEXT["corpus"], "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh]
-    words = sum(len(r["text"].split()) for r in rows)
+        lines = [line for line in fh if line.strip()]
+    words = [len(json.loads(line)["text"].split()) for line in lines]
+    first = whole_workers(name)
     eligex = Path(sys.executable).with_name("eligex")
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out.jsonl"
-        cmd = [str(eligex), "extract", str(TEXT["corpus"]), "-o", str(out), "-q", "-n", str(WHOLE[name])]
-        started = time.perf_counter()
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        seconds = time.perf_counter() - started
-        if done.returncode not in (0, 1):  # 1: some trials failed, the run is still whole
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
-        records = sum(1 for _ in out.open(encoding="utf-8"))
-    return {"name": name, "words": words, "docs": len(rows), "seconds": seconds, "constraints": None,
-            "records": records, "peak_mb": _peak_mb(resource.RUSAGE_CHILDREN), "worker_peak_mb": None}
+        short_input = Path(tmp) / "first.jsonl"
+        short_input.write_text("".join(lines[:first]), encoding="utf-8")
+        runs = {}
+        for which, source in (("full", TEXT["corpus"]), ("short", short_input)):
+            out = Path(tmp) / f"{which}.jsonl"
+            run = timed_run([str(eligex), "extract", str(source), "-o", str(out), "-q", *WHOLE[name]])
+            with out.open("rb") as fh:
+                data = fh.read()
+            run.update(records=data.count(b"\n"), sha256=hashlib.sha256(data).hexdigest())
+            runs[which] = run
+    full, short = runs["full"], runs["short"]
+    result = {"name": name, "words": sum(words), "trials": len(lines),
+              "seconds": full["seconds"], "constraints": None, "records": full["records"],
+              "sha256": full["sha256"], "processes": full["processes"],
+              "peak_mb": max([_peak_mb(resource.RUSAGE_CHILDREN), *full["processes"].values()]),
+              "worker_peak_mb": None, "workers": first,
+              "startup": {"words": sum(words[:first]), "records": short["records"],
+                          "seconds": short["seconds"]}}
+    if full["driver_cpu"] is not None and short["driver_cpu"] is not None:
+        result["driver_cpu"] = {"full": full["driver_cpu"], "short": short["driver_cpu"]}
+    if "--engine" in WHOLE[name]:
+        try:
+            result["spark_parts"] = spark_startup_parts(SPARK_MASTER)
+        except Exception as exc:  # the parts explain the start-up; the row stands without them
+            result["spark_parts"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    return result
+
+
+def _worker_pid(_rows) -> Iterator[int]:
+    yield os.getpid()
+
+
+def _worker_load(_rows, model: str) -> Iterator[tuple]:
+    from pipeline.spark.session import worker_extractor
+
+    started = time.perf_counter()
+    worker_extractor(model, 256)
+    yield os.getpid(), time.perf_counter() - started
+
+
+def spark_startup_parts(master: str) -> dict:
+    """Spark's start-up in its parts, timed in one session of this process: the JVM and the session,
+    starting one Python worker per core (a job of one empty task per core), each worker loading the
+    pipeline (another such job, on the same reused workers), stopping the session."""
+    from functools import partial
+
+    from pipeline.spark.session import model_path, spark_session
+
+    clock = time.perf_counter
+    started = clock()
+    with spark_session(master, app_name="eligex-bench") as spark:
+        ready = clock()
+        sc = spark.sparkContext
+        n = max(1, sc.defaultParallelism)
+        pids = sc.parallelize(range(n), n).mapPartitions(_worker_pid).collect()
+        workers = clock()
+        loads = sc.parallelize(range(n), n).mapPartitions(partial(_worker_load, model=model_path())).collect()
+        loaded = clock()
+    stopped = clock()
+    return {"session": ready - started, "workers": workers - ready, "workers_started": len(set(pids)),
+            "load_wall": loaded - workers, "load_each": [seconds for _pid, seconds in loads],
+            "stop": stopped - loaded}
 
 
 def run_variant(name: str, words: int, batch_size: int) -> dict:
@@ -289,7 +471,7 @@ def machine() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     packages = {}
-    for pkg in ("eligex", "spacy", "medspacy", "scispacy", "thinc", "numpy", "regex", "pyarrow"):
+    for pkg in ("eligex", "spacy", "medspacy", "scispacy", "thinc", "numpy", "regex", "pyarrow", "pyspark"):
         try:
             packages[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -302,16 +484,201 @@ def machine() -> dict:
         commit += " (with uncommitted changes)" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "-"
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram": ram, "python": platform.python_version(),
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram": ram, "python": platform.python_version(), "java": java_version(),
             "os": f"{platform.system()} {platform.release()}", "packages": packages, "commit": commit,
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def java_version() -> Optional[int]:
+    """The major version of the ``java`` Spark would run, or None."""
+    from pipeline.spark.session import java_command, java_major
+
+    java = java_command()
+    return java_major(java) if java else None
 
 
 def rate(r: dict) -> float:
     return r["words"] / r["seconds"]
 
 
-def report(results: dict, info: dict, words: int, batch_size: int, rounds: int) -> str:
+def startup_seconds(r: dict) -> float:
+    return r["startup"]["seconds"]
+
+
+def rate_after_startup(r: dict) -> Optional[float]:
+    """Words per second of a whole run less its start-up (the short run's words and seconds)."""
+    s = r.get("startup")
+    if not s or r["seconds"] <= s["seconds"]:
+        return None
+    return (r["words"] - s["words"]) / (r["seconds"] - s["seconds"])
+
+
+def driver_us_per_record(r: dict) -> Optional[float]:
+    """The driver process's CPU time per record, less the short run's (µs): all it does itself
+    (reading the input, handing rows out, receiving and writing records)."""
+    cpu, s = r.get("driver_cpu"), r.get("startup")
+    if not cpu or not s or r["records"] <= s["records"]:
+        return None
+    return (cpu["full"] - cpu["short"]) / (r["records"] - s["records"]) * 1e6
+
+
+def whole_table(results: dict) -> List[str]:
+    rows = [name for name in WHOLE if name in results and results[name].get("startup")]
+    if not rows:
+        return []
+    lines = ["", "The whole processes and their start-up, measured apart: the same command on the corpus's "
+             "first trials only, one per worker process (so every worker starts and loads the pipeline), "
+             "run right after the full one; the rate after start-up leaves the short run's words and "
+             "seconds out.", "",
+             "| command | seconds, launch to exit | start-up (first trials) | words/s | words/s after start-up "
+             "| records |", "|---|---:|---:|---:|---:|---:|"]
+    for name in rows:
+        r = results[name]
+        after = rate_after_startup(r)
+        lines.append(f"| `eligex extract {' '.join(WHOLE[name])}` | {r['seconds']:.1f} | "
+                     f"{startup_seconds(r):.1f} s ({r['workers']}) | {rate(r):,.0f} | "
+                     f"{f'{after:,.0f}' if after else '-'} | {r['records']:,} |")
+    return lines
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.1f} min"
+
+
+def registry_plan(per_core: float, words_per_trial: float, records_per_trial: float, startup: float,
+                  driver_us: Optional[float], partition_rows: int, cores=REGISTRY_CORES,
+                  words: float = REGISTRY_WORDS) -> dict:
+    """The whole registry (``words``) on Spark with ``cores`` cores at ``per_core`` words/s each:
+    partitions of ``partition_rows`` trials, ``startup`` seconds once, and for the command-line
+    engine a driver that spends ``driver_us`` on every record (while the workers run)."""
+    import math
+
+    trials = words / words_per_trial
+    partitions = math.ceil(trials / partition_rows)
+    floor = trials * records_per_trial * driver_us / 1e6 if driver_us else None
+    rows = []
+    for n in cores:
+        pipeline = words / (n * per_core)
+        rows.append({"cores": n, "pipeline": pipeline, "with_startup": pipeline + startup,
+                     "partitions_per_core": partitions / n, "startup_share": startup / (pipeline + startup),
+                     "command_line": startup + max(pipeline, floor) if floor else None})
+    return {"trials": trials, "records": trials * records_per_trial, "partitions": partitions,
+            "partition_seconds": partition_rows * words_per_trial / per_core, "driver_floor": floor,
+            "driver_bound_from": words / (per_core * floor) if floor else None, "rows": rows}
+
+
+def spark_section(results: dict, skipped: dict) -> List[str]:
+    """When the Spark engine pays off, in this run's figures (the extract-spark row)."""
+    from pipeline.spark.engine import DEFAULT_PARTITION_ROWS
+
+    head = ["", "## The Spark engine: when it pays off", ""]
+    if "extract-spark" in skipped:
+        return head + [f"Not measured in this run: {skipped['extract-spark']}."]
+    sp = results.get("extract-spark")
+    if not sp:
+        return []
+    cores = sp["workers"]
+    after = rate_after_startup(sp)
+    lines = head + [
+        "`eligex extract --engine spark` and `pipeline.spark.dataframe.extract_criteria` run the same "
+        "per-partition function as the local engine (`pipeline.extraction.partition`), one Python process "
+        "per core, so per core they are as fast as `eligex extract -n 1`; what Spark adds is start-up and, "
+        "in the command-line engine, a driver that writes every record.", ""]
+    local = results.get("extract-2")
+    measured = (f"Measured in this run, whole processes over the same {sp['trials']:,} trials "
+                f"({sp['words'] / 1e6:.2f} M words): `--engine spark --master {SPARK_MASTER}` "
+                f"{sp['seconds']:.1f} s")
+    if local:
+        same = "identical, byte for byte" if local.get("sha256") == sp.get("sha256") else "**not identical**"
+        measured += (f", `-n 2` {local['seconds']:.1f} s (the records of both runs {same}). Start-up, the same "
+                     f"command on the first trials only: {startup_seconds(sp):.1f} s for Spark, "
+                     f"{startup_seconds(local):.1f} s for `-n 2`.")
+    else:
+        measured += f". Start-up, the same command on the first {cores} trials only: {startup_seconds(sp):.1f} s."
+    parts = sp.get("spark_parts") or {}
+    if "session" in parts:
+        lo, hi = f"{min(parts['load_each']):.1f}", f"{max(parts['load_each']):.1f}"
+        rest = startup_seconds(sp) - parts["session"] - parts["workers"] - parts["load_wall"] - parts["stop"]
+        measured += (f" Spark's start-up in its parts, timed apart in one session afterwards: "
+                     f"{parts['session']:.1f} s for the JVM and the session, {parts['workers']:.1f} s to start "
+                     f"{parts['workers_started']} Python worker(s), {lo if lo == hi else f'{lo}–{hi}'} s for each "
+                     f"worker to load the pipeline ({parts['load_wall']:.1f} s in all, in parallel), "
+                     f"{parts['stop']:.1f} s to stop the session; the other {max(rest, 0):.1f} s of the "
+                     "whole process are Python's own start and imports, the Java check, the trials' work "
+                     "and the exit. Start-up is paid once per job, and each worker loads the pipeline once.")
+    elif parts.get("error"):
+        measured += f" (Its parts could not be timed: {parts['error']}.)"
+    if after:
+        measured += f" After start-up Spark ran {after:,.0f} words/s"
+        local_after = rate_after_startup(local) if local else None
+        if local_after:
+            ratio = after / local_after
+            measured += f", {ratio:.2f}× `-n 2`'s {local_after:,.0f} words/s after its own start-up"
+            extra = startup_seconds(sp) - startup_seconds(local)
+            if ratio <= 1:
+                measured += (". On one machine Spark therefore never pays off: `-n N` uses the same cores "
+                             "without the JVM or the start-up.")
+            elif extra <= 0:
+                measured += ". Here Spark was ahead from the first trial."
+            else:
+                even = extra / (1 / local_after - 1 / after)
+                measured += (f". Spark's {extra:.1f} s of extra start-up would be paid back after "
+                             f"{even / 1e6:,.1f} M words on this machine.")
+        else:
+            measured += "."
+    lines.append(measured)
+    if not after:
+        return lines
+    per_core = after / cores
+    words_per_trial = sp["words"] / sp["trials"]
+    records_per_trial = sp["records"] / sp["trials"]
+    driver_us = driver_us_per_record(sp)
+    plan = registry_plan(per_core, words_per_trial, records_per_trial, startup_seconds(sp), driver_us,
+                         DEFAULT_PARTITION_ROWS)
+    alone = results.get("eligex-1")
+    alone_note = (f"; the pipeline alone on one core, eligex n_process=1 above, reaches {rate(alone):,.0f}"
+                  if alone else "")
+    lines += [
+        "",
+        "It pays off where the data already is in Spark (tables on Databricks, EMR, a cluster: nothing to "
+        "export), and where more cores than one machine has are wanted. For the whole registry, about "
+        f"{REGISTRY_WORDS / 1e6:,.0f} M words (≈ {plan['trials']:,.0f} trials at this corpus's "
+        f"{words_per_trial:,.0f} words a trial, ≈ {plan['records'] / 1e6:,.1f} M criterion records at its "
+        f"{records_per_trial:.1f} records a trial), at {per_core:,.0f} words/s per core (Spark's rate after "
+        f"start-up here over its {cores} cores: on the low side, as the driver and the JVM shared those "
+        f"cores{alone_note}), with partitions of {DEFAULT_PARTITION_ROWS} trials (about "
+        f"{plan['partition_seconds']:.2f} s of work each, ≈ {plan['partitions']:,} partitions) and the "
+        f"start-up measured here ({startup_seconds(sp):.0f} s):",
+        "",
+        f"| cores | pipeline {REGISTRY_WORDS / 1e6:,.0f} M / (cores × {per_core / 1e3:,.1f}k/s) | with start-up "
+        "| start-up's share | partitions per core | last-partition tail |"
+        + (" command-line engine (driver writes every record) |" if driver_us else ""),
+        "|---:|---:|---:|---:|---:|---:|" + ("---:|" if driver_us else ""),
+    ]
+    for row in plan["rows"]:
+        lines.append(f"| {row['cores']} | {duration(row['pipeline'])} | {duration(row['with_startup'])} | "
+                     f"{row['startup_share']:.0%} | {row['partitions_per_core']:,.0f} | "
+                     f"< {plan['partition_seconds']:.1f} s |"
+                     + (f" {duration(row['command_line'])} |" if driver_us else ""))
+    big = plan["rows"][-1]
+    closing = (f"Start-up hardly grows with the cluster (each worker loads the pipeline once, all at the same "
+               f"time), so at {big['cores']} cores it is {big['startup_share']:.0%} of the run; smaller "
+               "partitions would only add task overhead.")
+    if driver_us:
+        closing += (f" The command-line engine has a floor the pipeline column does not show: its driver "
+                    f"receives and writes every record itself, and its CPU time in this run (less the short "
+                    f"run's) came to {driver_us:,.0f} µs a record (reading the input and handing rows out "
+                    f"included; on these {cores} shared cores), some {duration(plan['driver_floor'])} for "
+                    f"{plan['records'] / 1e6:,.1f} M records whatever the number of cores, so past about "
+                    f"{plan['driver_bound_from']:,.0f} cores use the DataFrame API and let the workers write "
+                    "(`records.write.parquet(...)`), which does no per-record work on the driver.")
+    lines += ["", closing]
+    return lines
+
+
+def report(results: dict, info: dict, words: int, batch_size: int, rounds: int,
+           skipped: Optional[dict] = None) -> str:
+    skipped = skipped or {}
     base = results.get("tokenizer")
     lines = [
         "# Performance",
@@ -320,9 +687,10 @@ def report(results: dict, info: dict, words: int, batch_size: int, rounds: int) 
         f"same text — {_text_description(results, words)} — in a process of its own, after an untimed "
         f"warm-up pass over the first {WARM_UP:,} criteria; batch size {batch_size}; best of {rounds} "
         "round(s). The `eligex extract` rows are whole processes over the whole corpus, timed from "
-        "launch to exit (model loading, reading, splitting and writing included). Peak memory is the "
-        "process's maximum resident set size (for n_process=2 also the largest worker's; for a whole "
-        "process the largest of its processes).",
+        "launch to exit (model loading, reading, splitting and writing included; for Spark also the "
+        "JVM, the session and its Python workers), their start-up measured apart below. Peak memory is "
+        "the process's maximum resident set size (for n_process=2 also the largest worker's; for a whole "
+        "process the largest of its processes, by kind where there are several).",
         "",
         "| variant | words/s | × tokenizer | seconds | peak memory per process |",
         "|---|---:|---:|---:|---:|",
@@ -334,8 +702,13 @@ def report(results: dict, info: dict, words: int, batch_size: int, rounds: int) 
         mem = f"{r['peak_mb']:.0f} MB"
         if r.get("worker_peak_mb"):
             mem += f" (workers {r['worker_peak_mb']:.0f} MB)"
+        elif len(r.get("processes") or ()) > 1:
+            mem = ", ".join(f"{kind} {mb:.0f} MB" for kind, mb in sorted(r["processes"].items()))
         ratio = f"{rate(r) / rate(base):.2f}" if base else "-"
         lines.append(f"| {LABELS[name]} | {rate(r):,.0f} | {ratio} | {r['seconds']:.1f} | {mem} |")
+    for name, reason in skipped.items():
+        lines.append(f"| {LABELS[name]} | skipped: {reason} | | | |")
+    lines += whole_table(results)
     lines += ["", "| target | measured | met |", "|---|---:|:---:|"]
     for text, num, den, minimum in TARGETS:
         if num in results and den in results:
@@ -373,13 +746,15 @@ def report(results: dict, info: dict, words: int, batch_size: int, rounds: int) 
     budget = _budget_paragraph(results, comps)
     if budget:
         lines += ["", budget]
+    lines += spark_section(results, skipped)
     pk = info["packages"]
     lines += [
         "",
         "## Machine",
         "",
         f"- CPU: {info['cpu']}, {info['cores']} cores; RAM {info['ram']}; {info['os']}",
-        f"- Python {info['python']}; " + ", ".join(f"{k} {v}" for k, v in pk.items()),
+        f"- Python {info['python']}; " + ", ".join(f"{k} {v}" for k, v in pk.items())
+        + (f"; Java {info['java']}" if info.get("java") else ""),
         f"- eligex commit {info['commit']}; run {info['date']}",
         "",
         "The machine is shared and noisy: figures vary by ±15% between runs. Re-run with "
@@ -463,6 +838,7 @@ def main(argv=None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
     parser.add_argument("--out", type=Path, default=None, help="report file (default docs/PERFORMANCE.md)")
     parser.add_argument("--no-write", action="store_true", help="print the report only")
+    parser.add_argument("--json", type=Path, default=None, help="also write the raw figures (and skips) here")
     parser.add_argument("--profile", type=int, metavar="N", default=0,
                         help="profile the eligex pipeline (cProfile) over --words and print the N "
                              "functions with the most own time, instead of benchmarking")
@@ -478,12 +854,18 @@ def main(argv=None) -> int:
     if args.variant:  # child process
         print(json.dumps(run_variant(args.variant, words, args.batch_size)))
         return 0
-    results = {}
+    results, skipped = {}, {}
     for name in [v.strip() for v in args.variants.split(",") if v.strip()]:
         if name not in VARIANTS:
             parser.error(f"unknown variant {name!r}")
+        reason = None
         if name in WHOLE and args.text != "ctgov":
-            print(f"{name}: skipped (whole processes run on the ctgov text only)", file=sys.stderr)
+            reason = "whole processes run on the ctgov text only"
+        elif name == "extract-spark":
+            reason = spark_missing()
+        if reason:
+            skipped[name] = reason
+            print(f"{name}: skipped ({reason})", file=sys.stderr)
             continue
         best = None
         for _ in range(args.rounds):
@@ -492,14 +874,16 @@ def main(argv=None) -> int:
         results[name] = best
         mem = f"{best['peak_mb']:.0f} MB" + (f", workers {best['worker_peak_mb']:.0f} MB" if best.get("worker_peak_mb") else "")
         print(f"{name:17s} {rate(best):>10,.0f} words/s  {best['seconds']:7.1f} s  {mem}", file=sys.stderr)
-    text = report(results, machine(), words, args.batch_size, args.rounds)
+    if args.json is not None:
+        args.json.write_text(json.dumps({"results": results, "skipped": skipped}, indent=1), encoding="utf-8")
+    text = report(results, machine(), words, args.batch_size, args.rounds, skipped)
     print(text)
     write = not args.no_write and (args.out is not None or not args.quick)
     if write:
         target = args.out or ROOT / "docs" / "PERFORMANCE.md"
         old = target.read_text(encoding="utf-8") if target.exists() else ""
-        if HAND_WRITTEN in old:  # the sections written by hand (the Spark engine's) are kept
-            text = text.rstrip("\n") + "\n\n" + old[old.index(HAND_WRITTEN):]
+        kept = old[old.index(HAND_WRITTEN):] if HAND_WRITTEN in old else HAND_WRITTEN + "\n"
+        text = text.rstrip("\n") + "\n\n" + kept  # what is written by hand below the line is kept
         target.write_text(text, encoding="utf-8")
         print(f"wrote {target}", file=sys.stderr)
     return 0
