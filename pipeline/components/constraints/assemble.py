@@ -142,7 +142,7 @@ def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[C
         if q.sex is not None:  # "> 14 drinks for males": a bound for a population
             rest.append(q)
             continue
-        c = read_count(q, text, ents, rules, config.value_words, condition)
+        c = read_count(q, text, ents, rules, config.value_words, config.limits.count_lookahead, condition)
         if c is None:
             rest.append(q)
             continue

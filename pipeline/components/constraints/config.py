@@ -1,6 +1,7 @@
-"""The assembly's word lists and patterns, read from ``configs/constraints.json``."""
+"""The assembly's word lists and patterns, read from ``configs/constraints.json``, and its
+limits (:class:`AssemblyLimits`), settings of the ``eligex_constraints`` factory."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
@@ -9,10 +10,31 @@ from pipeline.components.constraints.populations import PopulationWords
 
 class PhraseWords(NamedTuple):
     """The words that end (``stops``) or are stepped over before (``skip``, after a forward cue;
-    ``skip_back``, before a backward cue) the phrase a negation cue negates."""
+    ``skip_back``, before a backward cue) the phrase a negation cue negates, and the most words
+    it has (``max_words``)."""
     stops: frozenset
     skip: frozenset
     skip_back: frozenset
+    max_words: int
+
+
+@dataclass(frozen=True)
+class AssemblyLimits:
+    """How far the assembly looks, in tokens or words: settings of the ``eligex_constraints``
+    factory (``configs/eligex.cfg``), not rule data, so they live in the model's ``config.cfg``.
+
+    ``left_subject_max_gap`` / ``right_subject_max_gap``: words allowed between a quantity and its
+    subject before / after it; ``temporal_max_gap``: tokens between a TEMPORAL span and the
+    subject or condition before it; ``negated_phrase_max``: words in the phrase a negation cue
+    with no entity in its scope negates; ``count_lookahead``: words read after a count's number."""
+    left_subject_max_gap: int = 8
+    right_subject_max_gap: int = 6
+    temporal_max_gap: int = 8
+    negated_phrase_max: int = 5
+    count_lookahead: int = 24
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -37,9 +59,12 @@ class AssemblyConfig:
     temporal_stops: List[str] = field(default_factory=list)
     list_condition_scope: List[str] = field(default_factory=list)
     populations: PopulationWords = field(default_factory=PopulationWords)
+    limits: AssemblyLimits = field(default_factory=AssemblyLimits)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "AssemblyConfig":
+    def from_dict(cls, data: dict, limits: Optional[AssemblyLimits] = None) -> "AssemblyConfig":
+        """The config of ``configs/constraints.json``'s content ``data``, with the factory's
+        ``limits`` (the defaults when not given; they are not part of ``data``)."""
         return cls(
             coordinators=list(data.get("coordinators", ["and", "or", ","])),
             condition_scope=list(data.get("condition_scope", [])),
@@ -61,6 +86,7 @@ class AssemblyConfig:
             temporal_stops=list(data.get("temporal_stops", [])),
             list_condition_scope=list(data.get("list_condition_scope", [])),
             populations=PopulationWords.from_dict(data.get("populations", {})),
+            limits=limits or AssemblyLimits(),
         )
 
     @cached_property
@@ -77,7 +103,7 @@ class AssemblyConfig:
     def phrase_words(self) -> "PhraseWords":
         """The negated-phrase word lists as sets (for :func:`~.negation.negated_phrase`)."""
         return PhraseWords(frozenset(self.negated_phrase_stops), frozenset(self.negated_phrase_skip),
-                           frozenset(self.negated_phrase_skip_back))
+                           frozenset(self.negated_phrase_skip_back), self.limits.negated_phrase_max)
 
     @cached_property
     def chain_links(self) -> frozenset:
@@ -106,6 +132,7 @@ class AssemblyConfig:
         return frozenset(self.temporal_stops)
 
     def to_dict(self) -> dict:
+        """The ``configs/constraints.json`` content (the limits are factory config, not in it)."""
         return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,
