@@ -16,7 +16,7 @@ from pipeline.components.constraints.counts import CountRules
 from pipeline.components.constraints.grades import GradeRules
 from pipeline.components.units import UnitNormalizer
 from pipeline.core import extensions
-from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
+from pipeline.rules.loading import CONFIG_SCHEMAS, flagged_rules, load_json_config, load_rules
 
 
 class ConstraintAssembler:
@@ -37,9 +37,11 @@ class ConstraintAssembler:
     def initialize(self, get_examples=None, *, nlp=None, config_path: str = "configs/constraints.json",
                    units_path: str = "configs/units.json", time_path: Optional[str] = "configs/time.json",
                    counts_path: Optional[str] = "configs/counts.json",
-                   grades_path: Optional[str] = "configs/grades.json"):
+                   grades_path: Optional[str] = "configs/grades.json",
+                   entity_rules_path: Optional[str] = "configs/entities"):
         data = load_json_config(config_path, CONFIG_SCHEMAS["constraints.json"])
-        self.config = AssemblyConfig.from_dict(data, self.limits)
+        entity_rules = load_rules(Path(entity_rules_path), "entity", strict=True)[0] if entity_rules_path else []
+        self.config = AssemblyConfig.from_dict(data, self.limits, flagged_rules(entity_rules, "age_cue"))
         self.units = UnitNormalizer.from_config(units_path)
         self.time = TimeConfig.from_dict(load_json_config(time_path, CONFIG_SCHEMAS["time.json"])) if time_path else None
         self.counts = CountRules.from_dict(load_json_config(counts_path, CONFIG_SCHEMAS["counts.json"])) \
@@ -62,6 +64,7 @@ class ConstraintAssembler:
     def to_disk(self, path, *, exclude=()):
         Path(path).mkdir(parents=True, exist_ok=True)
         srsly.write_json(Path(path) / "cfg.json", {"config": self.config.to_dict(),
+                                                   "age_cue_rules": sorted(self.config.age_cue_rules),
                                                    "units": self.units.to_dict() if self.units else None,
                                                    "time": self.time.to_dict() if self.time else None,
                                                    "counts": self.counts.to_dict() if self.counts else None,
@@ -69,7 +72,7 @@ class ConstraintAssembler:
 
     def from_disk(self, path, *, exclude=()):
         data = srsly.read_json(Path(path) / "cfg.json")
-        self.config = AssemblyConfig.from_dict(data["config"], self.limits)
+        self.config = AssemblyConfig.from_dict(data["config"], self.limits, data.get("age_cue_rules", ()))
         self.units = UnitNormalizer.from_dict(data["units"]) if data["units"] else None
         self.time = TimeConfig.from_dict(data["time"]) if data.get("time") else None
         self.counts = CountRules.from_dict(data["counts"]) if data.get("counts") else None

@@ -3,7 +3,7 @@ limits (:class:`AssemblyLimits`), settings of the ``eligex_constraints`` factory
 
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from pipeline.components.constraints.populations import PopulationWords
 
@@ -60,11 +60,14 @@ class AssemblyConfig:
     list_condition_scope: List[str] = field(default_factory=list)
     populations: PopulationWords = field(default_factory=PopulationWords)
     limits: AssemblyLimits = field(default_factory=AssemblyLimits)
+    age_cue_rules: frozenset = frozenset()
 
     @classmethod
-    def from_dict(cls, data: dict, limits: Optional[AssemblyLimits] = None) -> "AssemblyConfig":
+    def from_dict(cls, data: dict, limits: Optional[AssemblyLimits] = None,
+                  age_cue_rules: Iterable[str] = ()) -> "AssemblyConfig":
         """The config of ``configs/constraints.json``'s content ``data``, with the factory's
-        ``limits`` (the defaults when not given; they are not part of ``data``)."""
+        ``limits`` (the defaults when not given) and ``age_cue_rules``, the ids of the entity
+        rules flagged ``age_cue`` in ``configs/entities`` (neither is part of ``data``)."""
         return cls(
             coordinators=list(data.get("coordinators", ["and", "or", ","])),
             condition_scope=list(data.get("condition_scope", [])),
@@ -87,6 +90,7 @@ class AssemblyConfig:
             list_condition_scope=list(data.get("list_condition_scope", [])),
             populations=PopulationWords.from_dict(data.get("populations", {})),
             limits=limits or AssemblyLimits(),
+            age_cue_rules=frozenset(age_cue_rules),
         )
 
     @cached_property
@@ -132,7 +136,8 @@ class AssemblyConfig:
         return frozenset(self.temporal_stops)
 
     def to_dict(self) -> dict:
-        """The ``configs/constraints.json`` content (the limits are factory config, not in it)."""
+        """The ``configs/constraints.json`` content (not the limits, factory config, nor the
+        flagged entity rules)."""
         return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,
