@@ -32,7 +32,8 @@ from pipeline.ingest.lines import Line, is_wrap, is_wrapped_enumerator, physical
 from pipeline.ingest.segconfig import SEGMENTATION
 from pipeline.ingest.nesting import Item, assign_parents, marker_style, marker_value
 
-SECTION_ABBR = {"inclusion": "inc", "exclusion": "exc", None: "txt"}
+#: a section's part of a criterion id ("NCT…-inc-03"; ``None``: no section headings in the text)
+SECTION_ABBR = dict(SEGMENTATION.criterion_id_sections)
 SECTIONS = ("inclusion", "exclusion", "stop")
 SUBHEADINGS = ("population", "group", "subject", "note")
 #: enumerations inside enumerations inside a criterion are split this deep
