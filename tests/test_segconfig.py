@@ -55,3 +55,11 @@ def test_criterion_id_sections_are_checked(tmp_path, change):
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(RuleError, match="segmentation.json"):
         load_segmentation(path)
+
+
+def test_heading_colons_are_the_config_s():
+    from pipeline.ingest.sections import COLONS, normalise_heading
+    data = json.loads((ROOT / "configs" / "segmentation.json").read_text(encoding="utf-8"))
+    assert COLONS == tuple(data["heading_colons"]) and "：" in COLONS  # the full-width colon too
+    assert normalise_heading("PATIENT CHARACTERISTICS：") == normalise_heading("Patient characteristics:") \
+        == "patient characteristics"

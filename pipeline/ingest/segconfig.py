@@ -24,6 +24,7 @@ class SegmentationConfig:
     closing: Tuple[str, ...]
     sentence_end: Tuple[str, ...]
     list_announcement_re: "re.Pattern[str]"
+    heading_colons: Tuple[str, ...]
     #: (section, its part of a criterion id) pairs; section ``None``: a text without section headings
     criterion_id_sections: Tuple[Tuple[Optional[str], str], ...]
     max_wrap_width: int
@@ -45,6 +46,7 @@ class SegmentationConfig:
             closing=tuple(data["closing_punctuation"]),
             sentence_end=tuple(data["sentence_end"]),
             list_announcement_re=re.compile("|".join(f"(?:{a})" for a in data["list_announcements"]), re.IGNORECASE),
+            heading_colons=tuple(data["heading_colons"]),
             criterion_id_sections=tuple((None if k == "none" else k, v) for k, v in data["criterion_id_sections"].items()),
             max_wrap_width=int(data.get("max_wrap_width", 160)),
             wrap_slack=int(data.get("wrap_slack", 2)),
