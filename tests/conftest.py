@@ -24,6 +24,19 @@ def extractor(nlp):
 
 
 @pytest.fixture(scope="session")
+def reference(extractor, tmp_path_factory):
+    """A batch run over the mixed inputs of tests/batch_records.py: (inputs folder, output path,
+    counts); read, never written, by the batch tests."""
+    from batch_records import make_inputs, run
+    from pipeline.ingest.readers import read_inputs
+
+    root = make_inputs(tmp_path_factory.mktemp("inputs"))
+    out = tmp_path_factory.mktemp("ref") / "out.jsonl"
+    counts = run(read_inputs([root]), extractor, out)
+    return root, out, counts
+
+
+@pytest.fixture(scope="session")
 def run(extractor):
     """Process one criterion text → its output record."""
 

@@ -37,6 +37,7 @@ def test_validate_names_file_line_and_rule_id(runner, tmp_path):
         {"id": "meas.bad_regex", "label": "MEASUREMENT", "regex": "(unclosed"},
         {"id": "meas.good", "label": "MEASUREMENT", "phrases": ["haemoglobin"]},
         {"id": "meas.bad_label", "label": "LAB", "phrases": ["y"]},
+        {"id": "meas.bad_flag", "label": "MEASUREMENT", "phrases": ["old"], "flags": ["age_cues"]},
     ])
     result = runner.invoke(app, ["rules", "validate", "--configs", str(tmp_path)])
     assert result.exit_code == 1
@@ -52,6 +53,7 @@ def test_validate_names_file_line_and_rule_id(runner, tmp_path):
     assert "bad regex" in problem(3, "meas.bad_regex")
     assert "duplicate rule id" in problem(4, "meas.good") and f"{bad}:1" in problem(4, "meas.good")
     assert "LAB" in problem(5, "meas.bad_label")
+    assert "age_cues" in problem(6, "meas.bad_flag")  # flags are a closed list
     assert not any(ln.startswith(f"{bad}:1 ") for ln in lines)
 
 
@@ -117,6 +119,7 @@ def test_validate_examples_reports_a_rule_beaten_by_another(runner, configs_copy
     ("shapes.json", lambda d: d.__setitem__("link_word", d.pop("link_words")), "link_word", None),
     ("lct.json", lambda d: d["headings"][0].__setitem__("regexp", "x"), "regexp", None),
     ("context_flags.json", lambda d: d["categories"]["FAMILY"].__setitem__("vaule", True), "vaule", None),
+    ("time.json", lambda d: d["comparators"][0].__setitem__("windw", True), "windw", None),
 ])
 def test_validate_names_file_line_and_key_of_a_misspelt_config_key(runner, configs_copy, name, mistake, key, record):
     path = configs_copy / name

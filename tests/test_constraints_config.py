@@ -82,3 +82,37 @@ def test_assembly_config_carries_the_word_lists_and_round_trips():
     again = AssemblyConfig.from_dict(config.to_dict())
     assert again.to_dict() == config.to_dict()
     assert again.chain_links == config.chain_links and again.phrase_words == config.phrase_words
+
+
+LIMITS = {"left_subject_max_gap": 8, "right_subject_max_gap": 6, "temporal_max_gap": 8,
+          "negated_phrase_max": 5, "count_lookahead": 24}
+
+
+def test_limits_are_factory_config(nlp):
+    from pipeline.components.constraints.config import AssemblyLimits
+    cfg = nlp.config["components"]["eligex_constraints"]
+    assert {k: cfg[k] for k in LIMITS} == LIMITS == AssemblyLimits().to_dict()
+    pipe = nlp.get_pipe("eligex_constraints")
+    assert pipe.config.limits == pipe.limits == AssemblyLimits(**LIMITS)
+    assert pipe.config.phrase_words.max_words == 5
+    assert "limits" not in pipe.config.to_dict()  # not rule data: constraints.json has no such key
+
+
+def test_flagged_entity_rules_reach_the_assembly(nlp):
+    """Rules are tested by their flags in configs/entities, not by their ids."""
+    assert nlp.get_pipe("eligex_constraints").config.age_cue_rules == frozenset({"meas.age.implicit"})
+
+
+def test_limits_round_trip_through_the_saved_model(tmp_path):
+    nlp = spacy.blank("en")
+    changed = dict(LIMITS, left_subject_max_gap=3, negated_phrase_max=2, count_lookahead=10)
+    pipe = nlp.add_pipe("eligex_constraints", config=changed)
+    pipe.initialize(config_path=str(CONFIGS / "constraints.json"), units_path=str(CONFIGS / "units.json"),
+                    time_path=str(CONFIGS / "time.json"), counts_path=str(CONFIGS / "counts.json"),
+                    grades_path=str(CONFIGS / "grades.json"), entity_rules_path=str(CONFIGS / "entities"))
+    assert pipe.config.limits.to_dict() == changed
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model").get_pipe("eligex_constraints")
+    assert loaded.config.limits.to_dict() == changed and loaded.config.phrase_words.max_words == 2
+    assert loaded.config.to_dict() == pipe.config.to_dict()
+    assert loaded.config.age_cue_rules == pipe.config.age_cue_rules == frozenset({"meas.age.implicit"})

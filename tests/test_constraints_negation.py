@@ -9,10 +9,10 @@ from pipeline.components.constraints.index import Criterion
 from pipeline.components.constraints.negation import negated_phrase, negation_cues
 
 
-def _phrase(text, cue, backward=False):
+def _phrase(text, cue, backward=False, phrase_words=CONFIG.phrase_words):
     _, words, _, starts, _ = criterion(text)
     start = text.index(cue)
-    span = negated_phrase(words, starts, start, start + len(cue), CONFIG.phrase_words, backward=backward)
+    span = negated_phrase(words, starts, start, start + len(cue), phrase_words, backward=backward)
     return text[span[0]:span[1]] if span else None
 
 
@@ -30,6 +30,15 @@ def _phrase(text, cue, backward=False):
 ])
 def test_negated_phrase(text, cue, backward, phrase):
     assert _phrase(text, cue, backward) == phrase
+
+
+@pytest.mark.parametrize(("most", "forward", "backward"), [(5, "b c d e f", "c d e f g"), (2, "b c", "f g"),
+                                                            (1, "b", "g")])
+def test_negated_phrase_max_words(most, forward, backward):
+    """``max_words`` is the factory setting ``negated_phrase_max``, in both directions."""
+    words = CONFIG.phrase_words._replace(max_words=most)
+    assert _phrase("a b c d e f g h", "a", phrase_words=words) == forward
+    assert _phrase("b c d e f g excluded", "excluded", backward=True, phrase_words=words) == backward
 
 
 def _cues(text, cue, targets=(), kept=None):

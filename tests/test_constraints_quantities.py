@@ -45,6 +45,16 @@ def test_find_quantities(spec, expected):
     assert _quantities(spec) == expected
 
 
+def test_flags_not_rule_ids_step_over_an_age_cue():
+    """"18 years old or older": a postfix comparator after an age word still bounds the number when
+    the word's rule is flagged ``age_cue`` (configs/entities), whatever the rule's id."""
+    text, words, sent_of, _, ents = criterion("18|V years|U old|M or_older|C:>=:postfix")
+    (plain,) = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
+    (flagged,) = find_quantities(words, ents, sent_of, set(), CONFIG.fillers, frozenset({"test.m"}))
+    assert (plain.op, plain.bare, plain.comparators) == ("=", True, [])
+    assert (flagged.op, flagged.bare, flagged.comparators) == (">=", False, [3])
+
+
 @pytest.mark.parametrize(("spec", "count"), [
     ("at_least|C:>= 3|V abnormalities", True),        # a number followed by what it counts
     ("from 2008|V to|C:range 2015|V", True),           # calendar years

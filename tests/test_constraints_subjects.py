@@ -44,7 +44,7 @@ def _texts(ents, groups):
 def test_left_subjects(spec, expected):
     ents, qs, index = _setup(spec)
     q = qs[-1]
-    left = find_left_subject(q, index)
+    left = find_left_subject(q, index, CONFIG.limits.left_subject_max_gap)
     groups = coordinated_subjects(left, index) if left is not None else None
     assert _texts(ents, groups) == expected
 
@@ -59,7 +59,7 @@ def test_left_subjects(spec, expected):
 ])
 def test_right_subjects(spec, expected):
     ents, qs, index = _setup(spec)
-    right = find_right_subject(qs[0], index)
+    right = find_right_subject(qs[0], index, CONFIG.limits.right_subject_max_gap)
     groups = coordinated_right(right, index) if right is not None else None
     assert _texts(ents, groups) == expected
 
@@ -100,3 +100,17 @@ def test_prefix_op_links_with_or():
     assert [(q.op, q.link_word) for q in qs] == [("<", None), (">", "or")]
     out = assign_subjects(qs, index, CONFIG, UNITS)
     assert [(q.op, q.disjoint, _texts(ents, g)) for q, g in out] == [("<", False, [["weight"]]), (">", True, [["weight"]])]
+
+
+@pytest.mark.parametrize(("side", "gap", "found"), [("left", 8, False), ("left", 9, True),
+                                                     ("right", 6, False), ("right", 7, True)])
+def test_subject_gaps_are_settings(side, gap, found):
+    """``left_subject_max_gap`` / ``right_subject_max_gap`` (factory settings; 8 and 6 by default)
+    bound how many words may stand between a quantity and its subject."""
+    if side == "left":
+        ents, qs, index = _setup("AST|M w1 w2 w3 w4 w5 w6 w7 w8 w9 >=|C:>= 5|V mg|U")
+        subject = find_left_subject(qs[-1], index, gap)
+    else:
+        ents, qs, index = _setup(">=|C:>= 5|V w1 w2 w3 w4 w5 w6 w7 AST|M")
+        subject = find_right_subject(qs[0], index, gap)
+    assert (subject is not None and ents[subject]["text"] == "AST") == found

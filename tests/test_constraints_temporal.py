@@ -76,6 +76,19 @@ def test_a_range_is_two_bounds():
     assert c["anchor"] == "clinic presentation"
 
 
+def test_the_window_flag_not_the_id_keeps_both_ends():
+    """An upper comparator phrase flagged ``window`` (configs/time.json) keeps both ends of a range;
+    without the flag it is "up to 2-7 days" (the far end only)."""
+    assert [c["id"] for c in CONFIG.comparators if c.get("window")] == ["time.within_next", "time.within"]
+    data = json.loads(json.dumps(CONFIG.to_dict()))
+    for cmp in data["comparators"]:
+        cmp.pop("window", None)
+    plain = TimeConfig.from_dict(data)
+    text = "sustained a concussion within 2-7 days of clinic presentation"
+    (c,) = time_constraints(text, find_windows(text, plain), [], [], [], plain)
+    assert c["lower"] is None and c["upper"] == {"value": 7, "inclusive": True}
+
+
 def test_two_windows_in_one_criterion_each_get_their_event():
     c1, c2 = constraints("more than 72 hours of hospitalization in the last 30 days")
     assert (c1["category"], c1["subject_text"], c1["lower"]["value"], c1["unit"]) == \

@@ -37,3 +37,29 @@ def test_a_misspelt_key_is_an_error_naming_file_and_line(tmp_path):
     with pytest.raises(RuleError) as err:
         load_segmentation(path)
     assert "segmentation.json" in str(err.value)
+
+
+def test_criterion_ids_name_the_section_as_the_config_says():
+    from pipeline.ingest.sections import SECTION_ABBR, split_criteria
+    parts = json.loads((ROOT / "configs" / "segmentation.json").read_text(encoding="utf-8"))["criterion_id_sections"]
+    assert SECTION_ABBR == {"inclusion": parts["inclusion"], "exclusion": parts["exclusion"], None: parts["none"]}
+    assert [c.criterion_id for c in split_criteria("Age 18 or older", [], "NCT1")] == [f"NCT1-{parts['none']}-01"]
+
+
+@pytest.mark.parametrize("change", [lambda p: p.pop("none"), lambda p: p.update(inclusion="in-c"),
+                                    lambda p: p.update(stop="stp")])
+def test_criterion_id_sections_are_checked(tmp_path, change):
+    data = json.loads((ROOT / "configs" / "segmentation.json").read_text(encoding="utf-8"))
+    change(data["criterion_id_sections"])
+    path = tmp_path / "segmentation.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(RuleError, match="segmentation.json"):
+        load_segmentation(path)
+
+
+def test_heading_colons_are_the_config_s():
+    from pipeline.ingest.sections import COLONS, normalise_heading
+    data = json.loads((ROOT / "configs" / "segmentation.json").read_text(encoding="utf-8"))
+    assert COLONS == tuple(data["heading_colons"]) and "：" in COLONS  # the full-width colon too
+    assert normalise_heading("PATIENT CHARACTERISTICS：") == normalise_heading("Patient characteristics:") \
+        == "patient characteristics"

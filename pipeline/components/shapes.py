@@ -13,7 +13,7 @@ in ``configs/constraints.json``); which entity rules are time units or range sig
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import srsly
 from spacy.language import Language
@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from pipeline.components import docview
 
 from pipeline.core import extensions
-from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config, load_rules
+from pipeline.rules.loading import CONFIG_SCHEMAS, flagged_rules, load_json_config, load_rules
 
 #: the rule id of the entities this component makes (a built-in rule, not a rule file's)
 SHAPE_RULE = "shape.np_comparator_value"
@@ -73,11 +73,6 @@ class ShapeRules:
     @classmethod
     def from_dict(cls, data: dict) -> "ShapeRules":
         return cls(**data)
-
-
-def flagged_rules(rules: Iterable[dict], flag: str) -> List[str]:
-    """The ids of the entity rules whose ``flags`` list ``flag``."""
-    return [r["id"] for r in rules if flag in r.get("flags", ())]
 
 
 def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_rules_path: Path | str,

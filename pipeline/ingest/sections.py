@@ -32,7 +32,8 @@ from pipeline.ingest.lines import Line, is_wrap, is_wrapped_enumerator, physical
 from pipeline.ingest.segconfig import SEGMENTATION
 from pipeline.ingest.nesting import Item, assign_parents, marker_style, marker_value
 
-SECTION_ABBR = {"inclusion": "inc", "exclusion": "exc", None: "txt"}
+#: a section's part of a criterion id ("NCT…-inc-03"; ``None``: no section headings in the text)
+SECTION_ABBR = dict(SEGMENTATION.criterion_id_sections)
 SECTIONS = ("inclusion", "exclusion", "stop")
 SUBHEADINGS = ("population", "group", "subject", "note")
 #: enumerations inside enumerations inside a criterion are split this deep
@@ -41,6 +42,10 @@ MAX_INLINE_DEPTH = SEGMENTATION.max_inline_depth
 SUB_ITEM_INDENT = SEGMENTATION.sub_item_indent
 #: a heading is a short line
 MAX_HEADING_CHARS = SEGMENTATION.max_heading_chars
+#: the colons that end a heading or a list's opener (":", full-width "：")
+COLONS = SEGMENTATION.heading_colons
+#: what a heading's text ends with and records leave off: its colon, dashes, spaces
+HEADING_TRIM = "".join(COLONS) + "-–— "
 
 
 @dataclass
@@ -140,14 +145,14 @@ def _qualifier(m) -> Optional[str]:
             if any(ch.isalnum() for ch in value):  # not the bullet of "-  INCLUSION CRITERIA:"
                 found[name] = value
     if "group" in found and "population" in found:  # both only for a label: "Part I: Inclusion …"
-        labelled = m.string[m.end("group"):m.end("group") + 1] in (":", "：")
+        labelled = m.string[m.end("group"):m.end("group") + 1] in COLONS
         return f"{found['group']}: {found['population']}" if labelled else found["population"]
     return found.get("population") or found.get("group")
 
 
 def normalise_heading(text: str) -> str:
     """A sub-heading as records carry it: no markup, final ``:`` or dashes, single spaces, lower case."""
-    return " ".join(_heading_text(text).rstrip(":：-–— ").split()).lower()
+    return " ".join(_heading_text(text).rstrip(HEADING_TRIM).split()).lower()
 
 
 def _inline_heading_cuts(line: Line, rules: Sequence[HeadingRule]) -> List[int]:
@@ -160,7 +165,7 @@ def _inline_heading_cuts(line: Line, rules: Sequence[HeadingRule]) -> List[int]:
             continue
         for m in rule.inline.finditer(body, line.lead, line.end):
             at_start = m.start() == line.lead
-            colon = m.group().rstrip().endswith((":", "："))
+            colon = m.group().rstrip().endswith(COLONS)
             if not at_start and not (body[m.start() - 1].isspace() and colon):
                 continue
             if at_start and not colon and not (body[m.start()].isupper() and body[m.end():m.end() + 1].isupper()):
@@ -188,10 +193,10 @@ def _is_subheading(lines: List[Line], i: int, rules: Sequence[HeadingRule]) -> O
     if line.blank or line.cut or line.body[line.end - 1] in SEGMENTATION.sentence_end:  # a sentence is no heading
         return None
     if line.marker:  # "-  Non-small cell cancer cohort:": only rules that allow an enumerator
-        rule = classify_heading(line.text, rules, SUBHEADINGS) if line.text.endswith((":", "：")) else None
+        rule = classify_heading(line.text, rules, SUBHEADINGS) if line.text.endswith(COLONS) else None
         return rule if rule is not None and rule.enumerated else None
     nxt = lines[i + 1] if i + 1 < len(lines) else None
-    standalone = line.content.endswith((":", "：")) or nxt is None or nxt.blank or bool(nxt.marker)
+    standalone = line.content.endswith(COLONS) or nxt is None or nxt.blank or bool(nxt.marker)
     if not standalone:
         return None
     return classify_heading(line.content, rules, SUBHEADINGS)
@@ -268,7 +273,7 @@ def _blocks(lines: List[Line], rules: Sequence[HeadingRule]) -> List[_Block]:
             else:
                 heading = name
                 if sub.subject_items is not None:  # "Age:" then "15 to 65": read as "Age: 15 to 65"
-                    lead = (_heading_text(line.text).rstrip(":：-–— ") + ": ", sub.id, sub.subject_items)
+                    lead = (_heading_text(line.text).rstrip(HEADING_TRIM) + ": ", sub.id, sub.subject_items)
             continue
         current = _Block([line], section, population, heading, group, run, lead)
         blocks.append(current)
@@ -330,7 +335,7 @@ def split_criteria(text: str, rules: Sequence[HeadingRule], trial_id: str = "") 
             announces = nxt is not None and bool(nxt.marker) and (not c.marker or nxt.indent > c.indent) \
                 and SEGMENTATION.list_announcement_re.search(c.text) is not None
             items.append(Item(c.criterion_id, c.marker, c.indent,
-                              (c.text.rstrip().endswith((":", "：")) or deeper or announces) and not subs))
+                              (c.text.rstrip().endswith(COLONS) or deeper or announces) and not subs))
         assign_parents(items)
         for (c, split, subs), item in zip(members, items):
             c.parent = item.parent

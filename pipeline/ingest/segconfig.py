@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import FrozenSet, Tuple
+from typing import FrozenSet, Optional, Tuple
 
 from pipeline.core.paths import configs_dir
 from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
@@ -24,6 +24,9 @@ class SegmentationConfig:
     closing: Tuple[str, ...]
     sentence_end: Tuple[str, ...]
     list_announcement_re: "re.Pattern[str]"
+    heading_colons: Tuple[str, ...]
+    #: (section, its part of a criterion id) pairs; section ``None``: a text without section headings
+    criterion_id_sections: Tuple[Tuple[Optional[str], str], ...]
     max_wrap_width: int
     wrap_slack: int
     strong_evidence: int
@@ -43,6 +46,8 @@ class SegmentationConfig:
             closing=tuple(data["closing_punctuation"]),
             sentence_end=tuple(data["sentence_end"]),
             list_announcement_re=re.compile("|".join(f"(?:{a})" for a in data["list_announcements"]), re.IGNORECASE),
+            heading_colons=tuple(data["heading_colons"]),
+            criterion_id_sections=tuple((None if k == "none" else k, v) for k, v in data["criterion_id_sections"].items()),
             max_wrap_width=int(data.get("max_wrap_width", 160)),
             wrap_slack=int(data.get("wrap_slack", 2)),
             strong_evidence=int(data.get("strong_evidence", 3)),

@@ -19,7 +19,7 @@ import regex
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from jsonschema import Draft202012Validator
 
@@ -122,6 +122,12 @@ def _files(path: Path) -> List[Path]:
     if path.is_dir():
         return sorted(path.glob("*.jsonl"))
     return [path]
+
+
+def flagged_rules(rules: Iterable[dict], flag: str) -> List[str]:
+    """The ids of the entity rules whose ``flags`` list ``flag`` (facts other components test,
+    so that no code tests a rule by its id)."""
+    return [r["id"] for r in rules if flag in r.get("flags", ())]
 
 
 def load_rules(path: Path | str, kind: str, strict: bool = False) -> Tuple[List[dict], List[Problem]]:

@@ -92,7 +92,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     index = EntityIndex(words, sent_of, ents, config.coordinators, work)
     scale_values, scale_of = scale_mentions(text, index, config.scale_length)
     followers = set(config.value_followers)
-    quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers)
+    quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers, config.age_cue_rules)
                   if not q.invalid and not graded.used.intersection(q.members())]
     mark_populations(quantities, words, sent_of, config.populations)
     counted, quantities = _counts(text, quantities, ents, counts, config, graded)
@@ -145,7 +145,7 @@ def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[C
         if q.sex is not None or q.pair is not None:  # "> 14 drinks for males", "> 160/100": bounds
             rest.append(q)
             continue
-        c = read_count(q, text, ents, rules, config.value_words, condition)
+        c = read_count(q, text, ents, rules, config.value_words, config.limits.count_lookahead, condition)
         if c is None:
             rest.append(q)
             continue

@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from pipeline.components.constraints.index import EntityIndex
 from pipeline.components.constraints.quantities import Quantity, read_number, unit_of
-from pipeline.components.constraints.subjects import IMPLICIT_AGE_RULE, Groups
+from pipeline.components.constraints.subjects import Groups
 from pipeline.components.units import UnitNormalizer
 from pipeline.core.numbers import number_out
 
@@ -123,7 +123,7 @@ def _constraint(key: Tuple[int, ...], qgroup: Sequence[Quantity], lower, upper, 
     if scale_max is None:
         scale_max = next((scale_of[i] for i in key if i in scale_of), None)
     members = _members(qgroup)
-    if subj["rule"] == IMPLICIT_AGE_RULE or (subj.get("category") == "age" and len(qgroup) > 1):
+    if index.is_added(key[-1]) or (subj.get("category") == "age" and len(qgroup) > 1):
         # an age written with each bound ("≥18 years-old and ≤45 years-old") or with none
         ends = [ents[m]["end"] for m in members] + [subj["end"]]
         subject_span = [min([ents[m]["start"] for m in members] + [subj["start"]]),

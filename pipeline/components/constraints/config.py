@@ -1,18 +1,40 @@
-"""The assembly's word lists and patterns, read from ``configs/constraints.json``."""
+"""The assembly's word lists and patterns, read from ``configs/constraints.json``, and its
+limits (:class:`AssemblyLimits`), settings of the ``eligex_constraints`` factory."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from pipeline.components.constraints.populations import PopulationWords
 
 
 class PhraseWords(NamedTuple):
     """The words that end (``stops``) or are stepped over before (``skip``, after a forward cue;
-    ``skip_back``, before a backward cue) the phrase a negation cue negates."""
+    ``skip_back``, before a backward cue) the phrase a negation cue negates, and the most words
+    it has (``max_words``)."""
     stops: frozenset
     skip: frozenset
     skip_back: frozenset
+    max_words: int
+
+
+@dataclass(frozen=True)
+class AssemblyLimits:
+    """How far the assembly looks, in tokens or words: settings of the ``eligex_constraints``
+    factory (``configs/eligex.cfg``), not rule data, so they live in the model's ``config.cfg``.
+
+    ``left_subject_max_gap`` / ``right_subject_max_gap``: words allowed between a quantity and its
+    subject before / after it; ``temporal_max_gap``: tokens between a TEMPORAL span and the
+    subject or condition before it; ``negated_phrase_max``: words in the phrase a negation cue
+    with no entity in its scope negates; ``count_lookahead``: words read after a count's number."""
+    left_subject_max_gap: int = 8
+    right_subject_max_gap: int = 6
+    temporal_max_gap: int = 8
+    negated_phrase_max: int = 5
+    count_lookahead: int = 24
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -39,9 +61,15 @@ class AssemblyConfig:
     populations: PopulationWords = field(default_factory=PopulationWords)
     #: subjects a pair of numbers bounds in two components ("blood pressure" → systolic, diastolic)
     pairs: Dict[str, List[str]] = field(default_factory=dict)
+    limits: AssemblyLimits = field(default_factory=AssemblyLimits)
+    age_cue_rules: frozenset = frozenset()
 
     @classmethod
-    def from_dict(cls, data: dict) -> "AssemblyConfig":
+    def from_dict(cls, data: dict, limits: Optional[AssemblyLimits] = None,
+                  age_cue_rules: Iterable[str] = ()) -> "AssemblyConfig":
+        """The config of ``configs/constraints.json``'s content ``data``, with the factory's
+        ``limits`` (the defaults when not given) and ``age_cue_rules``, the ids of the entity
+        rules flagged ``age_cue`` in ``configs/entities`` (neither is part of ``data``)."""
         return cls(
             coordinators=list(data.get("coordinators", ["and", "or", ","])),
             condition_scope=list(data.get("condition_scope", [])),
@@ -64,6 +92,8 @@ class AssemblyConfig:
             list_condition_scope=list(data.get("list_condition_scope", [])),
             populations=PopulationWords.from_dict(data.get("populations", {})),
             pairs={k.lower(): list(v) for k, v in data.get("pairs", {}).items()},
+            limits=limits or AssemblyLimits(),
+            age_cue_rules=frozenset(age_cue_rules),
         )
 
     @cached_property
@@ -80,7 +110,7 @@ class AssemblyConfig:
     def phrase_words(self) -> "PhraseWords":
         """The negated-phrase word lists as sets (for :func:`~.negation.negated_phrase`)."""
         return PhraseWords(frozenset(self.negated_phrase_stops), frozenset(self.negated_phrase_skip),
-                           frozenset(self.negated_phrase_skip_back))
+                           frozenset(self.negated_phrase_skip_back), self.limits.negated_phrase_max)
 
     @cached_property
     def chain_links(self) -> frozenset:
@@ -109,6 +139,8 @@ class AssemblyConfig:
         return frozenset(self.temporal_stops)
 
     def to_dict(self) -> dict:
+        """The ``configs/constraints.json`` content (not the limits, factory config, nor the
+        flagged entity rules)."""
         return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,

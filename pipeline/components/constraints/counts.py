@@ -30,8 +30,6 @@ from pipeline.components.constraints.quantities import Quantity
 from pipeline.core.numbers import number_out, parse_number
 
 CATEGORY = "count"
-#: words read after a count's number (modifiers, head, complement and their links)
-LOOKAHEAD = 24
 
 
 def _phrases(items: Sequence[str]) -> Tuple[Tuple[str, ...], ...]:
@@ -164,9 +162,11 @@ def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
 
 
 def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
-               value_words: Dict[str, float], condition: Optional[str] = None) -> Optional[Count]:
+               value_words: Dict[str, float], lookahead: int, condition: Optional[str] = None) -> Optional[Count]:
     """The count ``q`` states, or ``None`` when it is not one (see the module docstring).
-    ``condition`` is the criterion's scoped condition (its norm), carried as for other bounds."""
+    ``lookahead``: the words read after its number (modifiers, head, complement and their links;
+    the factory setting ``count_lookahead``). ``condition`` is the criterion's scoped condition
+    (its norm), carried as for other bounds."""
     if q.invalid or q.units or q.scale_max is not None:
         return None
     values = [parse_number(ents[v]["text"], value_words) for v in q.values]
@@ -182,7 +182,7 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         return None  # "3TC", "5q": part of a name
     if q.bare and before and before[0].text.isupper() and before[0].alpha and before[0].end + 1 >= start:
         return None  # "HIV 1 infection", "DSM 5 criteria", "OTA 42 fractures": a name's number
-    words = words_after(text, end, LOOKAHEAD)
+    words = words_after(text, end, lookahead)
     k = 0
     scale_max = None
     rule_ids: List[str] = []

@@ -61,6 +61,11 @@ class EntityIndex:
             raise ValueError(f"entities must be sorted by position: {ents[k]['text']!r} at character "
                              f"{starts[k]} follows {ents[k - 1]['text']!r} at character {starts[k - 1]}")
 
+    def is_added(self, i: int) -> bool:
+        """Whether entity ``i`` is a subject :meth:`add` appended (an implicit age), not one of
+        the criterion's entities."""
+        return i >= self.n_original
+
     def add(self, ent: dict) -> int:
         """Append a subject found later (an implicit age); returns its index."""
         i = len(self.ents)

@@ -11,8 +11,6 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from pipeline.components.constraints.config import PhraseWords
 from pipeline.components.constraints.index import Criterion
 
-NEGATED_PHRASE_MAX = 5
-
 
 def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_char: int,
                    cue_end_char: int, phrase_words: PhraseWords,
@@ -21,7 +19,7 @@ def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_
     forward cue (skipping "a", "any", "history of" ...), or before a backward one ("... will be
     excluded"), up to punctuation or a conjunction (``phrase_words``, from
     ``configs/constraints.json``)."""
-    stops = phrase_words.stops
+    stops, most = phrase_words.stops, phrase_words.max_words
     if backward:
         j = bisect_left(token_starts, cue_start_char) - 1  # the last token before the cue
         while j >= 0 and (words[j].isspace() or words[j].lower() in phrase_words.skip_back):
@@ -29,7 +27,7 @@ def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_
         if j < 0:
             return None
         end = j
-        while j >= 0 and end - j < NEGATED_PHRASE_MAX and not words[j].isspace() \
+        while j >= 0 and end - j < most and not words[j].isspace() \
                 and words[j].lower() not in stops:
             j -= 1
         if j == end:
@@ -41,7 +39,7 @@ def negated_phrase(words: Sequence[str], token_starts: Sequence[int], cue_start_
     while i < len(words) and (words[i].isspace() or words[i].lower() in phrase_words.skip):
         i += 1
     start = i
-    while i < len(words) and i - start < NEGATED_PHRASE_MAX and not words[i].isspace() \
+    while i < len(words) and i - start < most and not words[i].isspace() \
             and words[i].lower() not in stops:
         i += 1
     if i == start:

@@ -17,7 +17,6 @@ from pipeline.core.numbers import number_out, parse_number
 
 BOUND_OPS = {">=", ">", "<=", "<", "="}
 RANGE_OPS = {"range", "between"}
-AGE_CUE_RULE = "meas.age.implicit"
 
 
 @dataclass
@@ -76,9 +75,10 @@ class _QuantityReader:
     """Reads quantities left to right; ``used`` holds the entities already part of one."""
 
     def __init__(self, words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int], scale_values: set,
-                 fillers: frozenset):
+                 fillers: frozenset, age_cue_rules: frozenset = frozenset()):
         self.words = words
         self.fillers = fillers
+        self.age_cue_rules = age_cue_rules
         self.ents = ents
         self.sent_of = sent_of
         self.scale_values = scale_values
@@ -172,7 +172,7 @@ class _QuantityReader:
         ents = self.ents
         start = last
         # "18 years old or older": step over the age cue to reach the comparator
-        if last + 1 < len(ents) and ents[last + 1]["rule"].startswith(AGE_CUE_RULE) and \
+        if last + 1 < len(ents) and ents[last + 1]["rule"] in self.age_cue_rules and \
                 ents[last + 1]["token_start"] - ents[last]["token_end"] <= 1:
             start = last + 1
         c = self.next_entity(start, "COMPARATOR", self.fillers | {"(", ")"}, 2)
@@ -259,11 +259,13 @@ class _QuantityReader:
 
 
 def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int],
-                    scale_values: set, fillers: frozenset) -> List["Quantity"]:
+                    scale_values: set, fillers: frozenset, age_cue_rules: frozenset = frozenset()) -> List["Quantity"]:
     """Comparator/value/unit runs among ``ents`` (sorted entity records), left to right;
     ``scale_values`` are the entities scale lengths use, ``fillers`` the words that may stand
-    between the parts of one quantity (``quantity_fillers`` in ``configs/constraints.json``)."""
-    reader = _QuantityReader(words, ents, sent_of, scale_values, fillers)
+    between the parts of one quantity (``quantity_fillers`` in ``configs/constraints.json``),
+    ``age_cue_rules`` the ids of the entity rules flagged ``age_cue`` (an age word a postfix
+    comparator may follow: "18 years old or older")."""
+    reader = _QuantityReader(words, ents, sent_of, scale_values, fillers, age_cue_rules)
     quantities: List[Quantity] = []
     i = 0
     while i < len(ents):

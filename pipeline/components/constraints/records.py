@@ -21,7 +21,8 @@ def build_record(criterion: Criterion, ents: Sequence[dict], assembled: Assemble
     keep = kept_entities(ents, assembled.used)
     kept_spans = {(ents[i]["start"], ents[i]["end"]): i for i in keep}
     cues = negation_cues(criterion, negation_modifiers, kept_spans, config.non_clinical, config.phrase_words)
-    pairs = assembled.relations + temporal_relations(ents, keep, criterion.sent_of, config.temporal_stop_labels, work)
+    pairs = assembled.relations + temporal_relations(ents, keep, criterion.sent_of, config.temporal_stop_labels,
+                                                     config.limits.temporal_max_gap, work)
     records, new_id, cue_ids = _numbered(ents, keep, cues)
     relations = []
     seen = set()
@@ -78,14 +79,11 @@ def _numbered(ents: Sequence[dict], keep: Sequence[int], cues: Sequence[Tuple[di
     return records, new_id, cue_ids
 
 
-TEMPORAL_MAX_GAP = 8
-
-
-
 def temporal_relations(ents: Sequence[dict], keep: Sequence[int], sent_of: Sequence[int],
-                       stop_labels: frozenset, work: Optional[Counter] = None) -> List[Tuple[int, int, str]]:
+                       stop_labels: frozenset, max_gap: int,
+                       work: Optional[Counter] = None) -> List[Tuple[int, int, str]]:
     """has_temporal: a TEMPORAL span belongs to the subject or condition before it, within
-    ``TEMPORAL_MAX_GAP`` tokens in its sentence, unless another TEMPORAL span comes between
+    ``max_gap`` tokens (the factory setting ``temporal_max_gap``) in its sentence, unless another TEMPORAL span comes between
     (``stop_labels``, ``temporal_stops`` in ``configs/constraints.json``, end the search).
     Of the kept entities ending before the span, the last in list order that is a subject, a
     condition or a TEMPORAL span decides (an implicit age, added last, comes first)."""
@@ -108,7 +106,7 @@ def temporal_relations(ents: Sequence[dict], keep: Sequence[int], sent_of: Seque
         jdx = latest[n - 1]
         o = ents[jdx]
         if o["label"] != "TEMPORAL" and sent_of[o["token_start"]] == sent_of[e["token_start"]] and \
-                e["token_start"] - o["token_end"] <= TEMPORAL_MAX_GAP:
+                e["token_start"] - o["token_end"] <= max_gap:
             pairs.append((jdx, idx, "has_temporal"))
     return pairs
 

@@ -18,8 +18,6 @@ from pipeline.components.units import UnitNormalizer
 from pipeline.core.numbers import parse_number
 
 IMPLICIT_AGE_RULE = "implicit.age"
-RIGHT_SUBJECT_MAX_GAP = 6
-LEFT_SUBJECT_MAX_GAP = 8
 
 Groups = List[List[int]]
 
@@ -93,10 +91,10 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
         return [[scale]]
     # "older than 65", "21 or older": an age, whatever other subject stands near
     aged = unit in (None, "a") and age_comparator(q, index.ents) is not None
-    left = find_left_subject(q, index)
+    left = find_left_subject(q, index, config.limits.left_subject_max_gap)
     if left is not None and (not aged or index.ents[left].get("norm") == "age"):
         return coordinated_subjects(left, index)
-    right = find_right_subject(q, index)
+    right = find_right_subject(q, index, config.limits.right_subject_max_gap)
     if right is not None and (not aged or index.ents[right].get("norm") == "age"):
         return coordinated_right(right, index)
     if unit in config.age_unit_set or aged:
@@ -142,16 +140,17 @@ def _parenthesised_aside(index: EntityIndex, idx: int, q_start: int) -> bool:
     return not index.has_subject_ending_at(k)
 
 
-def find_left_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
-    """The nearest subject before the quantity in its sentence, with at most
-    ``LEFT_SUBJECT_MAX_GAP`` words and no other quantity between, skipping parenthetical asides."""
+def find_left_subject(q: Quantity, index: EntityIndex, max_gap: int) -> Optional[int]:
+    """The nearest subject before the quantity in its sentence, with at most ``max_gap`` words
+    (the factory setting ``left_subject_max_gap``) and no other quantity between, skipping
+    parenthetical asides."""
     sent_of, ents = index.sent_of, index.ents
     sent = sent_of[q.start]
     for idx in index.subjects_ending_by(q.start):
         e = ents[idx]
         if sent_of[e["token_start"]] != sent:
             return None
-        if index.between(e["token_end"], q.start, LEFT_SUBJECT_MAX_GAP) is None:
+        if index.between(e["token_end"], q.start, max_gap) is None:
             return None  # too far, and so is every subject further left
         if _parenthesised_aside(index, idx, q.start):
             continue
@@ -161,16 +160,17 @@ def find_left_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
     return None
 
 
-def find_right_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
+def find_right_subject(q: Quantity, index: EntityIndex, max_gap: int) -> Optional[int]:
     """The subject right after the quantity ("≥18 years old", "2.0 cm on the 10 cm VAS scale"),
-    unless that subject has a quantity of its own right after it."""
+    at most ``max_gap`` words after it (the factory setting ``right_subject_max_gap``), unless
+    that subject has a quantity of its own right after it."""
     idx = index.first_subject_from(q.end)
     if idx is None:
         return None
     e = index.ents[idx]
     if index.sent_of[e["token_start"]] != index.sent_of[q.start]:
         return None
-    if index.between(q.end, e["token_start"], RIGHT_SUBJECT_MAX_GAP) is None or \
+    if index.between(q.end, e["token_start"], max_gap) is None or \
             index.claimed(q.end, e["token_start"]):
         return None
     if index.claimed(e["token_end"], e["token_end"] + 3):

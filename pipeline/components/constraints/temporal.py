@@ -117,7 +117,7 @@ class Window:
     upper: Optional[dict]
     unit: str
     duration: bool            # the comparator says "for …" / "duration of …"
-    window: bool              # the comparator says "within …" / "in the last …"
+    window: bool              # the comparator is flagged window: "within …" / "in the last …"
     bounded: bool             # a comparator, a postfix or a range gave the bound
     direction: Optional[str] = None
     anchor: Optional[str] = None
@@ -154,7 +154,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         ci = _which(m, "c", config.comparators) if m.group("cmp") is not None else None
         cmp = config.comparators[ci] if ci is not None else None
         duration = bool(cmp and cmp.get("duration"))
-        window = bool(cmp and cmp["side"] == "upper" and cmp["id"].startswith("time.within"))
+        window = bool(cmp and cmp["side"] == "upper" and cmp.get("window"))
         if cmp:
             rules.append(cmp["id"])
         if n2 is not None:
