@@ -66,6 +66,9 @@ def test_flags_not_rule_ids_step_over_an_age_cue():
     ("AST|M >=|C:>= 5|V mg|U", False),                 # a unit: a bound
     ("AST|M >=|C:>= 5|V for 2 weeks", False),          # "for" may follow a bound
     ("Gleason|S 6|V -|C:range 7|V cancer", False),     # a range after its subject
+    ("creatinine|M <=|C:<= 1.5|V milligrams", False),  # a fraction never counts things
+    ("ratio|M <=|C:<= 2.0|V status", False),           # ... nor a number written with a decimal point
+    ("at_least|C:>= 1,500|V cells", True),             # a thousands separator is not a decimal point
 ])
 def test_is_count(spec, count):
     text, words, sent_of, _, ents = criterion(spec)

@@ -53,6 +53,16 @@ CASES = [
     ("AST or ALT > institutional ULN", [("alt", (1, False), None, "{ULN}"), ("ast", (1, False), None, "{ULN}")]),
     ("total bilirubin ≤ the institutional upper limit of normal", [("total bilirubin", None, (1, True), "{ULN}")]),
     ("Hemoglobin below the lower limit of normal", [("hemoglobin", None, (1, False), "{LLN}")]),
+    # the ULN in its other spellings
+    ("Serum creatinine =< 1.5 x IULN", [("creatinine", None, (1.5, True), "{ULN}")]),
+    ("Bilirubin =< 1.5 x UNL", [("total bilirubin", None, (1.5, True), "{ULN}")]),
+    ("AST and ALT ≤ 5.0 x upper limit normal for age", [("alt", None, (5, True), "{ULN}"), ("ast", None, (5, True), "{ULN}")]),
+    ("Serum creatinine < 1.5 time the institutional ULN", [("creatinine", None, (1.5, False), "{ULN}")]),
+    # units spelled out, percentiles
+    ("Creatinine ≤2.0 mg/deciliter (dL)", [("creatinine", None, (2, True), "mg/dL")]),
+    ("serum creatinine greater than 115 micromoles/liter", [("creatinine", (115, False), None, "umol/L")]),
+    ("systolic blood pressure > 160 millimeters of mercury", [("systolic blood pressure", (160, False), None, "mm[Hg]")]),
+    ("BMI ≥ 95th percentile for age", [("bmi", (95, True), None, "{percentile}")]),
     # a verbal comparator doubled by its sign in brackets, round or square
     ("creatinine greater than (>) 1.5 mg/dL", [("creatinine", (1.5, False), None, "mg/dL")]),
     ("creatinine less than or equal to [<=] 1.5 mg/dL", [("creatinine", None, (1.5, True), "mg/dL")]),

@@ -50,6 +50,12 @@ def definitions() -> list:
     # body-surface factor
     ("mL/min/1.73m2", "mL/min/{1.73_m2}"), ("ml/min/1.73 m2", "mL/min/{1.73_m2}"),
     ("mL/min/1,73m2", "mL/min/{1.73_m2}"),
+    # the ULN in its other spellings: the institution's (IULN), upper normal limit (UNL), reference range
+    ("x IULN", "{ULN}"), ("UNL", "{ULN}"), ("x the UNL", "{ULN}"), ("x ULRR", "{ULN}"),
+    ("x upper limit normal", "{ULN}"), ("time upper limit of normal", "{ULN}"),
+    # spelled-out units of pressure and concentration; percentiles
+    ("millimeters of mercury", "mm[Hg]"), ("kiloPascals", "kPa"), ("micromoles/liter", "umol/L"),
+    ("mg/deciliter", "mg/dL"), ("th percentile", "{percentile}"), ("centile", "{percentile}"),
 ])
 def test_aliases(units, text, canonical):
     assert units.normalize(text) == canonical

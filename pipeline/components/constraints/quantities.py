@@ -331,6 +331,8 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
     comparator follows it ("aged twenty-one or older", "a score of nine")."""
     if q.units or q.scale_max is not None or q.pair is not None:
         return False
+    if any(_fractional(ents[v]["text"]) for v in q.values):
+        return False  # "creatinine <= 1.5 mg/deciliter", "> 2.5 x IULN": things are counted in whole numbers
     if any(not any(ch.isdigit() for ch in ents[v]["text"]) for v in q.values) and \
             not _closes_bound(q, words, ents):
         return True
@@ -349,6 +351,17 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
         return False
     word = words[j]
     return word[:1].isalpha() and word.lower() not in followers
+
+
+def _fractional(text: str) -> bool:
+    """Whether a value is written with a fractional part ("1.5", "2.0", "2,5"), not "1,500"."""
+    if _DECIMAL_POINT.search(text):
+        return True
+    value = parse_number(text)
+    return value is not None and value != int(value)
+
+
+_DECIMAL_POINT = re.compile(r"\d\.\d")
 
 
 def _closes_bound(q: Quantity, words: Sequence[str], ents: Sequence[dict]) -> bool:
