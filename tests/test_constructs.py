@@ -58,6 +58,11 @@ CASES = [
     ("Bilirubin =< 1.5 x UNL", [("total bilirubin", None, (1.5, True), "{ULN}")]),
     ("AST and ALT ≤ 5.0 x upper limit normal for age", [("alt", None, (5, True), "{ULN}"), ("ast", None, (5, True), "{ULN}")]),
     ("Serum creatinine < 1.5 time the institutional ULN", [("creatinine", None, (1.5, False), "{ULN}")]),
+    # a subject named after its quantity, each quantity its own
+    ("Hypertension (≥140 mmHg systolic and/or ≥90 mmHg diastolic)",
+     [("diastolic", (90, True), None, "mm[Hg]"), ("systolic", (140, True), None, "mm[Hg]")]),
+    (">=80% diary compliance during the baseline period", [("diary compliance", (80, True), None, "%")]),
+    ("No acute myeloid leukemia (≥ 20% bone marrow blasts)", [("bone marrow blasts", (20, True), None, "%")]),
     # units spelled out, percentiles
     ("Creatinine ≤2.0 mg/deciliter (dL)", [("creatinine", None, (2, True), "mg/dL")]),
     ("serum creatinine greater than 115 micromoles/liter", [("creatinine", (115, False), None, "umol/L")]),

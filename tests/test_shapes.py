@@ -54,6 +54,24 @@ CASES = [
     ("5 mg ≥ 500", [ent("VALUE", 0, 1), ent("UNIT", 1, 2), ent("COMPARATOR", 2, 3, **GE), ent("VALUE", 3, 4)], None),
     (": ≥ 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),  # link words only
     ("ferritin% ≥ 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),  # not a name's character
+    # nothing names it before the comparator: the name right after the number and its unit
+    ("Hypertension ( ≥ 140 mmHg systolic and/or", [ent("CONDITION", 0, 1), ent("COMPARATOR", 2, 3, **GE),
+                                                   ent("VALUE", 3, 4), ent("UNIT", 4, 5)], "systolic"),
+    (">= 80 % diary compliance during the baseline", [ent("COMPARATOR", 0, 1, **GE), ent("VALUE", 1, 2),
+                                                      ent("UNIT", 2, 3)], "diary compliance"),
+    ("with >= 50 % luminal stenosis", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3), ent("UNIT", 3, 4)],
+     "luminal stenosis"),  # a condition's name bounds its extent here
+    # ... but not without a unit, nor a route, a frequency, a verb, a word cut by a hyphen
+    ("with >= 2 prior lines", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),
+    ("Busulfan ( > 7.2 mg/kg IV", [ent("CONDITION", 0, 1), ent("COMPARATOR", 2, 3, op=">"), ent("VALUE", 3, 4),
+                                   ent("UNIT", 4, 5)], None),
+    ("with < 3.0 mmol/L may be", [ent("COMPARATOR", 1, 2, op="<"), ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    ("with < 2 L measured", [ent("COMPARATOR", 1, 2, op="<"), ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    ("a ≥ 20 mm non - pedunculated", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    ("with ≥ 2 cm diameter 5", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    ("with ≥ 2 cm lesions > 3", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3), ent("UNIT", 3, 4),
+                                 ent("COMPARATOR", 5, 6, op=">"), ent("VALUE", 6, 7)],
+     "lesions"),  # the name of the second comparator only
 ]
 
 
@@ -62,6 +80,13 @@ def test_find_shape_subjects(rules, text, entities, subject):
     words = text.split(" ")
     found = find_shape_subjects(words, entities, rules)
     assert [" ".join(words[f["token_start"]:f["token_end"]]) for f in found] == ([subject] if subject else [])
+
+
+def test_a_name_after_the_quantity_is_marked(rules):
+    """The subject named after its quantity says so: only that quantity may take it."""
+    words = "( ≥ 140 mmHg systolic".split()
+    found = find_shape_subjects(words, [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3), ent("UNIT", 3, 4)], rules)
+    assert found == [{"token_start": 4, "token_end": 5, "after_quantity": True}]
 
 
 def test_flags_not_rule_ids_decide(rules):

@@ -1,7 +1,9 @@
 """Subjects no lexicon knows, found by the shape ``<noun phrase> <comparator> <number> [unit]``.
 
 "Serum ferritin ≥ 500 ng/mL" or "Absolute CD19+ count < 5 cells/µL" name a measurement even when
-no rule lists it. :func:`find_shape_subjects` is the pure algorithm over tokens and entities, its
+no rule lists it. When nothing can name it before the comparator, a noun phrase right after the
+number and its unit does ("≥140 mmHg systolic", ">10% total body surface area", "(>1.5 cm
+diameter)"); such a subject (``attrs.after_quantity``) bounds only the quantity before it. :func:`find_shape_subjects` is the pure algorithm over tokens and entities, its
 data a :class:`ShapeRules`; ``eligex_shapes`` is its component. The data: the words that may link
 a subject to its comparator, the comparator ops that bound a value and the characters of a name
 (``configs/shapes.json``); the words that cannot be part of a name, its length and the endings
@@ -13,7 +15,7 @@ in ``configs/constraints.json``); which entity rules are time units or range sig
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import srsly
 from spacy.language import Language
@@ -24,8 +26,10 @@ from pipeline.components import docview
 from pipeline.core import extensions
 from pipeline.rules.loading import CONFIG_SCHEMAS, flagged_rules, load_json_config, load_rules
 
-#: the rule id of the entities this component makes (a built-in rule, not a rule file's)
+#: the rule ids of the entities this component makes (built-in rules, not a rule file's): the
+#: noun phrase before the comparator, and the one after the number and its unit
 SHAPE_RULE = "shape.np_comparator_value"
+SHAPE_RULE_AFTER = "shape.value_unit_np"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class ShapeRules:
     """
 
     link_words: frozenset = frozenset()
+    after_stop_words: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -51,7 +56,7 @@ class ShapeRules:
     _name_chars: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        for name in ("link_words", "stop_words"):
+        for name in ("link_words", "stop_words", "after_stop_words"):
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
@@ -64,7 +69,8 @@ class ShapeRules:
         return any(ch.isalpha() for ch in text) and all(ch.isalnum() or ch in self._name_chars for ch in text)
 
     def to_dict(self) -> dict:
-        return {"link_words": sorted(self.link_words), "comparator_ops": sorted(self.comparator_ops),
+        return {"link_words": sorted(self.link_words), "after_stop_words": sorted(self.after_stop_words),
+                "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
                 "time_unit_rules": sorted(self.time_unit_rules), "range_sign_rules": sorted(self.range_sign_rules),
@@ -83,7 +89,8 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
     shapes = load_json_config(shapes_path, CONFIG_SCHEMAS["shapes.json"])
     entity_rules, _ = load_rules(Path(entity_rules_path), "entity", strict=True)
     return ShapeRules(
-        link_words=shapes["link_words"], comparator_ops=shapes["comparator_ops"],
+        link_words=shapes["link_words"], after_stop_words=shapes.get("after_stop_words", []),
+        comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
         time_unit_rules=flagged_rules(entity_rules, "time_unit"),
@@ -97,7 +104,6 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
     ``token_end``, ``label``, ``rule``, ``attrs``), sorted by position. Returns records with
     ``token_start``/``token_end``.
     """
-    stop, link = rules.stop_words, rules.link_words
     owner = {}
     for idx, ent in enumerate(entities):
         for i in range(ent["token_start"], ent["token_end"]):
@@ -112,25 +118,64 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - cmp_ent["token_end"] > rules.max_value_gap:
             continue
         unit = entities[ci + 2] if ci + 2 < len(entities) else None
-        if unit is not None and unit["rule"] in rules.time_unit_rules and unit["token_start"] == nxt["token_end"]:
+        if unit is not None and (unit["label"] != "UNIT" or unit["token_start"] != nxt["token_end"]):
+            unit = None
+        if unit is not None and unit["rule"] in rules.time_unit_rules:
             continue  # "> 18 years", "< 2 months": an age or a duration, not a measurement
         if _known_subject_before(entities, ci, rules.max_tokens + rules.known_subject_margin):
             continue  # "NYHA heart failure classification of >2": the subject is already known
-        i = cmp_ent["token_start"] - 1
-        while i >= 0 and words[i].lower() in link and i not in owner:
-            i -= 1
-        if i < 0 or i in owner:
-            continue  # a known entity (subject, value, unit...) stands before the comparator
-        end = i + 1
-        start = end
-        while (i >= 0 and end - i <= rules.max_tokens and i not in owner and rules.is_name_token(words[i])
-               and words[i].lower() not in stop):
-            start = i
-            i -= 1
-        head = words[end - 1].lower()
-        if start < end and not (len(head) > 5 and head.endswith(rules.condition_suffixes)):
-            found.append({"token_start": start, "token_end": end})
+        span = _name_before(words, cmp_ent["token_start"], owner, rules)
+        if span is not None:
+            found.append({"token_start": span[0], "token_end": span[1]})
+        elif unit is not None:  # nothing names it before: "≥140 mmHg systolic"
+            span = _name_after(words, unit["token_end"], owner, rules)
+            if span is not None:
+                found.append({"token_start": span[0], "token_end": span[1], "after_quantity": True})
     return found
+
+
+def _name_before(words: Sequence[str], cmp_start: int, owner: dict, rules: ShapeRules) -> Optional[Tuple[int, int]]:
+    """The name (token span) right before a comparator, over the link words, or None when a known
+    entity (subject, value, unit...) stands there or no word can be a name."""
+    i = cmp_start - 1
+    while i >= 0 and words[i].lower() in rules.link_words and i not in owner:
+        i -= 1
+    if i < 0 or i in owner:
+        return None
+    end = i + 1
+    start = end
+    while (i >= 0 and end - i <= rules.max_tokens and i not in owner and rules.is_name_token(words[i])
+           and words[i].lower() not in rules.stop_words):
+        start = i
+        i -= 1
+    return (start, end) if start < end and not _condition_head(words[end - 1], rules) else None
+
+
+def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules) -> Optional[Tuple[int, int]]:
+    """The name (token span) that starts right after a quantity's unit ("mmHg systolic", "%
+    luminal stenosis"), or None.
+    A name followed by a known entity or a number is not taken: it starts a phrase of its own."""
+    end = start
+    while (end < len(words) and end - start < rules.max_tokens and end not in owner
+           and rules.is_name_token(words[end]) and words[end].lower() not in rules.stop_words
+           and words[end].lower() not in rules.after_stop_words and not _participle(words[end])):
+        end += 1
+    if end == start:
+        return None  # (a condition's name is a subject here: ">= 50% luminal stenosis" bounds the stenosis)
+    if end < len(words) and (end in owner or words[end][:1].isdigit() or words[end] in ("-", "/")):
+        return None  # "≥ 2 cm lesion count 5": the words name what comes next; "non-pedunculated": a word cut
+    return start, end
+
+
+def _participle(word: str) -> bool:
+    """A past participle ("measured", "followed"): a verb after the name, never part of it."""
+    return len(word) > 4 and word.lower().endswith("ed")
+
+
+def _condition_head(word: str, rules: ShapeRules) -> bool:
+    """Whether a name's last word makes it a condition ("... thrombocytopenia")."""
+    head = word.lower()
+    return len(head) > 5 and head.endswith(rules.condition_suffixes)
 
 
 def _known_subject_before(entities: Sequence[dict], ci: int, window: int) -> bool:
@@ -167,11 +212,13 @@ class ShapeSubjectFinder:
         new = find_shape_subjects(words, entities, self.rules)
         for rec in new:
             span = doc[rec["token_start"]:rec["token_end"]]
-            entities.append({
-                "label": "MEASUREMENT", "start": span.start_char, "end": span.end_char,
-                "token_start": span.start, "token_end": span.end, "text": span.text,
-                "rule": SHAPE_RULE, "norm": span.text.lower(), "category": "measurement",
-            })
+            ent = {"label": "MEASUREMENT", "start": span.start_char, "end": span.end_char,
+                   "token_start": span.start, "token_end": span.end, "text": span.text,
+                   "rule": SHAPE_RULE, "norm": span.text.lower(), "category": "measurement"}
+            if rec.get("after_quantity"):
+                ent["rule"] = SHAPE_RULE_AFTER
+                ent["attrs"] = {"after_quantity": True}
+            entities.append(ent)
         if new:
             entities.sort(key=lambda e: (e["start"], e["end"]))
         return doc

@@ -15,7 +15,8 @@ from pipeline.core.paths import configs_dir
 from pipeline.rules.loading import RULE_KINDS, load_rules
 
 #: rule ids not defined in configs/ and where they come from
-BUILTIN_RULES = {"shape.np_comparator_value": "built-in: pipeline/components/shapes.py"}
+BUILTIN_RULES = {"shape.np_comparator_value": "built-in: pipeline/components/shapes.py",
+                 "shape.value_unit_np": "built-in: pipeline/components/shapes.py"}
 ABBREV_PREFIX = "abbrev."
 #: shown for a rule id defined nowhere in configs/ (made in code, or a model built from other rules)
 NO_SOURCE = "not in configs/"

@@ -154,8 +154,8 @@ def find_left_subject(q: Quantity, index: EntityIndex, max_gap: int) -> Optional
             return None  # too far, and so is every subject further left
         if _parenthesised_aside(index, idx, q.start):
             continue
-        if index.claimed(e["token_end"], q.start):
-            return None  # another quantity stands between
+        if index.claimed(e["token_end"], q.start) or (e.get("attrs") or {}).get("after_quantity"):
+            return None  # another quantity stands between; "≥140 mmHg systolic": the name is the earlier one's
         return idx
     return None
 
@@ -173,7 +173,7 @@ def find_right_subject(q: Quantity, index: EntityIndex, max_gap: int) -> Optiona
     if index.between(q.end, e["token_start"], max_gap) is None or \
             index.claimed(q.end, e["token_start"]):
         return None
-    if index.claimed(e["token_end"], e["token_end"] + 3):
+    if index.claimed(e["token_end"], e["token_end"] + 3) and not (e.get("attrs") or {}).get("after_quantity"):
         return None
     return idx
 
