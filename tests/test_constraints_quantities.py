@@ -32,7 +32,13 @@ def _quantities(spec):
     ("creatinine|M >|C:> ULN|U:implied_value=1", [(">", ["ULN"], "ULN", False, False)]),
     ("bilirubin|M <=|C:<= the_upper_limit_of_normal|U:implied_value=1",
      [("<=", ["the upper limit of normal"], "the upper limit of normal", False, False)]),
+    # a number before a comparator and its subject, the subject's own comparison after: read backwards
+    ("18|V <=|C:<= age|M <=|C:<= 70|V", [(">=", ["18"], None, False, False), ("<=", ["70"], None, False, False)]),
+    ("140|V mmHg|U <=|C:<= SBP|M <|C:< 180|V", [(">=", ["140"], "mmHg", False, False), ("<", ["180"], None, False, False)]),
     # rows that must not make the quantity shown
+    ("5|V <|C:< ALT|M", [("=", ["5"], None, True, False)]),  # no comparison of the subject's own after it
+    ("1|V above_or_equal_to|C:>= age|M below|C:< 18|V", [("=", ["1"], None, True, False), ("<", ["18"], None, False, False)]),  # words, not signs
+    ("5|V <|C:< and ALT|M <|C:< 3|V", [("=", ["5"], None, True, False), ("<", ["3"], None, False, False)]),  # a word between
     ("between|C:between 5|V", [("=", ["5"], None, True, False)]),  # no second value: not a range
     (">=|C:>= AST|M", []),  # a comparator without a number
     (">|C:> mg|U", []),  # a unit that implies no number
@@ -43,6 +49,13 @@ def _quantities(spec):
 ])
 def test_find_quantities(spec, expected):
     assert _quantities(spec) == expected
+
+
+def test_a_number_before_its_subject_bounds_it():
+    """"18 ≤ age ≤ 70": the first quantity names its subject (the entity after its comparator)."""
+    text, words, sent_of, _, ents = criterion("18|V <=|C:<= age|M <=|C:<= 70|V")
+    first, second = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
+    assert (first.subject, first.comparators, second.subject) == (2, [1], None)
 
 
 def test_flags_not_rule_ids_step_over_an_age_cue():

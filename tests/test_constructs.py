@@ -58,6 +58,10 @@ CASES = [
     ("Bilirubin =< 1.5 x UNL", [("total bilirubin", None, (1.5, True), "{ULN}")]),
     ("AST and ALT ≤ 5.0 x upper limit normal for age", [("alt", None, (5, True), "{ULN}"), ("ast", None, (5, True), "{ULN}")]),
     ("Serum creatinine < 1.5 time the institutional ULN", [("creatinine", None, (1.5, False), "{ULN}")]),
+    # a subject between two comparisons: "a ≤ X ≤ b"
+    ("18 ≤ age ≤ 70", [("age", (18, True), (70, True), None)]),
+    ("140mmHg ≤ sitSBP < 200", [("sitsbp", (140, True), (200, False), "mm[Hg]")]),
+    ("7.5%≤HbA1c≤11.0", [("hba1c", (7.5, True), (11, True), "%")]),
     # a subject named after its quantity, each quantity its own
     ("Hypertension (≥140 mmHg systolic and/or ≥90 mmHg diastolic)",
      [("diastolic", (90, True), None, "mm[Hg]"), ("systolic", (140, True), None, "mm[Hg]")]),

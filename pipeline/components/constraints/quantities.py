@@ -17,6 +17,8 @@ from pipeline.core.numbers import number_out, parse_number
 
 BOUND_OPS = {">=", ">", "<=", "<", "="}
 RANGE_OPS = {"range", "between"}
+#: a comparator read from its right side: "18 ≤ age" is age ≥ 18
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 @dataclass
@@ -236,6 +238,9 @@ class _QuantityReader:
         q = Quantity(values=[i], bare=True)
         self.used.add(i)
         last = self.take_pair(q, self.take_unit(q, i))
+        sandwich = self.take_sandwich(q, last)
+        if sandwich is not None:
+            return q, sandwich
         tail = self.take_range_tail(q, last)
         if tail != last:
             q.bare = False
@@ -243,6 +248,29 @@ class _QuantityReader:
         elif last == i:
             last = self.take_list(q, last)
         return q, self.take_postfix(q, last)
+
+    def take_sandwich(self, q: "Quantity", last: int) -> Optional[int]:
+        """"18 ≤ age ≤ 70", "140 mmHg ≤ SiSBP < 180": a number, a comparator and a subject, and
+        the subject's own comparison after it: the number bounds the subject from the other side
+        (the comparator read backwards, ``FLIPPED``). Returns the comparator's index, or None."""
+        ents = self.ents
+        c = self.next_entity(last, "COMPARATOR", set(), 0)
+        if c is None or _op(ents[c]) not in FLIPPED or (ents[c].get("attrs") or {}).get("postfix") or \
+                _WORDY.search(ents[c]["text"]):
+            return None  # signs only ("<or=" too): "1 year above or equal to age" is no such sandwich
+        s = c + 1
+        if s >= len(ents) or ents[s]["label"] not in SUBJECT_LABELS or \
+                not _gap_ok(self.words, ents[c]["token_end"], ents[s]["token_start"], set(), 0):
+            return None
+        if s + 1 >= len(ents) or ents[s + 1]["label"] != "COMPARATOR" or _op(ents[s + 1]) not in FLIPPED or \
+                not _gap_ok(self.words, ents[s]["token_end"], ents[s + 1]["token_start"], set(), 0):
+            return None  # only the sandwich: "5 < ALT" alone is too rare to tell from a list
+        q.op = FLIPPED[_op(ents[c])]
+        q.bare = False
+        q.comparators.append(c)
+        q.subject = s
+        self.used.add(c)
+        return c
 
     def finish(self, q: "Quantity") -> None:
         """Token offsets and the checks that need the whole quantity."""
@@ -362,6 +390,7 @@ def _fractional(text: str) -> bool:
 
 
 _DECIMAL_POINT = re.compile(r"\d\.\d")
+_WORDY = re.compile(r"[^\W\d_]{3,}")
 
 
 def _closes_bound(q: Quantity, words: Sequence[str], ents: Sequence[dict]) -> bool:
