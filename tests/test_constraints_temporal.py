@@ -52,6 +52,18 @@ WINDOWS = [
     ("More than 2 years of handball sports", "duration", "handball sports", L, 2, False, "a", None, None),
     ("disease duration of at least twelve weeks", "duration", "disease", L, 12, True, "wk", None, None),
     ("Methotrexate for 12 weeks or more", "duration", "Methotrexate", L, 12, True, "wk", None, None),
+    # "after"/"post-" with an event before the window: that is the event, the phrase after the anchor
+    ("Stroke occurred more than 30 days after the transfer to rehabilitation", "temporal", "Stroke", L, 30, False,
+     "d", "transfer to rehabilitation", "after"),
+    ("lamivudine 100 mg daily until at least 3 months post-transplant", "temporal", "lamivudine 100 mg daily", L, 3,
+     True, "mo", "transplant", "after"),
+    ("Male patients must use effective barrier contraception during and for 4 weeks after study participation",
+     "duration", "effective barrier contraception", L, 4, True, "wk", None, None),
+    # ... and with none, the phrase after stays the event
+    ("At least 6 months after stroke", "temporal", "stroke", L, 6, True, "mo", "now", "before"),
+    ("Patients must be 100 days or more after allogeneic stem cell transplantation", "temporal",
+     "allogeneic stem cell transplantation", L, 100, True, "d", "now", "before"),
+    ("Women who are pregnant or within 2 weeks post-partum", "temporal", "partum", U, 2, True, "wk", "now", "before"),
 ]
 
 

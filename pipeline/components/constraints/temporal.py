@@ -23,7 +23,7 @@ one that overlaps a constraint made by the other steps (an age, a life expectanc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import regex
@@ -123,6 +123,7 @@ class Window:
     anchor: Optional[str] = None
     event_span: Optional[Tuple[int, int]] = None   # the event after "since"/"after"
     since: bool = False
+    event_before_first: bool = False  # the marker's flag: an event before the window wins over the phrase after
     rules: List[str] = field(default_factory=list)
 
 
@@ -203,6 +204,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                     w.event_span = None
                 else:
                     w.direction = "before"  # "since/after prior immunotherapy": the event lies before
+                    w.event_before_first = bool(mk.get("event_before_first"))
             else:
                 w.anchor = NOW
             if w.direction and not w.lower and not w.upper:
@@ -297,6 +299,8 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if any(s < w.end and w.start < e for s, e in taken):
             continue
         boundary = None
+        if w.event_span and w.event_before_first:
+            w = _event_before_first(text, w, previous_end, config)
         if w.event_span:
             span = w.event_span
         else:
@@ -320,6 +324,23 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             record["rules"].append(config.conjunction_id)
             out.append(record)
     return out
+
+
+def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) -> Window:
+    """``w`` read with the event before it when there is one: "contraception for 4 weeks after
+    study participation", "lamivudine until at least 3 months post-transplant", "Stroke occurred
+    more than 30 days after the transfer" name the event before the window and the reference point
+    after it (the anchor, named as written; direction ``after``); with nothing before ("at least 6
+    months after stroke", "Patients must be 100-180 days after transplantation") or only a
+    coordinator between ("pregnant or within 2 weeks post-partum") the phrase after stays the event."""
+    span, _ = _phrase_before(text, w.start, config, floor)
+    if span is None or (not w.duration and config.coordinator.fullmatch(text[span[1]:w.start])):
+        # "pregnant, <6 months post-partum", "pregnant or within 2 weeks post-partum": the window
+        # opens a conjunct of its own (a duration goes on: "contraception during the study and for
+        # 4 weeks after the last dose")
+        return w
+    anchor = " ".join(text[slice(*w.event_span)].lower().split())
+    return replace(w, event_span=None, anchor=anchor, direction="after", event_before_first=False)
 
 
 def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig) -> List[Tuple[int, int]]:
