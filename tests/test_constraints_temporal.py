@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.components.constraints.temporal import TimeConfig, find_windows, time_constraints
+from pipeline.components.constraints.temporal import TimeConfig, find_windows, measured_event, time_constraints
 from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +64,18 @@ WINDOWS = [
     ("Patients must be 100 days or more after allogeneic stem cell transplantation", "temporal",
      "allogeneic stem cell transplantation", L, 100, True, "d", "now", "before"),
     ("Women who are pregnant or within 2 weeks post-partum", "temporal", "partum", U, 2, True, "wk", "now", "before"),
+    # a class with examples: the window is about the class ...
+    ("Use of systemic pain medications, e.g. oxycodone in the past 2 weeks", "temporal", "systemic pain medications",
+     U, 2, True, "wk", "now", "before"),
+    ("Minor surgical procedures such as fine needle aspirations within 7 days", "temporal",
+     "Minor surgical procedures", U, 7, True, "d", "now", "before"),
+    ("Use of any other drugs, including herbal preparations, within two weeks", "temporal", "other drugs", U, 2, True,
+     "wk", "now", "before"),
+    # ... unless what comes before is no class of exposures
+    ("Significant disease (eg. myocardial infarction within the preceding 6 months)", "temporal",
+     "myocardial infarction", U, 6, True, "mo", "now", "before"),
+    ("Severe conditions such as bowel obstruction within 4 weeks", "temporal", "bowel obstruction", U, 4, True, "wk",
+     "now", "before"),
 ]
 
 
@@ -225,3 +237,27 @@ def test_pipeline_duration_takes_the_condition_scope(run):
     (c,) = [c for c in rec["constraints"] if c["category"] == "duration"]
     assert c["subject"] == "disease duration" and c["condition"] is not None
     assert c["lower"] == {"value": 1, "inclusive": True} and c["unit"] == "a"
+
+
+HDSS = "a sub-scale (HDSS) score of ≥ 9 within 24-48 hours before the first treatment"
+
+
+@pytest.mark.parametrize("category,subject", [("score", "HDSS"), ("lab", "HDSS"), ("count", "score of ≥ 9")])
+def test_a_measurement_before_the_window_names_the_event(category, subject):
+    """A constraint of the other steps that ends the phrase before the window: its subject is the
+    event (not for a count: its subject is the counted thing)."""
+    start, end = HDSS.index("score"), HDSS.index("9") + 1
+    measured = [{"category": category, "span": [start, end], "subject_span": [HDSS.index("HDSS"), start - 2]}]
+    (c,) = time_constraints(HDSS, find_windows(HDSS, CONFIG), [], [], [], CONFIG, measured=measured)
+    assert c["subject_text"] == subject
+    assert (c["lower"]["value"], c["upper"]["value"], c["anchor"]) == (24, 48, "first dose")
+
+
+def test_measured_event_only_when_the_measurement_ends_the_phrase():
+    text = "HbA1c >= 7% or insulin use within 3 months"
+    measured = [{"category": "lab", "span": [0, 11], "subject_span": [0, 5]}]
+    labs = frozenset({"lab"})
+    assert measured_event(text, (0, 11), measured, labs) == (0, 5)
+    assert measured_event(text, (0, 26), measured, labs) is None  # words after it: the phrase goes on
+    assert measured_event(text, (0, 11), measured, frozenset({"count"})) is None
+    assert measured_event(text, (15, 26), measured, labs) is None  # not in the phrase

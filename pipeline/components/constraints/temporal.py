@@ -89,7 +89,14 @@ class TimeConfig:
         cfg.not_after = regex.compile(r"\s*(?:%s)" % data["not_after"], regex.IGNORECASE)
         cfg.not_before = regex.compile(r"(?:^|\W)(?:%s)\W*$" % data["not_before"], regex.IGNORECASE)
         cfg.duration_cue = regex.compile(r"\b(?:%s)\b" % data["duration_cues"], regex.IGNORECASE)
-        cfg.boundary = regex.compile(data["event_boundaries"], regex.IGNORECASE)
+        # an example list ("medications, e.g. oxycodone", "minor procedures such as biopsies") ends
+        # the phrase like a boundary, and the event is the head before it
+        cues = data.get("example_cues")
+        cfg.example_cue = regex.compile(r"(?:%s)" % cues, regex.IGNORECASE) if cues else None
+        cfg.example_head = regex.compile(r"(?:^|\W)(?:%s)$" % data["example_heads"], regex.IGNORECASE) if cues else None
+        cfg.measured_categories = frozenset(data.get("event_from_categories", ()))
+        cfg.boundary = regex.compile(data["event_boundaries"] + (r"|(?<!\w)(?:%s)" % cues if cues else ""),
+                                     regex.IGNORECASE)
         cfg.strip = regex.compile(r"^\W*(?:(?:%s)\b\W*)+" % data["event_strip"], regex.IGNORECASE)
         cfg.strip_end = regex.compile(r"(?:\W*\b(?:%s))+\W*$" % data["event_strip"], regex.IGNORECASE)
         cfg.max_words = int(data["event_max_words"])
@@ -255,6 +262,13 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     for last in config.boundary.finditer(head):
         pass
     begin = max(last.end() if last else 0, floor)
+    if last is not None and last.start() >= floor and config.example_cue is not None \
+            and config.example_cue.match(text, last.start()):
+        # "systemic pain medications, e.g. oxycodone in the past 2 weeks": the class before the
+        # examples ("Significant disease (eg. MI, stroke within 6 months)": the examples)
+        head, boundary = _phrase_before(text, last.start(), config, floor)
+        if head is not None and config.example_head.search(text, head[0], head[1]):
+            return head, boundary
     if begin >= stop:
         return None, None
     span = _trim(text, begin, stop, config, from_end=True)
@@ -290,8 +304,11 @@ def _trim(text: str, start: int, end: int, config: TimeConfig, from_end: bool) -
 
 def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                      negations: Sequence[dict], taken: Sequence[Tuple[int, int]], config: TimeConfig,
-                     condition: Optional[str] = None) -> List[dict]:
-    """Constraint records for ``windows`` (those overlapping a ``taken`` span are left out)."""
+                     condition: Optional[str] = None, measured: Sequence[dict] = ()) -> List[dict]:
+    """Constraint records for ``windows`` (those overlapping a ``taken`` span are left out).
+
+    ``measured``: the constraints the other steps made; one that ends the phrase before a window
+    ("HDSS score of ≥ 9 within 48 hours") names its event by its subject (:func:`measured_event`)."""
     out: List[dict] = []
     floor = 0
     for w in windows:
@@ -308,6 +325,8 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             if span is None and boundary is not None and config.coordinator.fullmatch(boundary.group()):
                 # "hormone therapy and duration of at least 6 months": the conjunct before
                 span, boundary = _phrase_before(text, boundary.start(), config, previous_end)
+            if span is not None:
+                span = measured_event(text, span, measured, config.measured_categories) or span
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
         duration = w.duration or (not w.window and w.direction is None and cue is not None)
         ent = _entity_in(ents, span) if span else _entity_before(text, ents, w.start, config)
@@ -324,6 +343,22 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             record["rules"].append(config.conjunction_id)
             out.append(record)
     return out
+
+
+def measured_event(text: str, span: Tuple[int, int], measured: Sequence[dict],
+                   categories: frozenset) -> Optional[Tuple[int, int]]:
+    """The subject span of the constraint in ``measured`` that ends the phrase at ``span`` ("a
+    sub-scale (HDSS) score of ≥ 9 within 24-48 hours", "cervical length of ≤ 20 mm within 10
+    days": the window dates the measurement, whose subject is the event; only of ``categories``:
+    a count's subject is the counted thing, "UTI of > 3 episodes within 12 months" dates the UTI), or
+    ``None``."""
+    found = None
+    for c in measured:
+        start, end = c["span"]
+        sub = c.get("subject_span")
+        if sub and c.get("category") in categories and start < span[1] and span[0] < end and not regex.search(r"\w", text[end:span[1]]):
+            found = tuple(sub)
+    return found
 
 
 def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) -> Window:
