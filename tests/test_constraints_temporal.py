@@ -76,6 +76,13 @@ WINDOWS = [
      "myocardial infarction", U, 6, True, "mo", "now", "before"),
     ("Severe conditions such as bowel obstruction within 4 weeks", "temporal", "bowel obstruction", U, 4, True, "wk",
      "now", "before"),
+    # a bracketed window after modifiers only dates what follows the bracket (its first conjunct)
+    ("Any reported recent (<6 months) change in body mass (± 3%)", "temporal", "change in body mass", U, 6, False,
+     "mo", "now", "before"),
+    ("Current or recent (within 3 months) gastrointestinal disease.", "temporal", "gastrointestinal disease", U, 3,
+     True, "mo", "now", "before"),
+    ("recent (<6 months) acute cardiac event, unstable angina", "temporal", "acute cardiac event", U, 6, False, "mo",
+     "now", "before"),
 ]
 
 

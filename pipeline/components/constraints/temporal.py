@@ -95,6 +95,8 @@ class TimeConfig:
         cfg.example_cue = regex.compile(r"(?:%s)" % cues, regex.IGNORECASE) if cues else None
         cfg.example_head = regex.compile(r"(?:^|\W)(?:%s)$" % data["example_heads"], regex.IGNORECASE) if cues else None
         cfg.measured_categories = frozenset(data.get("event_from_categories", ()))
+        mods = data.get("bracket_modifiers")
+        cfg.modifier_word = regex.compile(r"(?:%s|%s)" % (mods, data["event_strip"]), regex.IGNORECASE) if mods else None
         cfg.boundary = regex.compile(data["event_boundaries"] + (r"|(?<!\w)(?:%s)" % cues if cues else ""),
                                      regex.IGNORECASE)
         cfg.strip = regex.compile(r"^\W*(?:(?:%s)\b\W*)+" % data["event_strip"], regex.IGNORECASE)
@@ -320,6 +322,8 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             w = _event_before_first(text, w, previous_end, config)
         if w.event_span:
             span = w.event_span
+        elif (after := _bracketed_after_modifier(text, w, previous_end, config)) is not None:
+            span = after
         else:
             span, boundary = _phrase_before(text, w.start, config, previous_end)
             if span is None and boundary is not None and config.coordinator.fullmatch(boundary.group()):
@@ -343,6 +347,30 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             record["rules"].append(config.conjunction_id)
             out.append(record)
     return out
+
+
+def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig) -> Optional[Tuple[int, int]]:
+    """The event of a bracketed window after a modifier: "recent (< 6 months) change in body
+    mass", "Current or recent (within 3 months) gastrointestinal disease" date the first conjunct
+    after the bracket; ``None`` when the window is not so placed or a word before the bracket is
+    no modifier ("Acute disease (< 2 months)": the disease)."""
+    if config.modifier_word is None:
+        return None
+    opening = len(text[floor:w.start].rstrip()) + floor - 1
+    close = w.end + len(text[w.end:]) - len(text[w.end:].lstrip())
+    if opening < floor or text[opening] != "(" or close >= len(text) or text[close] != ")":
+        return None
+    last = None
+    for last in config.boundary.finditer(text, floor, opening):
+        pass
+    words = text[last.end() if last else floor:opening].split()
+    if not words or not all(config.modifier_word.fullmatch(word) for word in words):
+        return None
+    span = _phrase_after(text, close + 1, config)
+    if span and config.conjunction is not None:
+        cut = config.conjunction.search(text, span[0], span[1])
+        span = _trim(text, span[0], cut.start(), config, from_end=False) if cut else span
+    return span
 
 
 def measured_event(text: str, span: Tuple[int, int], measured: Sequence[dict],
