@@ -81,6 +81,11 @@ WINDOWS = [
      "mo", "now", "before"),
     ("Current or recent (within 3 months) gastrointestinal disease.", "temporal", "gastrointestinal disease", U, 3,
      True, "mo", "now", "before"),
+    # modals and pronouns at the edges are no part of the event
+    ("Subjects must have a normal endoscopy result within the 6 months", "temporal", "normal endoscopy result", U, 6,
+     True, "mo", "now", "before"),
+    ("they discontinue the listed medications 2 weeks before enrollment", "temporal",
+     "discontinue the listed medications", U, 2, True, "wk", "enrollment", "before"),
     ("recent (<6 months) acute cardiac event, unstable angina", "temporal", "acute cardiac event", U, 6, False, "mo",
      "now", "before"),
 ]
