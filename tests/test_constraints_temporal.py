@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.components.constraints.temporal import TimeConfig, find_windows, time_constraints
+from pipeline.components.constraints.temporal import TimeConfig, find_windows, measured_event, time_constraints
 from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +52,42 @@ WINDOWS = [
     ("More than 2 years of handball sports", "duration", "handball sports", L, 2, False, "a", None, None),
     ("disease duration of at least twelve weeks", "duration", "disease", L, 12, True, "wk", None, None),
     ("Methotrexate for 12 weeks or more", "duration", "Methotrexate", L, 12, True, "wk", None, None),
+    # "after"/"post-" with an event before the window: that is the event, the phrase after the anchor
+    ("Stroke occurred more than 30 days after the transfer to rehabilitation", "temporal", "Stroke", L, 30, False,
+     "d", "transfer to rehabilitation", "after"),
+    ("lamivudine 100 mg daily until at least 3 months post-transplant", "temporal", "lamivudine 100 mg daily", L, 3,
+     True, "mo", "transplant", "after"),
+    ("Male patients must use effective barrier contraception during and for 4 weeks after study participation",
+     "duration", "effective barrier contraception", L, 4, True, "wk", None, None),
+    # ... and with none, the phrase after stays the event
+    ("At least 6 months after stroke", "temporal", "stroke", L, 6, True, "mo", "now", "before"),
+    ("Patients must be 100 days or more after allogeneic stem cell transplantation", "temporal",
+     "allogeneic stem cell transplantation", L, 100, True, "d", "now", "before"),
+    ("Women who are pregnant or within 2 weeks post-partum", "temporal", "partum", U, 2, True, "wk", "now", "before"),
+    # a class with examples: the window is about the class ...
+    ("Use of systemic pain medications, e.g. oxycodone in the past 2 weeks", "temporal", "systemic pain medications",
+     U, 2, True, "wk", "now", "before"),
+    ("Minor surgical procedures such as fine needle aspirations within 7 days", "temporal",
+     "Minor surgical procedures", U, 7, True, "d", "now", "before"),
+    ("Use of any other drugs, including herbal preparations, within two weeks", "temporal", "other drugs", U, 2, True,
+     "wk", "now", "before"),
+    # ... unless what comes before is no class of exposures
+    ("Significant disease (eg. myocardial infarction within the preceding 6 months)", "temporal",
+     "myocardial infarction", U, 6, True, "mo", "now", "before"),
+    ("Severe conditions such as bowel obstruction within 4 weeks", "temporal", "bowel obstruction", U, 4, True, "wk",
+     "now", "before"),
+    # a bracketed window after modifiers only dates what follows the bracket (its first conjunct)
+    ("Any reported recent (<6 months) change in body mass (± 3%)", "temporal", "change in body mass", U, 6, False,
+     "mo", "now", "before"),
+    ("Current or recent (within 3 months) gastrointestinal disease.", "temporal", "gastrointestinal disease", U, 3,
+     True, "mo", "now", "before"),
+    # modals and pronouns at the edges are no part of the event
+    ("Subjects must have a normal endoscopy result within the 6 months", "temporal", "normal endoscopy result", U, 6,
+     True, "mo", "now", "before"),
+    ("they discontinue the listed medications 2 weeks before enrollment", "temporal",
+     "discontinue the listed medications", U, 2, True, "wk", "enrollment", "before"),
+    ("recent (<6 months) acute cardiac event, unstable angina", "temporal", "acute cardiac event", U, 6, False, "mo",
+     "now", "before"),
 ]
 
 
@@ -213,3 +249,27 @@ def test_pipeline_duration_takes_the_condition_scope(run):
     (c,) = [c for c in rec["constraints"] if c["category"] == "duration"]
     assert c["subject"] == "disease duration" and c["condition"] is not None
     assert c["lower"] == {"value": 1, "inclusive": True} and c["unit"] == "a"
+
+
+HDSS = "a sub-scale (HDSS) score of ≥ 9 within 24-48 hours before the first treatment"
+
+
+@pytest.mark.parametrize("category,subject", [("score", "HDSS"), ("lab", "HDSS"), ("count", "score of ≥ 9")])
+def test_a_measurement_before_the_window_names_the_event(category, subject):
+    """A constraint of the other steps that ends the phrase before the window: its subject is the
+    event (not for a count: its subject is the counted thing)."""
+    start, end = HDSS.index("score"), HDSS.index("9") + 1
+    measured = [{"category": category, "span": [start, end], "subject_span": [HDSS.index("HDSS"), start - 2]}]
+    (c,) = time_constraints(HDSS, find_windows(HDSS, CONFIG), [], [], [], CONFIG, measured=measured)
+    assert c["subject_text"] == subject
+    assert (c["lower"]["value"], c["upper"]["value"], c["anchor"]) == (24, 48, "first dose")
+
+
+def test_measured_event_only_when_the_measurement_ends_the_phrase():
+    text = "HbA1c >= 7% or insulin use within 3 months"
+    measured = [{"category": "lab", "span": [0, 11], "subject_span": [0, 5]}]
+    labs = frozenset({"lab"})
+    assert measured_event(text, (0, 11), measured, labs) == (0, 5)
+    assert measured_event(text, (0, 26), measured, labs) is None  # words after it: the phrase goes on
+    assert measured_event(text, (0, 11), measured, frozenset({"count"})) is None
+    assert measured_event(text, (15, 26), measured, labs) is None  # not in the phrase

@@ -332,6 +332,30 @@ def test_a_window_related_to_an_event_gets_its_anchor_and_direction(tmp_path: Pa
     assert (c["upper"], c["anchor"], c["direction"]) == (bound(3.0), anchor, direction) and unmapped == Counter()
 
 
+@pytest.mark.parametrize(("text", "value", "unit", "event", "relation", "anchor", "direction"), [
+    ("injury in the 6 months prior to the study", "6", "months", "study", "Before", None, "before"),
+    ("surgery two years prior to enrollment", "two", "years", "enrollment", "Before", "enrollment", "before"),
+    ("contraception 3 months after the infusion", "3", "months", "infusion", "After", "infusion", "after")])
+def test_a_bare_span_related_to_an_event_is_a_window_up_to_it(tmp_path: Path, text: str, value: str, unit: str,
+                                                               event: str, relation: str, anchor: Optional[str],
+                                                               direction: str) -> None:
+    """No operator and no period, but a Before / After relation: "in the 6 months prior to the
+    study" bounds the elapsed time from above, as "within" does (GUIDELINE, temporal)."""
+    parts = {"Value": ("Eq-Value", value), "Temporal-Unit": ("Eq-Temporal-Unit", unit)}
+    start = text.index(event)
+    extra = [f"T9\tStudy {start} {start + len(event)}\t{event}", "E9\tStudy:T9", f"R1\t{relation} Arg1:E2 Arg2:E9"]
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    ann.write_text(_doc_lines(text, ("Condition", text.split()[0]), parts, extra, "Temporality"), encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, _, _ = map_document(doc, "x.txt", "x.ann")
+    [c] = records[0]["constraints"]
+    number = {"two": 2.0}.get(value) or float(value)
+    assert (c["lower"], c["upper"], c["anchor"], c["direction"]) == (None, bound(number), anchor, direction)
+    assert unmapped == Counter()
+
+
 def test_temporality_without_a_value_is_a_note_not_a_loss(tmp_path: Path) -> None:
     text = "history of stroke"
     (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")

@@ -72,7 +72,8 @@ def add_time_constraints(record: dict, text: str, entities: Sequence[dict], modi
     if scoped:
         ent = entities[scoped[0]]
         condition = ent.get("norm", ent["text"])
-    record["constraints"].extend(time_constraints(text, windows, entities, negations, taken, time, condition))
+    record["constraints"].extend(time_constraints(text, windows, entities, negations, taken, time, condition,
+                                                  measured=list(record["constraints"])))
 
 
 def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],

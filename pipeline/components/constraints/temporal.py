@@ -23,7 +23,7 @@ one that overlaps a constraint made by the other steps (an age, a life expectanc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import regex
@@ -89,7 +89,16 @@ class TimeConfig:
         cfg.not_after = regex.compile(r"\s*(?:%s)" % data["not_after"], regex.IGNORECASE)
         cfg.not_before = regex.compile(r"(?:^|\W)(?:%s)\W*$" % data["not_before"], regex.IGNORECASE)
         cfg.duration_cue = regex.compile(r"\b(?:%s)\b" % data["duration_cues"], regex.IGNORECASE)
-        cfg.boundary = regex.compile(data["event_boundaries"], regex.IGNORECASE)
+        # an example list ("medications, e.g. oxycodone", "minor procedures such as biopsies") ends
+        # the phrase like a boundary, and the event is the head before it
+        cues = data.get("example_cues")
+        cfg.example_cue = regex.compile(r"(?:%s)" % cues, regex.IGNORECASE) if cues else None
+        cfg.example_head = regex.compile(r"(?:^|\W)(?:%s)$" % data["example_heads"], regex.IGNORECASE) if cues else None
+        cfg.measured_categories = frozenset(data.get("event_from_categories", ()))
+        mods = data.get("bracket_modifiers")
+        cfg.modifier_word = regex.compile(r"(?:%s|%s)" % (mods, data["event_strip"]), regex.IGNORECASE) if mods else None
+        cfg.boundary = regex.compile(data["event_boundaries"] + (r"|(?<!\w)(?:%s)" % cues if cues else ""),
+                                     regex.IGNORECASE)
         cfg.strip = regex.compile(r"^\W*(?:(?:%s)\b\W*)+" % data["event_strip"], regex.IGNORECASE)
         cfg.strip_end = regex.compile(r"(?:\W*\b(?:%s))+\W*$" % data["event_strip"], regex.IGNORECASE)
         cfg.max_words = int(data["event_max_words"])
@@ -123,6 +132,7 @@ class Window:
     anchor: Optional[str] = None
     event_span: Optional[Tuple[int, int]] = None   # the event after "since"/"after"
     since: bool = False
+    event_before_first: bool = False  # the marker's flag: an event before the window wins over the phrase after
     rules: List[str] = field(default_factory=list)
 
 
@@ -203,6 +213,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                     w.event_span = None
                 else:
                     w.direction = "before"  # "since/after prior immunotherapy": the event lies before
+                    w.event_before_first = bool(mk.get("event_before_first"))
             else:
                 w.anchor = NOW
             if w.direction and not w.lower and not w.upper:
@@ -253,6 +264,13 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     for last in config.boundary.finditer(head):
         pass
     begin = max(last.end() if last else 0, floor)
+    if last is not None and last.start() >= floor and config.example_cue is not None \
+            and config.example_cue.match(text, last.start()):
+        # "systemic pain medications, e.g. oxycodone in the past 2 weeks": the class before the
+        # examples ("Significant disease (eg. MI, stroke within 6 months)": the examples)
+        head, boundary = _phrase_before(text, last.start(), config, floor)
+        if head is not None and config.example_head.search(text, head[0], head[1]):
+            return head, boundary
     if begin >= stop:
         return None, None
     span = _trim(text, begin, stop, config, from_end=True)
@@ -288,8 +306,11 @@ def _trim(text: str, start: int, end: int, config: TimeConfig, from_end: bool) -
 
 def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                      negations: Sequence[dict], taken: Sequence[Tuple[int, int]], config: TimeConfig,
-                     condition: Optional[str] = None) -> List[dict]:
-    """Constraint records for ``windows`` (those overlapping a ``taken`` span are left out)."""
+                     condition: Optional[str] = None, measured: Sequence[dict] = ()) -> List[dict]:
+    """Constraint records for ``windows`` (those overlapping a ``taken`` span are left out).
+
+    ``measured``: the constraints the other steps made; one that ends the phrase before a window
+    ("HDSS score of ≥ 9 within 48 hours") names its event by its subject (:func:`measured_event`)."""
     out: List[dict] = []
     floor = 0
     for w in windows:
@@ -297,13 +318,19 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if any(s < w.end and w.start < e for s, e in taken):
             continue
         boundary = None
+        if w.event_span and w.event_before_first:
+            w = _event_before_first(text, w, previous_end, config)
         if w.event_span:
             span = w.event_span
+        elif (after := _bracketed_after_modifier(text, w, previous_end, config)) is not None:
+            span = after
         else:
             span, boundary = _phrase_before(text, w.start, config, previous_end)
             if span is None and boundary is not None and config.coordinator.fullmatch(boundary.group()):
                 # "hormone therapy and duration of at least 6 months": the conjunct before
                 span, boundary = _phrase_before(text, boundary.start(), config, previous_end)
+            if span is not None:
+                span = measured_event(text, span, measured, config.measured_categories) or span
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
         duration = w.duration or (not w.window and w.direction is None and cue is not None)
         ent = _entity_in(ents, span) if span else _entity_before(text, ents, w.start, config)
@@ -320,6 +347,63 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             record["rules"].append(config.conjunction_id)
             out.append(record)
     return out
+
+
+def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig) -> Optional[Tuple[int, int]]:
+    """The event of a bracketed window after a modifier: "recent (< 6 months) change in body
+    mass", "Current or recent (within 3 months) gastrointestinal disease" date the first conjunct
+    after the bracket; ``None`` when the window is not so placed or a word before the bracket is
+    no modifier ("Acute disease (< 2 months)": the disease)."""
+    if config.modifier_word is None:
+        return None
+    opening = len(text[floor:w.start].rstrip()) + floor - 1
+    close = w.end + len(text[w.end:]) - len(text[w.end:].lstrip())
+    if opening < floor or text[opening] != "(" or close >= len(text) or text[close] != ")":
+        return None
+    last = None
+    for last in config.boundary.finditer(text, floor, opening):
+        pass
+    words = text[last.end() if last else floor:opening].split()
+    if not words or not all(config.modifier_word.fullmatch(word) for word in words):
+        return None
+    span = _phrase_after(text, close + 1, config)
+    if span and config.conjunction is not None:
+        cut = config.conjunction.search(text, span[0], span[1])
+        span = _trim(text, span[0], cut.start(), config, from_end=False) if cut else span
+    return span
+
+
+def measured_event(text: str, span: Tuple[int, int], measured: Sequence[dict],
+                   categories: frozenset) -> Optional[Tuple[int, int]]:
+    """The subject span of the constraint in ``measured`` that ends the phrase at ``span`` ("a
+    sub-scale (HDSS) score of ≥ 9 within 24-48 hours", "cervical length of ≤ 20 mm within 10
+    days": the window dates the measurement, whose subject is the event; only of ``categories``:
+    a count's subject is the counted thing, "UTI of > 3 episodes within 12 months" dates the UTI), or
+    ``None``."""
+    found = None
+    for c in measured:
+        start, end = c["span"]
+        sub = c.get("subject_span")
+        if sub and c.get("category") in categories and start < span[1] and span[0] < end and not regex.search(r"\w", text[end:span[1]]):
+            found = tuple(sub)
+    return found
+
+
+def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) -> Window:
+    """``w`` read with the event before it when there is one: "contraception for 4 weeks after
+    study participation", "lamivudine until at least 3 months post-transplant", "Stroke occurred
+    more than 30 days after the transfer" name the event before the window and the reference point
+    after it (the anchor, named as written; direction ``after``); with nothing before ("at least 6
+    months after stroke", "Patients must be 100-180 days after transplantation") or only a
+    coordinator between ("pregnant or within 2 weeks post-partum") the phrase after stays the event."""
+    span, _ = _phrase_before(text, w.start, config, floor)
+    if span is None or (not w.duration and config.coordinator.fullmatch(text[span[1]:w.start])):
+        # "pregnant, <6 months post-partum", "pregnant or within 2 weeks post-partum": the window
+        # opens a conjunct of its own (a duration goes on: "contraception during the study and for
+        # 4 weeks after the last dose")
+        return w
+    anchor = " ".join(text[slice(*w.event_span)].lower().split())
+    return replace(w, event_span=None, anchor=anchor, direction="after", event_before_first=False)
 
 
 def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig) -> List[Tuple[int, int]]:

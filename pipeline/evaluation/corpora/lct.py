@@ -26,7 +26,10 @@ In scope:
   ``direction`` comes from a ``Before`` / ``After`` relation of its comparison to an event, else
   from its ``Eq-Temporal-Period`` (past: before, future: after), else null (not annotated); its
   ``anchor`` is that event when its text is a known anchor ("prior to screening"), else null (not
-  annotated). They add no entities. A measurement comparison whose value is a Roman numeral
+  annotated). A window written without an operator bounds the elapsed time from above when LCT
+  gives it a past / future period or a Before / After relation ("in the 6 months prior to the
+  study" → upper 6, as "within"); with neither, its side is not written and it is not mapped. They
+  add no entities. A measurement comparison whose value is a Roman numeral
   ("NYHA Class IV", "ASA physical status > II") is a ``grade`` constraint too (``grade_numerals``),
   with no entities.
   A ``Temporality`` without a value ("history of", "current") is no bound: a note, not a loss.
@@ -101,7 +104,7 @@ R_RELATION_LINES = "relation across lines"
 
 # Unmapped reasons of the temporal / duration / count / grade mapping (prefixed by the category).
 R_TIME_WITHOUT_UNIT = "no time unit (a date, a rate)"
-R_TIME_WITHOUT_SIDE = "a time span without an operator or a period"
+R_TIME_WITHOUT_SIDE = "a time span without an operator, a period or a Before/After relation"
 R_COUNT_WITH_UNIT = "a count with a unit (an amount or a rate)"
 R_RATE = "a rate (Per)"
 
@@ -483,9 +486,11 @@ class _DocumentMapper:
             side = tables.criteria_count[role]
             lower, upper = (bound, None) if side == "lower" else (None, bound)
         elif not operators and len(values) == 1 and category in ("temporal", "duration"):
-            if category == "duration" or period is None:  # "6 months": which side is not written
+            if category == "duration" or direction is None:  # "6 months": which side is not written
                 raise Unmapped(R_TIME_WITHOUT_SIDE, f"{comparison.id} {doc.span_of(filter_id).text!r}")
-            lower, upper = None, {"value": values[0][0], "inclusive": True}  # "last 6 months"
+            # "last 6 months", and a span LCT relates Before / After an event ("in the 6 months
+            # prior to the study", "surgery two years prior to enrollment"): a window up to it
+            lower, upper = None, {"value": values[0][0], "inclusive": True}
         else:
             lower, upper, _ = self.bounds(operators, values)
         for tb in parts["Value"] + operators + parts["Temporal-Unit"]:
