@@ -205,8 +205,12 @@ GRADE_CASES = [
     ("stage 4 fibrosis on liver biopsy", "fibrosis", (4, True), (4, True)),
     ("peripheral neuropathy of grade 2 or worse", "peripheral neuropathy", (2, True), None),
     ("ASA physical status I or II", "ASA", (1, True), (2, True)),
-    ("New York Heart Association (NYHA) class III-IV heart failure", "New York Heart Association",
-     (3, True), (4, True)),
+    # a system's bracketed short form after its long name is the subject span (nearest the grade)
+    ("New York Heart Association (NYHA) class III-IV heart failure", "NYHA", (3, True), (4, True)),
+    ("physical status American Society of Anesthesiologist (ASA) I or II", "ASA", (1, True), (2, True)),
+    ("American Society of Anesthesiologists (ASA) physical classification ≥ IV", "ASA", (4, True), None),
+    # a serial comma in a list
+    ("ASA status I, II, or III.", "ASA", (1, True), (3, True)),
     ("Child-Pugh class B", "Child-Pugh", (2, True), (2, True)),
     ("GMFCS levels I-III", "GMFCS", (1, True), (3, True)),
 ]
