@@ -68,6 +68,54 @@ def test_open_head_is_a_plural_noun_phrase(text, head):
     assert (words[found[1]].text if found else None) == head
 
 
+@pytest.mark.parametrize("text,head", [
+    (" official match in the last year", "match"),          # a count of one: a singular head
+    (" clinically apparent stroke with", "stroke"),
+    (" year since surgery", None),                           # a time
+    (" general or respiratory symptom", None),               # a coordination, not its head
+    (" prior", None),                                        # an adjective
+])
+def test_a_count_of_one_takes_a_singular_head(text, head):
+    words = words_after(text, 0, 8)
+    found = counts_mod._open_head(words, 0, COUNTS, one=True)
+    assert (words[found[1]].text if found else None) == head
+    assert counts_mod._open_head(words, 0, COUNTS) is None or head is None or words[0].text.endswith("s")
+
+
+def test_singular_heads_are_those_whose_plural_is_listed():
+    assert {"admission", "treatment", "therapy", "lesion"} <= COUNTS.singular_heads
+    assert not {"admissions", "criteria", "teeth", "therapies"} & COUNTS.singular_heads
+
+
+def test_a_far_slash_is_no_rate_but_a_near_one_is():
+    words = words_after(" fractures: basin and / or femur", 0, 20)
+    assert not counts_mod._rate_follows(words, 1, COUNTS)
+    words = words_after(" seizures / month", 0, 20)
+    assert counts_mod._rate_follows(words, 1, COUNTS)
+
+
+def test_a_number_after_the_following_is_the_lists_size():
+    text = "at least three of the following four criteria"
+    ents = [{"label": "VALUE", "start": 9, "end": 14}, {"label": "VALUE", "start": 32, "end": 36}]
+    words = words_after(text, 14, 10)  # "of the following four criteria"
+    assert counts_mod._following_total(words, 3, ents, {"three": 3, "four": 4}, 3) == (4, 1)
+    assert counts_mod._following_total(words, 3, ents, {"three": 3, "four": 4}, 5) is None  # below the count
+    assert counts_mod._following_total(words, 4, ents, {"four": 4}, 3) is None              # not a number
+
+
+@pytest.mark.parametrize("text,name,label,rule,at,expected", [
+    ("weekly intake of more than 14 drinks", "weekly intake", "MEASUREMENT", "shape.np_comparator_value", "more", True),
+    ("have experienced more than 3 concussions", "experienced", "MEASUREMENT", "shape.np_comparator_value", "more",
+     False),                                                       # a verb the shape took, a verbal comparator
+    ("1 drink = 5 ounces of wine", "drink", "MEASUREMENT", "shape.np_comparator_value", "=", True),  # a sign
+    ("ASA 1-3 patients", "ASA", "SCORE", "score.asa", "1", True),  # a named score: right before the number
+])
+def test_a_shape_guess_names_a_subject_only_across_a_link(text, name, label, rule, at, expected):
+    start = text.index(name)
+    ents = [{"label": label, "start": start, "end": start + len(name), "rule": rule}]
+    assert counts_mod._bounds_a_subject(text, ents, text.index(at, start + len(name)), COUNTS) is expected
+
+
 def test_a_rate_word_later_in_the_clause_makes_a_frequency():
     words = words_after(" cups of coffee, tea or soft drinks per day", 0, 20)
     assert counts_mod._rate_follows(words, 1, COUNTS)
@@ -95,6 +143,23 @@ COUNT_CASES = [
     ("At least two permanent molars erupted", "molars", (2, True), None),
     ("fewer than 100 cigarettes in a lifetime", "cigarettes", None, (100, False)),
     ("three or more of the following criteria:", "criteria", (3, True), None),
+    # a shape guess right before the comparator is no subject of its own
+    ("have experienced more than 3 previous concussions,", "concussions", (3, False), None),
+    # "and / or" far on is no rate
+    ("at least one of the following fractures: basin and / or femur", "following fractures", (1, True), None),
+    # a count of one takes a singular head
+    ("more than one clinically apparent stroke with aphasic symptoms;", "stroke", (1, False), None),
+    ("presence of at least one diabetes-related complication (either neuropathy)", "complication", (1, True), None),
+    # a bare number of at least two before "the following" is a lower bound
+    ("The presence of fever plus four of the following criteria:", "criteria", (4, True), None),
+    # "the following" is part of the subject span
+    ("Nursing home residents with ≥2 of the following risk factors for atrial fibrillation:",
+     "the following risk factors", (2, True), None),
+    # a singular head before a coordination counts the plural that ends it
+    ("On five or more antihypertensive and/or diuretic agents", "diuretic agents", (5, True), None),
+    # a complement with "for"
+    ("Meets two additional criteria for borderline personality disorder (BPD).",
+     "criteria for borderline personality disorder", (2, True), (2, True)),
 ]
 
 NOT_COUNTS = [
@@ -103,6 +168,17 @@ NOT_COUNTS = [
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
     "Hemoglobin >= 9 g/dL",                    # an amount
+    "Participant meets 1 of the following criteria:",  # one of the following: alternatives
+    "prior to initiation of NovoMix® 30 treatment",    # a singular head with a number above one
+    "Clinical Frailty Score above 7 prior admission",
+    "The scores of the 9 items of the DSM-5",          # 'the' before the number: a known set
+    "≥ 8 headache days meet criteria as migraine days",  # the number counts days
+    "within the six half-life periods of the study drug",  # a time
+    "inability to perform >4 METs by history",         # a unit
+    "at least one year since surgery",                 # a count of one, but a time
+    "at least one general or respiratory symptom",     # a coordination
+    "where 1 drink = 5 ounces of wine",                # a unit after a shape guess and a sign
+    "measured in at least one dimension",              # a unit of a count of one
 ]
 
 
@@ -129,8 +205,12 @@ GRADE_CASES = [
     ("stage 4 fibrosis on liver biopsy", "fibrosis", (4, True), (4, True)),
     ("peripheral neuropathy of grade 2 or worse", "peripheral neuropathy", (2, True), None),
     ("ASA physical status I or II", "ASA", (1, True), (2, True)),
-    ("New York Heart Association (NYHA) class III-IV heart failure", "New York Heart Association",
-     (3, True), (4, True)),
+    # a system's bracketed short form after its long name is the subject span (nearest the grade)
+    ("New York Heart Association (NYHA) class III-IV heart failure", "NYHA", (3, True), (4, True)),
+    ("physical status American Society of Anesthesiologist (ASA) I or II", "ASA", (1, True), (2, True)),
+    ("American Society of Anesthesiologists (ASA) physical classification ≥ IV", "ASA", (4, True), None),
+    # a serial comma in a list
+    ("ASA status I, II, or III.", "ASA", (1, True), (3, True)),
     ("Child-Pugh class B", "Child-Pugh", (2, True), (2, True)),
     ("GMFCS levels I-III", "GMFCS", (1, True), (3, True)),
 ]

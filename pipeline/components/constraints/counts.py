@@ -45,6 +45,9 @@ class CountRules:
     def __post_init__(self):
         d = self.data
         self.heads: Dict[str, str] = {w.lower(): h["id"] for h in d.get("heads", []) for w in h["words"]}
+        # a head whose plural is listed too is singular ("admission": "admissions")
+        self.singular_heads = frozenset(w for w in self.heads if w + "s" in self.heads or w + "es" in self.heads
+                                        or (w.endswith("y") and w[:-1] + "ies" in self.heads))
         self.modifier_max = int(d.get("modifier_max", 3))
         self.modifier_stops = frozenset(w.lower() for w in d.get("modifier_stops", []))
         self.complement_words = frozenset(w.lower() for w in d.get("complement_words", []))
@@ -54,6 +57,7 @@ class CountRules:
         self.following_id = following.get("id")
         self.following_words = _phrases(following.get("words", []))
         self.following_subject = following.get("subject")
+        self.following_bare_min = following.get("bare_min")
         self.total_words = _phrases(d.get("total_words", []))
         joint = d.get("joint_count") or {}
         self.joint_count_id = joint.get("id")
@@ -66,8 +70,12 @@ class CountRules:
         self.open_min_length = int(open_head.get("min_length", 4))
         self.open_not_plural = tuple(open_head.get("not_plural_endings", []))
         self.open_not_heads = frozenset(w.lower() for w in open_head.get("not_heads", []))
+        self.open_not_singular = frozenset(w.lower() for w in open_head.get("not_singular_heads", []))
         self.rate_reach = int(d.get("rate_reach", 0))
         self.ordinal_suffixes = frozenset(w.lower() for w in d.get("ordinal_suffixes", []))
+        self.near_rate_words = frozenset(w.lower() for w in d.get("near_rate_words", []))
+        self.weak_subject_rules = tuple(d.get("weak_subject_rules", []))
+        self.weak_subject_links = frozenset(w.lower() for w in d.get("weak_subject_links", []))
 
     @classmethod
     def from_dict(cls, data: dict) -> "CountRules":
@@ -109,11 +117,36 @@ def _head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[in
     return None
 
 
-def _open_head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[int, int]]:
+def _plural(w: str, rules: CountRules) -> bool:
+    """``w`` (lower case) reads as a plural noun: it ends in "s", none of ``not_plural_endings``,
+    at least ``min_length`` letters."""
+    return len(w) >= rules.open_min_length and w.endswith("s") and not w.endswith(rules.open_not_plural)
+
+
+def _plural_after(words: Sequence[Word], j: int, rules: CountRules) -> Optional[int]:
+    """The index of the plural noun a singular head stands before: the next word ("word finding
+    *difficulties*"), or across "and" / "or" the plural that ends the coordination within
+    ``modifier_max`` words ("antihypertensive and/or diuretic *agents*"); ``None`` when there is none."""
+    reach = 1
+    if j < len(words) and words[j].lower in ("and", "or", "and/or"):
+        j, reach = j + 1, rules.modifier_max
+    for i in range(j, min(len(words), j + reach)):
+        w = words[i]
+        if not w.alpha or w.lower in rules.modifier_stops or w.lower in rules.open_not_heads:
+            return None
+        if _plural(w.lower, rules):
+            return i
+    return None
+
+
+def _open_head(words: Sequence[Word], k: int, rules: CountRules, one: bool = False) -> Optional[Tuple[int, int]]:
     """``(first, last)`` word index of a plural noun phrase at ``words[k]`` that no head lists
     ("more than 3 previous *concussions*", "at least 2 permanent first *molars*"): up to
     ``modifier_max + 1`` words with none of the modifier stops, the last one plural (ends in
-    "s", none of ``not_plural_endings``, at least ``min_length`` letters)."""
+    "s", none of ``not_plural_endings``, at least ``min_length`` letters). With ``one`` (the
+    count is one: "at least one official *match*", "more than one clinically apparent *stroke*")
+    the phrase's last word is its head when it is singular, of ``min_length`` letters and in none
+    of ``not_heads`` / ``not_singular_heads``."""
     if rules.open_id is None:
         return None
     phrase = leading_phrase(words[k:], rules.modifier_stops, rules.modifier_max + 1)
@@ -121,8 +154,14 @@ def _open_head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tup
         w = phrase[j].lower
         if w in rules.open_not_heads:
             return None
-        if len(w) >= rules.open_min_length and w.endswith("s") and not w.endswith(rules.open_not_plural):
+        if _plural(w, rules):
             return k, k + j
+    if not one or not phrase or any(w.lower in rules.open_not_singular for w in phrase):
+        return None
+    last = phrase[-1].lower
+    after = words[k + len(phrase)].lower if k + len(phrase) < len(words) else ""
+    if len(last) >= rules.open_min_length and last.isalpha() and after not in ("and", "or", "and/or"):
+        return k, k + len(phrase) - 1  # not "at least one general or respiratory symptom": a coordination
     return None
 
 
@@ -130,26 +169,48 @@ def _open_head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tup
 SUBJECT_LABELS = ("SCORE", "MEASUREMENT")
 
 
-def _bounds_a_subject(text: str, ents: Sequence[dict], start: int) -> bool:
+def _bounds_a_subject(text: str, ents: Sequence[dict], start: int, rules: Optional["CountRules"] = None) -> bool:
     """A SCORE or MEASUREMENT entity ends right before ``start`` (a few words, no punctuation
-    between): the number is that subject's value, not a count of the noun after it."""
+    between): the number is that subject's value, not a count of the noun after it. An entity
+    whose rule starts with one of ``weak_subject_rules`` (a shape guess) before a verbal
+    comparator does so only across one of ``weak_subject_links`` ("weekly intake *of* more than
+    14 drinks"; not "have *experienced* more than 3 previous concussions")."""
     before = [e for e in ents if e["end"] <= start and e["label"] != "COMPARATOR"]
     if not before:
         return False
     last = max(before, key=lambda e: e["end"])
     gap = text[last["end"]:start]
-    return last["label"] in SUBJECT_LABELS and len(gap) <= 12 and not any(ch in gap for ch in ",;.()")
+    if last["label"] not in SUBJECT_LABELS or len(gap) > 12 or any(ch in gap for ch in ",;.()"):
+        return False
+    weak = rules is not None and str(last.get("rule") or "").startswith(rules.weak_subject_rules or ("\0",))
+    verbal = text[start:start + 1].isalpha()  # "more than 3", not "= 5" or "<50"
+    return not (weak and verbal) or any(w in rules.weak_subject_links for w in gap.lower().split())
 
 
 def _rate_follows(words: Sequence[Word], k: int, rules: CountRules) -> bool:
     """A rate word within ``rate_reach`` words from ``words[k]``, before the clause ends (";"
-    or "."): "3 cups of coffee, tea or soft drinks *per day*"."""
+    or "."): "3 cups of coffee, tea or soft drinks *per day*". A ``near_rate_words`` one ("/")
+    counts only at ``words[k]`` ("fractures: basin and */* or femur" is no rate)."""
     for j in range(k, min(len(words), k + rules.rate_reach)):
         if words[j].text in (";", "."):
             return False
-        if _starts_with(words, j, rules.rate_words):
+        if _starts_with(words, j, rules.rate_words) and (j == k or words[j].lower not in rules.near_rate_words):
             return True
     return False
+
+
+def _following_total(words: Sequence[Word], k: int, ents: Sequence[dict], value_words: Dict[str, float],
+                     least: float) -> Optional[Tuple[str, int]]:
+    """``(total, VALUE entity index)`` when a number written right after "the following" at
+    ``words[k]`` is the size of the list ("at least three of the following *four* criteria"):
+    a VALUE entity there, not below ``least``; else ``None``."""
+    if k >= len(words):
+        return None
+    at = next((i for i, e in enumerate(ents) if e["label"] == "VALUE" and e["start"] == words[k].start), None)
+    total = parse_number(words[k].text, value_words) if at is not None else None
+    if total is None or total < least:
+        return None
+    return number_out(total), at
 
 
 def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
@@ -196,26 +257,38 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
                              if e["label"] == "VALUE" and e["start"] == words[k + n].start]
         k += n + 1
     following = 0
+    follow_at = k + n  # the first word of "the following"
     if scale_max is None and n:
         following = _starts_with(words, k + n, rules.following_words)
         if following:  # "four or five of the following (criteria)"
             k += n + following
+            total = _following_total(words, k, ents, value_words, max(values))
+            if total is not None:  # "three of the following four criteria": out of four
+                scale_max, value_index = total
+                members = members + [value_index]
+                k += 1
     if words and words[0].lower in rules.ordinal_suffixes and words[0].start == end:
         return None  # "5th grade": an ordinal, not a count
     head = _head(words, k, rules)
     open_head = False
-    if head is None and not following and not q.bare and scale_max is None and not _bounds_a_subject(text, ents, start):
-        head = _open_head(words, k, rules)  # a comparator, a whole number, a plural noun: a count
+    if head is None and not following and not q.bare and scale_max is None and not _bounds_a_subject(text, ents, start, rules):
+        head = _open_head(words, k, rules, one=max(values) <= 1)  # a comparator, a whole number, a noun: a count
         open_head = head is not None
     if head is None and not following:
         return None
-    if q.bare and len(q.values) == 1 and (head is None or following):
+    if head is not None and not open_head and max(values) > 1 and words[head[1]].lower in rules.singular_heads:
+        plural = _plural_after(words, head[1] + 1, rules)
+        if plural is None:
+            return None  # "NovoMix 30 treatment", "score above 7 prior admission": a name or a value, not a count
+        head = (head[0], plural)  # "13 word finding difficulties", "5 antihypertensive and/or diuretic agents"
+    if q.bare and len(q.values) == 1 and (head is None or following) and not (
+            following and rules.following_bare_min is not None and values[0] >= rules.following_bare_min):
         return None  # "one of the following": alternatives, not a bound
     if head is None:
         if not rules.following_subject:
             return None
         subject = rules.following_subject
-        subj_start, subj_end = words[k - following].start, words[k - 1].end  # "the following"
+        subj_start, subj_end = words[follow_at].start, words[k - 1].end  # "the following"
         rule_ids.append(rules.following_id)
         span_end = subj_end
     else:
@@ -226,7 +299,10 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
             return None  # "3 seizures per month", "5 cigarettes (or equivalent) per day": a frequency
         subj_start, subj_end = words[k].start, words[max(h_last, c_last)].end
         subject = text[subj_start:subj_end].lower()
-        rule_ids.append(rules.open_id if open_head else rules.heads[words[h_last].lower])
+        if following:  # "≥ 2 of the following risk factors": the span holds "the following" too
+            subj_start = words[follow_at].start
+        rule_ids.append(rules.open_id if open_head else next(
+            rules.heads[words[i].lower] for i in range(h_last, head[0] - 1, -1) if words[i].lower in rules.heads))
         if following:
             rule_ids.append(rules.following_id)
         span_end = subj_end
@@ -236,6 +312,8 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
             rule_ids.append(rules.joint_count_id)
             span_end = max(span_end, jc.end())
     lower, upper = bounds_of(q, ents, value_words)
+    if following and q.bare and len(q.values) == 1:
+        upper = None  # "four of the following criteria": at least four
     if lower is None and upper is None:
         return None
     record = phrase_record(

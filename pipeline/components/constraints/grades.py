@@ -38,6 +38,8 @@ UNIT = "{grade}"
 BOUND_OPS = (">=", ">", "<=", "<", "=")
 #: the character COMPARATOR entities are masked with before the grade pattern runs
 MASK = "\x01"
+#: a bracketed short form after a system's long name: "New York Heart Association *(NYHA)*"
+ALIAS = re.compile(r"\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]")
 #: labels that can be the graded condition
 SUBJECT_LABELS = ("CONDITION", "MEASUREMENT")
 
@@ -300,12 +302,17 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
 
 
 def _system_name(m: "re.Match", system: Optional[dict]) -> Optional[Tuple[int, int]]:
-    """The span of the system's name when the system ``names_subject`` (the written name, not
-    its version or bracketed abbreviation), else ``None``."""
+    """The span of the system's name when the system ``names_subject``, else ``None``: its
+    bracketed short form when one follows the long name (the words nearest the grade: "New York
+    Heart Association (*NYHA*) class III"), else the name as written (not its version)."""
     if not system or not system.get("names_subject"):
         return None
     for name, value in m.groupdict().items():
         if value is not None and name[0] in "st" and name[1:].isdigit():
+            if name[0] == "s":  # "American Society of Anesthesiologists (ASA) I-II": the short form is nearest
+                alias = ALIAS.match(m.string, m.end(name), m.end("sys"))
+                if alias and any(alias.group(1) == n for n in system["names"]):
+                    return alias.span(1)
             return m.span(name)
     return None
 
