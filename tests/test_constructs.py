@@ -58,6 +58,15 @@ CASES = [
     ("Bilirubin =< 1.5 x UNL", [("total bilirubin", None, (1.5, True), "{ULN}")]),
     ("AST and ALT ≤ 5.0 x upper limit normal for age", [("alt", None, (5, True), "{ULN}"), ("ast", None, (5, True), "{ULN}")]),
     ("Serum creatinine < 1.5 time the institutional ULN", [("creatinine", None, (1.5, False), "{ULN}")]),
+    # a second bound of the same subject in brackets, same unit: a constraint of its own
+    ("AST/ALT ≤ 2.5 times ULN (≤ 5 times ULN in the presence of liver metastases)",
+     [("alt", None, (2.5, True), "{ULN}"), ("alt", None, (5, True), "{ULN}"),
+      ("ast", None, (2.5, True), "{ULN}"), ("ast", None, (5, True), "{ULN}")]),
+    ("Platelet count ≥ 50,000/mm³ (≥ 30,000/mm³ if myeloma involvement)",
+     [("platelet count", (30000, True), None, "/uL"), ("platelet count", (50000, True), None, "/uL")]),
+    # ... not a conversion into another unit, nor the scale's range
+    ("Serum LDL-C ≥2.6 mmol/L (≥100 mg/dL) at screening", [("ldl cholesterol", (2.6, True), None, "mmol/L")]),
+    ("Total back pain as measured by VAS ≥ 40 mm (0-100 mm) at Baseline", [("VAS", (40, True), None, "mm")]),
     # a subject between two comparisons: "a ≤ X ≤ b"
     ("18 ≤ age ≤ 70", [("age", (18, True), (70, True), None)]),
     ("140mmHg ≤ sitSBP < 200", [("sitsbp", (140, True), (200, False), "mm[Hg]")]),

@@ -54,6 +54,7 @@ class AssemblyConfig:
     negated_phrase_skip_back: List[str] = field(default_factory=list)
     chain_and: List[Tuple[str, ...]] = field(default_factory=list)
     chain_or: List[Tuple[str, ...]] = field(default_factory=list)
+    chain_alternative: List[Tuple[str, ...]] = field(default_factory=list)
     age_units: List[str] = field(default_factory=list)
     timeless_categories: List[str] = field(default_factory=list)
     temporal_stops: List[str] = field(default_factory=list)
@@ -86,6 +87,7 @@ class AssemblyConfig:
             negated_phrase_skip_back=list(data.get("negated_phrase_skip_back", [])),
             chain_and=[tuple(link) for link in data.get("chain_and", [])],
             chain_or=[tuple(link) for link in data.get("chain_or", [])],
+            chain_alternative=[tuple(link) for link in data.get("chain_alternative", [])],
             age_units=list(data.get("age_units", [])),
             timeless_categories=list(data.get("timeless_categories", [])),
             temporal_stops=list(data.get("temporal_stops", [])),
@@ -122,9 +124,13 @@ class AssemblyConfig:
         return frozenset(self.chain_or)
 
     @cached_property
+    def chain_alternative_links(self) -> frozenset:
+        return frozenset(self.chain_alternative)
+
+    @cached_property
     def chain_max_words(self) -> int:
         """The most words a chain link has."""
-        return max((len(link) for link in self.chain_links), default=0)
+        return max((len(link) for link in self.chain_links | self.chain_alternative_links), default=0)
 
     @cached_property
     def age_unit_set(self) -> frozenset:
@@ -154,6 +160,7 @@ class AssemblyConfig:
                 "negated_phrase_skip_back": self.negated_phrase_skip_back,
                 "chain_and": [list(link) for link in self.chain_and],
                 "chain_or": [list(link) for link in self.chain_or],
+                "chain_alternative": [list(link) for link in self.chain_alternative],
                 "age_units": self.age_units, "timeless_categories": self.timeless_categories,
                 "temporal_stops": self.temporal_stops, "list_condition_scope": self.list_condition_scope,
                 "populations": self.populations.to_dict(), "pairs": self.pairs}

@@ -73,10 +73,13 @@ def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index:
     if link is not None and q.link_word is not None:  # "< 45 or above 120": the link is in the comparator
         link += (q.link_word,)
     sent_of = index.sent_of
-    if sent_of[prev[0].start] == sent_of[q.start] and not q.bare and \
-            link in config.chain_links and _units_chain(prev[0], q, index.ents, units) \
-            and not _subject_between(index, prev[0].end, q.start):
+    if sent_of[prev[0].start] != sent_of[q.start] or q.bare or _subject_between(index, prev[0].end, q.start):
+        return None
+    if link in config.chain_links and _units_chain(prev[0], q, index.ents, units):
         q.disjoint = link in config.chain_or_links  # "< 18 or > 60": two constraints, not one range
+        return prev[1]
+    if link in config.chain_alternative_links and _same_side(prev[0], q) and _same_unit(prev[0], q, index.ents, units):
+        q.disjoint = True  # "≤ 2.5 x ULN (≤ 5 x ULN with liver metastases)": another bound of its own
         return prev[1]
     return None
 
@@ -296,10 +299,21 @@ def _subject_between(index: EntityIndex, start: int, end: int) -> bool:
 def _units_chain(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bool:
     """Two quantities can share a subject when their units agree, or when only the later one
     writes the unit ("≥18, and <80 years"), not "50 years and ≥ 4"."""
-    a, b = unit_of([prev]), unit_of([q])
-    ua = units.normalize(ents[a]["text"]) if a is not None else None
-    ub = units.normalize(ents[b]["text"]) if b is not None else None
+    ua, ub = _unit_name(prev, ents, units), _unit_name(q, ents, units)
     return ua == ub or ua is None
+
+
+def _same_side(prev: Quantity, q: Quantity) -> bool:
+    """Both quantities are one-sided bounds on the same side ("≤ 2.5 x ULN (≤ 5 x ULN)"); a range
+    in brackets ("VAS ≥ 40 mm (0-100 mm)") is the scale, not another bound."""
+    sides = {">": "lower", ">=": "lower", "<": "upper", "<=": "upper"}
+    return q.op in sides and sides[q.op] == sides.get(prev.op)
+
+
+def _same_unit(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bool:
+    """Both quantities write the same unit (a parenthesised bound in another unit is a conversion)."""
+    ua = _unit_name(prev, ents, units)
+    return ua is not None and ua == _unit_name(q, ents, units)
 
 
 def _bare_allowed(q: Quantity, groups, index: EntityIndex) -> bool:
