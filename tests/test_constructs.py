@@ -58,6 +58,16 @@ CASES = [
     ("Bilirubin =< 1.5 x UNL", [("total bilirubin", None, (1.5, True), "{ULN}")]),
     ("AST and ALT ≤ 5.0 x upper limit normal for age", [("alt", None, (5, True), "{ULN}"), ("ast", None, (5, True), "{ULN}")]),
     ("Serum creatinine < 1.5 time the institutional ULN", [("creatinine", None, (1.5, False), "{ULN}")]),
+    # temperatures in any spelling; letters of visual acuity; the Zubrod (ECOG) scale
+    ("Fever ≥ 38ºC (axillary)", [("fever", (38, True), None, "Cel")]),
+    ("temperature > 100.4 F", [("body temperature", (100.4, False), None, "[degF]")]),
+    ("Oral body temperature of > 101 oF at any time", [("body temperature", (101, False), None, "[degF]")]),
+    ("Visual acuity score greater than or equal to 19 letters", [("visual acuity score", (19, True), None, "{letters}")]),
+    ("Zubrod of 3 or greater", [("ECOG", (3, True), None, None)]),
+    ("Zubrod Performance Scale (PS) of 0 or 1", [("ECOG", (0, True), (1, True), None)]),
+    ("Fever of greater than or equal to (≥) 38.0 degrees Celsius", [("fever", (38, True), None, "Cel")]),
+    # a range on a scale named after it is a bound
+    ("ECOG performance status 0-2 on the ECOG scale", [("ECOG", (0, True), (2, True), None)]),
     # a second bound of the same subject in brackets, same unit: a constraint of its own
     ("AST/ALT ≤ 2.5 times ULN (≤ 5 times ULN in the presence of liver metastases)",
      [("alt", None, (2.5, True), "{ULN}"), ("alt", None, (5, True), "{ULN}"),
@@ -154,6 +164,8 @@ NO_CONSTRAINT = [
     "HDL-C <50/40 mg/dl",                                    # two numbers, no components: not one bound
     "degenerative scoliosis (n=20)",                         # a sample size
     "myocardial infarction older than 6 months",            # an age comparator with another time unit
+    "a 0-10 pain intensity numeric scale",                   # the scale's own length
+    "Zubrod Functional Rating Index",                        # another instrument than the Zubrod scale
     "",
 ]
 

@@ -54,6 +54,9 @@ CASES = [
     ("5 mg ≥ 500", [ent("VALUE", 0, 1), ent("UNIT", 1, 2), ent("COMPARATOR", 2, 3, **GE), ent("VALUE", 3, 4)], None),
     (": ≥ 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),  # link words only
     ("ferritin% ≥ 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),  # not a name's character
+    # a comparator doubled by its sign in brackets
+    ("Fever of greater_than ( > ) 38.0", [ent("COMPARATOR", 2, 3, op=">"), ent("COMPARATOR", 4, 5, op=">"),
+                                          ent("VALUE", 6, 7)], "Fever"),
     # nothing names it before the comparator: the name right after the number and its unit
     ("Hypertension ( ≥ 140 mmHg systolic and/or", [ent("CONDITION", 0, 1), ent("COMPARATOR", 2, 3, **GE),
                                                    ent("VALUE", 3, 4), ent("UNIT", 4, 5)], "systolic"),

@@ -56,6 +56,8 @@ def definitions() -> list:
     # spelled-out units of pressure and concentration; percentiles
     ("millimeters of mercury", "mm[Hg]"), ("kiloPascals", "kPa"), ("micromoles/liter", "umol/L"),
     ("mg/deciliter", "mg/dL"), ("th percentile", "{percentile}"), ("centile", "{percentile}"),
+    ("°F", "[degF]"), ("oF", "[degF]"), ("degrees Fahrenheit", "[degF]"), ("ºC", "Cel"), ("˚C", "Cel"),
+    ("letters", "{letters}"),
 ])
 def test_aliases(units, text, canonical):
     assert units.normalize(text) == canonical

@@ -114,10 +114,14 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in rules.comparator_ops or attrs.get("postfix") \
                 or attrs.get("weak") or cmp_ent["rule"] in rules.range_sign_rules:
             continue  # range signs ("1993 - 1996") do not make a shape; "between" and "in the range of" do
-        nxt = entities[ci + 1] if ci + 1 < len(entities) else None
-        if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - cmp_ent["token_end"] > rules.max_value_gap:
+        vi = ci + 1
+        if vi + 1 < len(entities) and entities[vi]["label"] == "COMPARATOR" and entities[vi + 1]["label"] == "VALUE" \
+                and (entities[vi].get("attrs") or {}).get("op") == attrs.get("op"):
+            vi += 1  # "greater than or equal to (≥) 38.0": the sign doubles the words
+        nxt = entities[vi] if vi < len(entities) else None
+        if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - entities[vi - 1]["token_end"] > rules.max_value_gap:
             continue
-        unit = entities[ci + 2] if ci + 2 < len(entities) else None
+        unit = entities[vi + 1] if vi + 1 < len(entities) else None
         if unit is not None and (unit["label"] != "UNIT" or unit["token_start"] != nxt["token_end"]):
             unit = None
         if unit is not None and unit["rule"] in rules.time_unit_rules:

@@ -55,6 +55,7 @@ class AssemblyConfig:
     chain_and: List[Tuple[str, ...]] = field(default_factory=list)
     chain_or: List[Tuple[str, ...]] = field(default_factory=list)
     chain_alternative: List[Tuple[str, ...]] = field(default_factory=list)
+    on_scale_words: List[str] = field(default_factory=list)
     age_units: List[str] = field(default_factory=list)
     timeless_categories: List[str] = field(default_factory=list)
     temporal_stops: List[str] = field(default_factory=list)
@@ -88,6 +89,7 @@ class AssemblyConfig:
             chain_and=[tuple(link) for link in data.get("chain_and", [])],
             chain_or=[tuple(link) for link in data.get("chain_or", [])],
             chain_alternative=[tuple(link) for link in data.get("chain_alternative", [])],
+            on_scale_words=list(data.get("on_scale_words", [])),
             age_units=list(data.get("age_units", [])),
             timeless_categories=list(data.get("timeless_categories", [])),
             temporal_stops=list(data.get("temporal_stops", [])),
@@ -122,6 +124,10 @@ class AssemblyConfig:
     @cached_property
     def chain_or_links(self) -> frozenset:
         return frozenset(self.chain_or)
+
+    @cached_property
+    def on_scale_word_set(self) -> frozenset:
+        return frozenset(w.lower() for w in self.on_scale_words)
 
     @cached_property
     def chain_alternative_links(self) -> frozenset:
@@ -161,6 +167,7 @@ class AssemblyConfig:
                 "chain_and": [list(link) for link in self.chain_and],
                 "chain_or": [list(link) for link in self.chain_or],
                 "chain_alternative": [list(link) for link in self.chain_alternative],
+                "on_scale_words": self.on_scale_words,
                 "age_units": self.age_units, "timeless_categories": self.timeless_categories,
                 "temporal_stops": self.temporal_stops, "list_condition_scope": self.list_condition_scope,
                 "populations": self.populations.to_dict(), "pairs": self.pairs}

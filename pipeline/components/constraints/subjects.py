@@ -117,13 +117,23 @@ def _bounds_subject(q: Quantity, groups: Groups, unit: Optional[str], index: Ent
         return False
     if unit is not None and unit not in config.age_unit_set and any(ents[g[-1]].get("category") == "age" for g in groups):
         return False  # "age appropriate (≥2.3 ng/ml)": an age is never in ng/ml
-    if q.op == "range" and q.end <= ents[groups[-1][-1]]["token_start"] and \
-            ents[groups[-1][-1]]["label"] == "SCORE" and parse_number(ents[q.values[0]]["text"]) == 0:
+    if q.op == "range" and _names_its_scale(q, ents[groups[-1][-1]], index, config.on_scale_word_set) and \
+            parse_number(ents[q.values[0]]["text"]) == 0:
         return False  # "a 0-10 pain intensity numeric scale": the scale's range, not a bound
     if unit in config.time_units_for_age_only and \
             any(ents[g[-1]].get("category") in config.timeless for g in groups):
         return False  # "HbA1c ... less than 12 weeks prior to": a time window, not a bound
     return True
+
+
+def _names_its_scale(q: Quantity, subj: dict, index: EntityIndex, on_scale_words: frozenset) -> bool:
+    """Whether the SCORE ``subj`` right after a range names the range's own scale ("a 0-10 pain
+    scale"), not the scale the range is read on ("ECOG 0-2 on the Zubrod scale": ``on_scale_words``
+    between)."""
+    if subj["label"] != "SCORE" or q.end > subj["token_start"]:
+        return False
+    between = index.between(q.end, subj["token_start"], len(index.words))
+    return not any(w in on_scale_words for w in between or ())
 
 
 def _parenthesised_aside(index: EntityIndex, idx: int, q_start: int) -> bool:
