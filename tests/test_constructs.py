@@ -77,6 +77,14 @@ CASES = [
     # ... not a conversion into another unit, nor the scale's range
     ("Serum LDL-C ≥2.6 mmol/L (≥100 mg/dL) at screening", [("ldl cholesterol", (2.6, True), None, "mmol/L")]),
     ("Total back pain as measured by VAS ≥ 40 mm (0-100 mm) at Baseline", [("VAS", (40, True), None, "mm")]),
+    # a ratio of two measurements is one subject; "% predicted" continues "%"
+    ("FEV1 ≥ 30% and < 80% predicted and FEV1/FVC ratio < 0.7",
+     [("fev1", (30, True), (80, False), "%"), ("fev1/fvc", None, (0.7, False), None)]),
+    ("FEV1/FVC < 70%", [("fev1/fvc", None, (70, False), "%")]),
+    ("ratio of FEV1 to FVC below 70%", [("fev1/fvc", None, (70, False), "%")]),
+    ("post-salbutamol FEV1 / forced vital capacity <70%", [("fev1/fvc", None, (70, False), "%")]),
+    ("PaO2/FiO2 ratio < 300", [("pao2/fio2", None, (300, False), None)]),
+    ("the ratio of total cholesterol to HDL > 5", [("ratio of total cholesterol to hdl", (5, False), None, None)]),
     # a subject between two comparisons: "a ≤ X ≤ b"
     ("18 ≤ age ≤ 70", [("age", (18, True), (70, True), None)]),
     ("140mmHg ≤ sitSBP < 200", [("sitsbp", (140, True), (200, False), "mm[Hg]")]),

@@ -310,7 +310,7 @@ def _units_chain(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bo
     """Two quantities can share a subject when their units agree, or when only the later one
     writes the unit ("≥18, and <80 years"), not "50 years and ≥ 4"."""
     ua, ub = _unit_name(prev, ents, units), _unit_name(q, ents, units)
-    return ua == ub or ua is None
+    return ua == ub or ua is None or (ua == "%" and ub is not None and ub.startswith("%"))  # "≥ 30% and < 80% predicted"
 
 
 def _same_side(prev: Quantity, q: Quantity) -> bool:
