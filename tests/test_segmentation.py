@@ -94,6 +94,7 @@ def test_seeds_keep_their_line_criteria():
      ["weakness;", "Characteristic rash;", "raised enzymes."]),
     ("meet ① and any of the criteria②-④: ① intolerant; ② rapid progress; ③ calcification; ④ rashes.",
      ["intolerant;", "rapid progress;", "calcification;", "rashes."]),
+    ("①Age 18-65 ②BMI < 30 ③ SLEDAI >= 8", ["Age 18-65", "BMI < 30", "SLEDAI >= 8"]),  # after a plain space
     ("afflictions: 1) Cardiac, 2) Neurocognitive, and/or 3) Sleep Apnea", ["Cardiac,", "Neurocognitive, and/or",
                                                                            "Sleep Apnea"]),
 ])
@@ -109,6 +110,8 @@ def test_inline_enumerations_become_items(text, items):
     "at least 2. Prior therapy with 3. cycles",
     "criteria (2) - (4) can be met",
     "Stage 1, 2 or 3 disease",
+    "see ① or ② above",
+    "criteria ①-③ apply",
 ])
 def test_decimals_doses_dates_versions_and_references_are_not_enumerations(text):
     assert inline_items(text).items == []

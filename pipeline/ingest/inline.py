@@ -6,8 +6,9 @@
 the text or after ``.`` ``;`` ``:`` ``,`` (or after a space for parenthesised ones). A run starts at
 the first value (1, a, ①) with at least two items, or anywhere with at least three. Numbers are
 never enumerators when a digit follows (``2. 5 mg``, ``1.5``, dates ``12.3.2020``), nor when they
-continue a word or a number (``v2.``, ``1.2.``). References such as ``criteria ②-④`` or
-``meet ① and`` do not stand at an item start. Pure functions, no spaCy.
+continue a word or a number (``v2.``, ``1.2.``). A circled number may follow a plain space
+("①Age 18-65 ②BMI < 30"); references such as ``criteria ②-④`` or ``meet ① and`` are no
+enumerators. Pure functions, no spaCy.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ _DINGBAT = "\u2776\u2777\u2778\u2779\u277a\u277b\u277c\u277d\u277e\u277f"
 
 #: (style, regex); group ``v`` is the value. Each regex matches the enumerator and the space after it.
 _STYLES: List[Tuple[str, "re.Pattern[str]"]] = [
-    ("circled", re.compile(rf"(?P<v>[{_CIRCLED}])\s*(?=\S)")),
-    ("dingbat", re.compile(rf"(?P<v>[{_DINGBAT}])\s*(?=\S)")),
+    ("circled", re.compile(rf"(?P<v>[{_CIRCLED}])\s*(?=[^\W_])(?!(?:and|or|to)\b)")),
+    ("dingbat", re.compile(rf"(?P<v>[{_DINGBAT}])\s*(?=[^\W_])(?!(?:and|or|to)\b)")),
     ("num.", re.compile(r"(?<![\w.,/\\-])(?P<v>\d{1,2})\.\s+(?=[^\W\d_])")),
     ("num)", re.compile(r"(?<![\w.,/\\(-])(?P<v>\d{1,2})\)\s+(?=[^\W\d_])")),
     ("(num)", re.compile(r"\((?P<v>\d{1,2})\)\s*(?=[^\W\d_])")),
@@ -34,8 +35,8 @@ _STYLES: List[Tuple[str, "re.Pattern[str]"]] = [
     ("roman.", re.compile(r"(?<![\w.,/\\-])(?P<v>i{1,3}|iv|vi{0,3}|ix|x)\.\s+(?=[^\W\d_])")),
 ]
 _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
-#: styles that may follow a plain space (distinctive enough: "(a)", "a.)", "ii.")
-_MARKED = {"(num)", "(alpha)", "alpha.)", "roman."}
+#: styles that may follow a plain space (distinctive enough: "(a)", "a.)", "ii.", "①")
+_MARKED = {"(num)", "(alpha)", "alpha.)", "roman.", "circled", "dingbat"}
 _ITEM_START_PUNCT = ".;:,。；：，"
 #: the last item of a list may follow a coordinator ("…, 3) Neurocognitive Disease, and/or 4) Sleep Apnea")
 _LAST_ITEM_WORD = re.compile(r"[,;]\s*(?:and/or|and|or)$|\b(?:and/or|and|or)$")
