@@ -103,6 +103,23 @@ def test_a_number_after_the_following_is_the_lists_size():
     assert counts_mod._following_total(words, 4, ents, {"four": 4}, 3) is None              # not a number
 
 
+def test_a_number_after_of_the_is_the_lists_size(run):
+    [c] = of_category(run("The patient must satisfy at least four of the seven criteria."), "count")
+    assert bounds_of(c) == ((4, True), None) and c["scale_max"] == 7 and c["subject_text"] == "criteria"
+
+
+@pytest.mark.parametrize("text,head", [
+    (" ICI or a combination", "ICI"),       # an acronym ends the phrase
+    (" NSAID on a regular basis", "NSAID"),
+    (" radiation port", None),              # a noun no head lists
+    (" allele", None),
+])
+def test_a_single_takes_an_acronym_when_no_head_lists_the_noun(text, head):
+    words = words_after(text, 0, 8)
+    found = counts_mod._single_head(words, COUNTS)
+    assert (words[found[1]].text if found else None) == head
+
+
 @pytest.mark.parametrize("text,name,label,rule,at,expected", [
     ("weekly intake of more than 14 drinks", "weekly intake", "MEASUREMENT", "shape.np_comparator_value", "more", True),
     ("have experienced more than 3 concussions", "experienced", "MEASUREMENT", "shape.np_comparator_value", "more",
@@ -160,6 +177,17 @@ COUNT_CASES = [
     # a complement with "for"
     ("Meets two additional criteria for borderline personality disorder (BPD).",
      "criteria for borderline personality disorder", (2, True), (2, True)),
+    # "a single X": a count of one, with a listed head or an acronym, no number written
+    ("patients who have received a single chemotherapy regimen or combined modality",
+     "chemotherapy regimen", (1, True), (1, True)),
+    ("hypertension on a single antihypertensive agent are allowed.", "antihypertensive agent", (1, True), (1, True)),
+    ("Initiation of treatment with a single ICI or a combination of ICIs.", "ici", (1, True), (1, True)),
+    ("A single defect too large for closure", "defect", (1, True), (1, True)),
+    # "N of the X" with N of at least two: the noun phrase after "of the", across a coordination
+    ("satisfying at least four of the primary measures", "primary measures", (4, True), None),
+    ("two or more of the eye examinations or physiotherapy assessments", "physiotherapy assessments", (2, True), None),
+    # a count of one takes an acronym as its singular head
+    ("the presence of at least one visible active WSL in primary teeth", "wsl", (1, True), None),
 ]
 
 NOT_COUNTS = [
@@ -179,6 +207,15 @@ NOT_COUNTS = [
     "at least one general or respiratory symptom",     # a coordination
     "where 1 drink = 5 ounces of wine",                # a unit after a shape guess and a sign
     "measured in at least one dimension",              # a unit of a count of one
+    "A single repeat test is allowed during screening",  # a kind of test, not one test to have
+    "prior single agent chemotherapy",                 # monotherapy, not a count
+    "Compliance with single-blind study medication",   # hyphenated: a design
+    "contained in a single radiation port",            # 'a single' before a noun no head lists
+    "based on a single FSH measurement",               # how often it is measured
+    "Allergy to one or more of the ingredients",       # 'one of the X': alternatives
+    "at least one of the subject's parents must consent",
+    "systolic BP >= 160 mmHg on two occasions at least 4 hours apart",  # a repetition
+    "as an average of 3 measurements",
 ]
 
 
