@@ -250,6 +250,19 @@ GRADE_CASES = [
     ("ASA status I, II, or III.", "ASA", (1, True), (3, True)),
     ("Child-Pugh class B", "Child-Pugh", (2, True), (2, True)),
     ("GMFCS levels I-III", "GMFCS", (1, True), (3, True)),
+    # the phrase after the grade is another grade or a system: the condition before it
+    ("Patients with periodontitis stages III and IV grades A-B.", "periodontitis", (3, True), (4, True)),
+    ("Patients with NEC (stages I-III Bell's Classification)", "NEC", (1, True), (3, True)),
+    # an elliptical coordination shares the grade's noun
+    ("has stage I-III colorectal, lung, or liver cancer, has not", "colorectal, lung, or liver cancer",
+     (1, True), (3, True)),
+    # 'class' with no system: the system whose subject the condition names (NYHA), written or not
+    ("end-stage renal disease or class IV congestive heart failure);", "congestive heart failure", (4, True), (4, True)),
+    ("class III or IV congestive heart failure as defined by the New York Heart Association (NYHA); history",
+     "NYHA", (3, True), (4, True)),
+    # a system that names the subject, beside a grade that has none
+    ("Hoehn & Yahr Classification of Disability, stage 1-3", "Hoehn & Yahr", (1, True), (3, True)),
+    ("Greater than Stage 3 on the Hoehn & Yahr Classification of Disability", "Hoehn & Yahr", (3, False), None),
 ]
 
 NOT_GRADES = [
@@ -257,6 +270,7 @@ NOT_GRADES = [
     "ASA 1-3 patients",           # digits after a score's name: the score's
     "class III antiarrhythmics",  # a bare 'class' needs a system
     "type 2 diabetes",            # 'type' needs a system
+    "class II malocclusion",      # 'class' with no system and no system's condition
 ]
 
 
