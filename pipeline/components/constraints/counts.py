@@ -18,6 +18,12 @@ a frequency), non-integers and numbers above ``max_value``; with no head, :func:
 :mod:`.quantities` still drops sample sizes, calendar years and number words as before. A bare
 number (no comparator, no list) counts only with a head ("2 prior lines"); "one of the
 following" alone is not read (it lists alternatives rather than bounding a count).
+
+"N of the X" (``of_the``) with N of at least ``min`` and a comparator counts X ("at least four
+of the seven criteria": scale_max 7); "a single X" (:func:`read_singles`, no VALUE entity) is a
+count of one when X ends in a listed head or is an acronym; a bare number after a ``repetition``
+word ("on two occasions", "an average of 3 measurements") counting one of its heads is how often
+something is measured, not a count.
 """
 
 import re

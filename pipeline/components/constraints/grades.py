@@ -21,6 +21,13 @@ when the system ``names_subject`` (a classification of the patient: "*ASA* physi
 before them ("stage 4 *fibrosis*"), else the phrase before it across ``subject_links`` ("*GVHD* of
 grade 2", "*fibrosis* (stage 1-3)"), named by a CONDITION or MEASUREMENT entity inside it when
 there is one; else the system's ``subject``; else ``subject_fallback`` (null: no constraint).
+The phrase after the grade is no subject when it names a grade or a system itself
+(``not_subject_words``: "stages III and IV *grades A-B*"); without a condition entity in it, it
+takes a coordination after it whole ("stage I-III *colorectal, lung, or liver cancer*"). A
+keyword that needs a system takes the one whose ``subject`` the condition after it names ("class
+IV congestive heart failure": NYHA); a grade with no system takes a ``names_subject`` system
+written beside it in the clause (``system_links``, ``system_reach``: "Stage 3 on the Hoehn & Yahr
+Classification").
 Digits right after a SCORE entity's name ("ASA 1-3") are left to the score. Bounds: one numeral with a
 comparator bounds one side ("grade 2 or above" → lower 2 inclusive), without one it is exact; a
 range or list gives both ("grade 3 or 4" → lower 3, upper 4).
