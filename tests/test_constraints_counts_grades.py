@@ -103,6 +103,23 @@ def test_a_number_after_the_following_is_the_lists_size():
     assert counts_mod._following_total(words, 4, ents, {"four": 4}, 3) is None              # not a number
 
 
+def test_a_number_after_of_the_is_the_lists_size(run):
+    [c] = of_category(run("The patient must satisfy at least four of the seven criteria."), "count")
+    assert bounds_of(c) == ((4, True), None) and c["scale_max"] == 7 and c["subject_text"] == "criteria"
+
+
+@pytest.mark.parametrize("text,head", [
+    (" ICI or a combination", "ICI"),       # an acronym ends the phrase
+    (" NSAID on a regular basis", "NSAID"),
+    (" radiation port", None),              # a noun no head lists
+    (" allele", None),
+])
+def test_a_single_takes_an_acronym_when_no_head_lists_the_noun(text, head):
+    words = words_after(text, 0, 8)
+    found = counts_mod._single_head(words, COUNTS)
+    assert (words[found[1]].text if found else None) == head
+
+
 @pytest.mark.parametrize("text,name,label,rule,at,expected", [
     ("weekly intake of more than 14 drinks", "weekly intake", "MEASUREMENT", "shape.np_comparator_value", "more", True),
     ("have experienced more than 3 concussions", "experienced", "MEASUREMENT", "shape.np_comparator_value", "more",
@@ -160,6 +177,17 @@ COUNT_CASES = [
     # a complement with "for"
     ("Meets two additional criteria for borderline personality disorder (BPD).",
      "criteria for borderline personality disorder", (2, True), (2, True)),
+    # "a single X": a count of one, with a listed head or an acronym, no number written
+    ("patients who have received a single chemotherapy regimen or combined modality",
+     "chemotherapy regimen", (1, True), (1, True)),
+    ("hypertension on a single antihypertensive agent are allowed.", "antihypertensive agent", (1, True), (1, True)),
+    ("Initiation of treatment with a single ICI or a combination of ICIs.", "ici", (1, True), (1, True)),
+    ("A single defect too large for closure", "defect", (1, True), (1, True)),
+    # "N of the X" with N of at least two: the noun phrase after "of the", across a coordination
+    ("satisfying at least four of the primary measures", "primary measures", (4, True), None),
+    ("two or more of the eye examinations or physiotherapy assessments", "physiotherapy assessments", (2, True), None),
+    # a count of one takes an acronym as its singular head
+    ("the presence of at least one visible active WSL in primary teeth", "wsl", (1, True), None),
 ]
 
 NOT_COUNTS = [
@@ -179,6 +207,15 @@ NOT_COUNTS = [
     "at least one general or respiratory symptom",     # a coordination
     "where 1 drink = 5 ounces of wine",                # a unit after a shape guess and a sign
     "measured in at least one dimension",              # a unit of a count of one
+    "A single repeat test is allowed during screening",  # a kind of test, not one test to have
+    "prior single agent chemotherapy",                 # monotherapy, not a count
+    "Compliance with single-blind study medication",   # hyphenated: a design
+    "contained in a single radiation port",            # 'a single' before a noun no head lists
+    "based on a single FSH measurement",               # how often it is measured
+    "Allergy to one or more of the ingredients",       # 'one of the X': alternatives
+    "at least one of the subject's parents must consent",
+    "systolic BP >= 160 mmHg on two occasions at least 4 hours apart",  # a repetition
+    "as an average of 3 measurements",
 ]
 
 
@@ -213,6 +250,19 @@ GRADE_CASES = [
     ("ASA status I, II, or III.", "ASA", (1, True), (3, True)),
     ("Child-Pugh class B", "Child-Pugh", (2, True), (2, True)),
     ("GMFCS levels I-III", "GMFCS", (1, True), (3, True)),
+    # the phrase after the grade is another grade or a system: the condition before it
+    ("Patients with periodontitis stages III and IV grades A-B.", "periodontitis", (3, True), (4, True)),
+    ("Patients with NEC (stages I-III Bell's Classification)", "NEC", (1, True), (3, True)),
+    # an elliptical coordination shares the grade's noun
+    ("has stage I-III colorectal, lung, or liver cancer, has not", "colorectal, lung, or liver cancer",
+     (1, True), (3, True)),
+    # 'class' with no system: the system whose subject the condition names (NYHA), written or not
+    ("end-stage renal disease or class IV congestive heart failure);", "congestive heart failure", (4, True), (4, True)),
+    ("class III or IV congestive heart failure as defined by the New York Heart Association (NYHA); history",
+     "NYHA", (3, True), (4, True)),
+    # a system that names the subject, beside a grade that has none
+    ("Hoehn & Yahr Classification of Disability, stage 1-3", "Hoehn & Yahr", (1, True), (3, True)),
+    ("Greater than Stage 3 on the Hoehn & Yahr Classification of Disability", "Hoehn & Yahr", (3, False), None),
 ]
 
 NOT_GRADES = [
@@ -220,6 +270,7 @@ NOT_GRADES = [
     "ASA 1-3 patients",           # digits after a score's name: the score's
     "class III antiarrhythmics",  # a bare 'class' needs a system
     "type 2 diabetes",            # 'type' needs a system
+    "class II malocclusion",      # 'class' with no system and no system's condition
 ]
 
 

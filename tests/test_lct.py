@@ -275,8 +275,15 @@ ROLE_CASES = [
     ("fibrosis stage III-IV", ("Condition", "fibrosis"), "Stage",
      {"Unit": ("Eq-Unit", "stage"), "Value": ("Eq-Value", "III"), "Operator": ("Eq-Operator", "-"),
       "Value2": ("Eq-Value", "IV")}, ["A1\tEq-Operator-Value T4 BETWEEN"], ("grade", bound(3.0), bound(4.0), None, None)),
+    # Child-Pugh letters are read as configs/grades.json reads them (A/B/C -> 1/2/3), on the subject
+    # or between it and the comparison; other letters stay not a number
     ("Child-Pugh class C", ("Observation", "Child-Pugh"), "Stage",
-     {"Unit": ("Eq-Unit", "class"), "Value": ("Eq-Value", "C")}, [], "grade: " + R_NOT_A_NUMBER),
+     {"Unit": ("Eq-Unit", "class"), "Value": ("Eq-Value", "C")}, [], ("grade", bound(3.0), bound(3.0), None, None)),
+    ("cirrhosis (Child Pugh B or better)", ("Condition", "cirrhosis"), "Stage",
+     {"Value": ("Eq-Value", "B"), "Operator": ("Eq-Operator", "or better")}, [_op(2, "LTEQ")],
+     ("grade", None, bound(2.0), None, None)),
+    ("periodontitis grades B", ("Condition", "periodontitis"), "Stage",
+     {"Unit": ("Eq-Unit", "grades"), "Value": ("Eq-Value", "B")}, [], "grade: " + R_NOT_A_NUMBER),
     ("two of the following:", ("Criteria-Count", "the following"), "Min-Value",
      {"Value": ("Eq-Value", "two")}, [], ("count", bound(2.0), None, None, None)),
 ]
@@ -309,6 +316,44 @@ def test_time_count_and_grade_mapping(tmp_path: Path, text: str, subject: tuple[
         assert c["anchor"] is None and c["direction"] == direction  # no Before/After relation: no anchor
     else:
         assert "anchor" not in c and "direction" not in c
+
+
+@pytest.mark.parametrize(("text", "least", "most", "lower", "upper", "scale_max"), [
+    # the Max-Value after the list span is the list's size (GUIDELINE: scale_max, not a bound)
+    ("at least three of the following four criteria", ("at least", "three"), "four", bound(3.0), None, 4.0),
+    # written before it, it is a bound: "two or three of the above criteria"
+    ("two or three of the following criteria", (None, "two"), "three", bound(2.0), bound(3.0), None),
+])
+def test_a_max_value_after_the_list_is_its_size(tmp_path: Path, text: str, least: tuple, most: str,
+                                                lower: Optional[dict], upper: Optional[dict],
+                                                scale_max: Optional[float]) -> None:
+    op, low = least
+
+    def tb(tid: str, kind: str, span_text: str, start: int) -> str:
+        return f"{tid}\t{kind} {start} {start + len(span_text)}\t{span_text}"
+
+    at_low, at_most, at_list = text.index(low), text.rindex(most), text.index("of the following")
+    first = text.index(op) if op else at_low
+    lines = [tb("T1", "Criteria-Count", "of the following", at_list), tb("T3", "Eq-Value", low, at_low),
+             tb("T4", "Eq-Comparison", text[first:at_low + len(low)], first), tb("T5", "Eq-Value", most, at_most),
+             tb("T6", "Eq-Comparison", most, at_most),
+             "E1\tCriteria-Count:T1 Min-Value:E2 Max-Value:E3",
+             "E2\tEq-Comparison:T4 " + ("Operator:T2 " if op else "") + "Value:T3", "E3\tEq-Comparison:T6 Value:T5"]
+    if op:
+        lines += [tb("T2", "Eq-Operator", op, first), "A1\tEq-Operator-Value T2 GTEQ"]
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, notes, _ = map_document(doc, "x.txt", "x.ann")
+    constraints = [c for r in records for c in r["constraints"]]
+    assert unmapped == Counter()
+    assert [(c["subject"], c["category"]) for c in constraints] == [("criteria", "count")] * len(constraints)
+    assert [c["lower"] for c in constraints if c["lower"]] == [lower]
+    assert [c["upper"] for c in constraints if c["upper"]] == ([upper] if upper else [])
+    assert {c["scale_max"] for c in constraints} == {scale_max}
+    assert (sum(notes.values()) == 1) == (scale_max is not None)
 
 
 @pytest.mark.parametrize(("event", "relation", "anchor", "direction"), [

@@ -21,7 +21,7 @@ from typing import Optional, Sequence, Tuple
 
 from pipeline.components.constraints.bounds import Assembled, build_constraints
 from pipeline.components.constraints.config import AssemblyConfig
-from pipeline.components.constraints.counts import CountRules, count_relations, read_count
+from pipeline.components.constraints.counts import CountRules, count_relations, read_count, read_singles
 from pipeline.components.constraints.grades import GradeRules, find_grades
 from pipeline.components.constraints.index import Criterion, EntityIndex
 from pipeline.components.constraints.pairs import split_pairs
@@ -84,6 +84,9 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     ents = list(entities)
     negations = [m for m in modifiers if m["category"] == "NEGATED_EXISTENCE"]
     graded = _grades(text, ents, grades)
+    if counts is not None:  # "a single defect": a count of one with no number written
+        graded.constraints.extend((c.record, None) for c in read_singles(
+            text, ents, counts, config.limits.count_lookahead))
     if not any(e["label"] == "VALUE" or (e.get("attrs") or {}).get("implied_value") is not None for e in ents):
         # no number (written or implied, "> ULN"), no bound (but grades in roman numerals): the
         # entity list, temporal relations, cues

@@ -18,6 +18,12 @@ a frequency), non-integers and numbers above ``max_value``; with no head, :func:
 :mod:`.quantities` still drops sample sizes, calendar years and number words as before. A bare
 number (no comparator, no list) counts only with a head ("2 prior lines"); "one of the
 following" alone is not read (it lists alternatives rather than bounding a count).
+
+"N of the X" (``of_the``) with N of at least ``min`` and a comparator counts X ("at least four
+of the seven criteria": scale_max 7); "a single X" (:func:`read_singles`, no VALUE entity) is a
+count of one when X ends in a listed head or is an acronym; a bare number after a ``repetition``
+word ("on two occasions", "an average of 3 measurements") counting one of its heads is how often
+something is measured, not a count.
 """
 
 import re
@@ -76,6 +82,18 @@ class CountRules:
         self.near_rate_words = frozenset(w.lower() for w in d.get("near_rate_words", []))
         self.weak_subject_rules = tuple(d.get("weak_subject_rules", []))
         self.weak_subject_links = frozenset(w.lower() for w in d.get("weak_subject_links", []))
+        of_the = d.get("of_the") or {}
+        self.of_the_id = of_the.get("id")
+        self.of_the_words = _phrases(of_the.get("words", []))
+        self.of_the_min = of_the.get("min", 2)
+        single = d.get("single") or {}
+        self.single_id = single.get("id")
+        self.single_words = _phrases(single.get("words", []))
+        self.single_value = single.get("value", 1)
+        self.single_not_first = frozenset(w.lower() for w in single.get("not_first", []))
+        repetition = d.get("repetition") or {}
+        self.repetition_before = frozenset(w.lower() for w in repetition.get("before", []))
+        self.repetition_heads = frozenset(w.lower() for w in repetition.get("heads", []))
 
     @classmethod
     def from_dict(cls, data: dict) -> "CountRules":
@@ -160,9 +178,15 @@ def _open_head(words: Sequence[Word], k: int, rules: CountRules, one: bool = Fal
         return None
     last = phrase[-1].lower
     after = words[k + len(phrase)].lower if k + len(phrase) < len(words) else ""
-    if len(last) >= rules.open_min_length and last.isalpha() and after not in ("and", "or", "and/or"):
+    if (len(last) >= rules.open_min_length or _acronym(phrase[-1].text)) and last.isalpha() \
+            and after not in ("and", "or", "and/or"):
         return k, k + len(phrase) - 1  # not "at least one general or respiratory symptom": a coordination
     return None
+
+
+def _acronym(w: str) -> bool:
+    """An abbreviation in capitals of two letters or more ("WSL", "ICI"): a noun, however short."""
+    return len(w) >= 2 and w.isalpha() and w.isupper()
 
 
 #: labels whose entity right before a number makes the number its value ("ASA 1-3 patients")
@@ -211,6 +235,67 @@ def _following_total(words: Sequence[Word], k: int, ents: Sequence[dict], value_
     if total is None or total < least:
         return None
     return number_out(total), at
+
+
+def _of_the_head(words: Sequence[Word], k: int, rules: CountRules,
+                 head: Optional[Tuple[int, int]]) -> Optional[Tuple[int, int]]:
+    """The counted phrase after "of the" at ``words[k]`` ("at least one of the *primary measures*",
+    "one or more of the *eye examination or physiotherapy assessments*"): a listed head, else a
+    plural noun phrase, else a singular phrase coordinated with "and" / "or" to a plural; ``None``
+    when there is none."""
+    phrase = leading_phrase(words[k:], rules.modifier_stops, rules.modifier_max + 1)
+    if not phrase or any(w.lower in rules.open_not_heads for w in phrase):
+        return None
+    last = k + len(phrase) - 1
+    plural = _plural_after(words, last + 1, rules)
+    if plural is not None and words[last + 1].lower in ("and", "or", "and/or"):
+        return k, plural
+    if head is not None:
+        return head
+    if _plural(words[last].lower, rules):
+        return k, last
+    return None
+
+
+def _single_head(words: Sequence[Word], rules: CountRules) -> Optional[Tuple[int, int]]:
+    """The noun phrase after "a single" when no head lists it: an acronym ending the phrase ("a
+    single *ICI* or a combination", "a single *NSAID*"); other nouns are not read ("a single
+    radiation port", "a single diameter")."""
+    phrase = leading_phrase(words, rules.modifier_stops, rules.modifier_max + 1)
+    if phrase and _acronym(phrase[-1].text) and not any(w.lower in rules.open_not_singular for w in phrase):
+        return 0, len(phrase) - 1
+    return None
+
+
+def read_singles(text: str, ents: Sequence[dict], rules: CountRules, lookahead: int,
+                 condition: Optional[str] = None) -> List[Count]:
+    """Counts of one written "a single X" ("a single defect", "a single ICI", "a single
+    chemotherapy regimen" → lower and upper ``single.value``; see ``single`` in
+    ``configs/counts.json``). No entity is used: "single" is no VALUE."""
+    if not rules.single_id or not rules.single_words:
+        return []
+    out: List[Count] = []
+    taken = [(e["start"], e["end"]) for e in ents if e["label"] in ("VALUE", "COMPARATOR")]
+    for m in re.finditer(r"\b(?:an?)\s+single\b(?![-‐])", text, re.IGNORECASE):
+        words = words_after(text, m.end(), lookahead)
+        if not words or not words[0].alpha or words[0].lower in rules.single_not_first or \
+                any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        head = _head(words, 0, rules) or _single_head(words, rules)
+        if head is None or words[head[1]].lower in rules.repetition_heads:
+            continue  # "a single FSH measurement": how often it is measured
+        h_last = head[1]
+        if _rate_follows(words, h_last + 1, rules):
+            continue
+        subj_start, subj_end = words[0].start, words[h_last].end
+        value = {"value": number_out(rules.single_value), "inclusive": True}
+        rule = next((rules.heads[words[i].lower] for i in range(h_last, -1, -1) if words[i].lower in rules.heads),
+                    rules.open_id)
+        out.append(Count(phrase_record(
+            subject=text[subj_start:subj_end].lower(), subject_text=text[subj_start:subj_end],
+            subject_span=[subj_start, subj_end], category=CATEGORY, lower=value, upper=dict(value),
+            condition=condition, span=[m.start(), subj_end], rules=[rules.single_id, rule]), []))
+    return out
 
 
 def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
@@ -267,10 +352,24 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
                 scale_max, value_index = total
                 members = members + [value_index]
                 k += 1
+    of_the = 0
+    if scale_max is None and not following and not q.bare and rules.of_the_id and min(values) >= rules.of_the_min:
+        of_the = _starts_with(words, k, rules.of_the_words)
+        if of_the:  # "at least two of the primary measures"
+            k += of_the
+            total = _following_total(words, k, ents, value_words, max(values))
+            if total is not None:  # "at least four of the seven criteria": out of seven
+                scale_max, value_index = total
+                members = members + [value_index]
+                k += 1
     if words and words[0].lower in rules.ordinal_suffixes and words[0].start == end:
         return None  # "5th grade": an ordinal, not a count
     head = _head(words, k, rules)
     open_head = False
+    if of_the:
+        head = _of_the_head(words, k, rules, head)
+        if head is None:
+            return None
     if head is None and not following and not q.bare and scale_max is None and not _bounds_a_subject(text, ents, start, rules):
         head = _open_head(words, k, rules, one=max(values) <= 1)  # a comparator, a whole number, a noun: a count
         open_head = head is not None
@@ -302,7 +401,10 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         if following:  # "≥ 2 of the following risk factors": the span holds "the following" too
             subj_start = words[follow_at].start
         rule_ids.append(rules.open_id if open_head else next(
-            rules.heads[words[i].lower] for i in range(h_last, head[0] - 1, -1) if words[i].lower in rules.heads))
+            (rules.heads[words[i].lower] for i in range(h_last, head[0] - 1, -1) if words[i].lower in rules.heads),
+            rules.open_id))
+        if of_the:
+            rule_ids.append(rules.of_the_id)
         if following:
             rule_ids.append(rules.following_id)
         span_end = subj_end
@@ -311,6 +413,9 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
             scale_max = number_out(parse_number(jc.group("total")))
             rule_ids.append(rules.joint_count_id)
             span_end = max(span_end, jc.end())
+    if q.bare and head is not None and before and before[0].lower in rules.repetition_before \
+            and words[head[1]].lower in rules.repetition_heads:
+        return None  # "on two occasions", "an average of 3 measurements": how often it is measured
     lower, upper = bounds_of(q, ents, value_words)
     if following and q.bare and len(q.values) == 1:
         upper = None  # "four of the following criteria": at least four

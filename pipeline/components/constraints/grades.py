@@ -21,6 +21,13 @@ when the system ``names_subject`` (a classification of the patient: "*ASA* physi
 before them ("stage 4 *fibrosis*"), else the phrase before it across ``subject_links`` ("*GVHD* of
 grade 2", "*fibrosis* (stage 1-3)"), named by a CONDITION or MEASUREMENT entity inside it when
 there is one; else the system's ``subject``; else ``subject_fallback`` (null: no constraint).
+The phrase after the grade is no subject when it names a grade or a system itself
+(``not_subject_words``: "stages III and IV *grades A-B*"); without a condition entity in it, it
+takes a coordination after it whole ("stage I-III *colorectal, lung, or liver cancer*"). A
+keyword that needs a system takes the one whose ``subject`` the condition after it names ("class
+IV congestive heart failure": NYHA); a grade with no system takes a ``names_subject`` system
+written beside it in the clause (``system_links``, ``system_reach``: "Stage 3 on the Hoehn & Yahr
+Classification").
 Digits right after a SCORE entity's name ("ASA 1-3") are left to the score. Bounds: one numeral with a
 comparator bounds one side ("grade 2 or above" → lower 2 inclusive), without one it is exact; a
 range or list gives both ("grade 3 or 4" → lower 3, upper 4).
@@ -77,6 +84,17 @@ class GradeRules:
         self.links = frozenset(w.lower() for w in d.get("subject_links", []))
         self.stops = frozenset(w.lower() for w in d.get("subject_stops", []))
         self.max_words = int(d.get("subject_max_words", 4))
+        self.coordinators = frozenset(w.lower() for w in d.get("subject_coordinators", []))
+        self.coordination_max = int(d.get("subject_coordination_max", 0))
+        self.not_subject_words = frozenset(w.lower() for w in d.get("not_subject_words", []))
+        self.system_links = frozenset(w.lower() for w in d.get("system_links", []))
+        self.system_reach = int(d.get("system_reach", 0))
+        self.keyword_at = re.compile(
+            "(?i:" + _alternatives([w for k in self.keywords for w in k["words"]]) + r")(?![\w-])")
+        self.standalone_at = re.compile(r"(?<![\w-])(?i:" + _alternatives(
+            [w for k in self.keywords if k.get("standalone", True) for w in k["words"]]) + r")(?![\w-])")
+        names = [n for sy in self.systems for n in sy["names"]]
+        self.system_at = re.compile(f"(?:{_names(names)})(?![\\w-])") if names else None
         self.fallback = d.get("subject_fallback")
         self.pattern = self._pattern(d) if self.keywords and self.numerals else None
         # a grade needs a keyword or a system: a criterion whose lower-cased text contains none of
@@ -197,9 +215,14 @@ def _subject(text: str, ents: Sequence[dict], start: int, end: int, rules: Grade
     right after the grade when it stands before them ("stage 4 *fibrosis*", "class IV *congestive
     heart failure*"), else the phrase before it, across ``subject_links`` ("*GVHD* of grade 2",
     "*fibrosis* (stage 1-3)"); an entity inside the phrase names it."""
-    after = leading_phrase(words_after(text, end, rules.max_words), rules.stops, rules.max_words)
-    if after and not text[end:after[0].start].strip():
+    after_words = words_after(text, end, rules.max_words + rules.coordination_max)
+    after = leading_phrase(after_words, rules.stops, rules.max_words)
+    if after and not text[end:after[0].start].strip() and not _names_a_grade(text, after[0].start, rules):
         lo, hi = after[0].start, after[-1].end
+        named = _entity_in(ents, lo, hi, SUBJECT_LABELS)
+        if named is not None:  # "grade 2 or greater peripheral vascular disease, cerebrovascular accident"
+            return named, (lo, hi)
+        return None, (lo, _coordination_end(after_words, len(after), rules, hi))
     else:
         before_words = words_before(text, start, rules.max_words + 4)
         k = 0
@@ -210,6 +233,37 @@ def _subject(text: str, ents: Sequence[dict], start: int, end: int, rules: Grade
             return None, None
         lo, hi = before[0].start, before[-1].end
     return _entity_in(ents, lo, hi, SUBJECT_LABELS), (lo, hi)
+
+
+def _names_a_grade(text: str, at: int, rules: GradeRules) -> bool:
+    """The words at ``at`` name a grade or a grading system, not the graded condition ("stages
+    III and IV *grades A-B*", "stages I-III *Bell's Classification*"): a keyword, a system's
+    name, or a phrase ending in one of ``not_subject_words`` ("classification", "scale")."""
+    if rules.keyword_at.match(text, at) or (rules.system_at and rules.system_at.match(text, at)):
+        return True
+    phrase = leading_phrase(words_after(text, at, rules.max_words), rules.stops, rules.max_words)
+    return any(w.lower in rules.not_subject_words for w in phrase)
+
+
+def _coordination_end(words, k: int, rules: GradeRules, end: int) -> int:
+    """The end of a coordination the subject phrase ``words[:k]`` opens, when its words share the
+    grade's noun ("stage I-III *colorectal, lung, or liver cancer*"): across ",", "or", "and" to
+    the last phrase, within ``coordination_max`` more words, the last joiner a word ("or", "and":
+    "neurotoxicity, following recovery" is no coordination); else ``end``."""
+    i, last, closed = k, end, False
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j].lower in rules.coordinators:
+            j += 1
+        if j == i:
+            break
+        phrase = leading_phrase(words[j:], rules.stops, rules.max_words)
+        if not phrase or j + len(phrase) > k + rules.coordination_max or phrase[0].text in rules.numerals \
+                or rules.keyword_at.match(phrase[0].text) or (rules.system_at and rules.system_at.match(phrase[0].text)):
+            break  # "neuropathy or grade 3 ...", "IIIB or IV NSCLC": another grade, not a shared noun
+        closed = any(w.alpha for w in words[i:j])  # the last joiner is "or" / "and", not a comma alone
+        i, last = j + len(phrase), phrase[-1].end
+    return last if closed and (i >= len(words) or not words[i].alpha) else end
 
 
 def find_grades(text: str, ents: Sequence[dict], rules: GradeRules) -> List[Grade]:
@@ -237,8 +291,11 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
     keyword = rules.keywords[ki] if ki is not None else None
     if keyword is None and not (system and system.get("keyword_optional")):
         return None
+    implied = None
     if keyword is not None and not keyword.get("standalone", True) and system is None:
-        return None
+        implied = _implied_system(text, m.end(), rules)
+        if implied is None:
+            return None  # "class III antiarrhythmics": a drug class
     if m.group("sys") is None and m.group("sys2") is not None and keyword is None:
         return None
     start = m.start("pre") if m.group("pre") else m.start("sys") if m.group("sys") else m.start("kw")
@@ -247,9 +304,10 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
                 and not text[e["end"]:start].strip()]
         if prev:
             return None  # "ECOG grade 0-1": the score's own grade
-    values = _numbers(m.group("nums"), rules, system)
+    values = _numbers(m.group("nums"), rules, system or implied)
     if values is None:
         return None
+    nearby = _nearby_system(text, start, m.end(), rules) if system is None and implied is None else None
     if m.group("nums")[:1].isdigit() and any(
             e["label"] == "SCORE" and start <= e["start"] < m.start("nums") for e in ents):
         return None  # "ASA 1-3", "ASA >3": digits after a score's name stay the score's (the score step)
@@ -271,12 +329,14 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
     lower, upper = _bounds(values, op, many)
     subject_idx, phrase = _subject(text, ents, start, end, rules)
     rule_ids = [r for r in (
-        system["id"] if system else None, keyword["id"] if keyword else None,
+        (system or implied or (nearby or (None, None))[0] or {}).get("id"), keyword["id"] if keyword else None,
         next((i for i, _, ws in rules.postfix if m.group("post") and _in_words(m.group("post"), ws)), None))
         if r]
     subj = ents[subject_idx] if subject_idx is not None else None
     fixed = (system or {}).get("subject")
-    named = _system_name(m, system)
+    if implied is not None and implied.get("names_subject"):  # "class III or IV CHF as defined by the NYHA"
+        nearby = _written_after(text, m.end(), implied, rules)
+    named = _system_name(m, system) or (nearby[1] if nearby else None)
     if named is not None:  # a classification of the patient ("ASA I-II", "NYHA class III"): the system
         subj = None
         subject, s_span = " ".join(text[named[0]:named[1]].lower().split()), named
@@ -299,6 +359,61 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
         negated=bool(subj and subj.get("negated")),
         context={k: subj.get(k) for k in CONTEXT_FLAGS if subj and subj.get(k)})
     return Grade(record, subject_idx, sorted(set(members)))
+
+
+def _implied_system(text: str, end: int, rules: GradeRules) -> Optional[dict]:
+    """The system a keyword that needs one implies when the condition after the grade is that
+    system's ``subject`` ("class IV *congestive heart failure*": NYHA), else ``None``."""
+    after = leading_phrase(words_after(text, end, rules.max_words), rules.stops, rules.max_words)
+    if not after or text[end:after[0].start].strip():
+        return None
+    phrase = " ".join(w.lower for w in after)
+    return next((sy for sy in rules.systems if sy.get("subject") and sy["subject"].lower() in phrase), None)
+
+
+def _written_after(text: str, end: int, system: dict, rules: GradeRules):
+    """``(system, name span)`` when one of ``system``'s names is written after ``end`` within
+    ``system_reach`` characters of the same clause (no ";" or "." between), else ``None``."""
+    window = text[end:end + rules.system_reach]
+    window = re.split(r"[;.]", window, maxsplit=1)[0]
+    hits = [x for x in rules.system_at.finditer(window)] if rules.system_at else []
+    for x in hits:
+        if any(" ".join(n.split()).lower() == " ".join(x.group(0).split()).lower() for n in system["names"]):
+            alias = ALIAS.match(text, end + x.end())  # "New York Heart Association (NYHA)": the short form
+            if alias and any(alias.group(1) == n for n in system["names"]):
+                return system, alias.span(1)
+            return system, (end + x.start(), end + x.end())
+    return None
+
+
+def _nearby_system(text: str, start: int, end: int, rules: GradeRules):
+    """``(system, name span)`` of a system that ``names_subject`` written beside a grade that has
+    none, in the same clause: after it across ``system_links`` ("Stage 3 *on the Hoehn & Yahr*
+    Classification"), or before it with only its own words and a comma between ("*Hoehn & Yahr*
+    Classification of Disability, stage 1-3"); else ``None``."""
+    if rules.system_at is None:
+        return None
+    at = end
+    for w in words_after(text, end, 4):
+        if w.lower not in rules.system_links:
+            break
+        at = w.end
+    found = rules.system_at.match(text, at + len(text[at:]) - len(text[at:].lstrip()))
+    if found is None:
+        lo = max(0, start - rules.system_reach)
+        before = [x for x in rules.system_at.finditer(text, lo, start)]
+        found = before[-1] if before else None
+        if found is not None and (re.search(r"[;.()]|\d|\b[IVX]+\b", text[found.end():start])
+                                  or rules.standalone_at.search(text, found.end(), start)):
+            found = None
+    if found is None:
+        return None
+    name = found.group(0)
+    system = next((sy for sy in rules.systems if any(" ".join(n.split()).lower() == " ".join(name.split()).lower()
+                                                    for n in sy["names"])), None)
+    if system is None or not system.get("names_subject"):
+        return None
+    return system, found.span()
 
 
 def _system_name(m: "re.Match", system: Optional[dict]) -> Optional[Tuple[int, int]]:

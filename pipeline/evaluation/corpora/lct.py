@@ -31,7 +31,11 @@ In scope:
   study" → upper 6, as "within"); with neither, its side is not written and it is not mapped. They
   add no entities. A measurement comparison whose value is a Roman numeral
   ("NYHA Class IV", "ASA physical status > II") is a ``grade`` constraint too (``grade_numerals``),
-  with no entities.
+  with no entities. Class letters of a system that has them in ``configs/grades.json`` (Child-Pugh
+  A/B/C → 1/2/3) are read when that system is named by the subject or between it and the
+  comparison (:meth:`_DocumentMapper.grade_letters`); a ``Criteria-Count``'s bare ``Max-Value``
+  written after its span ("at least three of the following four criteria") is the list size, the
+  ``scale_max`` of the ``Min-Value`` constraint (:meth:`_DocumentMapper.list_size`).
   A ``Temporality`` without a value ("history of", "current") is no bound: a note, not a loss.
 
 Section headings ("Inclusion Criteria:", "Subjects will be excluded if:") are recognised by the
@@ -114,6 +118,7 @@ N_DUPLICATE_ARGUMENT = "argument repeated under another role (ignored)"
 N_DUPLICATE_CONSTRAINT = "identical constraint on one line (kept once)"
 N_JOINED_BOUNDS = "lower and upper comparisons joined by And (one constraint)"
 N_PERIOD_ONLY = "temporality without a value (history of, current, prior): no bound"
+N_LIST_SIZE = "list size of 'N of the following M' (Max-Value after the list): scale_max, no bound"
 
 _Key = tuple[int, str, int, int]  # (line index, label, start, end) of an entity
 
@@ -186,6 +191,35 @@ class ConstraintTables:
     anchors: dict
     number_words: dict
     grade_numerals: dict
+    #: ``(system names, {letter: number})`` of the grading systems of ``configs/grades.json`` that
+    #: have class letters (Child-Pugh A/B/C), names as :func:`_name_key` writes them
+    grade_letters: tuple = ()
+
+    def letters_in(self, text: str) -> dict:
+        """The class letters (lower case) of the lettered system named in ``text``, else ``{}``."""
+        key = f" {_name_key(text)} "
+        for names, letters in self.grade_letters:
+            if any(f" {name} " in key for name in names):
+                return letters
+        return {}
+
+
+def _name_key(text: str) -> str:
+    """A system name for matching: lower case, words only, punctuation and spaces as one space
+    ("Child-Pugh", "child pugh", "Child–Pugh", "Child's-Pugh", "(Child-Pugh" are one name)."""
+    return " ".join(re.sub(r"['’`]s\b|\W+", " ", text.lower()).split())
+
+
+@lru_cache(maxsize=2)
+def load_grade_letters() -> tuple:
+    """The class letters of ``configs/grades.json`` systems that have them (``letters``), for
+    :attr:`ConstraintTables.grade_letters`: the gold reads "Child-Pugh C" as the pipeline does."""
+    from pipeline.core.paths import configs_dir
+
+    data = load_json_config(configs_dir() / "grades.json", CONFIG_SCHEMAS["grades.json"])
+    return tuple((tuple(_name_key(n) for n in system["names"]),
+                  {letter.lower(): value for letter, value in system["letters"].items()})
+                 for system in data["systems"] if system.get("letters"))
 
 
 @lru_cache(maxsize=4)
@@ -198,7 +232,7 @@ def load_constraint_tables(path: Optional[str] = None) -> ConstraintTables:
     if "constraints" not in data:
         raise RuleError([Problem(str(file), None, "no \"constraints\" tables")])
     tables = {k: v for k, v in data["constraints"].items() if k != "comment"}
-    return ConstraintTables(**tables)
+    return ConstraintTables(**tables, grade_letters=load_grade_letters())
 
 
 def heading_section(line: str, headings: Optional[Sequence[Tuple[str, re.Pattern]]] = None) -> Optional[str]:
@@ -422,8 +456,11 @@ class _DocumentMapper:
         cannot be mapped is reported as ``"<category>: <reason>"``."""
         negated = self.negated_ids()
         for event in self.doc.events.values():
+            size_arg, list_size = self.list_size(event)
             for role, arg in event.arguments:
                 base = _base_role(role)
+                if arg == size_arg:
+                    continue
                 if event.type == "Criteria-Count" and base in self.tables.criteria_count:
                     category = "count"
                 elif base in self.tables.roles and event.type != "Criteria-Count":
@@ -439,10 +476,34 @@ class _DocumentMapper:
                 if mapped is None:
                     continue
                 index, constraint = mapped
+                if list_size is not None and base == "Min-Value":
+                    constraint["scale_max"] = list_size
                 if constraint in self.constraints[index]:
                     self.notes[N_DUPLICATE_CONSTRAINT] += 1
                 else:
                     self.constraints[index].append(constraint)
+
+    def list_size(self, event: Event) -> tuple[Optional[str], Optional[float]]:
+        """``(argument id, value)`` of a Criteria-Count's Max-Value that is the size of the list
+        (GUIDELINE: "at least three of the following four criteria" -> lower 3, scale_max 4): a
+        bare number (no operator) written after the Criteria-Count span, beside a Min-Value and
+        above it. ``(None, None)`` otherwise ("two or three of the above": Max-Value 3 is a bound)."""
+        if event.type != "Criteria-Count":
+            return None, None
+        args = {_base_role(role): arg for role, arg in event.arguments}
+        size, least = self.doc.events.get(args.get("Max-Value", "")), self.doc.events.get(args.get("Min-Value", ""))
+        if size is None or least is None or size.type != "Eq-Comparison" or least.type != "Eq-Comparison":
+            return None, None
+        parts, trigger = self.comparison_parts(size), self.doc.textbounds[event.trigger]
+        if parts["Operator"] or len(parts["Value"]) != 1 or parts["Value"][0].start < trigger.end:
+            return None, None
+        words = self.tables.number_words
+        value = parse_number(parts["Value"][0].text, words)
+        low = [parse_number(tb.text, words) for tb in self.comparison_parts(least)["Value"]]
+        if value is None or not low or None in low or max(low) >= value:
+            return None, None
+        self.notes[N_LIST_SIZE] += 1
+        return args["Max-Value"], value
 
     def map_role_constraint(self, event: Event, role: str, category: str, filter_id: str,
                             negated: set[str]) -> Optional[tuple[int, dict]]:
@@ -466,6 +527,7 @@ class _DocumentMapper:
         words = dict(tables.number_words)
         if category == "grade":
             words.update(tables.grade_numerals)
+            words.update(self.grade_letters(trigger, comparison))
         values = self.parse_values(comparison, parts["Value"], words)
         anchor, related = self.anchor_of(filter_id)
         period = next((tables.periods[p] for p in periods if p in tables.periods), None)
@@ -509,6 +571,14 @@ class _DocumentMapper:
             constraint["direction"] = direction
         return index, constraint
 
+    def grade_letters(self, trigger: TextBound, comparison: Event) -> dict:
+        """The class letters of a lettered system (``configs/grades.json``: Child-Pugh A/B/C ->
+        1/2/3) named by the subject or in the text from it to the comparison ("Child-Pugh C",
+        "cirrhosis (Child-Pugh class B)"), else ``{}``: other letters stay not a number."""
+        span = self.doc.textbounds[comparison.trigger]
+        start, end = min(trigger.start, span.start), max(trigger.end, span.end)
+        return self.tables.letters_in((self.doc.text or "")[start:end])
+
     def anchor_of(self, comparison_id: str) -> tuple[Optional[str], Optional[str]]:
         """``(anchor, direction)`` from a Before / After relation of the comparison to an event
         ("within 3 months prior to screening"): the anchor when the event's text is one of
@@ -548,7 +618,8 @@ class _DocumentMapper:
         except Unmapped as err:  # a Roman numeral ("NYHA Class IV", "ASA >= IV"): a class, grade or stage
             if err.reason != R_NOT_A_NUMBER:
                 raise
-            values = self.parse_values(comparison, parts["Value"], self.tables.grade_numerals)
+            values = self.parse_values(comparison, parts["Value"],
+                                       {**self.tables.grade_numerals, **self.grade_letters(trigger, comparison)})
             graded = True
         if not parts["Operator"]:
             self.check_implicit_operator(comparison, "EQ" if len(values) == 1 else "BETWEEN")
