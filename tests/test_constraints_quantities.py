@@ -35,6 +35,8 @@ def _quantities(spec):
     # a number before a comparator and its subject, the subject's own comparison after: read backwards
     ("18|V <=|C:<= age|M <=|C:<= 70|V", [(">=", ["18"], None, False, False), ("<=", ["70"], None, False, False)]),
     ("140|V mmHg|U <=|C:<= SBP|M <|C:< 180|V", [(">=", ["140"], "mmHg", False, False), ("<", ["180"], None, False, False)]),
+    # "from" that opens no range: the postfix comparator after the number bounds it
+    ("from|C:between 2|V or_more|C:>=:postfix seizures", [(">=", ["2"], None, False, False)]),
     # rows that must not make the quantity shown
     ("5|V <|C:< ALT|M", [("=", ["5"], None, True, False)]),  # no comparison of the subject's own after it
     ("1|V above_or_equal_to|C:>= age|M below|C:< 18|V", [("=", ["1"], None, True, False), ("<", ["18"], None, False, False)]),  # words, not signs

@@ -85,6 +85,7 @@ CASES = [
     ("post-salbutamol FEV1 / forced vital capacity <70%", [("fev1/fvc", None, (70, False), "%")]),
     ("PaO2/FiO2 ratio < 300", [("pao2/fio2", None, (300, False), None)]),
     ("the ratio of total cholesterol to HDL > 5", [("ratio of total cholesterol to hdl", (5, False), None, None)]),
+    ("suffered from 2 or more seizures", [("seizures", (2, True), None, None)]),
     # a subject between two comparisons: "a ≤ X ≤ b"
     ("18 ≤ age ≤ 70", [("age", (18, True), (70, True), None)]),
     ("140mmHg ≤ sitSBP < 200", [("sitsbp", (140, True), (200, False), "mm[Hg]")]),

@@ -218,6 +218,11 @@ class _QuantityReader:
         last = self.take_range_tail(q, last)
         if q.op == "between" and len(q.values) == 2:
             q.op = "range"
+        elif q.op == "between" and self.next_entity(last, "COMPARATOR", set(), 0) is not None and \
+                (ents[last + 1].get("attrs") or {}).get("postfix"):
+            # "suffered from one or more seizures": no range after all; the postfix comparator bounds
+            q.op, q.bare, q.comparators = "=", True, []
+            self.used.discard(i)
         return q, self.take_postfix(q, last)
 
     def read_implied(self, i: int, op: str) -> Optional[Tuple["Quantity", int]]:
