@@ -86,6 +86,11 @@ CASES = [
     ("PaO2/FiO2 ratio < 300", [("pao2/fio2", None, (300, False), None)]),
     ("the ratio of total cholesterol to HDL > 5", [("ratio of total cholesterol to hdl", (5, False), None, None)]),
     ("suffered from 2 or more seizures", [("seizures", (2, True), None, None)]),
+    # DAS28 with its reactant in any spelling is one score, never a CRP/ESR bound
+    ("DAS28 (ESR) ≥ 5.1", [("DAS28", (5.1, True), None, None)]),
+    ("DAS 28-ESR greater than 3.2", [("DAS28", (3.2, False), None, None)]),
+    ("DAS28(CRP)>=3.2", [("DAS28", (3.2, True), None, None)]),
+    ("DAS28 > 3.2 and CRP ≥ 10 mg/L", [("DAS28", (3.2, False), None, None), ("crp", (10, True), None, "mg/L")]),
     # a subject between two comparisons: "a ≤ X ≤ b"
     ("18 ≤ age ≤ 70", [("age", (18, True), (70, True), None)]),
     ("140mmHg ≤ sitSBP < 200", [("sitsbp", (140, True), (200, False), "mm[Hg]")]),
