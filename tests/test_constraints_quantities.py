@@ -53,6 +53,17 @@ def test_find_quantities(spec, expected):
     assert _quantities(spec) == expected
 
 
+def test_between_steps_over_an_age_cue():
+    """"between 30 years old and 50 years old": the range goes on over an age word whose rule is
+    flagged ``age_cue``; the word stays free (it is the subject)."""
+    text, words, sent_of, _, ents = criterion("between|C:between 30|V years|U old|M and 50|V years|U old|M")
+    (plain, *_) = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
+    (flagged,) = find_quantities(words, ents, sent_of, set(), CONFIG.fillers, frozenset({"test.m"}))
+    assert len(plain.values) == 1 and plain.op != "range"
+    assert (flagged.op, [ents[v]["text"] for v in flagged.values]) == ("range", ["30", "50"])
+    assert 3 not in flagged.members()
+
+
 def test_a_number_before_its_subject_bounds_it():
     """"18 ≤ age ≤ 70": the first quantity names its subject (the entity after its comparator)."""
     text, words, sent_of, _, ents = criterion("18|V <=|C:<= age|M <=|C:<= 70|V")

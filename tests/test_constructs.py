@@ -86,6 +86,10 @@ CASES = [
     ("PaO2/FiO2 ratio < 300", [("pao2/fio2", None, (300, False), None)]),
     ("the ratio of total cholesterol to HDL > 5", [("ratio of total cholesterol to hdl", (5, False), None, None)]),
     ("suffered from 2 or more seizures", [("seizures", (2, True), None, None)]),
+    # two one-sided bounds joined by "to" are one range; "between" over an age word
+    ("Age ≥ 6 to < 12 years", [("age", (6, True), (12, False), "a")]),
+    ("HbA1c >=7.5 to =<10.0% at Visit 4", [("hba1c", (7.5, True), (10, True), "%")]),
+    ("Be between 25 years old and 55 years old", [("age", (25, True), (55, True), "a")]),
     # DAS28 with its reactant in any spelling is one score, never a CRP/ESR bound
     ("DAS28 (ESR) ≥ 5.1", [("DAS28", (5.1, True), None, None)]),
     ("DAS 28-ESR greater than 3.2", [("DAS28", (3.2, False), None, None)]),

@@ -148,7 +148,10 @@ class _QuantityReader:
                 q.op = "range"
                 return self.take_unit(q, v2)
         if q.op == "between":
-            v2 = self.next_entity(last, "VALUE", {"and", "to", "-", "&"}, 1)
+            anchor = last
+            if last + 1 < len(self.ents) and self.ents[last + 1]["rule"] in self.age_cue_rules:
+                anchor = last + 1  # "between 30 years old and 50 years old": over the age word
+            v2 = self.next_entity(anchor, "VALUE", {"and", "to", "-", "&"}, 1)
             if v2 is not None:
                 q.values.append(v2)
                 self.used.add(v2)
