@@ -218,6 +218,9 @@ def test_shared_heads_and_asides_stay_one_event(text, subject):
      "inclusion visit", ["Major injuries", "surgery of the target knee or lateral contralateral"]),
     ("history of abdominal fistula, gastrointestinal perforation, or intra-abdominal abscess within 28 days",
      ["abdominal fistula", "gastrointestinal perforation", "intra-abdominal abscess"]),
+    # ... but only a short object and a short conjunct after it
+    ("Laboratory evidence of undiagnosed hypothyroidism or change in treatment for hypothyroidism in the 3 months",
+     ["undiagnosed hypothyroidism", "change in treatment for hypothyroidism"]),
 ])
 def test_long_lists_and_objects(text, subjects):
     assert [c["subject_text"] for c in constraints(text)] == subjects
@@ -317,3 +320,8 @@ def test_measured_event_only_when_the_measurement_ends_the_phrase():
     assert measured_event(text, (0, 26), measured, labs) is None  # words after it: the phrase goes on
     assert measured_event(text, (0, 11), measured, frozenset({"count"})) is None
     assert measured_event(text, (15, 26), measured, labs) is None  # not in the phrase
+
+
+def test_a_long_conjunct_after_of_is_an_event_of_its_own():
+    text = "clinically significant history of cardiac disease or presence of active cardiac disease within 1 year"
+    assert [c["subject_text"] for c in constraints(text)] == ["cardiac disease", "presence of active cardiac disease"]

@@ -466,7 +466,11 @@ def list_before(text: str, span: Tuple[int, int], floor: int, ents: Sequence[dic
     ends = [b for a, b in cuts if b <= span[0]]
     if not ends:
         # "drug abuse of depressants, hallucinogens, ...": the list is the objects of a word before
-        return [span] if _object_of(text, begin, span[0], config) else None
+        if not _object_of(text, begin, span[0], config):
+            return None
+        parts = split_events(text, span, ents, config)
+        short = all(len(text[a:b].split()) <= config.list_item_words for a, b in parts)
+        return [span] if short else None
     # the item ``span`` starts in, then the short items before it
     starts = [begin] + [b for a, b in cuts]
     i = max(k for k, st in enumerate(starts) if st <= span[0])
@@ -495,11 +499,15 @@ def _strip_start(text: str, start: int, end: int, config: TimeConfig) -> Optiona
 
 def _object_of(text: str, start: int, end: int, config: TimeConfig) -> bool:
     """An ``object_of`` word in ``text[start:end]`` after its leading function words ("history of",
-    "use of" open the phrase and join nothing)."""
+    "use of" open the phrase and join nothing), with a short object up to ``end`` ("surgery of the
+    target knee"; not "evidence of undiagnosed thyroid disease")."""
     if config.object_of is None:
         return False
     m = config.strip.match(text[start:end])  # anchored at the string's start: slice
-    return bool(config.object_of.search(text, start + m.end() if m else start, end))
+    found = None
+    for found in config.object_of.finditer(text, start + m.end() if m else start, end):
+        pass
+    return found is not None and len(text[found.end():end].split()) <= max(config.list_item_words, 1)
 
 
 def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig
@@ -516,14 +524,18 @@ def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], co
         elif ch in ")]}":
             depth = max(0, depth - 1)
         depths.append(depth)
-    cuts, left = [], start
+    found = []
     for m in config.conjunction.finditer(text, start, end):
         a, b = m.start(), m.end()
         if a <= start or b >= end or depths[a - start] or depths[b - 1 - start]:
             continue
         if any(e["label"] not in PART_LABELS and overlaps((e["start"], e["end"]), (a, b)) for e in ents):
             continue
-        if _object_of(text, left, a, config):
+        found.append((a, b))
+    cuts, left = [], start
+    for k, (a, b) in enumerate(found):
+        after = text[b:found[k + 1][0] if k + 1 < len(found) else end]
+        if _object_of(text, left, a, config) and len(after.split()) <= config.list_item_words:
             break  # "drug abuse of depressants, hallucinogens, or cocaine": the rest are its objects
         left = b
         cuts.append((a, b))
