@@ -205,6 +205,53 @@ def test_shared_heads_and_asides_stay_one_event(text, subject):
     assert c["subject_text"] == subject and "time.conjunct" not in c["rules"]
 
 
+@pytest.mark.parametrize("text,subjects", [
+    # a list longer than event_max_words reaches back over its short items
+    ("Any systemic chemotherapy, pelvic radiotherapy, cancer immunotherapy, biological therapy or treatment with "
+     "an investigational agent within 28 days", ["systemic chemotherapy", "pelvic radiotherapy",
+                                                  "cancer immunotherapy", "biological therapy",
+                                                  "treatment with an investigational agent"]),
+    ("Has had intraocular surgery, cataract surgery or LASIK surgery on the study eye within 90 days prior to the "
+     "study", ["intraocular surgery", "cataract surgery", "LASIK surgery on the study eye"]),
+    # after 'of' the conjunction joins the objects, not the events ('history of' opens the phrase)
+    ("Major injuries or surgery of the target knee or lateral contralateral knee in the 12 months preceding the "
+     "inclusion visit", ["Major injuries", "surgery of the target knee or lateral contralateral"]),
+    ("history of abdominal fistula, gastrointestinal perforation, or intra-abdominal abscess within 28 days",
+     ["abdominal fistula", "gastrointestinal perforation", "intra-abdominal abscess"]),
+    # ... but only a short object and a short conjunct after it
+    ("Laboratory evidence of undiagnosed hypothyroidism or change in treatment for hypothyroidism in the 3 months",
+     ["undiagnosed hypothyroidism", "change in treatment for hypothyroidism"]),
+])
+def test_long_lists_and_objects(text, subjects):
+    assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+@pytest.mark.parametrize("text,subject", [
+    # ... but a cut-off phrase that is no list, or a list of objects, stays one event
+    ("Caucasian, Healthy participant, from 12 to 20 years old, with a history of training within 3 years",
+     "20 years old, with a history of training"),
+    ("Meeting criteria for drug abuse of depressants, dissociative anesthetics, hallucinogens, opioids, cocaine, or "
+     "amphetamine within the last 3 months", "depressants, dissociative anesthetics, hallucinogens, opioids, cocaine, or amphetamine"),
+    # a last conjunct opened by a plan owns the window
+    ("Currently pregnant, nursing, or planning to become pregnant within the next 12 months",
+     "planning to become pregnant"),
+])
+def test_lists_that_stay_one_event(text, subject):
+    (c,) = constraints(text)
+    assert c["subject_text"] == subject and "time.conjunct" not in c["rules"]
+
+
+def test_list_before_needs_a_list_in_the_phrase():
+    from pipeline.components.constraints.temporal import list_before
+    text = "Caucasian, Healthy participant, from 12 to 20 years old, with a history of training"
+    span = (text.index("20 years"), len(text))
+    assert list_before(text, span, 0, [], CONFIG) is None
+    text = "Any prior systemic chemotherapy, pelvic radiotherapy, biological therapy or hormonal therapy for lymphoma"
+    span = (text.index("radiotherapy"), len(text))
+    parts = list_before(text, span, 0, [], CONFIG)
+    assert [text[a:b] for a, b in parts][:3] == ["systemic chemotherapy", "pelvic radiotherapy", "biological therapy"]
+
+
 def test_an_entity_across_the_coordinator_is_not_split():
     text = "basal cell or squamous cell carcinoma within 5 years"
     ent = {"label": "CONDITION", "start": 0, "end": 37, "text": text[:37], "rule": "cond.skin_cancer"}
@@ -273,3 +320,8 @@ def test_measured_event_only_when_the_measurement_ends_the_phrase():
     assert measured_event(text, (0, 26), measured, labs) is None  # words after it: the phrase goes on
     assert measured_event(text, (0, 11), measured, frozenset({"count"})) is None
     assert measured_event(text, (15, 26), measured, labs) is None  # not in the phrase
+
+
+def test_a_long_conjunct_after_of_is_an_event_of_its_own():
+    text = "clinically significant history of cardiac disease or presence of active cardiac disease within 1 year"
+    assert [c["subject_text"] for c in constraints(text)] == ["cardiac disease", "presence of active cardiac disease"]

@@ -207,6 +207,16 @@ def test_counts_and_grades_are_only_their_category(run, text, category):
     assert found and {c["category"] for c in found} == {category}
 
 
+def test_a_long_list_before_a_window_is_one_constraint_each(run):
+    rec = run("Radiation therapy, systemic chemotherapy, cancer immunotherapy, biological therapy or treatment "
+              "with an investigational agent within 14 days prior to the first dose of study drug.")
+    found = [c for c in rec["constraints"] if c["category"] == "temporal"]
+    assert len(found) == 5 and all(c["upper"] == {"value": 14, "inclusive": True} for c in found)
+    rec = run("Currently pregnant, nursing, or planning to become pregnant within the next 12 months.")
+    assert [c["subject_text"] for c in rec["constraints"] if c["category"] == "temporal"] == \
+        ["planning to become pregnant"]
+
+
 #: time windows are temporal/duration constraints, never a bound on a measurement
 TIME_ONLY = [
     "diagnosed for at least 1 year",

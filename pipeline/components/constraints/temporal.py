@@ -57,6 +57,9 @@ class TimeConfig:
     numbers: Dict[str, float] = field(default_factory=dict)
     conjunction: Optional[regex.Pattern] = field(repr=False, default=None)  # where coordinated events split
     conjunction_id: Optional[str] = None
+    object_of: Optional[regex.Pattern] = field(repr=False, default=None)  # "X of A or B": the objects are joined
+    list_item_words: int = 0  # a cut-off list reaches back over items this short
+    own_window: Optional[regex.Pattern] = field(repr=False, default=None)  # "..., or planning to ... within"
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -110,6 +113,11 @@ class TimeConfig:
         if conj:
             cfg.conjunction = regex.compile(_phrase(conj["pattern"]), regex.IGNORECASE)
             cfg.conjunction_id = conj["id"]
+            cfg.object_of = regex.compile(r"\s(?:%s)\s" % conj["object_of"], regex.IGNORECASE) \
+                if conj.get("object_of") else None
+            cfg.list_item_words = int(conj.get("list_item_max_words", 0))
+            cfg.own_window = regex.compile(r"(?:%s)\b" % conj["own_window"], regex.IGNORECASE) \
+                if conj.get("own_window") else None
         return cfg
 
     def to_dict(self) -> dict:
@@ -339,7 +347,11 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if span is None:
             span = (ent["start"], ent["end"])  # an entity is never split
         parts = [span] if duration else split_events(text, span, ents, config)
+        if not duration and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
+            parts = whole  # "Any chemotherapy, radiotherapy, ... or hormonal therapy within 28 days"
         if len(parts) == 1:
+            if parts[0] != tuple(span) and not w.event_span:  # "..., or planning to become pregnant within": the plan
+                span, ent = parts[0], _entity_in(ents, parts[0])
             out.append(_record(text, w, span, ent, negations, config, condition, duration))
             continue
         for part in parts:  # "chemotherapy or radiotherapy within 2 weeks": one constraint each
@@ -410,25 +422,12 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
     """The coordinated events of the phrase at ``span`` ("abdominal fistula, GI perforation, or
     abdominal abscess" → three spans), split where ``config.conjunction`` matches outside brackets
     and outside an entity ("basal cell or squamous cell carcinoma" as one entity stays whole);
-    ``[span]`` when there is nothing to split or a part would hold no word."""
+    ``[span]`` when there is nothing to split or a part would hold no word. A last conjunct opened by an ``own_window`` word ("pregnant, nursing, or planning to become
+    pregnant within 12 months") is the only event."""
     if config.conjunction is None:
         return [span]
     start, end = span
-    depth, depths = 0, []
-    for ch in text[start:end]:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth = max(0, depth - 1)
-        depths.append(depth)
-    cuts = []
-    for m in config.conjunction.finditer(text, start, end):
-        a, b = m.start(), m.end()
-        if a <= start or b >= end or depths[a - start] or depths[b - 1 - start]:
-            continue
-        if any(e["label"] not in PART_LABELS and overlaps((e["start"], e["end"]), (a, b)) for e in ents):
-            continue
-        cuts.append((a, b))
+    cuts = _conjunction_cuts(text, span, ents, config)
     if not cuts:
         return [span]
     parts, prev = [], start
@@ -439,11 +438,108 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
     trimmed = [_trim(text, s, e, config, from_end=False) for s, e in parts]
     if len(trimmed) < 2 or any(t is None for t in trimmed):
         return [span]
+    if config.own_window is not None and config.own_window.match(text, trimmed[-1][0]):
+        return [trimmed[-1]]
     if any(_bare_word(text, t, ents) for t in trimmed):
         # "alcohol or substance abuse", "active or uncontrollable infection", "investigational drug
-        # or device": a one-word conjunct no entity names shares a head with its neighbour
+        # or device", "oral, inhaled or topical corticosteroids": a one-word conjunct no entity
+        # names shares a head with its neighbour
         return [span]
     return trimmed
+
+
+def list_before(text: str, span: Tuple[int, int], floor: int, ents: Sequence[dict], config: TimeConfig
+                ) -> Optional[List[Tuple[int, int]]]:
+    """The coordinated events of a list that ``event_max_words`` cut off at ``span`` (the phrase
+    before a window): back from ``span`` over the item it starts in and the items before it of at
+    most ``list_item_words`` words, to the boundary before the phrase; ``None`` when ``span`` was
+    not cut inside a list or the whole does not split."""
+    if not config.list_item_words or config.conjunction is None:
+        return None
+    last = None
+    for last in config.boundary.finditer(text, floor, span[0]):
+        pass
+    begin = max(last.end() if last else 0, floor)
+    if not _conjunction_cuts(text, span, ents, config):
+        return None  # "20 years old, with a history of training": no list in the phrase
+    cuts = _conjunction_cuts(text, (begin, span[1]), ents, config)
+    ends = [b for a, b in cuts if b <= span[0]]
+    if not ends:
+        # "drug abuse of depressants, hallucinogens, ...": the list is the objects of a word before
+        if not _object_of(text, begin, span[0], config):
+            return None
+        parts = split_events(text, span, ents, config)
+        short = all(len(text[a:b].split()) <= config.list_item_words for a, b in parts)
+        return [span] if short else None
+    # the item ``span`` starts in, then the short items before it
+    starts = [begin] + [b for a, b in cuts]
+    i = max(k for k, st in enumerate(starts) if st <= span[0])
+    while i > 0:
+        item = _strip_start(text, starts[i - 1], cuts[i - 1][0], config)
+        if item is None or len(text[slice(*item)].split()) > config.list_item_words:
+            break
+        i -= 1
+    if starts[i] >= span[0]:
+        return None
+    whole = _strip_start(text, starts[i], span[1], config)
+    if whole is None:
+        return None
+    parts = split_events(text, whole, ents, config)
+    return parts if len(parts) > 1 else None
+
+
+def _strip_start(text: str, start: int, end: int, config: TimeConfig) -> Optional[Tuple[int, int]]:
+    """``text[start:end]`` without the function words at its start (no word limit)."""
+    m = config.strip.match(text[start:end])  # anchored at the string's start: slice
+    start = start + m.end() if m else start
+    while start < end and not text[start].isalnum():
+        start += 1
+    return (start, end) if start < end else None
+
+
+def _object_of(text: str, start: int, end: int, config: TimeConfig) -> bool:
+    """An ``object_of`` word in ``text[start:end]`` after its leading function words ("history of",
+    "use of" open the phrase and join nothing), with a short object up to ``end`` ("surgery of the
+    target knee"; not "evidence of undiagnosed thyroid disease")."""
+    if config.object_of is None:
+        return False
+    m = config.strip.match(text[start:end])  # anchored at the string's start: slice
+    found = None
+    for found in config.object_of.finditer(text, start + m.end() if m else start, end):
+        pass
+    return found is not None and len(text[found.end():end].split()) <= max(config.list_item_words, 1)
+
+
+def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig
+                      ) -> List[Tuple[int, int]]:
+    """Where the phrase at ``span`` splits into coordinated events: ``config.conjunction`` outside
+    brackets and entities, and none after an ``object_of`` word ("surgery of the target knee or
+    contralateral knee", "abuse of depressants, opioids, or cocaine": the objects are coordinated,
+    not the events)."""
+    start, end = span
+    depth, depths = 0, []
+    for ch in text[start:end]:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        depths.append(depth)
+    found = []
+    for m in config.conjunction.finditer(text, start, end):
+        a, b = m.start(), m.end()
+        if a <= start or b >= end or depths[a - start] or depths[b - 1 - start]:
+            continue
+        if any(e["label"] not in PART_LABELS and overlaps((e["start"], e["end"]), (a, b)) for e in ents):
+            continue
+        found.append((a, b))
+    cuts, left = [], start
+    for k, (a, b) in enumerate(found):
+        after = text[b:found[k + 1][0] if k + 1 < len(found) else end]
+        if _object_of(text, left, a, config) and len(after.split()) <= config.list_item_words:
+            break  # "drug abuse of depressants, hallucinogens, or cocaine": the rest are its objects
+        left = b
+        cuts.append((a, b))
+    return cuts
 
 
 def _bare_word(text: str, span: Tuple[int, int], ents: Sequence[dict]) -> bool:
