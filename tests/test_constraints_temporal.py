@@ -133,6 +133,22 @@ def test_two_windows_in_one_criterion_each_get_their_event():
         ("temporal", "hospitalization", 30, "d")
 
 
+@pytest.mark.parametrize("text,expected", [
+    # a bare time quantity after a window and "or": the same bound in another unit, same events
+    ("Use of any investigational drug within 30 days or 5 half-lives, whichever is longer",
+     [("investigational drug", 30, "d", "now"), ("investigational drug", 5, "{half-lives}", "now")]),
+    # ... and a marker after the second names both windows' anchor
+    ("systemic steroids within 5 half-lives or 10 days prior to randomization",
+     [("systemic steroids", 5, "{half-lives}", "randomization"), ("systemic steroids", 10, "d", "randomization")]),
+    # a second window with its own comparator is no alternative
+    ("Major surgery within 4 weeks or minor surgery within 2 weeks",
+     [("Major surgery", 4, "wk", "now"), ("minor surgery", 2, "wk", "now")]),
+])
+def test_alternative_windows(text, expected):
+    got = [(c["subject_text"], c["upper"]["value"], c["unit"], c.get("anchor")) for c in constraints(text)]
+    assert got == expected
+
+
 @pytest.mark.parametrize("text", [
     "Age ≥ 18 years", "aged 18 years or older", "18 years old", "children 2 to 11 years of age",
     "12 weeks of treatment will follow",  # no comparator, no marker: a study procedure

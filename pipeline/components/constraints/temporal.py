@@ -60,6 +60,8 @@ class TimeConfig:
     object_of: Optional[regex.Pattern] = field(repr=False, default=None)  # "X of A or B": the objects are joined
     list_item_words: int = 0  # a cut-off list reaches back over items this short
     own_window: Optional[regex.Pattern] = field(repr=False, default=None)  # "..., or planning to ... within"
+    alternative: Optional[regex.Pattern] = field(repr=False, default=None)  # "within 30 days or 5 half-lives"
+    alternative_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -118,6 +120,10 @@ class TimeConfig:
             cfg.list_item_words = int(conj.get("list_item_max_words", 0))
             cfg.own_window = regex.compile(r"(?:%s)\b" % conj["own_window"], regex.IGNORECASE) \
                 if conj.get("own_window") else None
+        alt_window = data.get("alternative")
+        if alt_window:
+            cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
+            cfg.alternative_id = alt_window["id"]
         return cfg
 
     def to_dict(self) -> dict:
@@ -142,6 +148,7 @@ class Window:
     since: bool = False
     event_before_first: bool = False  # the marker's flag: an event before the window wins over the phrase after
     rules: List[str] = field(default_factory=list)
+    alternative: bool = False  # "within 30 days or 5 half-lives": the second bound of the one before
 
 
 def _which(m, prefix: str, items: List[dict]) -> Optional[int]:
@@ -228,12 +235,32 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                 # "4 weeks before screening" with no comparator reads as a window up to 4 weeks
                 w.upper = _bound(n1, True)
                 w.bounded = True
+        if out and n2 is None and cmp is None and pi is None and config.alternative is not None and \
+                config.alternative.fullmatch(text, out[-1].end, start):
+            out.append(_alternative(out[-1], w, n1, config))  # "within 30 days or 5 half-lives"
+            continue
         if not w.bounded and not w.direction:
             continue
         if not w.lower and not w.upper:
             continue  # "6 months ago" alone: a date, not a bound
         out.append(w)
     return out
+
+
+def _alternative(prev: Window, w: Window, n1: float, config: TimeConfig) -> Window:
+    """A bare time quantity right after a window and "or" ("within 30 days or 5 half-lives,
+    whichever is longer"): the same comparison in another unit, its event and anchor the previous
+    window's."""
+    bound = (prev.upper or prev.lower or {}).get("inclusive", True)
+    lower, upper = (_bound(n1, bound), None) if prev.lower and not prev.upper else (None, _bound(n1, bound))
+    alt = replace(prev, start=w.start, end=w.end, lower=lower, upper=upper, unit=w.unit,
+                  rules=prev.rules[:1] + [config.alternative_id] + w.rules, alternative=True)
+    if w.direction and prev.direction is None:
+        # "within 5 half-lives or 4 weeks before randomization": the marker after both is both's
+        prev.direction = alt.direction = w.direction
+        prev.anchor = alt.anchor = w.anchor
+        prev.rules.extend(w.rules)
+    return alt
 
 
 def _bound(value: float, inclusive: bool) -> dict:
@@ -321,10 +348,16 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
     ("HDSS score of ≥ 9 within 48 hours") names its event by its subject (:func:`measured_event`)."""
     out: List[dict] = []
     floor = 0
+    last: List[Tuple[Tuple[int, int], Optional[dict], bool]] = []  # the previous window's events
     for w in windows:
         previous_end, floor = floor, w.end
         if any(s < w.end and w.start < e for s, e in taken):
             continue
+        if w.alternative:
+            for part, ent, duration in last:  # "within 30 days or 5 half-lives": the same events
+                out.append(_record(text, w, part, ent, negations, config, condition, duration))
+            continue
+        last = []
         boundary = None
         if w.event_span and w.event_before_first:
             w = _event_before_first(text, w, previous_end, config)
@@ -353,11 +386,13 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             if parts[0] != tuple(span) and not w.event_span:  # "..., or planning to become pregnant within": the plan
                 span, ent = parts[0], _entity_in(ents, parts[0])
             out.append(_record(text, w, span, ent, negations, config, condition, duration))
+            last = [(span, ent, duration)]
             continue
         for part in parts:  # "chemotherapy or radiotherapy within 2 weeks": one constraint each
             record = _record(text, w, part, _entity_in(ents, part), negations, config, condition, duration)
             record["rules"].append(config.conjunction_id)
             out.append(record)
+            last.append((part, _entity_in(ents, part), duration))
     return out
 
 
