@@ -101,6 +101,7 @@ class GradeRules:
         # their first words is skipped (substring tests, instead of the grade pattern at every position)
         cues = [w for k in self.keywords for w in k["words"]] + [n for s in self.systems for n in s["names"]]
         self.cues = tuple(sorted({c.split()[0].lower() for c in cues if c.split()}))
+        self.cue_search = re.compile("|".join(map(re.escape, self.cues))).search if self.cues else None
 
     @classmethod
     def from_dict(cls, data: dict) -> "GradeRules":
@@ -271,9 +272,8 @@ def find_grades(text: str, ents: Sequence[dict], rules: GradeRules) -> List[Grad
     sorted entity records."""
     if rules.pattern is None:
         return []
-    low = text.lower()
-    if not any(c in low for c in rules.cues):
-        return []
+    if rules.cue_search is None or rules.cue_search(text.lower()) is None:
+        return []  # one scan for any cue, the same test as a substring test per cue
     out: List[Grade] = []
     for m in rules.pattern.finditer(_masked(text, ents)):
         grade = _read(m, text, ents, rules)
