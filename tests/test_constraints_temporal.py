@@ -28,6 +28,9 @@ WINDOWS = [
     ("live vaccine in the 4 weeks preceding enrolment", "temporal", "live vaccine", U, 4, True, "wk",
      "enrollment", "before"),
     ("Major surgery within the last 3 months", "temporal", "Major surgery", U, 3, True, "mo", "now", "before"),
+    ("Alcohol or drug abuse within the past year", "temporal", "Alcohol or drug abuse", U, 1, True, "a", "now",
+     "before"),  # a singular unit with no number: one of it
+    ("Antibiotic treatment in the past month", "temporal", "Antibiotic treatment", U, 1, True, "mo", "now", "before"),
     ("Prior chemotherapy in the past six months", "temporal", "chemotherapy", U, 6, True, "mo", "now", "before"),
     ("Antibiotic treatment the prior 3 months", "temporal", "Antibiotic treatment", U, 3, True, "mo", "now",
      "before"),
@@ -154,6 +157,7 @@ def test_alternative_windows(text, expected):
     "12 weeks of treatment will follow",  # no comparator, no marker: a study procedure
     "taken twice a week", "6 months ago",  # a date, no bound
     "at 6 months",
+    "within years of diagnosis",  # a plural unit without a number
 ])
 def test_no_window(text):
     assert constraints(text) == []

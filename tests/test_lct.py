@@ -401,6 +401,28 @@ def test_a_bare_span_related_to_an_event_is_a_window_up_to_it(tmp_path: Path, te
     assert unmapped == Counter()
 
 
+@pytest.mark.parametrize(("text", "unit", "mapped"), [
+    ("stroke within the past year", "year", True), ("infection in the last month", "month", True),
+    ("stroke within the past years", "years", False)])  # a plural unit without a number: no bound
+def test_a_window_on_a_singular_unit_without_a_number_is_one_of_it(tmp_path: Path, text: str, unit: str,
+                                                                  mapped: bool) -> None:
+    """"within the past year": LCT marks the operator and the unit, no value; one year (GUIDELINE,
+    temporal; ``implied_one_units`` in configs/lct.json)."""
+    parts = {"Operator": ("Eq-Operator", text.split()[1]), "Temporal-Unit": ("Eq-Temporal-Unit", unit)}
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    ann.write_text(_doc_lines(text, ("Condition", text.split()[0]), parts, ["A1\tEq-Operator-Value T2 LTEQ"],
+                              "Temporality"), encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, _, _ = map_document(doc, "x.txt", "x.ann")
+    if mapped:
+        [c] = records[0]["constraints"]
+        assert (c["lower"], c["upper"]) == (None, bound(1.0))
+    else:
+        assert records[0]["constraints"] == [] and sum(unmapped.values()) == 1
+
+
 def test_temporality_without_a_value_is_a_note_not_a_loss(tmp_path: Path) -> None:
     text = "history of stroke"
     (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")

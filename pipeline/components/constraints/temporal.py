@@ -61,6 +61,9 @@ class TimeConfig:
     list_item_words: int = 0  # a cut-off list reaches back over items this short
     own_window: Optional[regex.Pattern] = field(repr=False, default=None)  # "..., or planning to ... within"
     alternative: Optional[regex.Pattern] = field(repr=False, default=None)  # "within 30 days or 5 half-lives"
+    master_one: Optional[regex.Pattern] = field(repr=False, default=None)  # "within the past year"
+    one_candidate: Optional[regex.Pattern] = field(repr=False, default=None)
+    implied_one_id: Optional[str] = None
     alternative_id: Optional[str] = None
 
     @classmethod
@@ -84,6 +87,20 @@ class TimeConfig:
                                                                           alt("a", cfg.anchors))
         )
         cfg.master = regex.compile(pattern, regex.IGNORECASE)
+        one = data.get("implied_one")
+        if one:
+            # "within the past year", "in the last month": a singular unit right after a comparator
+            # is one of it (no number, so not in the master pattern)
+            singular = one["units"]
+            units_one = "|".join(f"(?P<u{i}>{_phrase(singular[u['canonical']])})" if u["canonical"] in singular
+                                 else f"(?P<u{i}>(?!))" for i, u in enumerate(cfg.units))
+            cfg.master_one = regex.compile(
+                r"(?<![\w.,])(?P<cmp>%s)\s*(?P<n1>)(?P<n2>(?!))?(?P<unit>%s)(?![\w])" % (alt("c", cfg.comparators), units_one)
+                + r"(?:\s*(?P<post>%s)(?![\w]))?" % alt("p", cfg.postfix)
+                + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers), alt("a", cfg.anchors)),
+                regex.IGNORECASE)
+            cfg.one_candidate = regex.compile(r"\b(?:%s)\b" % "|".join(_phrase(v) for v in singular.values()), regex.IGNORECASE)
+            cfg.implied_one_id = one["id"]
         # every window holds a number and a time unit next to it: a criterion without that pair is
         # skipped after one scan of this much smaller pattern (the master pattern tries every
         # comparator at every position)
@@ -161,15 +178,19 @@ def _which(m, prefix: str, items: List[dict]) -> Optional[int]:
 def find_windows(text: str, config: TimeConfig) -> List[Window]:
     """Every time quantity of ``text`` that bounds something (see the module docstring)."""
     out: List[Window] = []
-    if not config.candidate.search(text):
-        return out
-    for m in config.master.finditer(text):
+    matches = list(config.master.finditer(text)) if config.candidate.search(text) else []
+    if config.master_one is not None and config.one_candidate.search(text):
+        # no number in these, so they never overlap a master match
+        matches = sorted(matches + [m for m in config.master_one.finditer(text) if m.group("cmp") is not None],
+                         key=lambda m: m.start())
+    for m in matches:
         start, end = m.span()
         if config.not_after.match(text, m.end("unit")):
             continue  # "18 years old", "2 days a week"
         if config.not_before.search(text[max(0, start - 12):start]):
             continue  # "aged 18 years", "at 6 months", "twice a week"
-        n1 = parse_number(m.group("n1"), config.numbers)
+        implied = m.group("n1") == ""  # "within the past year": one year
+        n1 = 1.0 if implied else parse_number(m.group("n1"), config.numbers)
         n2 = parse_number(m.group("n2"), config.numbers) if m.group("n2") else None
         if n1 is None or (m.group("n2") and n2 is None):
             continue
@@ -182,6 +203,8 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         window = bool(cmp and cmp["side"] == "upper" and cmp.get("window"))
         if cmp:
             rules.append(cmp["id"])
+        if implied:
+            rules.append(config.implied_one_id)
         if n2 is not None:
             if n2 <= n1:
                 continue  # "3-1 weeks": not a range

@@ -117,6 +117,7 @@ N_DESCENDING_RANGE = "range with Value > Value2 (ordered)"
 N_DUPLICATE_ARGUMENT = "argument repeated under another role (ignored)"
 N_DUPLICATE_CONSTRAINT = "identical constraint on one line (kept once)"
 N_JOINED_BOUNDS = "lower and upper comparisons joined by And (one constraint)"
+N_IMPLIED_ONE = "a window without a number on a singular time unit (within the past year): one of it"
 N_PERIOD_ONLY = "temporality without a value (history of, current, prior): no bound"
 N_LIST_SIZE = "list size of 'N of the following M' (Max-Value after the list): scale_max, no bound"
 
@@ -191,6 +192,9 @@ class ConstraintTables:
     anchors: dict
     number_words: dict
     grade_numerals: dict
+    #: singular time units that stand for one of them in a window written without a number
+    #: ("within the past year": upper 1 year), lower case
+    implied_one_units: tuple = ()
     #: ``(system names, {letter: number})`` of the grading systems of ``configs/grades.json`` that
     #: have class letters (Child-Pugh A/B/C), names as :func:`_name_key` writes them
     grade_letters: tuple = ()
@@ -232,6 +236,7 @@ def load_constraint_tables(path: Optional[str] = None) -> ConstraintTables:
     if "constraints" not in data:
         raise RuleError([Problem(str(file), None, "no \"constraints\" tables")])
     tables = {k: v for k, v in data["constraints"].items() if k != "comment"}
+    tables["implied_one_units"] = tuple(w.lower() for w in tables.get("implied_one_units", ()))
     return ConstraintTables(**tables, grade_letters=load_grade_letters())
 
 
@@ -528,7 +533,13 @@ class _DocumentMapper:
         if category == "grade":
             words.update(tables.grade_numerals)
             words.update(self.grade_letters(trigger, comparison))
-        values = self.parse_values(comparison, parts["Value"], words)
+        tunits = parts["Temporal-Unit"]
+        if not parts["Value"] and category in ("temporal", "duration") and len(tunits) == 1 \
+                and tunits[0].text.strip().lower() in tables.implied_one_units:
+            values = [(1.0, tunits[0])]  # "within the past year": one year (GUIDELINE)
+            self.notes[N_IMPLIED_ONE] += 1
+        else:
+            values = self.parse_values(comparison, parts["Value"], words)
         anchor, related = self.anchor_of(filter_id)
         period = next((tables.periods[p] for p in periods if p in tables.periods), None)
         direction = related or period
