@@ -3,8 +3,9 @@
 "Serum ferritin ≥ 500 ng/mL" or "Absolute CD19+ count < 5 cells/µL" name a measurement even when
 no rule lists it. When nothing can name it before the comparator, a noun phrase right after the
 number and its unit does ("≥140 mmHg systolic", ">10% total body surface area", "(>1.5 cm
-diameter)"); such a subject (``attrs.after_quantity``) bounds only the quantity before it. :func:`find_shape_subjects` is the pure algorithm over tokens and entities, its
-data a :class:`ShapeRules`; ``eligex_shapes`` is its component. The data: the words that may link
+diameter)"); such a subject (``attrs.after_quantity``) bounds only the quantity before it.
+:func:`find_shape_subjects` is the pure algorithm over tokens and entities, its data a
+:class:`ShapeRules`; ``eligex_shapes`` is its component. The data: the words that may link
 a subject to its comparator, the comparator ops that bound a value and the characters of a name
 (``configs/shapes.json``); the words that cannot be part of a name, its length and the endings
 that make it a condition (``subject_stop_words``, ``subject_max_tokens``, ``condition_suffixes``

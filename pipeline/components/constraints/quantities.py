@@ -19,6 +19,8 @@ BOUND_OPS = {">=", ">", "<=", "<", "="}
 RANGE_OPS = {"range", "between"}
 #: a comparator read from its right side: "18 ≤ age" is age ≥ 18
 FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+#: the side a one-sided comparator bounds
+SIDE = {">": "lower", ">=": "lower", "<": "upper", "<=": "upper"}
 
 
 @dataclass
@@ -136,6 +138,15 @@ class _QuantityReader:
             q.units[last] = u
         return u
 
+    def over_age_cue(self, last: int) -> int:
+        """The age word right after entity ``last`` ("years *old*", a rule flagged ``age_cue``),
+        which a postfix comparator or a range's second number may follow, else ``last``."""
+        ents = self.ents
+        if last + 1 < len(ents) and ents[last + 1]["rule"] in self.age_cue_rules and \
+                ents[last + 1]["token_start"] - ents[last]["token_end"] <= 1:
+            return last + 1
+        return last
+
     def take_range_tail(self, q: "Quantity", last: int) -> int:
         """``- 35``, ``to 35``, ``and 35`` (after between) → second value; returns last index."""
         c = self.next_entity(last, "COMPARATOR", self.fillers, 2)
@@ -148,10 +159,8 @@ class _QuantityReader:
                 q.op = "range"
                 return self.take_unit(q, v2)
         if q.op == "between":
-            anchor = last
-            if last + 1 < len(self.ents) and self.ents[last + 1]["rule"] in self.age_cue_rules:
-                anchor = last + 1  # "between 30 years old and 50 years old": over the age word
-            v2 = self.next_entity(anchor, "VALUE", {"and", "to", "-", "&"}, 1)
+            # "between 30 years old and 50 years old": over the age word
+            v2 = self.next_entity(self.over_age_cue(last), "VALUE", {"and", "to", "-", "&"}, 1)
             if v2 is not None:
                 q.values.append(v2)
                 self.used.add(v2)
@@ -175,12 +184,8 @@ class _QuantityReader:
     def take_postfix(self, q: "Quantity", last: int) -> int:
         """A comparator after the number: "18 years or older", "(inclusive)", "18+ years"."""
         ents = self.ents
-        start = last
         # "18 years old or older": step over the age cue to reach the comparator
-        if last + 1 < len(ents) and ents[last + 1]["rule"] in self.age_cue_rules and \
-                ents[last + 1]["token_start"] - ents[last]["token_end"] <= 1:
-            start = last + 1
-        c = self.next_entity(start, "COMPARATOR", self.fillers | {"(", ")"}, 2)
+        c = self.next_entity(self.over_age_cue(last), "COMPARATOR", self.fillers | {"(", ")"}, 2)
         if c is None:
             return last
         op = _op(ents[c])
@@ -221,8 +226,8 @@ class _QuantityReader:
         last = self.take_range_tail(q, last)
         if q.op == "between" and len(q.values) == 2:
             q.op = "range"
-        elif q.op == "between" and self.next_entity(last, "COMPARATOR", set(), 0) is not None and \
-                (ents[last + 1].get("attrs") or {}).get("postfix"):
+        elif q.op == "between" and (post := self.next_entity(last, "COMPARATOR", set(), 0)) is not None and \
+                (ents[post].get("attrs") or {}).get("postfix"):
             # "suffered from one or more seizures": no range after all; the postfix comparator bounds
             q.op, q.bare, q.comparators = "=", True, []
             self.used.discard(i)

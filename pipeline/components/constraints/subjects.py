@@ -13,7 +13,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from pipeline.components.constraints.config import AssemblyConfig
 from pipeline.components.constraints.index import EntityIndex
-from pipeline.components.constraints.quantities import Quantity, age_comparator, unit_of
+from pipeline.components.constraints.quantities import SIDE, Quantity, age_comparator, unit_of
 from pipeline.components.units import UnitNormalizer
 from pipeline.core.numbers import parse_number
 
@@ -316,8 +316,7 @@ def _units_chain(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bo
 def _same_side(prev: Quantity, q: Quantity) -> bool:
     """Both quantities are one-sided bounds on the same side ("≤ 2.5 x ULN (≤ 5 x ULN)"); a range
     in brackets ("VAS ≥ 40 mm (0-100 mm)") is the scale, not another bound."""
-    sides = {">": "lower", ">=": "lower", "<": "upper", "<=": "upper"}
-    return q.op in sides and sides[q.op] == sides.get(prev.op)
+    return q.op in SIDE and SIDE[q.op] == SIDE.get(prev.op)
 
 
 def _same_unit(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bool:

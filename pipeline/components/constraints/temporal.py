@@ -78,13 +78,16 @@ class TimeConfig:
         def alt(prefix: str, items: List[dict]) -> str:
             return "|".join(f"(?P<{prefix}{i}>{_phrase(it['pattern'])})" for i, it in enumerate(items))
 
+        comparators = alt("c", cfg.comparators)
+        # after the unit: a postfix ("or more"), a marker ("before") and its anchor ("screening")
+        tail = (r"(?:\s*(?P<post>%s)(?![\w]))?" % alt("p", cfg.postfix)
+                + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
+                                                                              alt("a", cfg.anchors)))
         pattern = (
-            r"(?<![\w.,])(?:(?P<cmp>%s)\s*)?" % alt("c", cfg.comparators)
+            r"(?<![\w.,])(?:(?P<cmp>%s)\s*)?" % comparators
             + r"(?P<n1>%s)(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num)
             + r"[\s-]*(?P<unit>%s)(?![\w])" % alt("u", cfg.units)
-            + r"(?:\s*(?P<post>%s)(?![\w]))?" % alt("p", cfg.postfix)
-            + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
-                                                                          alt("a", cfg.anchors))
+            + tail
         )
         cfg.master = regex.compile(pattern, regex.IGNORECASE)
         one = data.get("implied_one")
@@ -95,9 +98,7 @@ class TimeConfig:
             units_one = "|".join(f"(?P<u{i}>{_phrase(singular[u['canonical']])})" if u["canonical"] in singular
                                  else f"(?P<u{i}>(?!))" for i, u in enumerate(cfg.units))
             cfg.master_one = regex.compile(
-                r"(?<![\w.,])(?P<cmp>%s)\s*(?P<n1>)(?P<n2>(?!))?(?P<unit>%s)(?![\w])" % (alt("c", cfg.comparators), units_one)
-                + r"(?:\s*(?P<post>%s)(?![\w]))?" % alt("p", cfg.postfix)
-                + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers), alt("a", cfg.anchors)),
+                r"(?<![\w.,])(?P<cmp>%s)\s*(?P<n1>)(?P<n2>(?!))?(?P<unit>%s)(?![\w])" % (comparators, units_one) + tail,
                 regex.IGNORECASE)
             cfg.one_candidate = regex.compile(r"\b(?:%s)\b" % "|".join(_phrase(v) for v in singular.values()), regex.IGNORECASE)
             cfg.implied_one_id = one["id"]
