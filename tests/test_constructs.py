@@ -159,6 +159,16 @@ CASES = [
     ("pregnant woman between (16-24) weeks of gestation", [("gestational age", (16, True), (24, True), "wk")]),
     # conditional / parenthesised
     ("Anemia (hemoglobin <10 g/dL)", [("hemoglobin", None, (10, False), "g/dL")]),
+    # bracketed asides between a subject and its comparator are skipped
+    ("Alanine aminotransferase (ALT) (serum glutamic pyruvic transaminase [SGPT]) and aspartate "
+     "aminotransferase (AST) (serum glutamic oxaloacetic transaminase [SGOT]) < 3 x ULN",
+     [("alt", None, (3, False), "{ULN}"), ("ast", None, (3, False), "{ULN}")]),
+    # a comparator in words doubled by its bracketed sign; "less than equal to" without "or"
+    ("C-reactive protein level of greater than or equal to (>=) 1.5 mg/dL",
+     [("crp", (1.5, True), None, "mg/dL")]),
+    ("HbA1c less than equal to 9%", [("hba1c", None, (9, True), "%")]),
+    ("Platelet count (taken within 7 days before the first dose, without transfusion) ≥ 75 x 10^9/L",
+     [("platelet count", (75, True), None, "10*9/L")]),
 ]
 
 

@@ -25,12 +25,16 @@ from spacy.tokens import Doc
 from pipeline.components import docview
 
 from pipeline.core import extensions
+from pipeline.core.brackets import ASIDE_MAX_TOKENS, words_outside_asides
 from pipeline.rules.loading import CONFIG_SCHEMAS, flagged_rules, load_json_config, load_rules
 
 #: the rule ids of the entities this component makes (built-in rules, not a rule file's): the
 #: noun phrase before the comparator, and the one after the number and its unit
 SHAPE_RULE = "shape.np_comparator_value"
 SHAPE_RULE_AFTER = "shape.value_unit_np"
+#: how many words a bracketed aside between a known subject and its comparator may leave
+#: outside it ("Hemoglobin (...) level of ≥ 9")
+ASIDE_LINK_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             unit = None
         if unit is not None and unit["rule"] in rules.time_unit_rules:
             continue  # "> 18 years", "< 2 months": an age or a duration, not a measurement
-        if _known_subject_before(entities, ci, rules.max_tokens + rules.known_subject_margin):
+        if _known_subject_before(words, entities, ci, rules.max_tokens + rules.known_subject_margin):
             continue  # "NYHA heart failure classification of >2": the subject is already known
         span = _name_before(words, cmp_ent["token_start"], owner, rules)
         if span is not None:
@@ -183,16 +187,18 @@ def _condition_head(word: str, rules: ShapeRules) -> bool:
     return len(head) > 5 and head.endswith(rules.condition_suffixes)
 
 
-def _known_subject_before(entities: Sequence[dict], ci: int, window: int) -> bool:
-    """Whether a MEASUREMENT/SCORE stands within ``window`` tokens before comparator ``ci``
-    with no value between them."""
-    limit = entities[ci]["token_start"] - window
+def _known_subject_before(words: Sequence[str], entities: Sequence[dict], ci: int, window: int) -> bool:
+    """Whether a MEASUREMENT/SCORE stands within ``window`` tokens before comparator ``ci``, or
+    only bracketed asides and a link word or two do ("Hemoglobin (measured by the central
+    laboratory) ≥ 9"), with no value between them."""
+    start = entities[ci]["token_start"]
     for j in range(ci - 1, -1, -1):  # not a reversed slice: that copies every entity before ci
         ent = entities[j]
-        if ent["token_end"] <= limit or ent["label"] == "VALUE":
+        if ent["token_end"] <= start - window - ASIDE_MAX_TOKENS or ent["label"] == "VALUE":
             return False
         if ent["label"] in ("MEASUREMENT", "SCORE"):
-            return True
+            return ent["token_end"] > start - window or \
+                words_outside_asides(words, ent["token_end"], start, ASIDE_LINK_WORDS) is not None
     return False
 
 

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from pipeline.core.brackets import CLOSERS, OPENERS, scan_outside_asides
+
 SUBJECT_LABELS = ("MEASUREMENT", "SCORE")
 
 
@@ -54,7 +56,7 @@ class EntityIndex:
         self.coordinators = frozenset(coordinators)
         self.work = work if work is not None else Counter()
         self.n_original = len(ents)
-        self._claimed: set = set()
+        self._claimed: List[int] = []  # sorted
         starts = [e["start"] for e in ents]
         if starts != sorted(starts):
             k = next(k for k in range(1, len(starts)) if starts[k] < starts[k - 1])
@@ -96,6 +98,13 @@ class EntityIndex:
         self.work["words"] += len(out)
         return out
 
+    def gap_words(self, a: int, b: int, limit: int) -> Optional[int]:
+        """How many words tokens ``a..b-1`` hold outside the bracketed asides closed among them
+        (:func:`~pipeline.core.brackets.words_outside_asides`), or ``None`` when more than ``limit``."""
+        found, scanned = scan_outside_asides(self.words, a, b, limit)
+        self.work["words"] += scanned
+        return found
+
     def joins(self, a: int, b: int, same: bool = False) -> Optional[str]:
         """What the words of tokens ``a..b-1`` make of the subjects they separate: ``"short"``
         for a long form and its "(short form)" (or, when ``same``, the same subject written
@@ -112,14 +121,14 @@ class EntityIndex:
             w = w.lower()
             n += 1
             self.work["words"] += 1
-            paren = w == "(" or w == ")"
+            paren = w in OPENERS or w in CLOSERS
             coordinator = w in coordinators
             if not (paren or coordinator):
                 return None  # neither a short form nor a list
             first = first or w
             all_parens = all_parens and paren
             any_coordinator = any_coordinator or coordinator
-        if n == 1 and first == "(":
+        if n == 1 and first in OPENERS:
             return "short"
         if same and all_parens:
             return "short"
@@ -129,13 +138,14 @@ class EntityIndex:
 
     def claim(self, tokens: set) -> None:
         """The tokens quantities claim (no subject is looked for across them)."""
-        self._claimed = tokens
+        self._claimed = sorted(tokens)
 
     def claimed(self, a: int, b: int) -> bool:
-        """Whether a quantity claims any of tokens ``a..b-1`` (asked of short gaps only)."""
-        self.work["words"] += max(0, b - a)
+        """Whether a quantity claims any of tokens ``a..b-1``."""
+        self.work["words"] += 1
         claimed = self._claimed
-        return any(t in claimed for t in range(a, b))
+        k = bisect_left(claimed, a)
+        return k < len(claimed) and claimed[k] < b
 
     # ---- parentheses
     @_built_once

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from pipeline.components.constraints.index import SUBJECT_LABELS, EntityIndex
+from pipeline.core.brackets import CLOSERS, OPENERS
 from pipeline.core.numbers import number_out, parse_number
 
 BOUND_OPS = {">=", ">", "<=", "<", "="}
@@ -213,6 +214,13 @@ class _QuantityReader:
         """The quantity a bound or range comparator starts, and the last entity index it uses."""
         ents = self.ents
         v = self.next_entity(i, "VALUE")
+        signs = [i]
+        doubled = self.next_entity(i, "COMPARATOR", OPENERS, 1) if v is None else None
+        if doubled is not None and _op(ents[doubled]) == op:
+            # "greater than or equal to (>=) 0.3": the bracketed sign doubles the words
+            v = self.next_entity(doubled, "VALUE", self.fillers | CLOSERS, 2)
+            if v is not None:
+                signs.append(doubled)
         inner = None
         if v is None and i + 1 < len(ents) and ents[i + 1]["label"] in SUBJECT_LABELS \
                 and _gap_ok(self.words, ents[i]["token_end"], ents[i + 1]["token_start"], {"the"}, 1):
@@ -220,8 +228,8 @@ class _QuantityReader:
             v = self.next_entity(inner, "VALUE", self.fillers | {"=", "is"}, 2)
         if v is None:
             return self.read_implied(i, op) if inner is None else None
-        q = Quantity(values=[v], comparators=[i], op=op, subject=inner)
-        self.used.update({i, v})
+        q = Quantity(values=[v], comparators=signs, op=op, subject=inner)
+        self.used.update({*signs, v})
         last = self.take_pair(q, self.take_unit(q, v))
         last = self.take_range_tail(q, last)
         if q.op == "between" and len(q.values) == 2:

@@ -163,12 +163,14 @@ def find_left_subject(q: Quantity, index: EntityIndex, max_gap: int) -> Optional
         e = ents[idx]
         if sent_of[e["token_start"]] != sent:
             return None
-        if index.between(e["token_end"], q.start, max_gap) is None:
+        if index.claimed(e["token_end"], q.start):
+            return None  # another quantity stands between (and so before every subject further left)
+        if index.gap_words(e["token_end"], q.start, max_gap) is None:
             return None  # too far, and so is every subject further left
         if _parenthesised_aside(index, idx, q.start):
             continue
-        if index.claimed(e["token_end"], q.start) or (e.get("attrs") or {}).get("after_quantity"):
-            return None  # another quantity stands between; "≥140 mmHg systolic": the name is the earlier one's
+        if (e.get("attrs") or {}).get("after_quantity"):
+            return None  # "≥140 mmHg systolic": the name is the earlier quantity's
         return idx
     return None
 
