@@ -163,6 +163,8 @@ CASES = [
     ("Alanine aminotransferase (ALT) (serum glutamic pyruvic transaminase [SGPT]) and aspartate "
      "aminotransferase (AST) (serum glutamic oxaloacetic transaminase [SGOT]) < 3 x ULN",
      [("alt", None, (3, False), "{ULN}"), ("ast", None, (3, False), "{ULN}")]),
+    # a scale named in brackets after the bound is the subject
+    ("WHO performance status 0-2 (ECOG)", [("ECOG", (0, True), (2, True), None)]),
     # a comparator in words doubled by its bracketed sign; "less than equal to" without "or"
     ("C-reactive protein level of greater than or equal to (>=) 1.5 mg/dL",
      [("crp", (1.5, True), None, "mg/dL")]),

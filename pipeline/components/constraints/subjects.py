@@ -96,7 +96,8 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
     aged = unit in (None, "a") and age_comparator(q, index.ents) is not None
     left = find_left_subject(q, index, config.limits.left_subject_max_gap)
     if left is not None and (not aged or index.ents[left].get("norm") == "age"):
-        return coordinated_subjects(left, index)
+        named = _scale_named_after(q, left, index)
+        return [[named]] if named is not None else coordinated_subjects(left, index)
     right = find_right_subject(q, index, config.limits.right_subject_max_gap)
     if right is not None and (not aged or index.ents[right].get("norm") == "age"):
         return coordinated_right(right, index)
@@ -107,6 +108,24 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
     age = implicit_age_subject(q, index.words, index.ents, units, config.implicit_age_blockers,
                                config.implicit_age_cues)
     return [[index.add(age)]] if age is not None else None
+
+
+def _scale_named_after(q: Quantity, subject: int, index: EntityIndex) -> Optional[int]:
+    """The scale named in brackets right after the quantity, when the subject before it is the
+    same score written generically: "Performance status ≤ 1 (ECOG)" bounds ECOG."""
+    ents = index.ents
+    subj = ents[subject]
+    if subj["label"] != "SCORE" or subj.get("norm") is None:
+        return None
+    idx = index.first_subject_from(q.end)
+    if idx is None:
+        return None
+    named = ents[idx]
+    if named["label"] != "SCORE" or named.get("norm") != subj.get("norm") or \
+            index.between(q.end, named["token_start"], 1) not in (["("], ["["]) or \
+            index.between(named["token_end"], named["token_end"] + 1, 1) not in ([")"], ["]"]):
+        return None  # "ASA 1 or 2 (ASA 1 corresponding to ...)": an explanation, not the name
+    return idx
 
 
 def _bounds_subject(q: Quantity, groups: Groups, unit: Optional[str], index: EntityIndex,
@@ -133,6 +152,10 @@ def _names_its_scale(q: Quantity, subj: dict, index: EntityIndex, on_scale_words
     if subj["label"] != "SCORE" or q.end > subj["token_start"]:
         return False
     between = index.between(q.end, subj["token_start"], len(index.words))
+    if between in (["("], ["["]):
+        before = next(index.subjects_ending_by(q.start), None)
+        if before is not None and index.ents[before].get("norm") == subj.get("norm"):
+            return False  # "Performance status 0-1 (ECOG)": the scale is named aside, not sized
     return not any(w in on_scale_words for w in between or ())
 
 
@@ -333,6 +356,10 @@ def _bare_allowed(q: Quantity, groups, index: EntityIndex) -> bool:
     perfect health", "three times the ULN") is a description, not a bound."""
     ents, words = index.ents, index.words
     subj = ents[groups[-1][-1]]
+    if subj["token_start"] >= q.end:  # "Performance status 0 or 1 (ECOG)": read at the generic name
+        before = next(index.subjects_ending_by(q.start), None)
+        if before is not None and ents[before].get("norm") == subj.get("norm") is not None:
+            subj = ents[before]
     if q.op == "=":
         # "ASA 5)", "Clinical Dementia Rating of 0 and ...": a score's single value, closed by
         # punctuation or a conjunction, is its value
