@@ -163,6 +163,10 @@ CASES = [
     ("Alanine aminotransferase (ALT) (serum glutamic pyruvic transaminase [SGPT]) and aspartate "
      "aminotransferase (AST) (serum glutamic oxaloacetic transaminase [SGOT]) < 3 x ULN",
      [("alt", None, (3, False), "{ULN}"), ("ast", None, (3, False), "{ULN}")]),
+    # dots as thousands separators: two groups always, one group in a cell count per volume
+    ("neutrophils ≥ 2.000/mm3 and platelets > 125.000 cells/mm³",
+     [("absolute neutrophil count", (2000, True), None, "/uL"), ("platelet count", (125000, False), None, "/uL")]),
+    ("creatinine ≤ 1.200 mg/dL", [("creatinine", None, (1.2, True), "mg/dL")]),
     # a scale named in brackets after the bound is the subject
     ("WHO performance status 0-2 (ECOG)", [("ECOG", (0, True), (2, True), None)]),
     # a comparator in words doubled by its bracketed sign; "less than equal to" without "or"

@@ -7,7 +7,7 @@ from typing import Optional
 
 import pytest
 
-from pipeline.core.numbers import number_out, parse_number
+from pipeline.core.numbers import dot_thousands, number_out, parse_number
 from pipeline.extraction.structured import parse_age
 
 WORDS = {"ten": 10.0, "sixty-five": 65.0}
@@ -16,7 +16,7 @@ WORDS = {"ten": 10.0, "sixty-five": 65.0}
 @pytest.mark.parametrize(("text", "expected"), [
     ("18", 18.0), ("1.5", 1.5), ("1.50", 1.5), ("1,500", 1500.0), ("50,000", 50000.0),
     ("7,0", 7.0), ("39,99", 39.99), ("-10", -10.0), ("\u22121", -1.0), (" 2 ", 2.0), (".5", 0.5),
-    ("5.", 5.0), ("1,500.25", 1500.25),
+    ("5.", 5.0), ("1,500.25", 1500.25), ("100.000", 100.0), ("1.500.000", 1500000.0), ("100.000.000", 1e8),
     # not numbers
     ("five", None), ("III", None), ("10^3", None), ("5th", None), ("1,2345", None), ("", None),
     ("1e5", None), ("inf", None), ("nan", None), ("1_000", None), ("Infinity", None),
@@ -84,3 +84,11 @@ def test_number_words_come_only_from_the_table():
 def test_number_out_writes_integral_values_as_int():
     assert number_out(18.0) == 18 and isinstance(number_out(18.0), int)
     assert number_out(1.5) == 1.5
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1.500", 1500.0), ("100.000", 100000.0), ("3.000", 3000.0),
+    ("1.5", None), ("1.50", None), ("1500", None), ("1.500.000", None), ("12.3456", None),
+])
+def test_dot_thousands(text: str, expected: Optional[float]) -> None:
+    assert dot_thousands(text) == expected

@@ -1,8 +1,8 @@
 """Numbers as written in criteria, gold annotations and registry fields.
 
 One reader for every place that turns written digits into a value: ``"60"``, ``"1,500"``
-(thousands), ``"39,99"`` (a decimal comma: one or two digits after the comma cannot be
-thousands), ``"2.0"``, ``".5"``, ``"-10"`` and ``"−1"`` (U+2212), and, when a table of number
+(thousands), ``"100.000"`` (thousands: two groups after dots are never a decimal), ``"39,99"``
+(a decimal comma: one or two digits after the comma cannot be thousands), ``"2.0"``, ``".5"``, ``"-10"`` and ``"−1"`` (U+2212), and, when a table of number
 words is given, ``"ten"``. A value must be finite: a run of digits too long for a float
 (``"1111…"``, which ``float`` reads as ``inf``) is not a value, so no record ever carries
 ``Infinity`` (not JSON).
@@ -17,6 +17,10 @@ from typing import Mapping, Optional, Union
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _DECIMAL_COMMA_RE = re.compile(r"[+-]?\d+,\d{1,2}")
+#: "100.000", "1.500.000": more than one group of three after dots is thousands, never a decimal
+_DOT_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:\.\d{3}){2,}")
+#: "1.500": one group of three after a dot, thousands only where the unit says so
+_ONE_DOT_GROUP_RE = re.compile(r"[+-]?\d{1,3}\.\d{3}")
 
 
 def parse_number(text: str, words: Optional[Mapping[str, float]] = None) -> Optional[float]:
@@ -30,6 +34,8 @@ def parse_number(text: str, words: Optional[Mapping[str, float]] = None) -> Opti
     value = value.replace("\u2212", "-")
     if _THOUSANDS_RE.fullmatch(value):
         value = value.replace(",", "")
+    elif _DOT_THOUSANDS_RE.fullmatch(value):
+        value = value.replace(".", "")
     elif _DECIMAL_COMMA_RE.fullmatch(value):
         value = value.replace(",", ".")
     if not _NUMBER_RE.fullmatch(value):
@@ -41,3 +47,10 @@ def parse_number(text: str, words: Optional[Mapping[str, float]] = None) -> Opti
 def number_out(value: float) -> Union[int, float]:
     """A number as written in JSON: integral values as int (``18.0`` → ``18``)."""
     return int(value) if float(value).is_integer() else value
+
+
+def dot_thousands(text: str) -> Optional[float]:
+    """``"1.500"`` read with the dot as a thousands separator (1500), for a unit in which the
+    decimal reading is implausible ("neutrophils ≥ 1.500/mm3"); ``None`` for any other shape."""
+    value = text.strip()
+    return float(value.replace(".", "")) if _ONE_DOT_GROUP_RE.fullmatch(value) else None

@@ -8,7 +8,7 @@ from pipeline.components.constraints.index import EntityIndex
 from pipeline.components.constraints.quantities import Quantity, read_number, unit_of
 from pipeline.components.constraints.subjects import Groups
 from pipeline.components.units import UnitNormalizer
-from pipeline.core.numbers import number_out
+from pipeline.core.numbers import dot_thousands, number_out
 
 #: subject attributes (from ConText) a constraint carries in its ``context``
 CONTEXT_FLAGS = ("historical", "hypothetical", "exception", "uncertain")
@@ -23,11 +23,19 @@ class Assembled:
     used: set = field(default_factory=set)
 
 
+def _or(value, default):
+    return default if value is None else value
+
+
 def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[dict]]:
     if q.number is not None:  # the "/100" of a pair, the implied 1 of "> ULN"
         vals = [q.number]
     else:
         vals = [read_number(ents[v]["text"], value_words) for v in q.values]
+        unit = unit_of([q])
+        if unit is not None and (ents[unit].get("attrs") or {}).get("dot_thousands"):
+            # "neutrophils ≥ 1.500/mm3": a cell count per volume is never 1.5 per mm3
+            vals = [_or(dot_thousands(ents[v]["text"]), x) for v, x in zip(q.values, vals)]
     if any(v is None for v in vals):
         return None, None
     if q.op == "list" and len(vals) > 1:
