@@ -16,6 +16,10 @@ from pipeline.components.sentences import CriterionSentencizer, one_sentence, se
     ("e.g . the SLE".split(), [0]),      # lower case after the full stop
     ("Hb ≥ 1.5 g/dL".split(), [0]),      # a decimal number is one token
     ("Age ≥ 18 , SLE".split(), [0]),
+    ("grip ( < 26 kg in men ; < 18 kg in women )".split(), [0]),   # a breaker inside brackets
+    ("grip [ < 26 ( men ) ; < 18 ] ; SLE".split(), [0, 12]),       # nested; the one outside splits
+    # a bracket never closed encloses nothing
+    ("grip ( < 26 kg ; < 18 kg".split(), [0, 6]),
     ([], []),
 ])
 def test_sentence_starts(words, starts):

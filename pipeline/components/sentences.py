@@ -1,6 +1,6 @@
 """Criterion-aware sentence splitting (instead of PyRuSH, which is six times slower).
 
-Inside one criterion a sentence (a ConText scope) ends at a breaker token (``;``), at a line break,
+Inside one criterion a sentence (a ConText scope) ends at a breaker token (``;``) outside brackets, at a line break,
 and at an ender token (``.``, ``!`` or ``?``) followed by a capital letter or a digit. Pure
 function :func:`sentence_starts`, thin component ``eligex_sentences``, whose factory config lists
 the ``enders`` and ``breakers`` (as spaCy's sentencizer has ``punct_chars``).
@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.components import docview
+from pipeline.core.brackets import CLOSERS, OPENERS
 
 #: tokens that end a sentence before a capital letter or a digit
 DEFAULT_ENDERS = (".", "!", "?")
@@ -34,15 +35,32 @@ def sentence_starts(words: Sequence[str], enders: Iterable[str] = DEFAULT_ENDERS
     if not words:
         return starts
     starts[0] = True
+    enclosed = _inside_brackets(words)
     for i in range(1, len(words)):
         prev = words[i - 1]
         word = words[i]
-        if prev in breakers or "\n" in prev:
+        if "\n" in prev or (prev in breakers and not enclosed[i - 1]):
             starts[i] = True
         elif prev in enders and (word[:1].isupper() or word[:1].isdigit()):
             # "e.g. The" stays split; "1.5" is one token, so never reaches here
             starts[i] = True
     return starts
+
+
+def _inside_brackets(words: Sequence[str]) -> List[bool]:
+    """For each token, whether it stands inside a bracket that closes later: "(<7 kg/m² in men;
+    <5.7 kg/m² in women)" is one sentence (a bracket never closed encloses nothing)."""
+    enclosed = [False] * len(words)
+    stack: List[int] = []
+    for k, w in enumerate(words):
+        if w in OPENERS:
+            stack.append(k)
+        elif w in CLOSERS and stack:
+            start = stack.pop()
+            if not stack:
+                for j in range(start + 1, k):
+                    enclosed[j] = True
+    return enclosed
 
 
 def one_sentence(words: Sequence[str], ends: Iterable[str] = DEFAULT_ENDERS + DEFAULT_BREAKERS) -> bool:
