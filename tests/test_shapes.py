@@ -54,6 +54,17 @@ CASES = [
     ("5 mg ≥ 500", [ent("VALUE", 0, 1), ent("UNIT", 1, 2), ent("COMPARATOR", 2, 3, **GE), ent("VALUE", 3, 4)], None),
     (": ≥ 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),  # link words only
     ("ferritin% ≥ 500", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3)], None),  # not a name's character
+    # a unit that implies its number ("< LLN") makes a shape; a multiplier after a number never names one
+    ("serum lipase < LLN", [ent("COMPARATOR", 2, 3, op="<"), ent("UNIT", 3, 4, "unit.lln", implied_value=1)],
+     "lipase"),  # "serum" is a stop word of names
+    ("AST 2 x > ULN", [ent("MEASUREMENT", 0, 1), ent("VALUE", 1, 2), ent("COMPARATOR", 3, 4, op=">"),
+                       ent("UNIT", 4, 5, "unit.uln", implied_value=1)], None),
+    ("less than 2 times above ULN", [ent("COMPARATOR", 0, 2, op="<"), ent("VALUE", 2, 3),
+                                     ent("COMPARATOR", 4, 5, op=">"), ent("UNIT", 5, 6, "unit.uln", implied_value=1)],
+     None),
+    # a known subject before a bracketed aside: no shape inside it
+    ("hemoglobin ( by the central lab ) ≥ 9", [ent("MEASUREMENT", 0, 1), ent("COMPARATOR", 7, 8, **GE),
+                                               ent("VALUE", 8, 9)], None),
     # a comparator doubled by its sign in brackets
     ("Fever of greater_than ( > ) 38.0", [ent("COMPARATOR", 2, 3, op=">"), ent("COMPARATOR", 4, 5, op=">"),
                                           ent("VALUE", 6, 7)], "Fever"),

@@ -6,8 +6,8 @@ number and its unit does ("≥140 mmHg systolic", ">10% total body surface area"
 diameter)"); such a subject (``attrs.after_quantity``) bounds only the quantity before it.
 :func:`find_shape_subjects` is the pure algorithm over tokens and entities, its data a
 :class:`ShapeRules`; ``eligex_shapes`` is its component. The data: the words that may link
-a subject to its comparator, the comparator ops that bound a value and the characters of a name
-(``configs/shapes.json``); the words that cannot be part of a name, its length and the endings
+a subject to its comparator, the comparator ops that bound a value, the characters of a name and
+the multiplier words that never start one ("2X", "4 times above"; ``configs/shapes.json``); the words that cannot be part of a name, its length and the endings
 that make it a condition (``subject_stop_words``, ``subject_max_tokens``, ``condition_suffixes``
 in ``configs/constraints.json``); which entity rules are time units or range signs (their
 ``flags`` in ``configs/entities``).
@@ -49,6 +49,7 @@ class ShapeRules:
 
     link_words: frozenset = frozenset()
     after_stop_words: frozenset = frozenset()
+    multiplier_words: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -61,7 +62,7 @@ class ShapeRules:
     _name_chars: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        for name in ("link_words", "stop_words", "after_stop_words"):
+        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words"):
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
@@ -75,6 +76,7 @@ class ShapeRules:
 
     def to_dict(self) -> dict:
         return {"link_words": sorted(self.link_words), "after_stop_words": sorted(self.after_stop_words),
+                "multiplier_words": sorted(self.multiplier_words),
                 "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
@@ -95,6 +97,7 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
     entity_rules, _ = load_rules(Path(entity_rules_path), "entity", strict=True)
     return ShapeRules(
         link_words=shapes["link_words"], after_stop_words=shapes.get("after_stop_words", []),
+        multiplier_words=shapes.get("multiplier_words", []),
         comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
@@ -113,6 +116,7 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
     for idx, ent in enumerate(entities):
         for i in range(ent["token_start"], ent["token_end"]):
             owner[i] = idx
+    values = {idx for idx, ent in enumerate(entities) if ent["label"] == "VALUE"}
     found: List[dict] = []
     for ci, cmp_ent in enumerate(entities):
         attrs = cmp_ent.get("attrs") or {}
@@ -124,16 +128,21 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
                 and (entities[vi].get("attrs") or {}).get("op") == attrs.get("op"):
             vi += 1  # "greater than or equal to (≥) 38.0": the sign doubles the words
         nxt = entities[vi] if vi < len(entities) else None
-        if nxt is None or nxt["label"] != "VALUE" or nxt["token_start"] - entities[vi - 1]["token_end"] > rules.max_value_gap:
+        if nxt is None or nxt["token_start"] - entities[vi - 1]["token_end"] > rules.max_value_gap:
             continue
-        unit = entities[vi + 1] if vi + 1 < len(entities) else None
-        if unit is not None and (unit["label"] != "UNIT" or unit["token_start"] != nxt["token_end"]):
-            unit = None
+        if nxt["label"] == "UNIT" and (nxt.get("attrs") or {}).get("implied_value") is not None:
+            unit = nxt  # "Serum G6PD < LLN": the unit implies its number
+        elif nxt["label"] != "VALUE":
+            continue
+        else:
+            unit = entities[vi + 1] if vi + 1 < len(entities) else None
+            if unit is not None and (unit["label"] != "UNIT" or unit["token_start"] != nxt["token_end"]):
+                unit = None
         if unit is not None and unit["rule"] in rules.time_unit_rules:
             continue  # "> 18 years", "< 2 months": an age or a duration, not a measurement
         if _known_subject_before(words, entities, ci, rules.max_tokens + rules.known_subject_margin):
             continue  # "NYHA heart failure classification of >2": the subject is already known
-        span = _name_before(words, cmp_ent["token_start"], owner, rules)
+        span = _name_before(words, cmp_ent["token_start"], owner, values, rules)
         if span is not None:
             found.append({"token_start": span[0], "token_end": span[1]})
         elif unit is not None:  # nothing names it before: "≥140 mmHg systolic"
@@ -143,7 +152,8 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
     return found
 
 
-def _name_before(words: Sequence[str], cmp_start: int, owner: dict, rules: ShapeRules) -> Optional[Tuple[int, int]]:
+def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
+                 rules: ShapeRules) -> Optional[Tuple[int, int]]:
     """The name (token span) right before a comparator, over the link words, or None when a known
     entity (subject, value, unit...) stands there or no word can be a name."""
     i = cmp_start - 1
@@ -157,6 +167,9 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, rules: Shape
            and words[i].lower() not in rules.stop_words):
         start = i
         i -= 1
+    if start < end and start - 1 in owner and owner[start - 1] in values and \
+            words[start].lower() in rules.multiplier_words:
+        return None  # "less than 2X greater than", "4 times above": a multiplier, not a name
     return (start, end) if start < end and not _condition_head(words[end - 1], rules) else None
 
 

@@ -20,6 +20,8 @@ from pipeline.rules.loading import CONFIG_SCHEMAS, load_json_config
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _LEADING_MULT = re.compile(r"^(?:×|x|\*|times|-?folds?|-?times)+")
 _GIGA_PER_LITRE = re.compile(r"^\s*G\s*/\s*L\s*$")
+#: a unit's symbol in brackets after its word ("millimoles (mmol)/liter (L)")
+_BRACKETED_SYMBOL = re.compile(r"(?<=[a-zA-Z])\s*\([a-zA-Zµμ]{1,5}\)")
 _PINT_SAFE = re.compile(r"^[a-zA-Zµμ/\d.\s*^]+$")
 _MEMO_SIZE = 20_000
 
@@ -123,6 +125,8 @@ class UnitNormalizer:
         return out
 
     def _normalize(self, text: str) -> Optional[str]:
+        if "(" in text:  # "millimoles (mmol)/liter (L)": the words say it, the brackets repeat it
+            text = _BRACKETED_SYMBOL.sub("", text)
         if _GIGA_PER_LITRE.match(text):
             return "10*9/L"  # "G/L": giga per litre, as French-style reports write platelets
         key = unit_key(text)
@@ -133,6 +137,7 @@ class UnitNormalizer:
         spelled = self.spelled(key)
         if spelled in self.table:
             return self.table[spelled]
+        key = spelled  # "milliequivalents/dL" reads on as "meq/dl", as "mEq/dL" does
         for rx, canonical in self._compiled:
             if rx.match(key):
                 return canonical
