@@ -188,6 +188,14 @@ COUNT_CASES = [
     ("two or more of the eye examinations or physiotherapy assessments", "physiotherapy assessments", (2, True), None),
     # a count of one takes an acronym as its singular head
     ("the presence of at least one visible active WSL in primary teeth", "wsl", (1, True), None),
+    # an irregular plural ends the counted phrase like a plural in "s"
+    ("significant cytological atypia or more than 2 foci", "foci", (2, False), None),
+    # a shape guess that names no measurement ("History of") does not take the number
+    ("History of at least 2 sets of VT insertions in the past", "sets", (2, True), None),
+    ("History of at least 2 seizures in the past year", "seizures", (2, True), None),
+    # methods of contraception are counted
+    ("must be willing to use two acceptable methods of contraception", "methods of contraception",
+     (2, True), (2, True)),
 ]
 
 NOT_COUNTS = [
@@ -216,6 +224,11 @@ NOT_COUNTS = [
     "at least one of the subject's parents must consent",
     "systolic BP >= 160 mmHg on two occasions at least 4 hours apart",  # a repetition
     "as an average of 3 measurements",
+    "able to walk at least 2 blocks without stopping",  # a distance walked
+    "within 3 months or within 5 half lives prior to baseline",  # a time
+    "Subjects receiving any PDE-5 inhibitors",         # a name's number after a hyphen
+    "receiving (Phosphodiesterase)-5 inhibitors",
+    "Fulfilling 1 of the following 2 criteria:",       # the size of the list
 ]
 
 
