@@ -276,10 +276,36 @@ GRADE_CASES = [
     # a system that names the subject, beside a grade that has none
     ("Hoehn & Yahr Classification of Disability, stage 1-3", "Hoehn & Yahr", (1, True), (3, True)),
     ("Greater than Stage 3 on the Hoehn & Yahr Classification of Disability", "Hoehn & Yahr", (3, False), None),
+    # degrees of a conduction block
+    ("second or third degree heart block without a permanent cardiac pacemaker", "heart block", (2, True), (3, True)),
+    ("Second degree or greater heart block", "heart block", (2, True), None),
+    ("Documented episodes of second or third degree atrioventricular (AV) block.", "atrioventricular (AV) block",
+     (2, True), (3, True)),
+    ("3 grade auriculo-ventricular heart block without pacing", "auriculo-ventricular heart block", (3, True), (3, True)),
+    ("evidence of second- or third-degree AV block", "AV block", (2, True), (3, True)),
+    # a shape guess running into the grade names no condition; with none before, the one after "from"
+    ("Any unresolved toxicity NCI CTCAE Grade ≥2 from previous anticancer therapy", "toxicity", (2, True), None),
+    ("recovery to =< grade 1 from all toxicities related to the prior treatment", "all toxicities", None, (1, True)),
+    # the same block twice as alternatives: one range
+    ("rapid rate, second degree heart block Mobitz type II or third degree heart block (unless paced)",
+     "heart block", (2, True), (3, True)),
+    # the keyword written again in a list
+    ("Patients with any grade 3 or grade 4 toxicity during prior therapy", "toxicity", (3, True), (4, True)),
+    # a comparator after the grade that bounds nothing ends it: the condition before it
+    ("No unresolved chronic toxicity > grade 2 from previous anticancer therapy", "toxicity", (2, False), None),
+    # a bracketed grade after a severity word grades the condition after the bracket
+    ("History of severe (grade 3 or 4) allergic or hypersensitivity reactions", "allergic or hypersensitivity reactions",
+     (3, True), (4, True)),
+    # 'class' before which the condition names the system
+    ("a) Congestive heart failure class III/IV (CHF) per new york heart association (NYHA) criteria.", "NYHA",
+     (3, True), (4, True)),
 ]
 
 NOT_GRADES = [
     "Grade 1",                    # no graded condition named
+    "First degree relative with diabetes",  # a degree of kinship, no block
+    "deep partial-thickness (second-degree) burn",  # degrees grade conduction blocks only
+    "Resolved acute effects of any prior therapy to baseline or Grade ≤1 severity",  # 'severity' is no condition
     "ASA 1-3 patients",           # digits after a score's name: the score's
     "class III antiarrhythmics",  # a bare 'class' needs a system
     "type 2 diabetes",            # 'type' needs a system
