@@ -193,6 +193,9 @@ COUNT_CASES = [
     # a shape guess that names no measurement ("History of") does not take the number
     ("History of at least 2 sets of VT insertions in the past", "sets", (2, True), None),
     ("History of at least 2 seizures in the past year", "seizures", (2, True), None),
+    # a rate inside a bracket after the count is the bracket's
+    ("unwilling to use at least 2 methods of highly effective contraception (failure rate less than 1% per year)",
+     "methods of highly effective contraception", (2, True), None),
     # methods of contraception are counted
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), (2, True)),

@@ -227,11 +227,20 @@ def _bounds_a_subject(text: str, ents: Sequence[dict], start: int, rules: Option
 def _rate_follows(words: Sequence[Word], k: int, rules: CountRules) -> bool:
     """A rate word within ``rate_reach`` words from ``words[k]``, before the clause ends (";"
     or "."): "3 cups of coffee, tea or soft drinks *per day*". A ``near_rate_words`` one ("/")
-    counts only at ``words[k]`` ("fractures: basin and */* or femur" is no rate)."""
+    counts only at ``words[k]`` ("fractures: basin and */* or femur" is no rate). A rate word
+    inside a bracket opened after ``words[k]`` belongs to the bracket's own statement ("at least 2
+    methods of contraception *(failure rate less than 1% per year)*"); one after it still counts
+    ("5 cigarettes (or equivalent) *per day*")."""
+    depth = 0
     for j in range(k, min(len(words), k + rules.rate_reach)):
         if words[j].text in (";", "."):
             return False
-        if _starts_with(words, j, rules.rate_words) and (j == k or words[j].lower not in rules.near_rate_words):
+        if words[j].text in "([" and len(words[j].text) == 1:
+            depth += 1
+        elif words[j].text in ")]" and len(words[j].text) == 1:
+            depth = max(0, depth - 1)
+        elif depth == 0 and _starts_with(words, j, rules.rate_words) and (
+                j == k or words[j].lower not in rules.near_rate_words):
             return True
     return False
 
