@@ -335,3 +335,16 @@ def test_not_grades(run, text):
 def test_asa_digits_stay_a_score(run):
     scores = of_category(run("ASA 1-3 patients"), "score")
     assert [bounds_of(c) for c in scores] == [((1, True), (3, True))]
+
+
+@pytest.mark.parametrize("text,subject,upper", [
+    # a preposition or verb after a lab value continues its bound: no count, a lab bound
+    ("Serum albumin less than 30 without liver or renal dysfunction", "albumin", (30, False)),
+    ("Clinical Frailty Score less than 7 according to the Rockwood scale", None, (7, False)),
+])
+def test_a_value_before_a_function_word_stays_a_bound(run, text, subject, upper):
+    record = run(text)
+    assert of_category(record, "count") == []
+    bounds = [c for c in record["constraints"] if c["category"] not in ("count", "grade")]
+    assert len(bounds) == 1 and bounds_of(bounds[0]) == (None, upper)
+    assert subject is None or bounds[0]["subject"] == subject
