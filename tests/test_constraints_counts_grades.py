@@ -188,6 +188,17 @@ COUNT_CASES = [
     ("two or more of the eye examinations or physiotherapy assessments", "physiotherapy assessments", (2, True), None),
     # a count of one takes an acronym as its singular head
     ("the presence of at least one visible active WSL in primary teeth", "wsl", (1, True), None),
+    # an irregular plural ends the counted phrase like a plural in "s"
+    ("significant cytological atypia or more than 2 foci", "foci", (2, False), None),
+    # a shape guess that names no measurement ("History of") does not take the number
+    ("History of at least 2 sets of VT insertions in the past", "sets", (2, True), None),
+    ("History of at least 2 seizures in the past year", "seizures", (2, True), None),
+    # a rate inside a bracket after the count is the bracket's
+    ("unwilling to use at least 2 methods of highly effective contraception (failure rate less than 1% per year)",
+     "methods of highly effective contraception", (2, True), None),
+    # methods of contraception are counted
+    ("must be willing to use two acceptable methods of contraception", "methods of contraception",
+     (2, True), (2, True)),
 ]
 
 NOT_COUNTS = [
@@ -216,6 +227,11 @@ NOT_COUNTS = [
     "at least one of the subject's parents must consent",
     "systolic BP >= 160 mmHg on two occasions at least 4 hours apart",  # a repetition
     "as an average of 3 measurements",
+    "able to walk at least 2 blocks without stopping",  # a distance walked
+    "within 3 months or within 5 half lives prior to baseline",  # a time
+    "Subjects receiving any PDE-5 inhibitors",         # a name's number after a hyphen
+    "receiving (Phosphodiesterase)-5 inhibitors",
+    "Fulfilling 1 of the following 2 criteria:",       # the size of the list
 ]
 
 
@@ -263,10 +279,36 @@ GRADE_CASES = [
     # a system that names the subject, beside a grade that has none
     ("Hoehn & Yahr Classification of Disability, stage 1-3", "Hoehn & Yahr", (1, True), (3, True)),
     ("Greater than Stage 3 on the Hoehn & Yahr Classification of Disability", "Hoehn & Yahr", (3, False), None),
+    # degrees of a conduction block
+    ("second or third degree heart block without a permanent cardiac pacemaker", "heart block", (2, True), (3, True)),
+    ("Second degree or greater heart block", "heart block", (2, True), None),
+    ("Documented episodes of second or third degree atrioventricular (AV) block.", "atrioventricular (AV) block",
+     (2, True), (3, True)),
+    ("3 grade auriculo-ventricular heart block without pacing", "auriculo-ventricular heart block", (3, True), (3, True)),
+    ("evidence of second- or third-degree AV block", "AV block", (2, True), (3, True)),
+    # a shape guess running into the grade names no condition; with none before, the one after "from"
+    ("Any unresolved toxicity NCI CTCAE Grade ≥2 from previous anticancer therapy", "toxicity", (2, True), None),
+    ("recovery to =< grade 1 from all toxicities related to the prior treatment", "all toxicities", None, (1, True)),
+    # the same block twice as alternatives: one range
+    ("rapid rate, second degree heart block Mobitz type II or third degree heart block (unless paced)",
+     "heart block", (2, True), (3, True)),
+    # the keyword written again in a list
+    ("Patients with any grade 3 or grade 4 toxicity during prior therapy", "toxicity", (3, True), (4, True)),
+    # a comparator after the grade that bounds nothing ends it: the condition before it
+    ("No unresolved chronic toxicity > grade 2 from previous anticancer therapy", "toxicity", (2, False), None),
+    # a bracketed grade after a severity word grades the condition after the bracket
+    ("History of severe (grade 3 or 4) allergic or hypersensitivity reactions", "allergic or hypersensitivity reactions",
+     (3, True), (4, True)),
+    # 'class' before which the condition names the system
+    ("a) Congestive heart failure class III/IV (CHF) per new york heart association (NYHA) criteria.", "NYHA",
+     (3, True), (4, True)),
 ]
 
 NOT_GRADES = [
     "Grade 1",                    # no graded condition named
+    "First degree relative with diabetes",  # a degree of kinship, no block
+    "deep partial-thickness (second-degree) burn",  # degrees grade conduction blocks only
+    "Resolved acute effects of any prior therapy to baseline or Grade ≤1 severity",  # 'severity' is no condition
     "ASA 1-3 patients",           # digits after a score's name: the score's
     "class III antiarrhythmics",  # a bare 'class' needs a system
     "type 2 diabetes",            # 'type' needs a system
@@ -293,3 +335,16 @@ def test_not_grades(run, text):
 def test_asa_digits_stay_a_score(run):
     scores = of_category(run("ASA 1-3 patients"), "score")
     assert [bounds_of(c) for c in scores] == [((1, True), (3, True))]
+
+
+@pytest.mark.parametrize("text,subject,upper", [
+    # a preposition or verb after a lab value continues its bound: no count, a lab bound
+    ("Serum albumin less than 30 without liver or renal dysfunction", "albumin", (30, False)),
+    ("Clinical Frailty Score less than 7 according to the Rockwood scale", None, (7, False)),
+])
+def test_a_value_before_a_function_word_stays_a_bound(run, text, subject, upper):
+    record = run(text)
+    assert of_category(record, "count") == []
+    bounds = [c for c in record["constraints"] if c["category"] not in ("count", "grade")]
+    assert len(bounds) == 1 and bounds_of(bounds[0]) == (None, upper)
+    assert subject is None or bounds[0]["subject"] == subject

@@ -318,6 +318,37 @@ def test_time_count_and_grade_mapping(tmp_path: Path, text: str, subject: tuple[
         assert "anchor" not in c and "direction" not in c
 
 
+@pytest.mark.parametrize(("text", "subject", "unit", "expected"), [
+    # a Minimum-Count's Eq-Unit of words is the counted noun: the subject (GUIDELINE, counts)
+    ("Presence of at least 4 sites with probing depth", ("Observation", "probing depth"), "sites",
+     ("sites", bound(4.0), None)),
+    ("recurrent instability in minimum two joints", ("Condition", "instability"), "joints",
+     ("joints", bound(2.0), None)),
+    # a repetition is no count; an amount keeps its unit and stays unmapped
+    ("BP >= 160 mmHg on at least two occasions", ("Observation", "BP"), "occasions", R_COUNT_WITH_UNIT),
+    ("alcohol at least 30 %", ("Drug", "alcohol"), "%", R_COUNT_WITH_UNIT),
+])
+def test_a_minimum_count_of_a_counted_noun_unit(tmp_path: Path, text: str, subject: tuple[str, str], unit: str,
+                                               expected: object) -> None:
+    op = "minimum" if "minimum" in text else "at least"
+    value = "4" if " 4 " in text else "two" if "two" in text else "30"
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "NCT00000001.ann"
+    parts = {"Operator": ("Eq-Operator", op), "Value": ("Eq-Value", value), "Unit": ("Eq-Unit", unit)}
+    ann.write_text(_doc_lines(text, subject, parts, [_op(1, "GTEQ")], "Minimum-Count"), encoding="utf-8")
+    doc, problems = read_brat(ann)
+    assert problems == []
+    records, unmapped, notes, _ = map_document(doc, "x.txt", "x.ann")
+    constraints = [c for r in records for c in r["constraints"] if c["category"] == "count"]
+    if isinstance(expected, str):
+        assert constraints == [] and unmapped == Counter({"count: " + expected: 1})
+        return
+    name, lower, upper = expected
+    [c] = constraints
+    assert (c["subject"], text[slice(*c["subject_span"])], c["lower"], c["upper"]) == (name, unit, lower, upper)
+    assert unmapped == Counter() and sum(notes.values()) >= 1
+
+
 @pytest.mark.parametrize(("text", "least", "most", "lower", "upper", "scale_max"), [
     # the Max-Value after the list span is the list's size (GUIDELINE: scale_max, not a bound)
     ("at least three of the following four criteria", ("at least", "three"), "four", bound(3.0), None, 4.0),

@@ -77,11 +77,13 @@ class CountRules:
         self.open_not_plural = tuple(open_head.get("not_plural_endings", []))
         self.open_not_heads = frozenset(w.lower() for w in open_head.get("not_heads", []))
         self.open_not_singular = frozenset(w.lower() for w in open_head.get("not_singular_heads", []))
+        self.irregular_plurals = frozenset(w.lower() for w in open_head.get("irregular_plurals", []))
         self.rate_reach = int(d.get("rate_reach", 0))
         self.ordinal_suffixes = frozenset(w.lower() for w in d.get("ordinal_suffixes", []))
         self.near_rate_words = frozenset(w.lower() for w in d.get("near_rate_words", []))
         self.weak_subject_rules = tuple(d.get("weak_subject_rules", []))
         self.weak_subject_links = frozenset(w.lower() for w in d.get("weak_subject_links", []))
+        self.weak_subject_not = frozenset(w.lower() for w in d.get("weak_subject_not", []))
         of_the = d.get("of_the") or {}
         self.of_the_id = of_the.get("id")
         self.of_the_words = _phrases(of_the.get("words", []))
@@ -136,9 +138,16 @@ def _head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[in
 
 
 def _plural(w: str, rules: CountRules) -> bool:
-    """``w`` (lower case) reads as a plural noun: it ends in "s", none of ``not_plural_endings``,
-    at least ``min_length`` letters."""
-    return len(w) >= rules.open_min_length and w.endswith("s") and not w.endswith(rules.open_not_plural)
+    """``w`` (lower case) reads as a plural noun: one of ``irregular_plurals`` ("foci", "children"),
+    or it ends in "s", none of ``not_plural_endings``, at least ``min_length`` letters."""
+    return w in rules.irregular_plurals or (
+        len(w) >= rules.open_min_length and w.endswith("s") and not w.endswith(rules.open_not_plural))
+
+
+def is_counted_plural(w: str, rules: CountRules) -> bool:
+    """``w`` (lower case) is a plural noun a count may count: :func:`_plural`, not a unit or time
+    word (``open_head.not_heads``) and not a repetition's head ("occasions")."""
+    return _plural(w, rules) and w not in rules.open_not_heads and w not in rules.repetition_heads
 
 
 def _plural_after(words: Sequence[Word], j: int, rules: CountRules) -> Optional[int]:
@@ -198,7 +207,8 @@ def _bounds_a_subject(text: str, ents: Sequence[dict], start: int, rules: Option
     between): the number is that subject's value, not a count of the noun after it. An entity
     whose rule starts with one of ``weak_subject_rules`` (a shape guess) before a verbal
     comparator does so only across one of ``weak_subject_links`` ("weekly intake *of* more than
-    14 drinks"; not "have *experienced* more than 3 previous concussions")."""
+    14 drinks"; not "have *experienced* more than 3 previous concussions"), and never when its
+    last word is one of ``weak_subject_not`` ("*History* of at least 2 episodes": no measurement)."""
     before = [e for e in ents if e["end"] <= start and e["label"] != "COMPARATOR"]
     if not before:
         return False
@@ -207,6 +217,9 @@ def _bounds_a_subject(text: str, ents: Sequence[dict], start: int, rules: Option
     if last["label"] not in SUBJECT_LABELS or len(gap) > 12 or any(ch in gap for ch in ",;.()"):
         return False
     weak = rules is not None and str(last.get("rule") or "").startswith(rules.weak_subject_rules or ("\0",))
+    named = text[last["start"]:last["end"]].split()
+    if weak and named and named[-1].lower() in rules.weak_subject_not:
+        return False  # "History of at least 2 sets", "Participation of at least one match": no measurement
     verbal = text[start:start + 1].isalpha()  # "more than 3", not "= 5" or "<50"
     return not (weak and verbal) or any(w in rules.weak_subject_links for w in gap.lower().split())
 
@@ -214,13 +227,30 @@ def _bounds_a_subject(text: str, ents: Sequence[dict], start: int, rules: Option
 def _rate_follows(words: Sequence[Word], k: int, rules: CountRules) -> bool:
     """A rate word within ``rate_reach`` words from ``words[k]``, before the clause ends (";"
     or "."): "3 cups of coffee, tea or soft drinks *per day*". A ``near_rate_words`` one ("/")
-    counts only at ``words[k]`` ("fractures: basin and */* or femur" is no rate)."""
+    counts only at ``words[k]`` ("fractures: basin and */* or femur" is no rate). A rate word
+    inside a bracket opened after ``words[k]`` belongs to the bracket's own statement ("at least 2
+    methods of contraception *(failure rate less than 1% per year)*"); one after it still counts
+    ("5 cigarettes (or equivalent) *per day*")."""
+    depth = 0
     for j in range(k, min(len(words), k + rules.rate_reach)):
         if words[j].text in (";", "."):
             return False
-        if _starts_with(words, j, rules.rate_words) and (j == k or words[j].lower not in rules.near_rate_words):
+        if words[j].text in "([" and len(words[j].text) == 1:
+            depth += 1
+        elif words[j].text in ")]" and len(words[j].text) == 1:
+            depth = max(0, depth - 1)
+        elif depth == 0 and _starts_with(words, j, rules.rate_words) and (
+                j == k or words[j].lower not in rules.near_rate_words):
             return True
     return False
+
+
+def _list_size(text: str, start: int, rules: CountRules) -> bool:
+    """The number at ``start`` is written right after one of the ``following`` words ("the
+    following *2* criteria"): it sizes the list (the ``scale_max`` of a count before it)."""
+    before = words_before(text, start, max((len(p) for p in rules.following_words), default=0))
+    lowered = tuple(w.lower for w in reversed(before))  # in text order
+    return any(len(p) <= len(lowered) and lowered[len(lowered) - len(p):] == p for p in rules.following_words)
 
 
 def _following_total(words: Sequence[Word], k: int, ents: Sequence[dict], value_words: Dict[str, float],
@@ -324,6 +354,10 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
     before = words_before(text, start, 1)
     if before and before[0].lower.rstrip(".") in rules.exclude_before:
         return None
+    if _list_size(text, start, rules):
+        return None  # "1 of the following 2 criteria": the size of the list, not a count
+    if start >= 2 and text[start - 1] in "-‐" and (text[start - 2].isalpha() or text[start - 2] in ")]"):
+        return None  # "PDE-5 inhibitors", "(Phosphodiesterase)-5 inhibitors", "IL-6": a name's number
     if end < len(text) and text[end].isalpha() and text[end:end + 2].lower() not in rules.ordinal_suffixes:
         return None  # "3TC", "5q": part of a name
     if q.bare and before and before[0].text.isupper() and before[0].alpha and before[0].end + 1 >= start:

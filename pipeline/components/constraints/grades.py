@@ -28,6 +28,13 @@ keyword that needs a system takes the one whose ``subject`` the condition after 
 IV congestive heart failure": NYHA); a grade with no system takes a ``names_subject`` system
 written beside it in the clause (``system_links``, ``system_reach``: "Stage 3 on the Hoehn & Yahr
 Classification").
+A keyword that needs a system also takes the one the condition right before it names
+("congestive heart failure class III/IV"). Before a bracketed grade, a phrase of
+``severity_words`` only ("severe (grade 3 or 4) allergic reactions") passes the subject to the
+phrase after the bracket. A comparator after the numerals that bounds nothing ("grade 2 *from*
+prior therapy", a range's "from") ends the grade before it. Degrees (``degrees``): "second or
+third degree heart block", an ordinal before its word and a head ("block") within a few words;
+two alternatives of one block in one clause are one range.
 Digits right after a SCORE entity's name ("ASA 1-3") are left to the score. Bounds: one numeral with a
 comparator bounds one side ("grade 2 or above" → lower 2 inclusive), without one it is exact; a
 range or list gives both ("grade 3 or 4" → lower 3, upper 4).
@@ -96,10 +103,15 @@ class GradeRules:
         names = [n for sy in self.systems for n in sy["names"]]
         self.system_at = re.compile(f"(?:{_names(names)})(?![\\w-])") if names else None
         self.fallback = d.get("subject_fallback")
+        self.severity_words = frozenset(w.lower() for w in d.get("severity_words", []))
+        self.after_links = frozenset(w.lower() for w in d.get("subject_after_links", []))
+        self.degrees = d.get("degrees") or None
+        self.degree_pattern = self._degree_pattern(d) if self.degrees else None
         self.pattern = self._pattern(d) if self.keywords and self.numerals else None
         # a grade needs a keyword or a system: a criterion whose lower-cased text contains none of
         # their first words is skipped (substring tests, instead of the grade pattern at every position)
-        cues = [w for k in self.keywords for w in k["words"]] + [n for s in self.systems for n in s["names"]]
+        cues = [w for k in self.keywords for w in k["words"]] + [n for s in self.systems for n in s["names"]] \
+            + list((self.degrees or {}).get("words", []))
         self.cues = tuple(sorted({c.split()[0].lower() for c in cues if c.split()}))
         self.cue_search = re.compile("|".join(map(re.escape, self.cues))).search if self.cues else None
 
@@ -109,6 +121,19 @@ class GradeRules:
 
     def to_dict(self) -> dict:
         return dict(self.data)
+
+    def _degree_pattern(self, d: dict) -> "re.Pattern":
+        """ordinal [joiner ordinal]* degree-word [postfix]: "second or third degree", "3 grade"."""
+        deg = self.degrees
+        self.degree_ordinals = {k.lower(): int(v) for k, v in deg["ordinals"].items()}
+        self.degree_heads = frozenset(w.lower() for w in deg["heads"])
+        self.degree_reach = int(deg.get("head_reach", 4))
+        ordinal = "(?:" + _alternatives(list(deg["ordinals"])) + r")(?![\w])(?:-(?=\s))?"  # "second- or third-degree"
+        joiner = _alternatives(d.get("list_joiners", []) + d.get("range_joiners", []))
+        post_words = _alternatives([w for _, _, ws in self.postfix for w in ws]) or "(?!)"
+        return re.compile(
+            rf"(?<![\w-])(?i:(?P<nums>{ordinal}(?:\s*(?:{joiner})\s*{ordinal})*)[\s-]+(?:{_alternatives(deg['words'])})"
+            rf"(?:\s+(?P<post>{post_words}))?)(?![\w-])")
 
     def _pattern(self, d: dict) -> "re.Pattern":
         def sys_alts(prefix: str) -> str:  # the system before the keyword (s0...) or after the numerals (t0...)
@@ -123,6 +148,8 @@ class GradeRules:
         version = d.get("version") or "(?!)"
         post_words = _alternatives([w for _, _, ws in self.postfix for w in ws]) or "(?!)"
         systems = [s for s in self.systems if s["names"]]
+        # the keyword written again inside a list: "grade 3 or *grade* 4 toxicity"
+        again = "(?i:" + _alternatives([w for k in self.keywords if k.get("standalone", True) for w in k["words"]]) + ")"
         # a system's name, then its version or its abbreviation in brackets ("New York Heart Association (NYHA)")
         alias = f"\\s*[(\\[]\\s*(?:{_names([n for s in systems for n in s['names']])})\\s*[)\\]]"
         system = f"(?:{sys_alts('s')})(?:\\s*(?:{version})|{alias})?" if systems else "(?!)"
@@ -132,7 +159,7 @@ class GradeRules:
             rf"(?:(?P<sys>{system})\s*)?"
             rf"(?:(?P<kw>{kw_alts})(?:\s+of)?\s*)?"
             rf"(?:(?P<mid>{MASK}+)\s*)?"
-            rf"(?P<nums>{num}(?:\s*(?:{ranges or '(?!)'})\s*{num}|(?:\s*(?:{lists or '(?!)'})\s*{num})+)?)"
+            rf"(?P<nums>{num}(?:\s*(?:{ranges or '(?!)'})\s*{num}|(?:\s*(?:{lists or '(?!)'})\s*(?:{again}\s*)?{num})+)?)"
             rf"(?!\s*{joiner}\s*{numeral_start})"
             rf"(?:\s*(?P<post>{MASK}+|{post_words}))?"
             rf"(?:\s*\(?\s*(?P<sys2>{system2})(?:\s*\))?)?")
@@ -205,9 +232,12 @@ def _bounds(values: List[int], op: Optional[str], many: bool):
     return {"value": v, "inclusive": True}, {"value": v, "inclusive": True}
 
 
-def _entity_in(ents: Sequence[dict], start: int, end: int, labels: Sequence[str]) -> Optional[int]:
-    """The last entity with one of ``labels`` overlapping ``start..end``."""
-    found = [i for i, e in enumerate(ents) if e["label"] in labels and e["start"] < end and start < e["end"]]
+def _entity_in(ents: Sequence[dict], start: int, end: int, labels: Sequence[str],
+               ends_by: Optional[int] = None) -> Optional[int]:
+    """The last entity with one of ``labels`` overlapping ``start..end`` (and ending by ``ends_by``
+    when given: a shape guess running into the grade, "toxicity NCI CTCAE *Grade*", names none)."""
+    found = [i for i, e in enumerate(ents) if e["label"] in labels and e["start"] < end and start < e["end"]
+             and (ends_by is None or e["end"] <= ends_by)]
     return found[-1] if found else None
 
 
@@ -230,9 +260,33 @@ def _subject(text: str, ents: Sequence[dict], start: int, end: int, rules: Grade
         while k < len(before_words) and before_words[k].lower in rules.links:
             k += 1
         before = leading_phrase(before_words[k:], rules.stops, rules.max_words)[::-1]
-        if not before:
+        if before and all(w.lower in rules.severity_words for w in before):
+            # "severe (grade 3 or 4) allergic reactions": the condition follows the bracket
+            close = re.match(r"\s*[)\]]", text[end:])
+            if close:
+                following = words_after(text, end + close.end(), rules.max_words + rules.coordination_max)
+                behind = leading_phrase(following, rules.stops, rules.max_words)
+                if behind and not _names_a_grade(text, behind[0].start, rules):
+                    lo, hi = behind[0].start, behind[-1].end
+                    named = _entity_in(ents, lo, hi, SUBJECT_LABELS)
+                    return named, (lo, hi if named is not None else _coordination_end(following, len(behind), rules, hi))
             return None, None
+        if not before:
+            return _after_link(text, ents, end, rules)
         lo, hi = before[0].start, before[-1].end
+    return _entity_in(ents, lo, hi, SUBJECT_LABELS, ends_by=start), (lo, hi)
+
+
+def _after_link(text: str, ents: Sequence[dict], end: int, rules: GradeRules):
+    """With no condition before the grade, the phrase after one of ``subject_after_links``
+    ("recovery to grade ≤ 1 *from* all toxicities"); else ``(None, None)``."""
+    after = words_after(text, end, rules.max_words + 1)
+    if not after or after[0].lower not in rules.after_links:
+        return None, None
+    phrase = leading_phrase(after[1:], rules.stops, rules.max_words)
+    if not phrase or _names_a_grade(text, phrase[0].start, rules):
+        return None, None
+    lo, hi = phrase[0].start, phrase[-1].end
     return _entity_in(ents, lo, hi, SUBJECT_LABELS), (lo, hi)
 
 
@@ -279,6 +333,69 @@ def find_grades(text: str, ents: Sequence[dict], rules: GradeRules) -> List[Grad
         grade = _read(m, text, ents, rules)
         if grade is not None:
             out.append(grade)
+    taken = [g.record["span"] for g in out]
+    out.extend(g for g in _degrees(text, ents, rules)
+               if not any(a < g.record["span"][1] and g.record["span"][0] < b for a, b in taken))
+    return out
+
+
+def _degrees(text: str, ents: Sequence[dict], rules: GradeRules) -> List[Grade]:
+    """Degrees of a conduction block (``degrees`` of ``configs/grades.json``): "second or third
+    degree *heart block*", "Second degree or greater *heart block*", "3 grade auriculo-ventricular
+    *heart block*"; the subject runs from the word after the degree to the first of ``heads``
+    within ``head_reach`` words (a bracketed short form may stand between: "atrioventricular (AV)
+    block"); without a head no grade ("first degree relative")."""
+    if rules.degree_pattern is None:
+        return []
+    out: List[Grade] = []
+    for m in rules.degree_pattern.finditer(text):
+        values = [rules.degree_ordinals[t.lower()] for t in re.findall(r"[^\W_]+", m.group("nums"))
+                  if t.lower() in rules.degree_ordinals]
+        if not values:
+            continue
+        head_end, at = None, m.end()
+        for _ in range(rules.degree_reach):
+            w = re.match(r"\s+(\([^()\s]{1,12}\)|[^\W\d_][\w'’-]*)", text[at:])
+            if w is None:
+                break
+            at += w.end()
+            if w.group(1).lower() in rules.degree_heads:
+                head_end = at
+                break
+        if head_end is None:
+            continue
+        s_start = m.end() + len(text[m.end():]) - len(text[m.end():].lstrip())
+        op = next((o for _, o, ws in rules.postfix if m.group("post") and _in_words(m.group("post"), ws)), None)
+        lower, upper = _bounds(values, op, len(values) > 1)
+        members = [i for i, e in enumerate(ents) if e["label"] in ("VALUE", "COMPARATOR")
+                   and m.start() <= e["start"] and e["end"] <= m.end()]
+        subj = _entity_in(ents, s_start, head_end, SUBJECT_LABELS)
+        subj_ent = ents[subj] if subj is not None else None
+        out.append(Grade(phrase_record(
+            subject=" ".join(text[s_start:head_end].lower().split()), subject_text=text[s_start:head_end],
+            subject_span=[s_start, head_end], category=CATEGORY, lower=lower, upper=upper, unit=UNIT,
+            span=[m.start(), head_end], rules=[rules.degrees["id"]] + [ents[i]["rule"] for i in members],
+            negated=bool(subj_ent and subj_ent.get("negated")),
+            context={k: subj_ent.get(k) for k in CONTEXT_FLAGS if subj_ent and subj_ent.get(k)}), subj, members))
+    return _join_alternatives(text, out)
+
+
+def _join_alternatives(text: str, grades: List[Grade]) -> List[Grade]:
+    """Two degrees of one subject given as alternatives in one clause are one range: "second
+    degree heart block Mobitz type II *or* third degree heart block" → lower 2, upper 3."""
+    out: List[Grade] = []
+    for g in grades:
+        prev = out[-1].record if out else None
+        rec = g.record
+        gap = text[prev["span"][1]:rec["span"][0]] if prev else ""
+        if prev and prev["subject"] == rec["subject"] and re.search(r"\b(?:or|and|and/or)\b", gap) and not re.search(r"[;.]", gap) \
+                and prev["lower"] and prev["upper"] and rec["lower"] and rec["upper"]:
+            values = [b["value"] for r in (prev, rec) for b in (r["lower"], r["upper"])]
+            prev["lower"], prev["upper"] = _bounds(values, None, True)
+            prev["span"] = [prev["span"][0], rec["span"][1]]
+            out[-1].members.extend(g.members)
+            continue
+        out.append(g)
     return out
 
 
@@ -293,7 +410,7 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
         return None
     implied = None
     if keyword is not None and not keyword.get("standalone", True) and system is None:
-        implied = _implied_system(text, m.end(), rules)
+        implied = _implied_system(text, m.end(), rules, m.start("kw"))
         if implied is None:
             return None  # "class III antiarrhythmics": a drug class
     if m.group("sys") is None and m.group("sys2") is not None and keyword is None:
@@ -323,6 +440,10 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
         members.extend(found)
         op = op or g_op
     end = m.end()
+    if m.group("post") and MASK in m.group("post") and not _op_at(ents, m.start("post"), m.end("post"), True)[0]:
+        # "toxicity > grade 2 *from* previous therapy": a comparator that bounds nothing after a grade
+        end = m.end("nums")
+        members = [i for i in members if ents[i]["end"] <= end or ents[i]["start"] < start]
     members.extend(i for i, e in enumerate(ents) if e["label"] in ("VALUE", "UNIT")
                    and start <= e["start"] and e["end"] <= end)
     members.extend(i for i, e in enumerate(ents) if e["label"] == "SCORE" and start <= e["start"] < end)
@@ -338,7 +459,7 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
         nearby = _written_after(text, m.end(), implied, rules)
     named = _system_name(m, system) or (nearby[1] if nearby else None)
     if named is not None:  # a classification of the patient ("ASA I-II", "NYHA class III"): the system
-        subj = None
+        subj = subject_idx = None
         subject, s_span = " ".join(text[named[0]:named[1]].lower().split()), named
     elif subj is not None:
         subject, s_span = subj.get("norm") or subj["text"].lower(), (subj["start"], subj["end"])
@@ -361,14 +482,25 @@ def _read(m: "re.Match", text: str, ents: Sequence[dict], rules: GradeRules) -> 
     return Grade(record, subject_idx, sorted(set(members)))
 
 
-def _implied_system(text: str, end: int, rules: GradeRules) -> Optional[dict]:
-    """The system a keyword that needs one implies when the condition after the grade is that
-    system's ``subject`` ("class IV *congestive heart failure*": NYHA), else ``None``."""
+def _implied_system(text: str, end: int, rules: GradeRules, start: Optional[int] = None) -> Optional[dict]:
+    """The system a keyword that needs one implies when the condition right after the grade is
+    that system's ``subject`` ("class IV *congestive heart failure*": NYHA), or, with ``start``
+    (where the keyword begins), the condition right before the keyword ("*congestive heart
+    failure* class III/IV"); else ``None``."""
+    phrases = []
     after = leading_phrase(words_after(text, end, rules.max_words), rules.stops, rules.max_words)
-    if not after or text[end:after[0].start].strip():
-        return None
-    phrase = " ".join(w.lower for w in after)
-    return next((sy for sy in rules.systems if sy.get("subject") and sy["subject"].lower() in phrase), None)
+    if after and not text[end:after[0].start].strip():
+        phrases.append(after)
+    if start is not None:
+        before = leading_phrase(words_before(text, start, rules.max_words), rules.stops, rules.max_words)
+        if before and not text[before[0].end:start].strip():
+            phrases.append(before[::-1])
+    for phrase in phrases:
+        words = " ".join(w.lower for w in phrase)
+        found = next((sy for sy in rules.systems if sy.get("subject") and sy["subject"].lower() in words), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _written_after(text: str, end: int, system: dict, rules: GradeRules):

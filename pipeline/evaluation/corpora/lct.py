@@ -119,6 +119,7 @@ N_DUPLICATE_CONSTRAINT = "identical constraint on one line (kept once)"
 N_JOINED_BOUNDS = "lower and upper comparisons joined by And (one constraint)"
 N_IMPLIED_ONE = "a window without a number on a singular time unit (within the past year): one of it"
 N_PERIOD_ONLY = "temporality without a value (history of, current, prior): no bound"
+N_COUNTED_UNIT = "a Minimum-Count whose unit is a counted noun (at least 4 sites): that noun is the subject"
 N_LIST_SIZE = "list size of 'N of the following M' (Max-Value after the list): scale_max, no bound"
 
 _Key = tuple[int, str, int, int]  # (line index, label, start, end) of an entity
@@ -198,6 +199,8 @@ class ConstraintTables:
     #: ``(system names, {letter: number})`` of the grading systems of ``configs/grades.json`` that
     #: have class letters (Child-Pugh A/B/C), names as :func:`_name_key` writes them
     grade_letters: tuple = ()
+    #: ``word -> bool``: a unit word that is a counted noun ("sites"), as ``configs/counts.json`` reads one
+    counted_noun: Optional[object] = None
 
     def letters_in(self, text: str) -> dict:
         """The class letters (lower case) of the lettered system named in ``text``, else ``{}``."""
@@ -226,6 +229,19 @@ def load_grade_letters() -> tuple:
                  for system in data["systems"] if system.get("letters"))
 
 
+@lru_cache(maxsize=2)
+def load_counted_noun():
+    """``word -> bool`` for :attr:`ConstraintTables.counted_noun`: ``word`` (lower case) reads as a
+    counted plural noun by ``configs/counts.json`` (a plural, not a unit or time word of
+    ``open_head.not_heads``, not a repetition's head: "occasions"), so that the gold counts what
+    the pipeline counts."""
+    from pipeline.components.constraints.counts import CountRules, is_counted_plural
+    from pipeline.core.paths import configs_dir
+
+    rules = CountRules.from_dict(load_json_config(configs_dir() / "counts.json", CONFIG_SCHEMAS["counts.json"]))
+    return lambda word: is_counted_plural(word, rules)
+
+
 @lru_cache(maxsize=4)
 def load_constraint_tables(path: Optional[str] = None) -> ConstraintTables:
     """The temporal / duration / count / grade tables of ``configs/lct.json`` (or ``path``)."""
@@ -237,7 +253,7 @@ def load_constraint_tables(path: Optional[str] = None) -> ConstraintTables:
         raise RuleError([Problem(str(file), None, "no \"constraints\" tables")])
     tables = {k: v for k, v in data["constraints"].items() if k != "comment"}
     tables["implied_one_units"] = tuple(w.lower() for w in tables.get("implied_one_units", ()))
-    return ConstraintTables(**tables, grade_letters=load_grade_letters())
+    return ConstraintTables(**tables, grade_letters=load_grade_letters(), counted_noun=load_counted_noun())
 
 
 def heading_section(line: str, headings: Optional[Sequence[Tuple[str, re.Pattern]]] = None) -> Optional[str]:
@@ -550,7 +566,12 @@ class _DocumentMapper:
             if not parts["Temporal-Unit"] or parts["Unit"]:
                 raise Unmapped(R_TIME_WITHOUT_UNIT, f"{comparison.id} {doc.span_of(filter_id).text!r}")
         elif category == "count" and (parts["Unit"] or parts["Per"] or parts["Temporal-Unit"]):
-            raise Unmapped(R_COUNT_WITH_UNIT, f"{comparison.id} {doc.span_of(filter_id).text!r}")
+            counted = self.counted_unit(parts)
+            if counted is None:
+                raise Unmapped(R_COUNT_WITH_UNIT, f"{comparison.id} {doc.span_of(filter_id).text!r}")
+            trigger = counted  # "at least 4 sites": the sites are counted (GUIDELINE, counts)
+            index, s_start, s_end = self.locate(trigger)
+            self.notes[N_COUNTED_UNIT] += 1
         if not operators:
             self.check_implicit_operator(comparison, "EQ" if len(values) == 1 else "BETWEEN")
         if not operators and len(values) == 1 and role in tables.criteria_count:
@@ -581,6 +602,20 @@ class _DocumentMapper:
             constraint["anchor"] = anchor
             constraint["direction"] = direction
         return index, constraint
+
+    def counted_unit(self, parts: dict) -> Optional[TextBound]:
+        """The Eq-Unit of a Minimum-Count that is the counted noun ("at least 4 *sites*",
+        "minimum two *joints*"): the only unit, no Per or time unit, words only, the last one a
+        plural noun as ``configs/counts.json`` counts one (:attr:`ConstraintTables.counted_noun`;
+        not a repetition: "two *occasions*"); else ``None`` (an amount or a rate: "≥24 g
+        alcohol/day", "more than 30%")."""
+        if parts["Per"] or parts["Temporal-Unit"] or len(parts["Unit"]) != 1 or self.tables.counted_noun is None:
+            return None
+        unit = parts["Unit"][0]
+        words = unit.text.lower().split()
+        if not words or not all(re.fullmatch(r"[a-z]+(?:-[a-z]+)*", w) for w in words):
+            return None
+        return unit if self.tables.counted_noun(words[-1]) else None
 
     def grade_letters(self, trigger: TextBound, comparison: Event) -> dict:
         """The class letters of a lettered system (``configs/grades.json``: Child-Pugh A/B/C ->
