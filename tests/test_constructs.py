@@ -167,6 +167,9 @@ CASES = [
     ("neutrophils ≥ 2.000/mm3 and platelets > 125.000 cells/mm³",
      [("absolute neutrophil count", (2000, True), None, "/uL"), ("platelet count", (125000, False), None, "/uL")]),
     ("creatinine ≤ 1.200 mg/dL", [("creatinine", None, (1.2, True), "mg/dL")]),
+    # a determiner after the coordinator of coordinated subjects
+    ("creatinine or the BUN > 2 x ULN", [("blood urea nitrogen", (2, False), None, "{ULN}"),
+                                        ("creatinine", (2, False), None, "{ULN}")]),
     # a scale named in brackets after the bound is the subject
     ("WHO performance status 0-2 (ECOG)", [("ECOG", (0, True), (2, True), None)]),
     # a comparator in words doubled by its bracketed sign; "less than equal to" without "or"

@@ -65,6 +65,8 @@ class AssemblyConfig:
     pairs: Dict[str, List[str]] = field(default_factory=dict)
     limits: AssemblyLimits = field(default_factory=AssemblyLimits)
     age_cue_rules: frozenset = frozenset()
+    #: words that may follow a coordinator between coordinated subjects ("X or the Y")
+    coordinator_followers: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict, limits: Optional[AssemblyLimits] = None,
@@ -74,6 +76,7 @@ class AssemblyConfig:
         rules flagged ``age_cue`` in ``configs/entities`` (neither is part of ``data``)."""
         return cls(
             coordinators=list(data.get("coordinators", ["and", "or", ","])),
+            coordinator_followers=list(data.get("coordinator_followers", [])),
             condition_scope=list(data.get("condition_scope", [])),
             scale_length=data.get("scale_length"),
             value_words={k.lower(): float(v) for k, v in data.get("value_words", {}).items()},
@@ -153,7 +156,8 @@ class AssemblyConfig:
     def to_dict(self) -> dict:
         """The ``configs/constraints.json`` content (not the limits, factory config, nor the
         flagged entity rules)."""
-        return {"coordinators": self.coordinators, "condition_scope": self.condition_scope,
+        return {"coordinators": self.coordinators, "coordinator_followers": self.coordinator_followers,
+                "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,
                 "implicit_age_blockers": self.implicit_age_blockers,

@@ -49,11 +49,13 @@ class EntityIndex:
     tests can check that the work grows linearly with the input."""
 
     def __init__(self, words: Sequence[str], sent_of: Sequence[int], ents: List[dict],
-                 coordinators: Iterable[str] = (), work: Optional[Counter] = None):
+                 coordinators: Iterable[str] = (), work: Optional[Counter] = None,
+                 coordinator_followers: Iterable[str] = ()):
         self.words = words
         self.sent_of = sent_of
         self.ents = ents
         self.coordinators = frozenset(coordinators)
+        self.coordinator_followers = frozenset(coordinator_followers)
         self.work = work if work is not None else Counter()
         self.n_original = len(ents)
         self._claimed: List[int] = []  # sorted
@@ -108,7 +110,8 @@ class EntityIndex:
     def joins(self, a: int, b: int, same: bool = False) -> Optional[str]:
         """What the words of tokens ``a..b-1`` make of the subjects they separate: ``"short"``
         for a long form and its "(short form)" (or, when ``same``, the same subject written
-        again around parentheses), ``"list"`` for coordinated subjects ("AST, ALT"), else None."""
+        again around parentheses), ``"list"`` for coordinated subjects ("AST, ALT"; "X or the Y": a
+        coordinator follower after a coordinator), else None."""
         words, coordinators = self.words, self.coordinators
         n = 0
         first = None
@@ -124,6 +127,8 @@ class EntityIndex:
             paren = w in OPENERS or w in CLOSERS
             coordinator = w in coordinators
             if not (paren or coordinator):
+                if any_coordinator and w in self.coordinator_followers:
+                    continue  # "X or the Y"
                 return None  # neither a short form nor a list
             first = first or w
             all_parens = all_parens and paren
