@@ -167,6 +167,13 @@ CASES = [
     ("neutrophils ≥ 2.000/mm3 and platelets > 125.000 cells/mm³",
      [("absolute neutrophil count", (2000, True), None, "/uL"), ("platelet count", (125000, False), None, "/uL")]),
     ("creatinine ≤ 1.200 mg/dL", [("creatinine", None, (1.2, True), "mg/dL")]),
+    # an alternative bound in brackets: with its own comparator, after the unit's bracketed
+    # symbol, or a bare number on the same side; a bracketed definition is none
+    ("Bilirubin ≤ 1.5 x upper limit of normal (ULN) (≤ 3 x ULN in Gilbert syndrome)",
+     [("total bilirubin", None, (1.5, True), "{ULN}"), ("total bilirubin", None, (3, True), "{ULN}")]),
+    ("ANC ≥ 1500/µL (1000/µL with marrow involvement)",
+     [("absolute neutrophil count", (1000, True), None, "/uL"), ("absolute neutrophil count", (1500, True), None, "/uL")]),
+    ("GGT < 150 U/L (50 U/L is the ULN)", [("ggt", None, (150, False), "U/L")]),
     # a determiner after the coordinator of coordinated subjects
     ("creatinine or the BUN > 2 x ULN", [("blood urea nitrogen", (2, False), None, "{ULN}"),
                                         ("creatinine", (2, False), None, "{ULN}")]),

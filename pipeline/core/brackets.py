@@ -28,23 +28,35 @@ def words_outside_asides(words: Sequence[str], a: int, b: int, limit: int,
 def scan_outside_asides(words: Sequence[str], a: int, b: int, limit: int,
                         max_aside: int = ASIDE_MAX_TOKENS) -> Tuple[Optional[int], int]:
     """:func:`words_outside_asides` and the number of tokens it looked at."""
+    found, scanned = _outside(words, a, b, limit, max_aside)
+    return (None if found is None else len(found)), scanned
+
+
+def outside_asides(words: Sequence[str], a: int, b: int, limit: int,
+                   max_aside: int = ASIDE_MAX_TOKENS) -> Optional[List[str]]:
+    """The words (lower-cased) :func:`words_outside_asides` counts, in order: "( ULN ) (" → ["("]."""
+    return _outside(words, a, b, limit, max_aside)[0]
+
+
+def _outside(words: Sequence[str], a: int, b: int, limit: int, max_aside: int) -> Tuple[Optional[List[str]], int]:
     if b - a > limit + max_aside:
         return None, 0
-    outside = 0
-    inside: List[int] = []  # the words counted inside each bracket still open
+    outside: List[str] = []
+    open_groups: List[List[str]] = []  # each bracket still open: its opener, then the words inside
     k = a
     for k in range(a, min(b, len(words))):
         w = words[k]
         if w in OPENERS:
-            inside.append(0)
-        elif w in CLOSERS and inside:
-            inside.pop()
+            open_groups.append([w])
+        elif w in CLOSERS and open_groups:
+            open_groups.pop()
         elif not w.isspace():
-            if inside:
-                inside[-1] += 1
+            if open_groups:
+                open_groups[-1].append(w.lower())
             else:
-                outside += 1
-                if outside > limit:
+                outside.append(w.lower())
+                if len(outside) > limit:
                     return None, k - a + 1
-    total = outside + sum(inside) + len(inside)
-    return (None if total > limit else total), max(0, min(b, len(words)) - a)
+    for group in open_groups:  # a bracket still open at b is no aside
+        outside.extend(group)
+    return (None if len(outside) > limit else outside), max(0, min(b, len(words)) - a)

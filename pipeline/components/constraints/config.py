@@ -67,6 +67,8 @@ class AssemblyConfig:
     age_cue_rules: frozenset = frozenset()
     #: words that may follow a coordinator between coordinated subjects ("X or the Y")
     coordinator_followers: List[str] = field(default_factory=list)
+    #: words after a bracketed number that make it a definition ("(1 pack year = 20 cigarettes")
+    definition_words: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict, limits: Optional[AssemblyLimits] = None,
@@ -77,6 +79,7 @@ class AssemblyConfig:
         return cls(
             coordinators=list(data.get("coordinators", ["and", "or", ","])),
             coordinator_followers=list(data.get("coordinator_followers", [])),
+            definition_words=list(data.get("definition_words", [])),
             condition_scope=list(data.get("condition_scope", [])),
             scale_length=data.get("scale_length"),
             value_words={k.lower(): float(v) for k, v in data.get("value_words", {}).items()},
@@ -157,6 +160,7 @@ class AssemblyConfig:
         """The ``configs/constraints.json`` content (not the limits, factory config, nor the
         flagged entity rules)."""
         return {"coordinators": self.coordinators, "coordinator_followers": self.coordinator_followers,
+                "definition_words": self.definition_words,
                 "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,

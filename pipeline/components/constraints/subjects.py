@@ -68,12 +68,22 @@ def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index:
     "< 18 or > 60", the links of ``chain_and`` / ``chain_or``); marks ``q`` disjoint after "or"."""
     if prev is None:
         return None
-    between = index.between(prev[0].end, q.start, config.chain_max_words)
+    # "≤ 1.5 times upper limit of normal (ULN) (≤ 2 times ULN ...)": the link is "("
+    between = index.words_outside_asides(prev[0].end, q.start, config.chain_max_words)
     link = tuple(between) if between is not None else None
     if link is not None and q.link_word is not None:  # "< 45 or above 120": the link is in the comparator
         link += (q.link_word,)
     sent_of = index.sent_of
-    if sent_of[prev[0].start] != sent_of[q.start] or q.bare or _subject_between(index, prev[0].end, q.start):
+    if sent_of[prev[0].start] != sent_of[q.start] or _subject_between(index, prev[0].end, q.start):
+        return None
+    if q.bare and q.op == "=" and q.units and link in config.chain_alternative_links and \
+            prev[0].op in SIDE and _same_unit(prev[0], q, index.ents, units) and \
+            _next_word(index.words, q.end) not in config.definition_words:
+        # "≤ 2 times ULN (5 times ULN if due to liver involvement)": the bracket's number is
+        # another bound on the same side
+        q.op, q.bare, q.disjoint = prev[0].op, False, True
+        return prev[1]
+    if q.bare:
         return None
     if link in config.chain_links and _units_chain(prev[0], q, index.ents, units):
         q.disjoint = link in config.chain_or_links  # "< 18 or > 60": two constraints, not one range
@@ -82,6 +92,13 @@ def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index:
         q.disjoint = True  # "≤ 2.5 x ULN (≤ 5 x ULN with liver metastases)": another bound of its own
         return prev[1]
     return None
+
+
+def _next_word(words: Sequence[str], k: int) -> str:
+    """The first word (lower-cased, whitespace tokens skipped) at or after token ``k``."""
+    while k < len(words) and words[k].isspace():
+        k += 1
+    return words[k].lower() if k < len(words) else ""
 
 
 def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: AssemblyConfig,
