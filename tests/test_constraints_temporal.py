@@ -226,6 +226,52 @@ def test_shared_heads_and_asides_stay_one_event(text, subject):
 
 
 @pytest.mark.parametrize("text,subjects", [
+    # one-word conjuncts only, no entity naming them: each is a noun of its own
+    ("peramivir, laninamivir, oseltamivir, or amantadine within 30 days prior to the examinations",
+     ["peramivir", "laninamivir", "oseltamivir", "amantadine"]),
+    ("at least 4 weeks since prior steroids or anticonvulsants", ["steroids", "anticonvulsants"]),
+    # "and recovered" ends the event after "since"
+    ("More than 6 weeks since prior aldesleukin or interferon and recovered", ["aldesleukin", "interferon"]),
+])
+def test_one_word_lists_split_without_entities(text, subjects):
+    assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+def test_a_list_cut_inside_its_first_item_gets_the_item_back():
+    text = "Major surgical procedure, open biopsy, or significant traumatic injury within 28 days prior to Day 0"
+    assert [c["subject_text"] for c in constraints(text)] == ["Major surgical procedure", "open biopsy",
+                                                             "significant traumatic injury"]
+
+
+def test_words_trimmed_to_one_word_are_no_list_of_nouns():
+    (c,) = constraints("hypersensitive to Revestive or any ingredient, active or a history of the drug within "
+                       "the last 5 years")
+    assert "time.conjunct" not in c["rules"]
+
+
+@pytest.mark.parametrize("text,subjects,anchor", [
+    # the list goes on after the window: the window dates the item it follows
+    ("pregnant, postpartum up to six months, lactating, or intention to become pregnant", ["postpartum"], "now"),
+    ("Hypertension, diabetes, congestive heart failure, myocardial infarction within 6 months of study, chronic "
+     "renal disease, or active uncontrolled infections", ["myocardial infarction"], "study"),
+    ("Hypertension, diabetes, congestive heart failure, myocardial infarction within the past year, or cardiac "
+     "ventricular arrhythmias", ["myocardial infarction"], "now"),
+    # ... not after a list closed by "or" (a new conjunct follows), nor before an item with its own window
+    ("Major surgical procedure, open biopsy, or significant traumatic injury within 28 days prior to Day 0, or "
+     "anticipation of need for major surgical procedure", ["Major surgical procedure", "open biopsy",
+                                                           "significant traumatic injury"], "day 0"),
+    ("chemotherapy or radiotherapy within 4 weeks, nitrosoureas within 6 weeks",
+     ["chemotherapy", "radiotherapy", "nitrosoureas"], "now"),
+])
+def test_a_window_inside_a_list_dates_the_item_it_follows(text, subjects, anchor):
+    ents = [{"label": "CONDITION", "start": text.index(w), "end": text.index(w) + len(w), "text": w, "rule": "t"}
+            for w in ("Hypertension", "diabetes") if w in text]  # named by the entity rules
+    found = constraints(text, ents=ents)
+    assert [c["subject_text"] for c in found] == subjects
+    assert found[0]["anchor"] == anchor
+
+
+@pytest.mark.parametrize("text,subjects", [
     # a list longer than event_max_words reaches back over its short items
     ("Any systemic chemotherapy, pelvic radiotherapy, cancer immunotherapy, biological therapy or treatment with "
      "an investigational agent within 28 days", ["systemic chemotherapy", "pelvic radiotherapy",

@@ -65,6 +65,7 @@ class TimeConfig:
     one_candidate: Optional[regex.Pattern] = field(repr=False, default=None)
     implied_one_id: Optional[str] = None
     alternative_id: Optional[str] = None
+    list_goes_on: Optional[regex.Pattern] = field(repr=False, default=None)  # ", lactating" after a window
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -129,6 +130,8 @@ class TimeConfig:
         cfg.duration_subjects = [(regex.compile(r"(?:%s)" % _phrase(d["pattern"]), regex.IGNORECASE), d["subject"])
                                  for d in data["duration_subjects"]]
         cfg.coordinator = regex.compile(r"\s*(?:%s)\s*" % data["coordinators"], regex.IGNORECASE)
+        cfg.coordinator_word = regex.compile(r"\b(?:%s)\b" % "|".join(
+            w for w in data["coordinators"].split("|") if regex.match(r"\w", w)), regex.IGNORECASE)
         conj = data.get("event_conjunction")
         if conj:
             cfg.conjunction = regex.compile(_phrase(conj["pattern"]), regex.IGNORECASE)
@@ -138,6 +141,8 @@ class TimeConfig:
             cfg.list_item_words = int(conj.get("list_item_max_words", 0))
             cfg.own_window = regex.compile(r"(?:%s)\b" % conj["own_window"], regex.IGNORECASE) \
                 if conj.get("own_window") else None
+            cfg.list_goes_on = regex.compile(_phrase(conj["list_goes_on"]), regex.IGNORECASE) \
+                if conj.get("list_goes_on") else None
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -167,6 +172,7 @@ class Window:
     event_before_first: bool = False  # the marker's flag: an event before the window wins over the phrase after
     rules: List[str] = field(default_factory=list)
     alternative: bool = False  # "within 30 days or 5 half-lives": the second bound of the one before
+    anchor_end: Optional[int] = None  # where a reference point named as written ends
 
 
 def _which(m, prefix: str, items: List[dict]) -> Optional[int]:
@@ -248,7 +254,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                     w.direction = None
                 elif not mk.get("event_follows"):
                     # "within 7 days prior to CPB": CPB is the reference point, named as written
-                    w.anchor = " ".join(text[slice(*w.event_span)].lower().split())
+                    w.anchor, w.anchor_end = _written_anchor(text, w.event_span, config)
                     w.event_span = None
                 else:
                     w.direction = "before"  # "since/after prior immunotherapy": the event lies before
@@ -406,6 +412,8 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         parts = [span] if duration else split_events(text, span, ents, config)
         if not duration and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
             parts = whole  # "Any chemotherapy, radiotherapy, ... or hormonal therapy within 28 days"
+        if len(parts) > 1 and not w.event_span and _list_goes_on(text, w, parts, windows, config):
+            parts = parts[-1:]  # "pregnant, postpartum up to six months, lactating": the item it follows
         if len(parts) == 1:
             if parts[0] != tuple(span) and not w.event_span:  # "..., or planning to become pregnant within": the plan
                 span, ent = parts[0], _entity_in(ents, parts[0])
@@ -418,6 +426,27 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             out.append(record)
             last.append((part, _entity_in(ents, part), duration))
     return out
+
+
+def _list_goes_on(text: str, w: Window, parts: Sequence[Tuple[int, int]], windows: Sequence[Window],
+                  config: TimeConfig) -> bool:
+    """A list of events goes on after the window ("Hypertension, diabetes, myocardial infarction
+    within 6 months of study, chronic renal disease, or active infections"), so that the window
+    dates only the item it follows (``parts``: the conjuncts before it); not when the list before
+    it was closed by "or"/"and" ("surgery, open biopsy, or injury within 28 days prior to Day 0, or
+    anticipation of ...": a new conjunct follows) or the next item has a window of its own
+    ("chemotherapy or radiotherapy within 4 weeks, nitrosoureas within 6 weeks")."""
+    if config.list_goes_on is None or config.coordinator_word.search(text, parts[-2][1], parts[-1][0]):
+        return False
+    end = max(w.end, w.anchor_end or 0)
+    m = config.list_goes_on.match(text, end)
+    if m is None:
+        return False
+    stop = config.boundary.search(text, m.end())
+    stop = stop.start() if stop else len(text)
+    nxt = config.conjunction.search(text, m.end(), stop) if config.conjunction is not None else None
+    stop = nxt.start() if nxt else stop
+    return not any(m.end() <= o.start < stop for o in windows)
 
 
 def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig) -> Optional[Tuple[int, int]]:
@@ -473,8 +502,18 @@ def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) ->
         # opens a conjunct of its own (a duration goes on: "contraception during the study and for
         # 4 weeks after the last dose")
         return w
-    anchor = " ".join(text[slice(*w.event_span)].lower().split())
-    return replace(w, event_span=None, anchor=anchor, direction="after", event_before_first=False)
+    anchor, anchor_end = _written_anchor(text, w.event_span, config)
+    return replace(w, event_span=None, anchor=anchor, anchor_end=anchor_end, direction="after",
+                   event_before_first=False)
+
+
+def _written_anchor(text: str, span: Tuple[int, int], config: TimeConfig) -> Tuple[str, int]:
+    """The reference point named as written after a marker, and where it ends: its first conjunct
+    ("myocardial infarction within 6 months of study, chronic renal disease, or ...": ``study``)."""
+    cut = config.conjunction.search(text, span[0], span[1]) if config.conjunction is not None else None
+    if cut is not None and cut.start() > span[0]:
+        span = (span[0], cut.start())
+    return " ".join(text[slice(*span)].lower().split()), span[1]
 
 
 def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig) -> List[Tuple[int, int]]:
@@ -499,10 +538,13 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
         return [span]
     if config.own_window is not None and config.own_window.match(text, trimmed[-1][0]):
         return [trimmed[-1]]
-    if any(_bare_word(text, t, ents) for t in trimmed):
+    bare = [_bare_word(text, t, ents) for t in trimmed]
+    if any(bare) and not (all(bare) and all(len(text[a:b].split()) == 1 for a, b in parts)):
         # "alcohol or substance abuse", "active or uncontrollable infection", "investigational drug
         # or device", "oral, inhaled or topical corticosteroids": a one-word conjunct no entity
-        # names shares a head with its neighbour
+        # names shares a head with its neighbour; one-word conjuncts only, as written, are nouns of
+        # their own ("steroids or anticonvulsants", "peramivir, zanamivir, or amantadine"; not
+        # "any ingredient, active or a history of the drug")
         return [span]
     return trimmed
 
@@ -524,6 +566,13 @@ def list_before(text: str, span: Tuple[int, int], floor: int, ents: Sequence[dic
     cuts = _conjunction_cuts(text, (begin, span[1]), ents, config)
     ends = [b for a, b in cuts if b <= span[0]]
     if not ends:
+        first = _strip_start(text, begin, cuts[0][0], config) if cuts else None
+        if first is not None and first[0] < span[0] and len(text[slice(*first)].split()) <= config.list_item_words:
+            # "Major surgical procedure, open biopsy, or significant traumatic injury within 28
+            # days", "health functional foods, lactic acid bacteria, and red ginseng extracts for the
+            # past year": the cut fell inside the first, short item, which gets its words back
+            parts = split_events(text, (first[0], span[1]), ents, config)
+            return parts if len(parts) > 1 else None
         # "drug abuse of depressants, hallucinogens, ...": the list is the objects of a word before
         if not _object_of(text, begin, span[0], config):
             return None
