@@ -118,7 +118,7 @@ def test_a_range_is_two_bounds():
 def test_the_window_flag_not_the_id_keeps_both_ends():
     """An upper comparator phrase flagged ``window`` (configs/time.json) keeps both ends of a range;
     without the flag it is "up to 2-7 days" (the far end only)."""
-    assert [c["id"] for c in CONFIG.comparators if c.get("window")] == ["time.within_next", "time.within"]
+    assert [c["id"] for c in CONFIG.comparators if c.get("window")] == ["time.within_next", "time.within", "time.during_the"]
     data = json.loads(json.dumps(CONFIG.to_dict()))
     for cmp in data["comparators"]:
         cmp.pop("window", None)
@@ -126,6 +126,36 @@ def test_the_window_flag_not_the_id_keeps_both_ends():
     text = "sustained a concussion within 2-7 days of clinic presentation"
     (c,) = time_constraints(text, find_windows(text, plain), [], [], [], plain)
     assert c["lower"] is None and c["upper"] == {"value": 7, "inclusive": True}
+
+
+@pytest.mark.parametrize("text,subject,value,unit,anchor", [
+    ("Any surgery during last 6 month", "surgery", 6, "mo", "now"),
+    ("treatments with topical immunomodulators over the three months prior to enrolment",
+     "treatments with topical immunomodulators", 3, "mo", "enrollment"),
+    ("seizure freedom during the 12 weeks prior to screening", "seizure freedom", 12, "wk", "screening"),
+    ("brain training twice weekly during the year prior to screening", "brain training twice weekly", 1, "a",
+     "screening"),
+])
+def test_during_and_over_the_make_windows(text, subject, value, unit, anchor):
+    (c,) = constraints(text)
+    assert (c["subject_text"], c["upper"], c["unit"], c["anchor"]) == \
+        (subject, {"value": value, "inclusive": True}, unit, anchor)
+
+
+def test_a_window_after_and_goes_on_with_the_event_before():
+    """"pregnant or within 2 weeks post-partum" opens a conjunct of its own; after "and" the
+    window is the event's before it."""
+    (c,) = constraints("using effective contraception during treatment and during the 30 days after treatment end")
+    assert (c["subject_text"], c["anchor"], c["direction"]) == \
+        ("using effective contraception during treatment", "treatment end", "after")
+
+
+def test_comparators_joined_by_or_are_no_events():
+    text = "Donation of blood equal to or exceeding 450 mL during the 3 months before the first administration"
+    ents = [{"label": "COMPARATOR", "start": text.index(w), "end": text.index(w) + len(w), "text": w, "rule": "t"}
+            for w in ("equal to", "exceeding")]
+    (c,) = constraints(text, ents=ents)
+    assert "time.conjunct" not in c["rules"] and c["anchor"] == "first dose"
 
 
 def test_two_windows_in_one_criterion_each_get_their_event():
@@ -146,6 +176,12 @@ def test_two_windows_in_one_criterion_each_get_their_event():
     # a second window with its own comparator is no alternative
     ("Major surgery within 4 weeks or minor surgery within 2 weeks",
      [("Major surgery", 4, "wk", "now"), ("minor surgery", 2, "wk", "now")]),
+    # ... unless nothing comes between and its comparator bounds the same side: its own bound
+    ("Exposure to any other investigational drug within 30 days or fewer than 5 half-lives prior to screening",
+     [("Exposure to any other investigational drug", 30, "d", "screening"),
+      ("Exposure to any other investigational drug", 5, "{half-lives}", "screening")]),
+    ("corticosteroid injection within 2 weeks prior to study entry or within 6 weeks prior to randomization",
+     [("corticosteroid injection", 2, "wk", "enrollment"), ("corticosteroid injection", 6, "wk", "randomization")]),
 ])
 def test_alternative_windows(text, expected):
     got = [(c["subject_text"], c["upper"]["value"], c["unit"], c.get("anchor")) for c in constraints(text)]
@@ -158,6 +194,9 @@ def test_alternative_windows(text, expected):
     "taken twice a week", "6 months ago",  # a date, no bound
     "at 6 months",
     "within years of diagnosis",  # a plural unit without a number
+    "Regularly take naps during the day",  # one unit without a number needs a recency word or a marker
+    "Suffering from pain in the day of assessment",
+    "undergoing surgery in a participating hospital during the 30-day cohort period",  # "during the": a marker
 ])
 def test_no_window(text):
     assert constraints(text) == []

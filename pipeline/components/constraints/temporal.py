@@ -64,6 +64,7 @@ class TimeConfig:
     master_one: Optional[regex.Pattern] = field(repr=False, default=None)  # "within the past year"
     one_candidate: Optional[regex.Pattern] = field(repr=False, default=None)
     implied_one_id: Optional[str] = None
+    recency: Optional[regex.Pattern] = field(repr=False, default=None)  # "past" in "within the past year"
     alternative_id: Optional[str] = None
     list_goes_on: Optional[regex.Pattern] = field(repr=False, default=None)  # ", lactating" after a window
 
@@ -81,7 +82,9 @@ class TimeConfig:
 
         comparators = alt("c", cfg.comparators)
         # after the unit: a postfix ("or more"), a marker ("before") and its anchor ("screening")
-        tail = (r"(?:\s*(?P<post>%s)(?![\w]))?" % alt("p", cfg.postfix)
+        # (a postfix before "than" is the next quantity's comparator: "within 30 days or fewer than 5
+        # half-lives")
+        tail = (r"(?:\s*(?P<post>%s)(?![\w])(?!\s+than\b))?" % alt("p", cfg.postfix)
                 + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
                                                                               alt("a", cfg.anchors)))
         pattern = (
@@ -103,6 +106,7 @@ class TimeConfig:
                 regex.IGNORECASE)
             cfg.one_candidate = regex.compile(r"\b(?:%s)\b" % "|".join(_phrase(v) for v in singular.values()), regex.IGNORECASE)
             cfg.implied_one_id = one["id"]
+            cfg.recency = regex.compile(r"\b(?:%s)\b" % one["recency"], regex.IGNORECASE) if one.get("recency") else None
         # every window holds a number and a time unit next to it: a criterion without that pair is
         # skipped after one scan of this much smaller pattern (the master pattern tries every
         # comparator at every position)
@@ -206,6 +210,12 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         lower = upper = None
         ci = _which(m, "c", config.comparators) if m.group("cmp") is not None else None
         cmp = config.comparators[ci] if ci is not None else None
+        marker = config.markers[_which(m, "m", config.markers)] if m.group("mk") is not None else None
+        if cmp and cmp.get("needs_marker") and marker is None:
+            continue  # "during the 30-day cohort period": no window without "before ..."
+        if implied and config.recency is not None and not config.recency.search(m.group("cmp")) \
+                and (marker is None or marker.get("of")):
+            continue  # "during the day", "in the day of assessment": no recency, no marker
         duration = bool(cmp and cmp.get("duration"))
         window = bool(cmp and cmp["side"] == "upper" and cmp.get("window"))
         if cmp:
@@ -232,7 +242,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         if cmp and cmp.get("direction"):
             w.direction = cmp["direction"]  # "in the next 12 weeks": a forward window from now
         if m.group("mk") is not None:
-            mk = config.markers[_which(m, "m", config.markers)]
+            mk = marker
             w.rules.append(mk["id"])
             w.direction, w.since = mk["direction"], bool(mk.get("since"))
             if m.group("anc") is not None:
@@ -265,9 +275,10 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                 # "4 weeks before screening" with no comparator reads as a window up to 4 weeks
                 w.upper = _bound(n1, True)
                 w.bounded = True
-        if out and n2 is None and cmp is None and pi is None and config.alternative is not None and \
-                config.alternative.fullmatch(text, out[-1].end, start):
-            out.append(_alternative(out[-1], w, n1, config))  # "within 30 days or 5 half-lives"
+        if out and n2 is None and pi is None and config.alternative is not None and \
+                (cmp is None or _same_side(cmp, out[-1])) and config.alternative.fullmatch(text, out[-1].end, start):
+            # "within 30 days or 5 half-lives", "within 30 days or fewer than 5 half-lives"
+            out.append(_alternative(out[-1], w, n1, config, own_bound=cmp is not None))
             continue
         if not w.bounded and not w.direction:
             continue
@@ -277,19 +288,31 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
     return out
 
 
-def _alternative(prev: Window, w: Window, n1: float, config: TimeConfig) -> Window:
+def _same_side(cmp: dict, prev: Window) -> bool:
+    """A comparator of a window's own kind and side as the window ``prev`` before it ("within 30
+    days or fewer than 5 half-lives": both bound from above); never a duration's ("for ...")."""
+    side = "lower" if prev.lower and not prev.upper else "upper"
+    return cmp["side"] == side and not cmp.get("duration") and not prev.duration
+
+
+def _alternative(prev: Window, w: Window, n1: float, config: TimeConfig, own_bound: bool = False) -> Window:
     """A bare time quantity right after a window and "or" ("within 30 days or 5 half-lives,
     whichever is longer"): the same comparison in another unit, its event and anchor the previous
-    window's."""
+    window's; with ``own_bound`` it has a comparator of its own, on the same side ("or fewer than
+    5 half-lives"), which gives its bound."""
     bound = (prev.upper or prev.lower or {}).get("inclusive", True)
     lower, upper = (_bound(n1, bound), None) if prev.lower and not prev.upper else (None, _bound(n1, bound))
+    if own_bound:
+        lower, upper = w.lower, w.upper
     alt = replace(prev, start=w.start, end=w.end, lower=lower, upper=upper, unit=w.unit,
                   rules=prev.rules[:1] + [config.alternative_id] + w.rules, alternative=True)
-    if w.direction and prev.direction is None:
-        # "within 5 half-lives or 4 weeks before randomization": the marker after both is both's
-        prev.direction = alt.direction = w.direction
-        prev.anchor = alt.anchor = w.anchor
-        prev.rules.extend(w.rules)
+    if w.direction:
+        # "within 2 weeks prior to study entry or within 6 weeks prior to randomization": its own
+        # marker; "within 5 half-lives or 4 weeks before randomization": the marker after both is both's
+        alt.direction, alt.anchor = w.direction, w.anchor
+        if prev.direction is None:
+            prev.direction, prev.anchor = w.direction, w.anchor
+            prev.rules.extend(w.rules)
     return alt
 
 
@@ -497,10 +520,13 @@ def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) ->
     months after stroke", "Patients must be 100-180 days after transplantation") or only a
     coordinator between ("pregnant or within 2 weeks post-partum") the phrase after stays the event."""
     span, _ = _phrase_before(text, w.start, config, floor)
-    if span is None or (not w.duration and config.coordinator.fullmatch(text[span[1]:w.start])):
+    between = text[span[1]:w.start] if span is not None else ""
+    if span is None or (not w.duration and config.coordinator.fullmatch(between)
+                        and not regex.fullmatch(r"\s*and\s*", between)):
         # "pregnant, <6 months post-partum", "pregnant or within 2 weeks post-partum": the window
         # opens a conjunct of its own (a duration goes on: "contraception during the study and for
-        # 4 weeks after the last dose")
+        # 4 weeks after the last dose", and so does a window after "and": "contraception during
+        # treatment and during the 30 days after treatment end")
         return w
     anchor, anchor_end = _written_anchor(text, w.event_span, config)
     return replace(w, event_span=None, anchor=anchor, anchor_end=anchor_end, direction="after",
@@ -639,6 +665,9 @@ def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], co
             continue
         if any(e["label"] not in PART_LABELS and overlaps((e["start"], e["end"]), (a, b)) for e in ents):
             continue
+        if any(e["label"] == "COMPARATOR" and e["end"] <= a and not text[e["end"]:a].strip() for e in ents) and \
+                any(e["label"] == "COMPARATOR" and e["start"] >= b and not text[b:e["start"]].strip() for e in ents):
+            continue  # "equal to or exceeding 450 mL": comparators joined, not events
         found.append((a, b))
     cuts, left = [], start
     for k, (a, b) in enumerate(found):
