@@ -55,6 +55,13 @@ WINDOWS = [
     ("More than 2 years of handball sports", "duration", "handball sports", L, 2, False, "a", None, None),
     ("disease duration of at least twelve weeks", "duration", "disease", L, 12, True, "wk", None, None),
     ("Methotrexate for 12 weeks or more", "duration", "Methotrexate", L, 12, True, "wk", None, None),
+    ("disease-free >/= 5 years", "duration", "disease-free", L, 5, True, "a", None, None),  # '>/=' is '>='
+    ("off treatment for </= 3 years", "duration", "off treatment", U, 3, True, "a", None, None),
+    # an "if ..." clause up to its comma is no event
+    ("if former smoker, quit smoking within the last 15 years", "temporal", "quit smoking", U, 15, True, "a", "now",
+     "before"),
+    ("panretinal photocoagulation (PRP) within the former 4 months", "temporal", "panretinal photocoagulation (PRP)",
+     U, 4, True, "mo", "now", "before"),
     # "after"/"post-" with an event before the window: that is the event, the phrase after the anchor
     ("Stroke occurred more than 30 days after the transfer to rehabilitation", "temporal", "Stroke", L, 30, False,
      "d", "transfer to rehabilitation", "after"),

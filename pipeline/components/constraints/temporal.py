@@ -177,6 +177,7 @@ class Window:
     rules: List[str] = field(default_factory=list)
     alternative: bool = False  # "within 30 days or 5 half-lives": the second bound of the one before
     anchor_end: Optional[int] = None  # where a reference point named as written ends
+    marker_of: bool = False  # the marker is "of" / "at" ("5 half-lives of the drug")
 
 
 def _which(m, prefix: str, items: List[dict]) -> Optional[int]:
@@ -245,6 +246,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
             mk = marker
             w.rules.append(mk["id"])
             w.direction, w.since = mk["direction"], bool(mk.get("since"))
+            w.marker_of = bool(mk.get("of"))
             if m.group("anc") is not None:
                 ai = _which(m, "a", config.anchors)
                 w.anchor = config.anchors[ai]["anchor"]
@@ -306,13 +308,15 @@ def _alternative(prev: Window, w: Window, n1: float, config: TimeConfig, own_bou
         lower, upper = w.lower, w.upper
     alt = replace(prev, start=w.start, end=w.end, lower=lower, upper=upper, unit=w.unit,
                   rules=prev.rules[:1] + [config.alternative_id] + w.rules, alternative=True)
-    if w.direction:
+    if w.direction and w.anchor and not w.marker_of:
         # "within 2 weeks prior to study entry or within 6 weeks prior to randomization": its own
-        # marker; "within 5 half-lives or 4 weeks before randomization": the marker after both is both's
+        # reference point (not "within 5 half-lives of the investigational product")
         alt.direction, alt.anchor = w.direction, w.anchor
-        if prev.direction is None:
-            prev.direction, prev.anchor = w.direction, w.anchor
-            prev.rules.extend(w.rules)
+    if w.direction and prev.direction is None:
+        # "within 5 half-lives or 4 weeks before randomization": the marker after both is both's
+        prev.direction = alt.direction = w.direction
+        prev.anchor = alt.anchor = w.anchor
+        prev.rules.extend(w.rules)
     return alt
 
 
