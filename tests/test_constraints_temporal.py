@@ -165,6 +165,24 @@ def test_comparators_joined_by_or_are_no_events():
     assert "time.conjunct" not in c["rules"] and c["anchor"] == "first dose"
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas or mitomycin)",
+     [("chemotherapy", 4), ("nitrosoureas", 6), ("mitomycin", 6)]),
+    ("chemotherapy within 4 weeks (6 weeks for nitrosoureas) prior to entering the study",
+     [("chemotherapy", 4), ("nitrosoureas", 6)]),
+])
+def test_a_bracketed_time_for_other_events_is_their_bound(text, expected):
+    """"(6 weeks for X)" after a window or its event: the window's comparison for X."""
+    found = constraints(text)
+    assert [(c["subject_text"], (c["lower"] or c["upper"])["value"]) for c in found] == expected
+    assert len({(c["lower"] is None, (c["lower"] or c["upper"])["inclusive"]) for c in found}) == 1
+    assert "time.bracketed_for" in found[-1]["rules"]
+
+
+def test_a_bracketed_time_needs_the_window_before_it():
+    assert constraints("Antibiotics (6 weeks for nitrosoureas)") == []
+
+
 def test_two_windows_in_one_criterion_each_get_their_event():
     c1, c2 = constraints("more than 72 hours of hospitalization in the last 30 days")
     assert (c1["category"], c1["subject_text"], c1["lower"]["value"], c1["unit"]) == \

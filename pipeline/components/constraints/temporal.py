@@ -67,6 +67,9 @@ class TimeConfig:
     recency: Optional[regex.Pattern] = field(repr=False, default=None)  # "past" in "within the past year"
     alternative_id: Optional[str] = None
     list_goes_on: Optional[regex.Pattern] = field(repr=False, default=None)  # ", lactating" after a window
+    bracket_opening: Optional[regex.Pattern] = field(repr=False, default=None)  # "(" before "6 weeks for X"
+    bracket_link: Optional[regex.Pattern] = field(repr=False, default=None)  # "for" after it
+    bracket_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -147,6 +150,11 @@ class TimeConfig:
                 if conj.get("own_window") else None
             cfg.list_goes_on = regex.compile(_phrase(conj["list_goes_on"]), regex.IGNORECASE) \
                 if conj.get("list_goes_on") else None
+        bracketed = data.get("bracketed_exception")
+        if bracketed:
+            cfg.bracket_opening = regex.compile(bracketed["opening"], regex.IGNORECASE)
+            cfg.bracket_link = regex.compile(bracketed["link"], regex.IGNORECASE)
+            cfg.bracket_id = bracketed["id"]
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -282,12 +290,38 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
             # "within 30 days or 5 half-lives", "within 30 days or fewer than 5 half-lives"
             out.append(_alternative(out[-1], w, n1, config, own_bound=cmp is not None))
             continue
+        if out and n2 is None and cmp is None and pi is None and m.group("mk") is None and \
+                (exception := _bracketed_exception(text, out[-1], w, n1, config)) is not None:
+            out.append(exception)  # "at least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas)"
+            continue
         if not w.bounded and not w.direction:
             continue
         if not w.lower and not w.upper:
             continue  # "6 months ago" alone: a date, not a bound
         out.append(w)
     return out
+
+
+def _bracketed_exception(text: str, prev: Window, w: Window, n1: float, config: TimeConfig) -> Optional[Window]:
+    """A bare time quantity opening a bracket right after the window ``prev`` or its event and
+    followed by "for" ("At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas or
+    mitomycin)", "within 4 weeks (6 weeks for nitrosoureas) prior to entering"): the same bound for
+    the events after "for", with ``prev``'s direction and anchor; ``None`` otherwise."""
+    if config.bracket_opening is None:
+        return None
+    after = max(prev.end, prev.event_span[1] if prev.event_span else 0, prev.anchor_end or 0)
+    link = config.bracket_link.match(text, w.end)
+    if link is None or not config.bracket_opening.fullmatch(text, after, w.start):
+        return None
+    events = _phrase_after(text, link.end(), config)
+    if events is None:
+        return None
+    side_bound = prev.lower or prev.upper or {}
+    bound = _bound(n1, side_bound.get("inclusive", True))
+    lower, upper = (bound, None) if prev.lower and not prev.upper else (None, bound)
+    return replace(prev, start=w.start, end=w.end, lower=lower, upper=upper, unit=w.unit, event_span=events,
+                   since=False, event_before_first=False, alternative=False,
+                   rules=prev.rules[:1] + [config.bracket_id] + w.rules)
 
 
 def _same_side(cmp: dict, prev: Window) -> bool:
