@@ -60,6 +60,8 @@ WINDOWS = [
     # an "if ..." clause up to its comma is no event
     ("if former smoker, quit smoking within the last 15 years", "temporal", "quit smoking", U, 15, True, "a", "now",
      "before"),
+    ("a history of chronic diarrhea within approximately 3 months", "temporal", "chronic diarrhea", U, 3, True, "mo",
+     "now", "before"),
     ("panretinal photocoagulation (PRP) within the former 4 months", "temporal", "panretinal photocoagulation (PRP)",
      U, 4, True, "mo", "now", "before"),
     # "after"/"post-" with an event before the window: that is the event, the phrase after the anchor
@@ -183,6 +185,17 @@ def test_a_bracketed_time_needs_the_window_before_it():
     assert constraints("Antibiotics (6 weeks for nitrosoureas)") == []
 
 
+@pytest.mark.parametrize("text,subject,low,high,unit", [
+    ("Have symptomatic AF of 3 to 48 hours duration at baseline", "symptomatic AF", 3, 48, "h"),
+    ("Migraine attacks, on average, lasting about 4-72 hours if untreated", "Migraine attacks", 4, 72, "h"),
+])
+def test_a_bare_range_with_a_duration_word_is_a_duration(text, subject, low, high, unit):
+    (c,) = constraints(text)
+    assert (c["category"], c["subject_text"], c["lower"], c["upper"], c["unit"]) == \
+        ("duration", subject, {"value": low, "inclusive": True}, {"value": high, "inclusive": True}, unit)
+    assert "time.range_duration" in c["rules"]
+
+
 def test_two_windows_in_one_criterion_each_get_their_event():
     c1, c2 = constraints("more than 72 hours of hospitalization in the last 30 days")
     assert (c1["category"], c1["subject_text"], c1["lower"]["value"], c1["unit"]) == \
@@ -221,6 +234,7 @@ def test_alternative_windows(text, expected):
     "within years of diagnosis",  # a plural unit without a number
     "Regularly take naps during the day",  # one unit without a number needs a recency word or a marker
     "Suffering from pain in the day of assessment",
+    "study visits 2-4 weeks apart",  # a bare range with no duration word: a study procedure
     "undergoing surgery in a participating hospital during the 30-day cohort period",  # "during the": a marker
 ])
 def test_no_window(text):

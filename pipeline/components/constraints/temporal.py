@@ -70,6 +70,9 @@ class TimeConfig:
     bracket_opening: Optional[regex.Pattern] = field(repr=False, default=None)  # "(" before "6 weeks for X"
     bracket_link: Optional[regex.Pattern] = field(repr=False, default=None)  # "for" after it
     bracket_id: Optional[str] = None
+    range_before: Optional[regex.Pattern] = field(repr=False, default=None)  # "lasting about" 4-72 hours
+    range_after: Optional[regex.Pattern] = field(repr=False, default=None)  # 3 to 48 hours "duration"
+    range_duration_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -150,6 +153,11 @@ class TimeConfig:
                 if conj.get("own_window") else None
             cfg.list_goes_on = regex.compile(_phrase(conj["list_goes_on"]), regex.IGNORECASE) \
                 if conj.get("list_goes_on") else None
+        ranged = data.get("range_duration")
+        if ranged:
+            cfg.range_before = regex.compile(r"\b(?:%s)\s*$" % ranged["before"], regex.IGNORECASE)
+            cfg.range_after = regex.compile(r"\s*(?:%s)\b" % ranged["after"], regex.IGNORECASE)
+            cfg.range_duration_id = ranged["id"]
         bracketed = data.get("bracketed_exception")
         if bracketed:
             cfg.bracket_opening = regex.compile(bracketed["opening"], regex.IGNORECASE)
@@ -248,6 +256,10 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
             lower, upper = (bound, None) if post["side"] == "lower" else (None, bound)
         w = Window(start, end, lower, upper, unit, duration, window,
                    bounded=bool(cmp or pi is not None), rules=rules)  # a bare range: a procedure
+        if n2 is not None and cmp is None and _range_duration(text, start, end, config):
+            # "AF of 3 to 48 hours duration", "attacks lasting about 4-72 hours": how long it lasts
+            w.bounded = w.duration = True
+            w.rules.append(config.range_duration_id)
         if cmp and cmp.get("direction"):
             w.direction = cmp["direction"]  # "in the next 12 weeks": a forward window from now
         if m.group("mk") is not None:
@@ -300,6 +312,14 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
             continue  # "6 months ago" alone: a date, not a bound
         out.append(w)
     return out
+
+
+def _range_duration(text: str, start: int, end: int, config: TimeConfig) -> bool:
+    """A bare range of time that a word before ("lasting about") or after ("duration") makes a
+    duration (``range_duration`` of configs/time.json)."""
+    if config.range_before is None:
+        return False
+    return bool(config.range_before.search(text[max(0, start - 40):start]) or config.range_after.match(text, end))
 
 
 def _bracketed_exception(text: str, prev: Window, w: Window, n1: float, config: TimeConfig) -> Optional[Window]:
