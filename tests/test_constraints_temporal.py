@@ -196,6 +196,16 @@ def test_a_bare_range_with_a_duration_word_is_a_duration(text, subject, low, hig
     assert "time.range_duration" in c["rules"]
 
 
+@pytest.mark.parametrize("text,subject", [
+    ("Serious disease or medical condition with life expectancy of less than one year", "life expectancy"),
+    ("Anticipated lifespan greater than 3 months", "lifespan"),
+])
+def test_a_window_on_life_expectancy_is_its_duration(text, subject):
+    """Not a window on the disease before it, and not split: how long life is expected to last."""
+    (c,) = constraints(text)
+    assert (c["category"], c["subject_text"]) == ("duration", subject) and "anchor" not in c
+
+
 def test_two_windows_in_one_criterion_each_get_their_event():
     c1, c2 = constraints("more than 72 hours of hospitalization in the last 30 days")
     assert (c1["category"], c1["subject_text"], c1["lower"]["value"], c1["unit"]) == \

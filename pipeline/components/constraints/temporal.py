@@ -70,6 +70,7 @@ class TimeConfig:
     bracket_opening: Optional[regex.Pattern] = field(repr=False, default=None)  # "(" before "6 weeks for X"
     bracket_link: Optional[regex.Pattern] = field(repr=False, default=None)  # "for" after it
     bracket_id: Optional[str] = None
+    duration_head: Optional[regex.Pattern] = field(repr=False, default=None)  # "life expectancy" ending the event
     range_before: Optional[regex.Pattern] = field(repr=False, default=None)  # "lasting about" 4-72 hours
     range_after: Optional[regex.Pattern] = field(repr=False, default=None)  # 3 to 48 hours "duration"
     range_duration_id: Optional[str] = None
@@ -137,6 +138,9 @@ class TimeConfig:
         cfg.strip_end = regex.compile(r"(?:\W*\b(?:%s))+\W*$" % data["event_strip"], regex.IGNORECASE)
         cfg.max_words = int(data["event_max_words"])
         cfg.entity_gap = int(data["entity_max_gap"])
+        heads = data.get("duration_heads")
+        cfg.duration_head = regex.compile(r"\b(%s)(?:\s+(?:of|is|was|are))?\W*$" % heads, regex.IGNORECASE) \
+            if heads else None
         cfg.duration_subjects = [(regex.compile(r"(?:%s)" % _phrase(d["pattern"]), regex.IGNORECASE), d["subject"])
                                  for d in data["duration_subjects"]]
         cfg.coordinator = regex.compile(r"\s*(?:%s)\s*" % data["coordinators"], regex.IGNORECASE)
@@ -485,6 +489,10 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                 span = measured_event(text, span, measured, config.measured_categories) or span
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
         duration = w.duration or (not w.window and w.direction is None and cue is not None)
+        if span is not None and config.duration_head is not None and \
+                (head := config.duration_head.search(text, span[0], span[1])) is not None:
+            # "medical condition with life expectancy of less than one year": how long life lasts
+            span, duration = head.span(1), True
         ent = _entity_in(ents, span) if span else _entity_before(text, ents, w.start, config)
         if span is None and ent is None:
             continue
