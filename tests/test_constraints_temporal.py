@@ -196,6 +196,12 @@ def test_a_bare_range_with_a_duration_word_is_a_duration(text, subject, low, hig
     assert "time.range_duration" in c["rules"]
 
 
+def test_months_of_amenorrhea_stay_a_duration():
+    (c,) = constraints("post-menopausal (more than 12 months of amenorrhea)")
+    assert (c["category"], c["subject_text"], c["lower"], c["unit"]) == \
+        ("duration", "amenorrhea", {"value": 12, "inclusive": False}, "mo")
+
+
 @pytest.mark.parametrize("text,subject", [
     ("Serious disease or medical condition with life expectancy of less than one year", "life expectancy"),
     ("Anticipated lifespan greater than 3 months", "lifespan"),
@@ -245,6 +251,7 @@ def test_alternative_windows(text, expected):
     "Regularly take naps during the day",  # one unit without a number needs a recency word or a marker
     "Suffering from pain in the day of assessment",
     "study visits 2-4 weeks apart",  # a bare range with no duration word: a study procedure
+    "All birth more than 37 weeks of amenorrhea",  # weeks of amenorrhea: a gestational age
     "undergoing surgery in a participating hospital during the 30-day cohort period",  # "during the": a marker
 ])
 def test_no_window(text):

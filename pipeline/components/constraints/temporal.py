@@ -71,6 +71,7 @@ class TimeConfig:
     bracket_link: Optional[regex.Pattern] = field(repr=False, default=None)  # "for" after it
     bracket_id: Optional[str] = None
     duration_head: Optional[regex.Pattern] = field(repr=False, default=None)  # "life expectancy" ending the event
+    not_after_unit: Dict[str, regex.Pattern] = field(default_factory=dict)  # "weeks" + "of amenorrhea"
     range_before: Optional[regex.Pattern] = field(repr=False, default=None)  # "lasting about" 4-72 hours
     range_after: Optional[regex.Pattern] = field(repr=False, default=None)  # 3 to 48 hours "duration"
     range_duration_id: Optional[str] = None
@@ -122,6 +123,8 @@ class TimeConfig:
                 "|".join(regex.escape(w) for w in words), "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
             regex.IGNORECASE)
         cfg.not_after = regex.compile(r"\s*(?:%s)" % data["not_after"], regex.IGNORECASE)
+        cfg.not_after_unit = {unit: regex.compile(r"\s*(?:%s)" % words, regex.IGNORECASE)
+                               for unit, words in data.get("not_after_unit", {}).items()}
         cfg.not_before = regex.compile(r"(?:^|\W)(?:%s)\W*$" % data["not_before"], regex.IGNORECASE)
         cfg.duration_cue = regex.compile(r"\b(?:%s)\b" % data["duration_cues"], regex.IGNORECASE)
         # an example list ("medications, e.g. oxycodone", "minor procedures such as biopsies") ends
@@ -219,6 +222,9 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         start, end = m.span()
         if config.not_after.match(text, m.end("unit")):
             continue  # "18 years old", "2 days a week"
+        unit_words = config.not_after_unit.get(config.units[_which(m, "u", config.units)]["canonical"])
+        if unit_words is not None and unit_words.match(text, m.end("unit")):
+            continue  # "37 weeks of amenorrhea": a gestational age
         if config.not_before.search(text[max(0, start - 12):start]):
             continue  # "aged 18 years", "at 6 months", "twice a week"
         implied = m.group("n1") == ""  # "within the past year": one year
