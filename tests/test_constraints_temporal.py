@@ -55,6 +55,15 @@ WINDOWS = [
     ("More than 2 years of handball sports", "duration", "handball sports", L, 2, False, "a", None, None),
     ("disease duration of at least twelve weeks", "duration", "disease", L, 12, True, "wk", None, None),
     ("Methotrexate for 12 weeks or more", "duration", "Methotrexate", L, 12, True, "wk", None, None),
+    ("disease-free >/= 5 years", "duration", "disease-free", L, 5, True, "a", None, None),  # '>/=' is '>='
+    ("off treatment for </= 3 years", "duration", "off treatment", U, 3, True, "a", None, None),
+    # an "if ..." clause up to its comma is no event
+    ("if former smoker, quit smoking within the last 15 years", "temporal", "quit smoking", U, 15, True, "a", "now",
+     "before"),
+    ("a history of chronic diarrhea within approximately 3 months", "temporal", "chronic diarrhea", U, 3, True, "mo",
+     "now", "before"),
+    ("panretinal photocoagulation (PRP) within the former 4 months", "temporal", "panretinal photocoagulation (PRP)",
+     U, 4, True, "mo", "now", "before"),
     # "after"/"post-" with an event before the window: that is the event, the phrase after the anchor
     ("Stroke occurred more than 30 days after the transfer to rehabilitation", "temporal", "Stroke", L, 30, False,
      "d", "transfer to rehabilitation", "after"),
@@ -118,7 +127,7 @@ def test_a_range_is_two_bounds():
 def test_the_window_flag_not_the_id_keeps_both_ends():
     """An upper comparator phrase flagged ``window`` (configs/time.json) keeps both ends of a range;
     without the flag it is "up to 2-7 days" (the far end only)."""
-    assert [c["id"] for c in CONFIG.comparators if c.get("window")] == ["time.within_next", "time.within"]
+    assert [c["id"] for c in CONFIG.comparators if c.get("window")] == ["time.within_next", "time.within", "time.during_the"]
     data = json.loads(json.dumps(CONFIG.to_dict()))
     for cmp in data["comparators"]:
         cmp.pop("window", None)
@@ -126,6 +135,81 @@ def test_the_window_flag_not_the_id_keeps_both_ends():
     text = "sustained a concussion within 2-7 days of clinic presentation"
     (c,) = time_constraints(text, find_windows(text, plain), [], [], [], plain)
     assert c["lower"] is None and c["upper"] == {"value": 7, "inclusive": True}
+
+
+@pytest.mark.parametrize("text,subject,value,unit,anchor", [
+    ("Any surgery during last 6 month", "surgery", 6, "mo", "now"),
+    ("treatments with topical immunomodulators over the three months prior to enrolment",
+     "treatments with topical immunomodulators", 3, "mo", "enrollment"),
+    ("seizure freedom during the 12 weeks prior to screening", "seizure freedom", 12, "wk", "screening"),
+    ("brain training twice weekly during the year prior to screening", "brain training twice weekly", 1, "a",
+     "screening"),
+])
+def test_during_and_over_the_make_windows(text, subject, value, unit, anchor):
+    (c,) = constraints(text)
+    assert (c["subject_text"], c["upper"], c["unit"], c["anchor"]) == \
+        (subject, {"value": value, "inclusive": True}, unit, anchor)
+
+
+def test_a_window_after_and_goes_on_with_the_event_before():
+    """"pregnant or within 2 weeks post-partum" opens a conjunct of its own; after "and" the
+    window is the event's before it."""
+    (c,) = constraints("using effective contraception during treatment and during the 30 days after treatment end")
+    assert (c["subject_text"], c["anchor"], c["direction"]) == \
+        ("using effective contraception during treatment", "treatment end", "after")
+
+
+def test_comparators_joined_by_or_are_no_events():
+    text = "Donation of blood equal to or exceeding 450 mL during the 3 months before the first administration"
+    ents = [{"label": "COMPARATOR", "start": text.index(w), "end": text.index(w) + len(w), "text": w, "rule": "t"}
+            for w in ("equal to", "exceeding")]
+    (c,) = constraints(text, ents=ents)
+    assert "time.conjunct" not in c["rules"] and c["anchor"] == "first dose"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas or mitomycin)",
+     [("chemotherapy", 4), ("nitrosoureas", 6), ("mitomycin", 6)]),
+    ("chemotherapy within 4 weeks (6 weeks for nitrosoureas) prior to entering the study",
+     [("chemotherapy", 4), ("nitrosoureas", 6)]),
+])
+def test_a_bracketed_time_for_other_events_is_their_bound(text, expected):
+    """"(6 weeks for X)" after a window or its event: the window's comparison for X."""
+    found = constraints(text)
+    assert [(c["subject_text"], (c["lower"] or c["upper"])["value"]) for c in found] == expected
+    assert len({(c["lower"] is None, (c["lower"] or c["upper"])["inclusive"]) for c in found}) == 1
+    assert "time.bracketed_for" in found[-1]["rules"]
+
+
+def test_a_bracketed_time_needs_the_window_before_it():
+    assert constraints("Antibiotics (6 weeks for nitrosoureas)") == []
+
+
+@pytest.mark.parametrize("text,subject,low,high,unit", [
+    ("Have symptomatic AF of 3 to 48 hours duration at baseline", "symptomatic AF", 3, 48, "h"),
+    ("Migraine attacks, on average, lasting about 4-72 hours if untreated", "Migraine attacks", 4, 72, "h"),
+])
+def test_a_bare_range_with_a_duration_word_is_a_duration(text, subject, low, high, unit):
+    (c,) = constraints(text)
+    assert (c["category"], c["subject_text"], c["lower"], c["upper"], c["unit"]) == \
+        ("duration", subject, {"value": low, "inclusive": True}, {"value": high, "inclusive": True}, unit)
+    assert "time.range_duration" in c["rules"]
+
+
+def test_months_of_amenorrhea_stay_a_duration():
+    (c,) = constraints("post-menopausal (more than 12 months of amenorrhea)")
+    assert (c["category"], c["subject_text"], c["lower"], c["unit"]) == \
+        ("duration", "amenorrhea", {"value": 12, "inclusive": False}, "mo")
+
+
+@pytest.mark.parametrize("text,subject", [
+    ("Serious disease or medical condition with life expectancy of less than one year", "life expectancy"),
+    ("Anticipated lifespan greater than 3 months", "lifespan"),
+])
+def test_a_window_on_life_expectancy_is_its_duration(text, subject):
+    """Not a window on the disease before it, and not split: how long life is expected to last."""
+    (c,) = constraints(text)
+    assert (c["category"], c["subject_text"]) == ("duration", subject) and "anchor" not in c
 
 
 def test_two_windows_in_one_criterion_each_get_their_event():
@@ -146,6 +230,12 @@ def test_two_windows_in_one_criterion_each_get_their_event():
     # a second window with its own comparator is no alternative
     ("Major surgery within 4 weeks or minor surgery within 2 weeks",
      [("Major surgery", 4, "wk", "now"), ("minor surgery", 2, "wk", "now")]),
+    # ... unless nothing comes between and its comparator bounds the same side: its own bound
+    ("Exposure to any other investigational drug within 30 days or fewer than 5 half-lives prior to screening",
+     [("Exposure to any other investigational drug", 30, "d", "screening"),
+      ("Exposure to any other investigational drug", 5, "{half-lives}", "screening")]),
+    ("corticosteroid injection within 2 weeks prior to study entry or within 6 weeks prior to randomization",
+     [("corticosteroid injection", 2, "wk", "enrollment"), ("corticosteroid injection", 6, "wk", "randomization")]),
 ])
 def test_alternative_windows(text, expected):
     got = [(c["subject_text"], c["upper"]["value"], c["unit"], c.get("anchor")) for c in constraints(text)]
@@ -158,6 +248,11 @@ def test_alternative_windows(text, expected):
     "taken twice a week", "6 months ago",  # a date, no bound
     "at 6 months",
     "within years of diagnosis",  # a plural unit without a number
+    "Regularly take naps during the day",  # one unit without a number needs a recency word or a marker
+    "Suffering from pain in the day of assessment",
+    "study visits 2-4 weeks apart",  # a bare range with no duration word: a study procedure
+    "All birth more than 37 weeks of amenorrhea",  # weeks of amenorrhea: a gestational age
+    "undergoing surgery in a participating hospital during the 30-day cohort period",  # "during the": a marker
 ])
 def test_no_window(text):
     assert constraints(text) == []
@@ -223,6 +318,52 @@ def test_coordinated_events_split(text, subjects):
 def test_shared_heads_and_asides_stay_one_event(text, subject):
     (c,) = constraints(text)
     assert c["subject_text"] == subject and "time.conjunct" not in c["rules"]
+
+
+@pytest.mark.parametrize("text,subjects", [
+    # one-word conjuncts only, no entity naming them: each is a noun of its own
+    ("peramivir, laninamivir, oseltamivir, or amantadine within 30 days prior to the examinations",
+     ["peramivir", "laninamivir", "oseltamivir", "amantadine"]),
+    ("at least 4 weeks since prior steroids or anticonvulsants", ["steroids", "anticonvulsants"]),
+    # "and recovered" ends the event after "since"
+    ("More than 6 weeks since prior aldesleukin or interferon and recovered", ["aldesleukin", "interferon"]),
+])
+def test_one_word_lists_split_without_entities(text, subjects):
+    assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+def test_a_list_cut_inside_its_first_item_gets_the_item_back():
+    text = "Major surgical procedure, open biopsy, or significant traumatic injury within 28 days prior to Day 0"
+    assert [c["subject_text"] for c in constraints(text)] == ["Major surgical procedure", "open biopsy",
+                                                             "significant traumatic injury"]
+
+
+def test_words_trimmed_to_one_word_are_no_list_of_nouns():
+    (c,) = constraints("hypersensitive to Revestive or any ingredient, active or a history of the drug within "
+                       "the last 5 years")
+    assert "time.conjunct" not in c["rules"]
+
+
+@pytest.mark.parametrize("text,subjects,anchor", [
+    # the list goes on after the window: the window dates the item it follows
+    ("pregnant, postpartum up to six months, lactating, or intention to become pregnant", ["postpartum"], "now"),
+    ("Hypertension, diabetes, congestive heart failure, myocardial infarction within 6 months of study, chronic "
+     "renal disease, or active uncontrolled infections", ["myocardial infarction"], "study"),
+    ("Hypertension, diabetes, congestive heart failure, myocardial infarction within the past year, or cardiac "
+     "ventricular arrhythmias", ["myocardial infarction"], "now"),
+    # ... not after a list closed by "or" (a new conjunct follows), nor before an item with its own window
+    ("Major surgical procedure, open biopsy, or significant traumatic injury within 28 days prior to Day 0, or "
+     "anticipation of need for major surgical procedure", ["Major surgical procedure", "open biopsy",
+                                                           "significant traumatic injury"], "day 0"),
+    ("chemotherapy or radiotherapy within 4 weeks, nitrosoureas within 6 weeks",
+     ["chemotherapy", "radiotherapy", "nitrosoureas"], "now"),
+])
+def test_a_window_inside_a_list_dates_the_item_it_follows(text, subjects, anchor):
+    ents = [{"label": "CONDITION", "start": text.index(w), "end": text.index(w) + len(w), "text": w, "rule": "t"}
+            for w in ("Hypertension", "diabetes") if w in text]  # named by the entity rules
+    found = constraints(text, ents=ents)
+    assert [c["subject_text"] for c in found] == subjects
+    assert found[0]["anchor"] == anchor
 
 
 @pytest.mark.parametrize("text,subjects", [

@@ -454,6 +454,50 @@ def test_a_window_on_a_singular_unit_without_a_number_is_one_of_it(tmp_path: Pat
         assert records[0]["constraints"] == [] and sum(unmapped.values()) == 1
 
 
+def _during_doc(tmp_path: Path, owned: bool) -> tuple[list[dict], Counter]:
+    """"taking antidepressants during the last 6 months" as LCT writes it: the drug's Temporality
+    is "taking" (a period only) and the window is related to the drug by ``During``; with
+    ``owned`` the window is also the drug's Duration role (then the relation adds nothing)."""
+    text = "taking antidepressants during the last 6 months"
+    (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")
+    role = " Duration:E3" if owned else ""
+    (tmp_path / "NCT00000001.ann").write_text(
+        "T1\tEq-Comparison 0 6\ttaking\nT2\tEq-Temporal-Period 0 6\ttaking\n"
+        "T3\tDrug 7 22\tantidepressants\nT4\tDrug-Name 7 22\tantidepressants\n"
+        "T5\tEq-Comparison 34 47\tlast 6 months\nT6\tEq-Temporal-Period 34 38\tlast\n"
+        "T7\tEq-Value 39 40\t6\nT8\tEq-Temporal-Unit 41 47\tmonths\n"
+        f"E1\tDrug:T3 Name:T4 Temporality:E2{role}\nE2\tEq-Comparison:T1 Temporal-Period:T2\n"
+        "E3\tEq-Comparison:T5 Temporal-Period:T6 Value:T7 Temporal-Unit:T8\n"
+        "A1\tEq-Temporal-Period-Value T2 present\nA2\tEq-Temporal-Period-Value T6 past\n"
+        "R1\tDuring Arg1:E1 Arg2:E3\n", encoding="utf-8")
+    doc, problems = read_brat(tmp_path / "NCT00000001.ann")
+    assert problems == []
+    records, unmapped, _, _ = map_document(doc, "x.txt", "x.ann")
+    return records[0]["constraints"], unmapped
+
+
+def test_a_window_related_by_during_is_the_events_temporality(tmp_path: Path) -> None:
+    """LCT relates some windows to their event (``During``) instead of giving them a role: read as
+    its Temporality (``window_relations`` of configs/lct.json; GUIDELINE, LCT mapping)."""
+    [c], unmapped = _during_doc(tmp_path, owned=False)
+    assert (c["subject"], c["category"], c["lower"], c["upper"], c["unit_text"], c["direction"]) == \
+        ("antidepressants", "temporal", None, bound(6.0), "months", "before")
+    assert unmapped == Counter()
+
+
+def test_a_window_held_in_a_role_is_not_read_again_from_its_relation(tmp_path: Path) -> None:
+    """The window is the drug's Duration role too (a bare one, whose side is not written: not
+    mapped); the During relation reads nothing more."""
+    constraints, unmapped = _during_doc(tmp_path, owned=True)
+    assert constraints == [] and unmapped == Counter({f"duration: {R_TIME_WITHOUT_SIDE}": 1})
+
+
+def test_during_windows_of_the_shipped_corpus(by_id: dict[str, dict]) -> None:
+    """Read from the .txt: "Taking any prophylactic medication during the previous one month"."""
+    [c] = [c for c in by_id["NCT03862638-L008"]["constraints"] if c["category"] == "temporal"]
+    assert (c["subject"], c["upper"], c["direction"]) == ("prophylactic medication", bound(1.0), "before")
+
+
 def test_temporality_without_a_value_is_a_note_not_a_loss(tmp_path: Path) -> None:
     text = "history of stroke"
     (tmp_path / "NCT00000001.txt").write_text(text, encoding="utf-8")

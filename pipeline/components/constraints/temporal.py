@@ -64,7 +64,17 @@ class TimeConfig:
     master_one: Optional[regex.Pattern] = field(repr=False, default=None)  # "within the past year"
     one_candidate: Optional[regex.Pattern] = field(repr=False, default=None)
     implied_one_id: Optional[str] = None
+    recency: Optional[regex.Pattern] = field(repr=False, default=None)  # "past" in "within the past year"
     alternative_id: Optional[str] = None
+    list_goes_on: Optional[regex.Pattern] = field(repr=False, default=None)  # ", lactating" after a window
+    bracket_opening: Optional[regex.Pattern] = field(repr=False, default=None)  # "(" before "6 weeks for X"
+    bracket_link: Optional[regex.Pattern] = field(repr=False, default=None)  # "for" after it
+    bracket_id: Optional[str] = None
+    duration_head: Optional[regex.Pattern] = field(repr=False, default=None)  # "life expectancy" ending the event
+    not_after_unit: Dict[str, regex.Pattern] = field(default_factory=dict)  # "weeks" + "of amenorrhea"
+    range_before: Optional[regex.Pattern] = field(repr=False, default=None)  # "lasting about" 4-72 hours
+    range_after: Optional[regex.Pattern] = field(repr=False, default=None)  # 3 to 48 hours "duration"
+    range_duration_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -80,7 +90,9 @@ class TimeConfig:
 
         comparators = alt("c", cfg.comparators)
         # after the unit: a postfix ("or more"), a marker ("before") and its anchor ("screening")
-        tail = (r"(?:\s*(?P<post>%s)(?![\w]))?" % alt("p", cfg.postfix)
+        # (a postfix before "than" is the next quantity's comparator: "within 30 days or fewer than 5
+        # half-lives")
+        tail = (r"(?:\s*(?P<post>%s)(?![\w])(?!\s+than\b))?" % alt("p", cfg.postfix)
                 + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
                                                                               alt("a", cfg.anchors)))
         pattern = (
@@ -102,6 +114,7 @@ class TimeConfig:
                 regex.IGNORECASE)
             cfg.one_candidate = regex.compile(r"\b(?:%s)\b" % "|".join(_phrase(v) for v in singular.values()), regex.IGNORECASE)
             cfg.implied_one_id = one["id"]
+            cfg.recency = regex.compile(r"\b(?:%s)\b" % one["recency"], regex.IGNORECASE) if one.get("recency") else None
         # every window holds a number and a time unit next to it: a criterion without that pair is
         # skipped after one scan of this much smaller pattern (the master pattern tries every
         # comparator at every position)
@@ -110,6 +123,8 @@ class TimeConfig:
                 "|".join(regex.escape(w) for w in words), "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
             regex.IGNORECASE)
         cfg.not_after = regex.compile(r"\s*(?:%s)" % data["not_after"], regex.IGNORECASE)
+        cfg.not_after_unit = {unit: regex.compile(r"\s*(?:%s)" % words, regex.IGNORECASE)
+                               for unit, words in data.get("not_after_unit", {}).items()}
         cfg.not_before = regex.compile(r"(?:^|\W)(?:%s)\W*$" % data["not_before"], regex.IGNORECASE)
         cfg.duration_cue = regex.compile(r"\b(?:%s)\b" % data["duration_cues"], regex.IGNORECASE)
         # an example list ("medications, e.g. oxycodone", "minor procedures such as biopsies") ends
@@ -126,9 +141,14 @@ class TimeConfig:
         cfg.strip_end = regex.compile(r"(?:\W*\b(?:%s))+\W*$" % data["event_strip"], regex.IGNORECASE)
         cfg.max_words = int(data["event_max_words"])
         cfg.entity_gap = int(data["entity_max_gap"])
+        heads = data.get("duration_heads")
+        cfg.duration_head = regex.compile(r"\b(%s)(?:\s+(?:of|is|was|are))?\W*$" % heads, regex.IGNORECASE) \
+            if heads else None
         cfg.duration_subjects = [(regex.compile(r"(?:%s)" % _phrase(d["pattern"]), regex.IGNORECASE), d["subject"])
                                  for d in data["duration_subjects"]]
         cfg.coordinator = regex.compile(r"\s*(?:%s)\s*" % data["coordinators"], regex.IGNORECASE)
+        cfg.coordinator_word = regex.compile(r"\b(?:%s)\b" % "|".join(
+            w for w in data["coordinators"].split("|") if regex.match(r"\w", w)), regex.IGNORECASE)
         conj = data.get("event_conjunction")
         if conj:
             cfg.conjunction = regex.compile(_phrase(conj["pattern"]), regex.IGNORECASE)
@@ -138,6 +158,18 @@ class TimeConfig:
             cfg.list_item_words = int(conj.get("list_item_max_words", 0))
             cfg.own_window = regex.compile(r"(?:%s)\b" % conj["own_window"], regex.IGNORECASE) \
                 if conj.get("own_window") else None
+            cfg.list_goes_on = regex.compile(_phrase(conj["list_goes_on"]), regex.IGNORECASE) \
+                if conj.get("list_goes_on") else None
+        ranged = data.get("range_duration")
+        if ranged:
+            cfg.range_before = regex.compile(r"\b(?:%s)\s*$" % ranged["before"], regex.IGNORECASE)
+            cfg.range_after = regex.compile(r"\s*(?:%s)\b" % ranged["after"], regex.IGNORECASE)
+            cfg.range_duration_id = ranged["id"]
+        bracketed = data.get("bracketed_exception")
+        if bracketed:
+            cfg.bracket_opening = regex.compile(bracketed["opening"], regex.IGNORECASE)
+            cfg.bracket_link = regex.compile(bracketed["link"], regex.IGNORECASE)
+            cfg.bracket_id = bracketed["id"]
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -167,6 +199,8 @@ class Window:
     event_before_first: bool = False  # the marker's flag: an event before the window wins over the phrase after
     rules: List[str] = field(default_factory=list)
     alternative: bool = False  # "within 30 days or 5 half-lives": the second bound of the one before
+    anchor_end: Optional[int] = None  # where a reference point named as written ends
+    marker_of: bool = False  # the marker is "of" / "at" ("5 half-lives of the drug")
 
 
 def _which(m, prefix: str, items: List[dict]) -> Optional[int]:
@@ -188,6 +222,9 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         start, end = m.span()
         if config.not_after.match(text, m.end("unit")):
             continue  # "18 years old", "2 days a week"
+        unit_words = config.not_after_unit.get(config.units[_which(m, "u", config.units)]["canonical"])
+        if unit_words is not None and unit_words.match(text, m.end("unit")):
+            continue  # "37 weeks of amenorrhea": a gestational age
         if config.not_before.search(text[max(0, start - 12):start]):
             continue  # "aged 18 years", "at 6 months", "twice a week"
         implied = m.group("n1") == ""  # "within the past year": one year
@@ -200,6 +237,12 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         lower = upper = None
         ci = _which(m, "c", config.comparators) if m.group("cmp") is not None else None
         cmp = config.comparators[ci] if ci is not None else None
+        marker = config.markers[_which(m, "m", config.markers)] if m.group("mk") is not None else None
+        if cmp and cmp.get("needs_marker") and marker is None:
+            continue  # "during the 30-day cohort period": no window without "before ..."
+        if implied and config.recency is not None and not config.recency.search(m.group("cmp")) \
+                and (marker is None or marker.get("of")):
+            continue  # "during the day", "in the day of assessment": no recency, no marker
         duration = bool(cmp and cmp.get("duration"))
         window = bool(cmp and cmp["side"] == "upper" and cmp.get("window"))
         if cmp:
@@ -223,12 +266,17 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
             lower, upper = (bound, None) if post["side"] == "lower" else (None, bound)
         w = Window(start, end, lower, upper, unit, duration, window,
                    bounded=bool(cmp or pi is not None), rules=rules)  # a bare range: a procedure
+        if n2 is not None and cmp is None and _range_duration(text, start, end, config):
+            # "AF of 3 to 48 hours duration", "attacks lasting about 4-72 hours": how long it lasts
+            w.bounded = w.duration = True
+            w.rules.append(config.range_duration_id)
         if cmp and cmp.get("direction"):
             w.direction = cmp["direction"]  # "in the next 12 weeks": a forward window from now
         if m.group("mk") is not None:
-            mk = config.markers[_which(m, "m", config.markers)]
+            mk = marker
             w.rules.append(mk["id"])
             w.direction, w.since = mk["direction"], bool(mk.get("since"))
+            w.marker_of = bool(mk.get("of"))
             if m.group("anc") is not None:
                 ai = _which(m, "a", config.anchors)
                 w.anchor = config.anchors[ai]["anchor"]
@@ -248,7 +296,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                     w.direction = None
                 elif not mk.get("event_follows"):
                     # "within 7 days prior to CPB": CPB is the reference point, named as written
-                    w.anchor = " ".join(text[slice(*w.event_span)].lower().split())
+                    w.anchor, w.anchor_end = _written_anchor(text, w.event_span, config)
                     w.event_span = None
                 else:
                     w.direction = "before"  # "since/after prior immunotherapy": the event lies before
@@ -259,9 +307,14 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                 # "4 weeks before screening" with no comparator reads as a window up to 4 weeks
                 w.upper = _bound(n1, True)
                 w.bounded = True
-        if out and n2 is None and cmp is None and pi is None and config.alternative is not None and \
-                config.alternative.fullmatch(text, out[-1].end, start):
-            out.append(_alternative(out[-1], w, n1, config))  # "within 30 days or 5 half-lives"
+        if out and n2 is None and pi is None and config.alternative is not None and \
+                (cmp is None or _same_side(cmp, out[-1])) and config.alternative.fullmatch(text, out[-1].end, start):
+            # "within 30 days or 5 half-lives", "within 30 days or fewer than 5 half-lives"
+            out.append(_alternative(out[-1], w, n1, config, own_bound=cmp is not None))
+            continue
+        if out and n2 is None and cmp is None and pi is None and m.group("mk") is None and \
+                (exception := _bracketed_exception(text, out[-1], w, n1, config)) is not None:
+            out.append(exception)  # "at least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas)"
             continue
         if not w.bounded and not w.direction:
             continue
@@ -271,14 +324,58 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
     return out
 
 
-def _alternative(prev: Window, w: Window, n1: float, config: TimeConfig) -> Window:
+def _range_duration(text: str, start: int, end: int, config: TimeConfig) -> bool:
+    """A bare range of time that a word before ("lasting about") or after ("duration") makes a
+    duration (``range_duration`` of configs/time.json)."""
+    if config.range_before is None:
+        return False
+    return bool(config.range_before.search(text[max(0, start - 40):start]) or config.range_after.match(text, end))
+
+
+def _bracketed_exception(text: str, prev: Window, w: Window, n1: float, config: TimeConfig) -> Optional[Window]:
+    """A bare time quantity opening a bracket right after the window ``prev`` or its event and
+    followed by "for" ("At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas or
+    mitomycin)", "within 4 weeks (6 weeks for nitrosoureas) prior to entering"): the same bound for
+    the events after "for", with ``prev``'s direction and anchor; ``None`` otherwise."""
+    if config.bracket_opening is None:
+        return None
+    after = max(prev.end, prev.event_span[1] if prev.event_span else 0, prev.anchor_end or 0)
+    link = config.bracket_link.match(text, w.end)
+    if link is None or not config.bracket_opening.fullmatch(text, after, w.start):
+        return None
+    events = _phrase_after(text, link.end(), config)
+    if events is None:
+        return None
+    side_bound = prev.lower or prev.upper or {}
+    bound = _bound(n1, side_bound.get("inclusive", True))
+    lower, upper = (bound, None) if prev.lower and not prev.upper else (None, bound)
+    return replace(prev, start=w.start, end=w.end, lower=lower, upper=upper, unit=w.unit, event_span=events,
+                   since=False, event_before_first=False, alternative=False,
+                   rules=prev.rules[:1] + [config.bracket_id] + w.rules)
+
+
+def _same_side(cmp: dict, prev: Window) -> bool:
+    """A comparator of a window's own kind and side as the window ``prev`` before it ("within 30
+    days or fewer than 5 half-lives": both bound from above); never a duration's ("for ...")."""
+    side = "lower" if prev.lower and not prev.upper else "upper"
+    return cmp["side"] == side and not cmp.get("duration") and not prev.duration
+
+
+def _alternative(prev: Window, w: Window, n1: float, config: TimeConfig, own_bound: bool = False) -> Window:
     """A bare time quantity right after a window and "or" ("within 30 days or 5 half-lives,
     whichever is longer"): the same comparison in another unit, its event and anchor the previous
-    window's."""
+    window's; with ``own_bound`` it has a comparator of its own, on the same side ("or fewer than
+    5 half-lives"), which gives its bound."""
     bound = (prev.upper or prev.lower or {}).get("inclusive", True)
     lower, upper = (_bound(n1, bound), None) if prev.lower and not prev.upper else (None, _bound(n1, bound))
+    if own_bound:
+        lower, upper = w.lower, w.upper
     alt = replace(prev, start=w.start, end=w.end, lower=lower, upper=upper, unit=w.unit,
                   rules=prev.rules[:1] + [config.alternative_id] + w.rules, alternative=True)
+    if w.direction and w.anchor and not w.marker_of:
+        # "within 2 weeks prior to study entry or within 6 weeks prior to randomization": its own
+        # reference point (not "within 5 half-lives of the investigational product")
+        alt.direction, alt.anchor = w.direction, w.anchor
     if w.direction and prev.direction is None:
         # "within 5 half-lives or 4 weeks before randomization": the marker after both is both's
         prev.direction = alt.direction = w.direction
@@ -398,6 +495,10 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                 span = measured_event(text, span, measured, config.measured_categories) or span
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
         duration = w.duration or (not w.window and w.direction is None and cue is not None)
+        if span is not None and config.duration_head is not None and \
+                (head := config.duration_head.search(text, span[0], span[1])) is not None:
+            # "medical condition with life expectancy of less than one year": how long life lasts
+            span, duration = head.span(1), True
         ent = _entity_in(ents, span) if span else _entity_before(text, ents, w.start, config)
         if span is None and ent is None:
             continue
@@ -406,6 +507,8 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         parts = [span] if duration else split_events(text, span, ents, config)
         if not duration and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
             parts = whole  # "Any chemotherapy, radiotherapy, ... or hormonal therapy within 28 days"
+        if len(parts) > 1 and not w.event_span and _list_goes_on(text, w, parts, windows, config):
+            parts = parts[-1:]  # "pregnant, postpartum up to six months, lactating": the item it follows
         if len(parts) == 1:
             if parts[0] != tuple(span) and not w.event_span:  # "..., or planning to become pregnant within": the plan
                 span, ent = parts[0], _entity_in(ents, parts[0])
@@ -418,6 +521,27 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             out.append(record)
             last.append((part, _entity_in(ents, part), duration))
     return out
+
+
+def _list_goes_on(text: str, w: Window, parts: Sequence[Tuple[int, int]], windows: Sequence[Window],
+                  config: TimeConfig) -> bool:
+    """A list of events goes on after the window ("Hypertension, diabetes, myocardial infarction
+    within 6 months of study, chronic renal disease, or active infections"), so that the window
+    dates only the item it follows (``parts``: the conjuncts before it); not when the list before
+    it was closed by "or"/"and" ("surgery, open biopsy, or injury within 28 days prior to Day 0, or
+    anticipation of ...": a new conjunct follows) or the next item has a window of its own
+    ("chemotherapy or radiotherapy within 4 weeks, nitrosoureas within 6 weeks")."""
+    if config.list_goes_on is None or config.coordinator_word.search(text, parts[-2][1], parts[-1][0]):
+        return False
+    end = max(w.end, w.anchor_end or 0)
+    m = config.list_goes_on.match(text, end)
+    if m is None:
+        return False
+    stop = config.boundary.search(text, m.end())
+    stop = stop.start() if stop else len(text)
+    nxt = config.conjunction.search(text, m.end(), stop) if config.conjunction is not None else None
+    stop = nxt.start() if nxt else stop
+    return not any(m.end() <= o.start < stop for o in windows)
 
 
 def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig) -> Optional[Tuple[int, int]]:
@@ -468,13 +592,26 @@ def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) ->
     months after stroke", "Patients must be 100-180 days after transplantation") or only a
     coordinator between ("pregnant or within 2 weeks post-partum") the phrase after stays the event."""
     span, _ = _phrase_before(text, w.start, config, floor)
-    if span is None or (not w.duration and config.coordinator.fullmatch(text[span[1]:w.start])):
+    between = text[span[1]:w.start] if span is not None else ""
+    if span is None or (not w.duration and config.coordinator.fullmatch(between)
+                        and not regex.fullmatch(r"\s*and\s*", between)):
         # "pregnant, <6 months post-partum", "pregnant or within 2 weeks post-partum": the window
         # opens a conjunct of its own (a duration goes on: "contraception during the study and for
-        # 4 weeks after the last dose")
+        # 4 weeks after the last dose", and so does a window after "and": "contraception during
+        # treatment and during the 30 days after treatment end")
         return w
-    anchor = " ".join(text[slice(*w.event_span)].lower().split())
-    return replace(w, event_span=None, anchor=anchor, direction="after", event_before_first=False)
+    anchor, anchor_end = _written_anchor(text, w.event_span, config)
+    return replace(w, event_span=None, anchor=anchor, anchor_end=anchor_end, direction="after",
+                   event_before_first=False)
+
+
+def _written_anchor(text: str, span: Tuple[int, int], config: TimeConfig) -> Tuple[str, int]:
+    """The reference point named as written after a marker, and where it ends: its first conjunct
+    ("myocardial infarction within 6 months of study, chronic renal disease, or ...": ``study``)."""
+    cut = config.conjunction.search(text, span[0], span[1]) if config.conjunction is not None else None
+    if cut is not None and cut.start() > span[0]:
+        span = (span[0], cut.start())
+    return " ".join(text[slice(*span)].lower().split()), span[1]
 
 
 def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig) -> List[Tuple[int, int]]:
@@ -499,10 +636,13 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
         return [span]
     if config.own_window is not None and config.own_window.match(text, trimmed[-1][0]):
         return [trimmed[-1]]
-    if any(_bare_word(text, t, ents) for t in trimmed):
+    bare = [_bare_word(text, t, ents) for t in trimmed]
+    if any(bare) and not (all(bare) and all(len(text[a:b].split()) == 1 for a, b in parts)):
         # "alcohol or substance abuse", "active or uncontrollable infection", "investigational drug
         # or device", "oral, inhaled or topical corticosteroids": a one-word conjunct no entity
-        # names shares a head with its neighbour
+        # names shares a head with its neighbour; one-word conjuncts only, as written, are nouns of
+        # their own ("steroids or anticonvulsants", "peramivir, zanamivir, or amantadine"; not
+        # "any ingredient, active or a history of the drug")
         return [span]
     return trimmed
 
@@ -524,6 +664,13 @@ def list_before(text: str, span: Tuple[int, int], floor: int, ents: Sequence[dic
     cuts = _conjunction_cuts(text, (begin, span[1]), ents, config)
     ends = [b for a, b in cuts if b <= span[0]]
     if not ends:
+        first = _strip_start(text, begin, cuts[0][0], config) if cuts else None
+        if first is not None and first[0] < span[0] and len(text[slice(*first)].split()) <= config.list_item_words:
+            # "Major surgical procedure, open biopsy, or significant traumatic injury within 28
+            # days", "health functional foods, lactic acid bacteria, and red ginseng extracts for the
+            # past year": the cut fell inside the first, short item, which gets its words back
+            parts = split_events(text, (first[0], span[1]), ents, config)
+            return parts if len(parts) > 1 else None
         # "drug abuse of depressants, hallucinogens, ...": the list is the objects of a word before
         if not _object_of(text, begin, span[0], config):
             return None
@@ -590,6 +737,9 @@ def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], co
             continue
         if any(e["label"] not in PART_LABELS and overlaps((e["start"], e["end"]), (a, b)) for e in ents):
             continue
+        if any(e["label"] == "COMPARATOR" and e["end"] <= a and not text[e["end"]:a].strip() for e in ents) and \
+                any(e["label"] == "COMPARATOR" and e["start"] >= b and not text[b:e["start"]].strip() for e in ents):
+            continue  # "equal to or exceeding 450 mL": comparators joined, not events
         found.append((a, b))
     cuts, left = [], start
     for k, (a, b) in enumerate(found):

@@ -52,7 +52,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from functools import lru_cache
 from typing import Optional, Sequence, Tuple, Union
@@ -120,6 +120,7 @@ N_JOINED_BOUNDS = "lower and upper comparisons joined by And (one constraint)"
 N_IMPLIED_ONE = "a window without a number on a singular time unit (within the past year): one of it"
 N_PERIOD_ONLY = "temporality without a value (history of, current, prior): no bound"
 N_COUNTED_UNIT = "a Minimum-Count whose unit is a counted noun (at least 4 sites): that noun is the subject"
+N_WINDOW_RELATION = "a window related to its event by During (read as its Temporality)"
 N_LIST_SIZE = "list size of 'N of the following M' (Max-Value after the list): scale_max, no bound"
 
 _Key = tuple[int, str, int, int]  # (line index, label, start, end) of an entity
@@ -196,6 +197,9 @@ class ConstraintTables:
     #: singular time units that stand for one of them in a window written without a number
     #: ("within the past year": upper 1 year), lower case
     implied_one_units: tuple = ()
+    #: relation type from an event to a comparison that no event's role holds -> the role it
+    #: stands for ("antidepressants during the last 6 months": ``During`` -> ``Temporality``)
+    window_relations: dict = field(default_factory=dict)
     #: ``(system names, {letter: number})`` of the grading systems of ``configs/grades.json`` that
     #: have class letters (Child-Pugh A/B/C), names as :func:`_name_key` writes them
     grade_letters: tuple = ()
@@ -441,10 +445,14 @@ class _DocumentMapper:
                     index = self.locate_or_none(self.doc.textbounds[event.trigger])
                     self.report_unmapped(err.reason, event.line, err.detail, index)
             for index, constraint in self.join_bounds(mapped):
-                if constraint in self.constraints[index]:
-                    self.notes[N_DUPLICATE_CONSTRAINT] += 1
-                else:
-                    self.constraints[index].append(constraint)
+                self.add_constraint(index, constraint)
+
+    def add_constraint(self, index: int, constraint: dict) -> None:
+        """``constraint`` on criterion ``index``, once (a repeat is counted as a note)."""
+        if constraint in self.constraints[index]:
+            self.notes[N_DUPLICATE_CONSTRAINT] += 1
+        else:
+            self.constraints[index].append(constraint)
 
     def join_bounds(self, mapped: list[tuple[str, int, dict]]) -> list[tuple[int, dict]]:
         """Join a lower-only and an upper-only constraint of one subject linked by ``And``.
@@ -499,10 +507,38 @@ class _DocumentMapper:
                 index, constraint = mapped
                 if list_size is not None and base == "Min-Value":
                     constraint["scale_max"] = list_size
-                if constraint in self.constraints[index]:
-                    self.notes[N_DUPLICATE_CONSTRAINT] += 1
-                else:
-                    self.constraints[index].append(constraint)
+                self.add_constraint(index, constraint)
+        self.map_window_relations(negated)
+
+    def map_window_relations(self, negated: set[str]) -> None:
+        """Windows that LCT links to their event by a relation instead of a role: an event
+        ``During`` a comparison that no event holds in a role ("Taking any prophylactic medication
+        during the previous one month", "antidepressants during the last 6 months": the drug's
+        ``Temporality`` role holds "taking", the window is related) is read as that role
+        (``window_relations`` of ``configs/lct.json``)."""
+        doc, tables = self.doc, self.tables
+        if not tables.window_relations:
+            return
+        owned = {arg for e in doc.events.values() for _, arg in e.arguments}
+        for rel in doc.relations.values():
+            role = tables.window_relations.get(rel.type)
+            args = dict(rel.arguments)
+            event, comparison = doc.events.get(args.get("Arg1", "")), doc.events.get(args.get("Arg2", ""))
+            if role is None or event is None or comparison is None or comparison.type != "Eq-Comparison" \
+                    or event.type == "Eq-Comparison" or comparison.id in owned or role not in tables.roles:
+                continue
+            category = tables.roles[role]
+            try:
+                mapped = self.map_role_constraint(event, role, category, comparison.id, negated)
+            except Unmapped as err:
+                index = self.locate_or_none(doc.textbounds[event.trigger])
+                self.report_unmapped(f"{category}: {err.reason}", rel.line, err.detail, index)
+                continue
+            if mapped is None:
+                continue
+            index, constraint = mapped
+            self.notes[N_WINDOW_RELATION] += 1
+            self.add_constraint(index, constraint)
 
     def list_size(self, event: Event) -> tuple[Optional[str], Optional[float]]:
         """``(argument id, value)`` of a Criteria-Count's Max-Value that is the size of the list
