@@ -174,6 +174,13 @@ CASES = [
     ("ANC ≥ 1500/µL (1000/µL with marrow involvement)",
      [("absolute neutrophil count", (1000, True), None, "/uL"), ("absolute neutrophil count", (1500, True), None, "/uL")]),
     ("GGT < 150 U/L (50 U/L is the ULN)", [("ggt", None, (150, False), "U/L")]),
+    # ages in two units: each bound keeps its own unit
+    ("Age between 3 months and 16 years", [("age", (3, True), None, "mo"), ("age", None, (16, True), "a")]),
+    ("infants older than 4 weeks and younger than 2 years", [("age", (4, False), None, "wk"),
+                                                             ("age", None, (2, False), "a")]),
+    ("FEV1 between 35% and 75% predicted", [("fev1", (35, True), (75, True), "%{predicted}")]),
+    # a written "inclusive" after a one-sided bound
+    ("younger than 16 years (inclusive)", [("age", None, (16, True), "a")]),
     # a determiner after the coordinator of coordinated subjects
     ("creatinine or the BUN > 2 x ULN", [("blood urea nitrogen", (2, False), None, "{ULN}"),
                                         ("creatinine", (2, False), None, "{ULN}")]),

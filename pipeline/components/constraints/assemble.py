@@ -26,7 +26,7 @@ from pipeline.components.constraints.grades import GradeRules, find_grades
 from pipeline.components.constraints.index import Criterion, EntityIndex
 from pipeline.components.constraints.pairs import split_pairs
 from pipeline.components.constraints.populations import mark_populations, with_population
-from pipeline.components.constraints.quantities import find_quantities, is_count, scale_mentions
+from pipeline.components.constraints.quantities import find_quantities, is_count, scale_mentions, split_mixed_ranges
 from pipeline.components.constraints.records import PART_LABELS, build_record
 from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
@@ -98,6 +98,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     followers = set(config.value_followers)
     quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers, config.age_cue_rules)
                   if not q.invalid and not graded.used.intersection(q.members())]
+    quantities = split_mixed_ranges(quantities, ents, units.normalize)
     mark_populations(quantities, words, sent_of, config.populations)
     counted, quantities = _counts(text, quantities, ents, counts, config, graded)
     # a number written for a population ("≥ 13 for women") bounds, it does not count

@@ -45,6 +45,10 @@ def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[
         inc = True if q.inclusive is None else q.inclusive
         return {"value": number_out(lo), "inclusive": inc}, {"value": number_out(hi), "inclusive": inc}
     v = number_out(vals[0])
+    if q.inclusive is not None and q.op in (">", ">=", "<", "<="):
+        # "below 7 months inclusive": a written (in/ex)clusive decides
+        side = {"value": v, "inclusive": q.inclusive}
+        return (side, None) if q.op in (">", ">=") else (None, side)
     if q.op == ">=":
         return {"value": v, "inclusive": True}, None
     if q.op == ">":

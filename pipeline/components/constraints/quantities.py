@@ -40,7 +40,8 @@ class Quantity:
     start: int = 0  # token offsets
     end: int = 0
     sex: Optional[str] = None  # the population it is written for ("(men)"; :mod:`.populations`)
-    #: the quantity for another population this one continues ("≥ 13 (men) or ≥ 12 (women)")
+    #: the quantity for another population this one continues ("≥ 13 (men) or ≥ 12 (women)"), or
+    #: the first half of a range split in two (:func:`split_mixed_ranges`): its subjects are this one's
     group_of: Optional["Quantity"] = field(default=None, repr=False, compare=False)
     #: the second number of a pair ("> 160/100": a VALUE, or the UNIT "/100" read as a fraction);
     #: :mod:`.pairs` makes two bounds of it or drops the quantity
@@ -339,6 +340,34 @@ def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequenc
         quantities.append(q)
         i = max(last, i) + 1
     return quantities
+
+
+def split_mixed_ranges(quantities: Sequence[Quantity], ents: Sequence[dict], normalize) -> List[Quantity]:
+    """A range whose two numbers write different units ("between 6 months and 17 years") is two
+    bounds, each in its own unit: a lower on the first, an upper (disjoint) on the second.
+    ``normalize`` maps a unit's text to its canonical unit."""
+    out: List[Quantity] = []
+    for q in quantities:
+        if q.op != "range" or len(q.values) != 2 or not all(v in q.units for v in q.values):
+            out.append(q)
+            continue
+        v1, v2 = q.values
+        u1, u2 = q.units[v1], q.units[v2]
+        n1, n2 = normalize(ents[u1]["text"]) or "", normalize(ents[u2]["text"]) or ""
+        if n1.startswith(n2) or n2.startswith(n1):  # "between 40% and 80% predicted": one unit
+            out.append(q)
+            continue
+        exclusive = q.inclusive is False
+        first = Quantity(values=[v1], comparators=list(q.comparators), units={v1: u1},
+                         op=">" if exclusive else ">=", subject=q.subject, sex=q.sex)
+        second = Quantity(values=[v2], units={v2: u2}, op="<" if exclusive else "<=", disjoint=True,
+                          subject=q.subject, sex=q.sex, group_of=first)  # the first's subjects
+        for part in (first, second):
+            members = part.members()
+            part.start = min(ents[m]["token_start"] for m in members)
+            part.end = max(ents[m]["token_end"] for m in members)
+        out.extend((first, second))
+    return out
 
 
 _WORD_PARTS = re.compile(r"[\s-]+")

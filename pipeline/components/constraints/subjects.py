@@ -28,7 +28,7 @@ def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: 
     assigned: List[Tuple[Quantity, Groups]] = []
     prev: Optional[Tuple[Quantity, Groups]] = None
     missed: Optional[Quantity] = None  # the quantity right before, when it found no subject
-    of_group: dict = {}  # id of an assigned quantity with a population → its groups
+    of_group: dict = {}  # id of an assigned quantity → its groups
     for q in quantities:
         index.work["quantities"] += 1
         unit = _unit_name(q, index.ents, units)
@@ -52,8 +52,7 @@ def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: 
         missed = None
         assigned.append((q, groups))
         prev = (q, groups)
-        if q.sex is not None:
-            of_group[id(q)] = groups
+        of_group[id(q)] = groups  # for a quantity continuing it (group_of)
     return assigned
 
 
@@ -87,6 +86,9 @@ def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index:
         return None
     if link in config.chain_links and _units_chain(prev[0], q, index.ents, units):
         q.disjoint = link in config.chain_or_links  # "< 18 or > 60": two constraints, not one range
+        return prev[1]
+    if link in config.chain_links and _age_units_differ(prev[0], q, index.ents, units, config.age_unit_set):
+        q.disjoint = True  # "older than 6 months and younger than 12 years": two bounds, each in its unit
         return prev[1]
     if link in config.chain_alternative_links and _same_side(prev[0], q) and _same_unit(prev[0], q, index.ents, units):
         q.disjoint = True  # "≤ 2.5 x ULN (≤ 5 x ULN with liver metastases)": another bound of its own
@@ -353,6 +355,12 @@ def _units_chain(prev: Quantity, q: Quantity, ents, units: UnitNormalizer) -> bo
     writes the unit ("≥18, and <80 years"), not "50 years and ≥ 4"."""
     ua, ub = _unit_name(prev, ents, units), _unit_name(q, ents, units)
     return ua == ub or ua is None or (ua == "%" and ub is not None and ub.startswith("%"))  # "≥ 30% and < 80% predicted"
+
+
+def _age_units_differ(prev: Quantity, q: Quantity, ents, units: UnitNormalizer, age_units) -> bool:
+    """Both quantities are in age units, different ones ("6 months ... 12 years")."""
+    ua, ub = _unit_name(prev, ents, units), _unit_name(q, ents, units)
+    return ua != ub and ua in age_units and ub in age_units
 
 
 def _same_side(prev: Quantity, q: Quantity) -> bool:
