@@ -181,6 +181,10 @@ CASES = [
     ("FEV1 between 35% and 75% predicted", [("fev1", (35, True), (75, True), "%{predicted}")]),
     # a written "inclusive" after a one-sided bound
     ("younger than 16 years (inclusive)", [("age", None, (16, True), "a")]),
+    # a multiple of ULN that says its own comparator
+    ("GGT 3x above the upper limit of normal", [("ggt", (3, False), None, "{ULN}")]),
+    ("bilirubin less than 2X greater than the ULN", [("total bilirubin", None, (2, False), "{ULN}")]),
+    ("ALT > 2,5 x upper normality limit", [("alt", (2.5, False), None, "{ULN}")]),
     # a determiner after the coordinator of coordinated subjects
     ("creatinine or the BUN > 2 x ULN", [("blood urea nitrogen", (2, False), None, "{ULN}"),
                                         ("creatinine", (2, False), None, "{ULN}")]),

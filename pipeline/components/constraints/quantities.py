@@ -260,6 +260,10 @@ class _QuantityReader:
         q = Quantity(values=[i], bare=True)
         self.used.add(i)
         last = self.take_pair(q, self.take_unit(q, i))
+        unit_op = (self.ents[last].get("attrs") or {}).get("op") if last != i else None
+        if unit_op is not None and last in q.units.values():
+            q.op, q.bare = unit_op, False  # "6x above the upper limit of normal": > 6 x ULN
+            return q, last
         sandwich = self.take_sandwich(q, last)
         if sandwich is not None:
             return q, sandwich
