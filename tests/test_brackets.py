@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.core.brackets import words_outside_asides
+from pipeline.core.brackets import enclosed_tokens, words_outside_asides
 
 
 @pytest.mark.parametrize(("text", "limit", "expected"), [
@@ -21,3 +21,13 @@ def test_words_outside_asides(text, limit, expected):
 
 def test_whitespace_tokens_are_no_words():
     assert words_outside_asides(["level", "  ", "is"], 0, 3, 5) == 2
+
+
+@pytest.mark.parametrize(("text", "inside"), [
+    ("a ( b ; c ) d", [2, 3, 4]),          # the tokens between the outermost pair
+    ("a [ b ( c ) ] d", [2, 3, 4, 5]),     # nested: the outer pair decides
+    ("a ( b ; c", []),                     # never closed: encloses nothing
+    ("a ) b ( c )", [4]),                  # a closer with no opener is a plain token
+])
+def test_enclosed_tokens(text, inside):
+    assert [k for k, e in enumerate(enclosed_tokens(text.split())) if e] == inside

@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.components import docview
-from pipeline.core.brackets import CLOSERS, OPENERS
+from pipeline.core.brackets import enclosed_tokens
 
 #: tokens that end a sentence before a capital letter or a digit
 DEFAULT_ENDERS = (".", "!", "?")
@@ -35,7 +35,8 @@ def sentence_starts(words: Sequence[str], enders: Iterable[str] = DEFAULT_ENDERS
     if not words:
         return starts
     starts[0] = True
-    enclosed = _inside_brackets(words)
+    # a breaker inside brackets that close later ends no sentence (worked out only when one occurs)
+    enclosed = enclosed_tokens(words) if any(w in breakers for w in words) else None
     for i in range(1, len(words)):
         prev = words[i - 1]
         word = words[i]
@@ -45,22 +46,6 @@ def sentence_starts(words: Sequence[str], enders: Iterable[str] = DEFAULT_ENDERS
             # "e.g. The" stays split; "1.5" is one token, so never reaches here
             starts[i] = True
     return starts
-
-
-def _inside_brackets(words: Sequence[str]) -> List[bool]:
-    """For each token, whether it stands inside a bracket that closes later: "(<7 kg/m² in men;
-    <5.7 kg/m² in women)" is one sentence (a bracket never closed encloses nothing)."""
-    enclosed = [False] * len(words)
-    stack: List[int] = []
-    for k, w in enumerate(words):
-        if w in OPENERS:
-            stack.append(k)
-        elif w in CLOSERS and stack:
-            start = stack.pop()
-            if not stack:
-                for j in range(start + 1, k):
-                    enclosed[j] = True
-    return enclosed
 
 
 def one_sentence(words: Sequence[str], ends: Iterable[str] = DEFAULT_ENDERS + DEFAULT_BREAKERS) -> bool:

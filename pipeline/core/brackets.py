@@ -2,9 +2,10 @@
 
 "AST (serum glutamic oxaloacetic transaminase [SGOT]) ≤ 3 x ULN" and "Hemoglobin (measured at
 screening by the central laboratory) ≥ 9 g/dL" put an aside between the subject and its
-comparator; how far apart they are is counted without it. One pure function over token texts,
-used by the shape subjects (:mod:`pipeline.components.shapes`) and the subject search
-(:mod:`pipeline.components.constraints.index`).
+comparator; how far apart they are is counted without it. Pure functions over token texts, used
+by the shape subjects (:mod:`pipeline.components.shapes`), the subject search
+(:mod:`pipeline.components.constraints.index`) and the sentence splitter
+(:mod:`pipeline.components.sentences`: a breaker inside brackets ends no sentence).
 """
 
 from typing import List, Optional, Sequence, Tuple
@@ -22,28 +23,18 @@ def words_outside_asides(words: Sequence[str], a: int, b: int, limit: int,
     than ``limit + max_aside`` tokens (so the scan is bounded). A bracket still open at ``b`` is
     no aside (its words and itself count); a closing bracket whose opening comes before ``a``
     counts as a word."""
-    return scan_outside_asides(words, a, b, limit, max_aside)[0]
+    found, _ = scan_outside_asides(words, a, b, limit, max_aside)
+    return None if found is None else len(found)
 
 
 def scan_outside_asides(words: Sequence[str], a: int, b: int, limit: int,
-                        max_aside: int = ASIDE_MAX_TOKENS) -> Tuple[Optional[int], int]:
-    """:func:`words_outside_asides` and the number of tokens it looked at."""
-    found, scanned = _outside(words, a, b, limit, max_aside)
-    return (None if found is None else len(found)), scanned
-
-
-def outside_asides(words: Sequence[str], a: int, b: int, limit: int,
-                   max_aside: int = ASIDE_MAX_TOKENS) -> Optional[List[str]]:
-    """The words (lower-cased) :func:`words_outside_asides` counts, in order: "( ULN ) (" → ["("]."""
-    return _outside(words, a, b, limit, max_aside)[0]
-
-
-def _outside(words: Sequence[str], a: int, b: int, limit: int, max_aside: int) -> Tuple[Optional[List[str]], int]:
+                        max_aside: int = ASIDE_MAX_TOKENS) -> Tuple[Optional[List[str]], int]:
+    """The words (lower-cased, in order) :func:`words_outside_asides` counts, or ``None``, and
+    the number of tokens looked at: "( ULN ) (" → ``["("]``."""
     if b - a > limit + max_aside:
         return None, 0
     outside: List[str] = []
     open_groups: List[List[str]] = []  # each bracket still open: its opener, then the words inside
-    k = a
     for k in range(a, min(b, len(words))):
         w = words[k]
         if w in OPENERS:
@@ -60,3 +51,19 @@ def _outside(words: Sequence[str], a: int, b: int, limit: int, max_aside: int) -
     for group in open_groups:  # a bracket still open at b is no aside
         outside.extend(group)
     return (None if len(outside) > limit else outside), max(0, min(b, len(words)) - a)
+
+
+def enclosed_tokens(words: Sequence[str]) -> List[bool]:
+    """For each token, whether it stands inside a bracket that closes later ("(<7 kg/m² in men;
+    <5.7 kg/m² in women)"); a bracket never closed encloses nothing."""
+    enclosed = [False] * len(words)
+    stack: List[int] = []
+    for k, w in enumerate(words):
+        if w in OPENERS:
+            stack.append(k)
+        elif w in CLOSERS and stack:
+            start = stack.pop()
+            if not stack:
+                for j in range(start + 1, k):
+                    enclosed[j] = True
+    return enclosed

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from pipeline.core.brackets import CLOSERS, OPENERS, outside_asides, scan_outside_asides
+from pipeline.core.brackets import CLOSERS, OPENERS, scan_outside_asides
 
 SUBJECT_LABELS = ("MEASUREMENT", "SCORE")
 
@@ -103,15 +103,15 @@ class EntityIndex:
     def gap_words(self, a: int, b: int, limit: int) -> Optional[int]:
         """How many words tokens ``a..b-1`` hold outside the bracketed asides closed among them
         (:func:`~pipeline.core.brackets.words_outside_asides`), or ``None`` when more than ``limit``."""
-        found, scanned = scan_outside_asides(self.words, a, b, limit)
-        self.work["words"] += scanned
-        return found
+        found = self.words_outside_asides(a, b, limit)
+        return None if found is None else len(found)
 
     def words_outside_asides(self, a: int, b: int, limit: int) -> Optional[List[str]]:
         """The words (lower-cased) of tokens ``a..b-1`` outside the bracketed asides closed among
         them, or ``None`` when more than ``limit``: "(ULN) (" → ["("]."""
-        self.work["words"] += max(0, min(b, len(self.words)) - a)
-        return outside_asides(self.words, a, b, limit)
+        found, scanned = scan_outside_asides(self.words, a, b, limit)
+        self.work["words"] += scanned
+        return found
 
     def joins(self, a: int, b: int, same: bool = False) -> Optional[str]:
         """What the words of tokens ``a..b-1`` make of the subjects they separate: ``"short"``

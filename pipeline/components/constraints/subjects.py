@@ -147,6 +147,13 @@ def _scale_named_after(q: Quantity, subject: int, index: EntityIndex) -> Optiona
     return idx
 
 
+def _generic_before(q: Quantity, named: dict, index: EntityIndex) -> Optional[int]:
+    """The subject nearest before the quantity when it has the norm of ``named``, a scale named
+    after the quantity ("Performance status" before "0-1 (ECOG)"), else None."""
+    before = next(index.subjects_ending_by(q.start), None)
+    return before if before is not None and index.ents[before].get("norm") == named.get("norm") else None
+
+
 def _bounds_subject(q: Quantity, groups: Groups, unit: Optional[str], index: EntityIndex,
                     config: AssemblyConfig) -> bool:
     """Whether the quantity really bounds the subjects found for it."""
@@ -171,10 +178,8 @@ def _names_its_scale(q: Quantity, subj: dict, index: EntityIndex, on_scale_words
     if subj["label"] != "SCORE" or q.end > subj["token_start"]:
         return False
     between = index.between(q.end, subj["token_start"], len(index.words))
-    if between in (["("], ["["]):
-        before = next(index.subjects_ending_by(q.start), None)
-        if before is not None and index.ents[before].get("norm") == subj.get("norm"):
-            return False  # "Performance status 0-1 (ECOG)": the scale is named aside, not sized
+    if between in (["("], ["["]) and _generic_before(q, subj, index) is not None:
+        return False  # "Performance status 0-1 (ECOG)": the scale is named aside, not sized
     return not any(w in on_scale_words for w in between or ())
 
 
@@ -382,8 +387,8 @@ def _bare_allowed(q: Quantity, groups, index: EntityIndex) -> bool:
     ents, words = index.ents, index.words
     subj = ents[groups[-1][-1]]
     if subj["token_start"] >= q.end:  # "Performance status 0 or 1 (ECOG)": read at the generic name
-        before = next(index.subjects_ending_by(q.start), None)
-        if before is not None and ents[before].get("norm") == subj.get("norm") is not None:
+        before = _generic_before(q, subj, index) if subj.get("norm") is not None else None
+        if before is not None:
             subj = ents[before]
     if q.op == "=":
         # "ASA 5)", "Clinical Dementia Rating of 0 and ...": a score's single value, closed by
