@@ -396,10 +396,19 @@ def test_long_lists_and_objects(text, subjects):
     # a last conjunct opened by a plan owns the window
     ("Currently pregnant, nursing, or planning to become pregnant within the next 12 months",
      "planning to become pregnant"),
+    # ... and so does a last conjunct opened by a history ("active X or history of X within")
+    ("Active malignancy or history of malignancy within 5 years", "malignancy"),
+    ("Congenital heart disease or history of acute myocardial infarction within 6 months before screening",
+     "acute myocardial infarction"),
 ])
 def test_lists_that_stay_one_event(text, subject):
     (c,) = constraints(text)
     assert c["subject_text"] == subject and "time.conjunct" not in c["rules"]
+
+
+def test_a_history_in_every_conjunct_shares_the_window():
+    cs = constraints("Has a history of drug abuse or a history of alcohol abuse within 2 years")
+    assert [c["subject_text"] for c in cs] == ["drug abuse", "alcohol abuse"]
 
 
 def test_list_before_needs_a_list_in_the_phrase():

@@ -619,7 +619,8 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
     abdominal abscess" → three spans), split where ``config.conjunction`` matches outside brackets
     and outside an entity ("basal cell or squamous cell carcinoma" as one entity stays whole);
     ``[span]`` when there is nothing to split or a part would hold no word. A last conjunct opened by an ``own_window`` word ("pregnant, nursing, or planning to become
-    pregnant within 12 months") is the only event."""
+    pregnant within 12 months", "active malignancy or history of malignancy within 5 years"), when
+    no other conjunct opens so, is the only event."""
     if config.conjunction is None:
         return [span]
     start, end = span
@@ -634,8 +635,13 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
     trimmed = [_trim(text, s, e, config, from_end=False) for s, e in parts]
     if len(trimmed) < 2 or any(t is None for t in trimmed):
         return [span]
-    if config.own_window is not None and config.own_window.match(text, trimmed[-1][0]):
-        return [trimmed[-1]]
+    if config.own_window is not None:
+        opens = [_opened_by_own_window(text, p[0], t[0], config) for t, p in zip(trimmed, parts)]
+        if opens[-1] and not any(opens[:-1]):
+            # "Congenital heart disease or history of acute MI within 6 months": the window is the
+            # history's; not when every conjunct opens so ("a history of drug abuse or a history of
+            # alcohol abuse within 2 years")
+            return [trimmed[-1]]
     bare = [_bare_word(text, t, ents) for t in trimmed]
     if any(bare) and not (all(bare) and all(len(text[a:b].split()) == 1 for a, b in parts)):
         # "alcohol or substance abuse", "active or uncontrollable infection", "investigational drug
@@ -645,6 +651,26 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
         # "any ingredient, active or a history of the drug")
         return [span]
     return trimmed
+
+
+#: how far before a conjunct an own_window phrase may start ("a history of ")
+OWN_WINDOW_LOOKBACK = 24
+
+
+def _opened_by_own_window(text: str, start: int, trimmed_start: int, config: TimeConfig) -> bool:
+    """Whether the conjunct written from ``start`` (its words from ``trimmed_start``) opens with an
+    ``own_window`` word, also when the phrase search left it just before ("Has a history of drug
+    abuse": the event starts at "drug")."""
+    while start < len(text) and text[start].isspace():
+        start += 1
+    if config.own_window.match(text, trimmed_start) or config.own_window.match(text, start):
+        return True
+    base = max(0, start - OWN_WINDOW_LOOKBACK)
+    for w in regex.finditer(r"\S+", text, pos=base, endpos=start):
+        m = config.own_window.match(text, w.start())
+        if m and m.end() >= start - 1:
+            return True
+    return False
 
 
 def list_before(text: str, span: Tuple[int, int], floor: int, ents: Sequence[dict], config: TimeConfig
