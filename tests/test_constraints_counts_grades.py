@@ -193,6 +193,8 @@ COUNT_CASES = [
     # a shape guess that names no measurement ("History of") does not take the number
     ("History of at least 2 sets of VT insertions in the past", "sets", (2, True), None),
     ("History of at least 2 seizures in the past year", "seizures", (2, True), None),
+    ("Elevation of at least one muscular enzyme", "muscular enzyme", (1, True), None),
+    ("Failure of more than 2 prior systemic treatments", "prior systemic treatments", (2, False), None),
     # a rate inside a bracket after the count is the bracket's
     ("unwilling to use at least 2 methods of highly effective contraception (failure rate less than 1% per year)",
      "methods of highly effective contraception", (2, True), None),
@@ -232,6 +234,7 @@ NOT_COUNTS = [
     "Subjects receiving any PDE-5 inhibitors",         # a name's number after a hyphen
     "receiving (Phosphodiesterase)-5 inhibitors",
     "Fulfilling 1 of the following 2 criteria:",       # the size of the list
+    "QTc >480 msecs using Bazett's formula",           # a unit first
 ]
 
 

@@ -177,6 +177,8 @@ def _open_head(words: Sequence[Word], k: int, rules: CountRules, one: bool = Fal
     if rules.open_id is None:
         return None
     phrase = leading_phrase(words[k:], rules.modifier_stops, rules.modifier_max + 1)
+    if phrase and phrase[0].lower in rules.open_not_heads:
+        return None  # "> 480 msecs using Bazett's": the number's unit comes first
     for j in range(len(phrase) - 1, -1, -1):
         w = phrase[j].lower
         if w in rules.open_not_heads:
