@@ -260,6 +260,17 @@ GRADE_CASES = [
     ("fibrosis (stage 1-3) on biopsy", "fibrosis", (1, True), (3, True)),
     ("stage 4 fibrosis on liver biopsy", "fibrosis", (4, True), (4, True)),
     ("peripheral neuropathy of grade 2 or worse", "peripheral neuropathy", (2, True), None),
+    # a copula or a resolution verb between the condition and its grade
+    ("Peripheral neuropathy must be < Grade 2.", "Peripheral neuropathy", None, (2, False)),
+    ("Chemotherapy related toxicities that have not resolved to ≤ grade 2", "toxicities", None, (2, True)),
+    ("neurotoxicity of a severity >Grade 2 by NCI criteria", "neurotoxicity", (2, False), None),
+    # the graded adverse event, not the complement it hangs on
+    ("Any ongoing toxicity from prior anti-cancer therapy that is >Grade 1", "toxicity", (1, False), None),
+    ("Resolution of toxicities associated with prior chemotherapy to ≤ Grade 1", "toxicities", None, (1, True)),
+    ("Toxicities from prior therapy for the malignancy should resolve to grade 1 or less.", "Toxicities",
+     None, (1, True)),
+    ("known severe hypersensitivity reactions to monoclonal antibodies (NCI CTCAE v4.03 Grade ≥ 3)",
+     "severe hypersensitivity reactions", (3, True), None),
     ("ASA physical status I or II", "ASA", (1, True), (2, True)),
     # a system's bracketed short form after its long name is the subject span (nearest the grade)
     ("New York Heart Association (NYHA) class III-IV heart failure", "NYHA", (3, True), (4, True)),

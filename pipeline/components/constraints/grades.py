@@ -105,6 +105,10 @@ class GradeRules:
         self.fallback = d.get("subject_fallback")
         self.severity_words = frozenset(w.lower() for w in d.get("severity_words", []))
         self.after_links = frozenset(w.lower() for w in d.get("subject_after_links", []))
+        self.graded_heads = frozenset(w.lower() for w in d.get("graded_heads", []))
+        self.graded_head_links = frozenset(w.lower() for w in d.get("graded_head_links", []))
+        self.recovery_words = frozenset(w.lower() for w in d.get("recovery_words", []))
+        self.graded_head_determiners = frozenset(w.lower() for w in d.get("graded_head_determiners", []))
         self.degrees = d.get("degrees") or None
         self.degree_pattern = self._degree_pattern(d) if self.degrees else None
         self.pattern = self._pattern(d) if self.keywords and self.numerals else None
@@ -255,11 +259,14 @@ def _subject(text: str, ents: Sequence[dict], start: int, end: int, rules: Grade
             return named, (lo, hi)
         return None, (lo, _coordination_end(after_words, len(after), rules, hi))
     else:
-        before_words = words_before(text, start, rules.max_words + 4)
+        before_words = words_before(text, start, 2 * rules.max_words + 6)
         k = 0
         while k < len(before_words) and before_words[k].lower in rules.links:
             k += 1
         before = leading_phrase(before_words[k:], rules.stops, rules.max_words)[::-1]
+        before = _graded_head(before_words, k + len(before), rules) or before
+        if before and before[-1].lower in rules.recovery_words:
+            before = []  # "recovery to =< grade 1 from all toxicities": the recovery is no condition
         if before and all(w.lower in rules.severity_words for w in before):
             # "severe (grade 3 or 4) allergic reactions": the condition follows the bracket
             close = re.match(r"\s*[)\]]", text[end:])
@@ -275,6 +282,26 @@ def _subject(text: str, ents: Sequence[dict], start: int, end: int, rules: Grade
             return _after_link(text, ents, end, rules)
         lo, hi = before[0].start, before[-1].end
     return _entity_in(ents, lo, hi, SUBJECT_LABELS, ends_by=start), (lo, hi)
+
+
+def _graded_head(before_words, k: int, rules: GradeRules, hops: int = 2):
+    """The noun phrase ending in one of ``graded_heads`` whose complement ends at
+    ``before_words[k]`` (nearest first), across one or two of ``graded_head_links`` ("*ongoing
+    toxicity* from prior therapy that is > grade 1", "*toxicities* associated with prior
+    chemotherapy to ≤ grade 1"), in text order; ``None`` when there is none."""
+    while k < len(before_words) and before_words[k].lower in rules.graded_head_determiners:
+        k += 1  # "toxicity from *such* therapy"
+    j = k
+    while j < len(before_words) and j - k < 2 and before_words[j].lower in rules.graded_head_links:
+        j += 1  # "related to", "associated with"
+    if j == k:
+        return None
+    head = leading_phrase(before_words[j:], rules.stops, rules.max_words)[::-1]
+    if head and head[-1].lower in rules.graded_heads:
+        return head
+    # "*Toxicities* from prior therapy for the malignancy should resolve to grade 1": a complement
+    # of the complement
+    return _graded_head(before_words, j + len(head), rules, hops - 1) if head and hops > 1 else None
 
 
 def _after_link(text: str, ents: Sequence[dict], end: int, rules: GradeRules):
