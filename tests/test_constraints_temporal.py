@@ -495,3 +495,23 @@ def test_measured_event_only_when_the_measurement_ends_the_phrase():
 def test_a_long_conjunct_after_of_is_an_event_of_its_own():
     text = "clinically significant history of cardiac disease or presence of active cardiac disease within 1 year"
     assert [c["subject_text"] for c in constraints(text)] == ["cardiac disease", "presence of active cardiac disease"]
+
+
+@pytest.mark.parametrize("text,subject", [
+    # a quantity at the start of the event phrase is no part of the event
+    ("≥ 3 vaso-occlusive pain episodes in the year prior to enrollment", "vaso-occlusive pain episodes"),
+    # ... but a name's number is ("5-alpha reductase inhibitor")
+    ("Use of 5-alpha reductase inhibitor within the last 6 months", "5-alpha reductase inhibitor"),
+])
+def test_a_leading_quantity_is_no_event(run, text, subject):
+    found = [c for c in run(text)["constraints"] if c["category"] in ("temporal", "duration")]
+    assert [c["subject_text"] for c in found] == [subject]
+
+
+@pytest.mark.parametrize("text", [
+    # a rate is a frequency, not an event with a window
+    "- >/= 5 cigs/day for last 6 months",
+    "- </= 2 days per month cigarette use for last 6 months",
+])
+def test_a_rate_has_no_window(run, text):
+    assert [c for c in run(text)["constraints"] if c["category"] in ("temporal", "duration")] == []

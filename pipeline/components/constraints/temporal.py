@@ -505,6 +505,9 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if span is None:
             span = (ent["start"], ent["end"])  # an entity is never split
         parts = [span] if duration else split_events(text, span, ents, config)
+        parts = [p for p in (_past_leading_quantity(text, p, ents, config) for p in parts) if p is not None]
+        if not parts:
+            continue  # "≥ 5 cigs/day for last 6 months": a frequency, no event
         if not duration and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
             parts = whole  # "Any chemotherapy, radiotherapy, ... or hormonal therapy within 28 days"
         if len(parts) > 1 and not w.event_span and _list_goes_on(text, w, parts, windows, config):
@@ -782,6 +785,36 @@ def _bare_word(text: str, span: Tuple[int, int], ents: Sequence[dict]) -> bool:
     if len(text[span[0]:span[1]].split()) > 1:
         return False
     return not any(e["label"] not in PART_LABELS and e["start"] <= span[0] and span[1] <= e["end"] for e in ents)
+
+
+#: entity labels of a quantity written at the start of an event phrase
+QUANTITY_LABELS = ("VALUE", "UNIT", "COMPARATOR")
+#: words that, right after such a quantity, make it a rate ("per year during the treatment period")
+RATE_START = regex.compile(r"(?:per|a|an|each|every|/)\b|/", regex.IGNORECASE)
+
+
+def _past_leading_quantity(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig
+                           ) -> Optional[Tuple[int, int]]:
+    """``span`` without the quantity it starts with ("3 vaso-occlusive pain episodes in the year
+    prior", "4.2 Transdermal estrogen within 30 days"): a number is no event. ``None`` when no event
+    is left, or a rate follows the quantity ("≥ 5 cigs/day for last 6 months", "a failure rate of
+    < 1% per year during the treatment period"); ``span`` itself when it starts with no quantity."""
+    start, end = span
+    moved = False
+    for e in ents:
+        if e["start"] < start or e["label"] not in QUANTITY_LABELS:
+            continue
+        if e["start"] > start or e["end"] > end or regex.match(r"[-‐]\w", text[e["end"]:e["end"] + 2]):
+            break  # "5-alpha reductase inhibitor": a name's number
+        start = e["end"]
+        while start < end and text[start].isspace():
+            start += 1
+        moved = True
+    if not moved:
+        return span
+    if RATE_START.match(text, start) or regex.match(r"\w+\s*(?:per\b|/)", text[start:end]):
+        return None
+    return _trim(text, start, end, config, from_end=False)
 
 
 def _record(text: str, w: Window, span: Tuple[int, int], ent: Optional[dict], negations: Sequence[dict],
