@@ -486,3 +486,17 @@ def test_measured_event_only_when_the_measurement_ends_the_phrase():
 def test_a_long_conjunct_after_of_is_an_event_of_its_own():
     text = "clinically significant history of cardiac disease or presence of active cardiac disease within 1 year"
     assert [c["subject_text"] for c in constraints(text)] == ["cardiac disease", "presence of active cardiac disease"]
+
+
+def test_the_window_candidate_test_agrees_with_number_then_unit():
+    """The candidate test looks behind a unit for the number: it passes exactly where a number
+    (a digit or a number word) and then a time unit stand (the master pattern's precondition)."""
+    import regex
+
+    cfg = CONFIG
+    forward = regex.compile(cfg.candidate.pattern.replace("(?<=(?:\\d|", "(?:\\d|", 1)
+                            .replace("(?![\\w-]))[\\s-]*)", "(?![\\w-]))[\\s-]*", 1), regex.IGNORECASE)
+    assert forward.pattern != cfg.candidate.pattern
+    for text in ["within 6 months", "5days", "a year ago", "one-year", "ten- days", "an hour", "today",
+                 "hay", "12 h", "3 half-lives", "alpha day", "aged 18 YEARS", "one -year", "2 - wk", "nine"]:
+        assert (cfg.candidate.search(text) is not None) == (forward.search(text) is not None), text
