@@ -515,3 +515,17 @@ def test_a_leading_quantity_is_no_event(run, text, subject):
 ])
 def test_a_rate_has_no_window(run, text):
     assert [c for c in run(text)["constraints"] if c["category"] in ("temporal", "duration")] == []
+
+
+def test_the_window_candidate_test_agrees_with_number_then_unit():
+    """The candidate test looks behind a unit for the number: it passes exactly where a number
+    (a digit or a number word) and then a time unit stand (the master pattern's precondition)."""
+    import regex
+
+    cfg = CONFIG
+    forward = regex.compile(cfg.candidate.pattern.replace("(?<=(?:\\d|", "(?:\\d|", 1)
+                            .replace("(?![\\w-]))[\\s-]*)", "(?![\\w-]))[\\s-]*", 1), regex.IGNORECASE)
+    assert forward.pattern != cfg.candidate.pattern
+    for text in ["within 6 months", "5days", "a year ago", "one-year", "ten- days", "an hour", "today",
+                 "hay", "12 h", "3 half-lives", "alpha day", "aged 18 YEARS", "one -year", "2 - wk", "nine"]:
+        assert (cfg.candidate.search(text) is not None) == (forward.search(text) is not None), text

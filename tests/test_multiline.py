@@ -196,3 +196,19 @@ def test_an_nci_age_item_is_an_age_constraint(extractor):
          "subheading.subject.named"),
         ("Creatinine no greater than 1.5 mg/dL", "creatinine", None, {"value": 1.5, "inclusive": True}, None, None),
     ]
+
+
+def test_plain_copy_is_a_deep_copy_of_plain_data():
+    import copy
+
+    from pipeline.core.reflow import plain_copy
+
+    shared = {"span": [1, 2]}
+    value = {"entities": [shared, {"text": "x", "n": 1.5, "ok": True, "none": None}], "again": shared,
+             "pair": (1, [2])}
+    out = plain_copy(value)
+    assert out == value == copy.deepcopy(value)
+    assert out["entities"][0] is out["again"] and out["again"] is not shared  # shared as in the original
+    out["again"]["span"].append(3)
+    assert shared == {"span": [1, 2]} and out["entities"][0]["span"] == [1, 2, 3]
+    assert out["pair"] == (1, [2]) and out["pair"][1] is not value["pair"][1]  # other types: deepcopy

@@ -121,3 +121,17 @@ def test_fold_key_covers_what_regex_matches_case_insensitively(regex_rules):
             other = chr(cp)
             if rx.fullmatch(other) is not None:
                 assert key & set(fold_key(other)), (ch, other)
+
+
+def test_substrings_answers_as_the_alternation_of_its_strings_does():
+    import pickle
+    import re
+
+    from pipeline.components.prefilter import Substrings
+
+    cues = ["grade", "stage", "child-pugh", "ecog"]
+    found = Substrings(cues)
+    alternation = re.compile("|".join(map(re.escape, cues)))
+    for text in ["ecog 0-1", "no cue here", "child-pugh a", "upgraded", "", "stag"]:
+        assert found.any_in(text) == (alternation.search(text) is not None)
+    assert pickle.loads(pickle.dumps(found)).any_in("stage iv") and not Substrings([]).any_in("x")

@@ -435,3 +435,19 @@ class RulePrefilter:
                 continue  # a further clause has no literal in the text
             out.append(ri)
         return out
+
+
+class Substrings:
+    """Whether a text contains any of a set of literal strings: one Aho-Corasick pass (the same
+    answer as searching for the alternation of the escaped strings, without trying each of them
+    at every position)."""
+
+    def __init__(self, literals: Sequence[str]):
+        self.literals = tuple(literals)
+        self._scanner = AhoCorasick(list(self.literals), matchkind=MatchKind.LeftmostFirst) if self.literals else None
+
+    def __reduce__(self):
+        return (Substrings, (self.literals,))  # the automaton does not pickle
+
+    def any_in(self, text: str) -> bool:
+        return self._scanner is not None and bool(self._scanner.find_matches_as_indexes(text))

@@ -304,7 +304,9 @@ def read_singles(text: str, ents: Sequence[dict], rules: CountRules, lookahead: 
     """Counts of one written "a single X" ("a single defect", "a single ICI", "a single
     chemotherapy regimen" → lower and upper ``single.value``; see ``single`` in
     ``configs/counts.json``). No entity is used: "single" is no VALUE."""
-    if not rules.single_id or not rules.single_words:
+    if not rules.single_id or not rules.single_words or "ngle" not in text.lower():
+        # (no character matches "n", "g", "l" or "e" case-insensitively but one that lower-cases
+        # to it, so a text without "ngle" lower-cased has no "a single")
         return []
     out: List[Count] = []
     taken = [(e["start"], e["end"]) for e in ents if e["label"] in ("VALUE", "COMPARATOR")]

@@ -46,6 +46,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from pipeline.components.constraints.bounds import CONTEXT_FLAGS
 from pipeline.components.constraints.phrases import leading_phrase, phrase_record, words_after, words_before
+from pipeline.components.prefilter import Substrings
 
 CATEGORY = "grade"
 UNIT = "{grade}"
@@ -117,7 +118,7 @@ class GradeRules:
         cues = [w for k in self.keywords for w in k["words"]] + [n for s in self.systems for n in s["names"]] \
             + list((self.degrees or {}).get("words", []))
         self.cues = tuple(sorted({c.split()[0].lower() for c in cues if c.split()}))
-        self.cue_search = re.compile("|".join(map(re.escape, self.cues))).search if self.cues else None
+        self.cue_search = Substrings(self.cues) if self.cues else None
 
     @classmethod
     def from_dict(cls, data: dict) -> "GradeRules":
@@ -353,7 +354,7 @@ def find_grades(text: str, ents: Sequence[dict], rules: GradeRules) -> List[Grad
     sorted entity records."""
     if rules.pattern is None:
         return []
-    if rules.cue_search is None or rules.cue_search(text.lower()) is None:
+    if rules.cue_search is None or not rules.cue_search.any_in(text.lower()):
         return []  # one scan for any cue, the same test as a substring test per cue
     out: List[Grade] = []
     for m in rules.pattern.finditer(_masked(text, ents)):
