@@ -35,6 +35,10 @@ SHAPE_RULE_AFTER = "shape.value_unit_np"
 #: how many words a bracketed aside between a known subject and its comparator may leave
 #: outside it ("Hemoglobin (...) level of ≥ 9")
 ASIDE_LINK_WORDS = 2
+#: the keys of shapes.json that name doses and the link to a name after a quantity
+DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
+#: how many dose_links (or adverbs) may stand between a drug's name and its dose phrase ("at a dose")
+DOSE_LINK_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ class ShapeRules:
     link_words: frozenset = frozenset()
     after_stop_words: frozenset = frozenset()
     multiplier_words: frozenset = frozenset()
+    dose_words: frozenset = frozenset()
+    dose_modifiers: frozenset = frozenset()
+    dose_links: frozenset = frozenset()
+    after_links: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -62,7 +70,7 @@ class ShapeRules:
     _name_chars: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words"):
+        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words", *DOSE_KEYS):
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
@@ -77,6 +85,7 @@ class ShapeRules:
     def to_dict(self) -> dict:
         return {"link_words": sorted(self.link_words), "after_stop_words": sorted(self.after_stop_words),
                 "multiplier_words": sorted(self.multiplier_words),
+                **{name: sorted(getattr(self, name)) for name in DOSE_KEYS},
                 "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
@@ -98,6 +107,7 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
     return ShapeRules(
         link_words=shapes["link_words"], after_stop_words=shapes.get("after_stop_words", []),
         multiplier_words=shapes.get("multiplier_words", []),
+        **{name: shapes.get(name, []) for name in DOSE_KEYS},
         comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
@@ -142,8 +152,13 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             continue  # "> 18 years", "< 2 months": an age or a duration, not a measurement
         if _known_subject_before(words, entities, ci, rules.max_tokens + rules.known_subject_margin):
             continue  # "NYHA heart failure classification of >2": the subject is already known
+        if _known_subject_after(entities, unit if unit is not None else nxt, vi):
+            continue  # "≥ 33 gestational weeks", "24-28 weeks gestation": it is named right after
         span = _name_before(words, cmp_ent["token_start"], owner, values, rules)
-        if span is not None:
+        dose = _dose_before(words, cmp_ent["token_start"], owner, rules) if span is None else None
+        if dose is not None:
+            found.append(dose)
+        elif span is not None:
             found.append({"token_start": span[0], "token_end": span[1]})
         elif unit is not None:  # nothing names it before: "≥140 mmHg systolic"
             span = _name_after(words, unit["token_end"], owner, rules)
@@ -173,10 +188,47 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
     return (start, end) if start < end and not _condition_head(words[end - 1], rules) else None
 
 
+def _dose_before(words: Sequence[str], cmp_start: int, owner: dict, rules: ShapeRules) -> Optional[dict]:
+    """A dose phrase right before a comparator (over the link words) and the drug named before
+    it: "risperidone at a dose ≥ 6 mg/day" → the span "risperidone at a dose", named "risperidone
+    dose"; "maximum tolerated dose ≥ 1000 mg/day" (no drug) → that phrase; a dose word alone with
+    no drug before it names nothing. The drug's name stops at a stop word, a route or frequency
+    (``after_stop_words``), a dose modifier, a participle or an adverb. Returns a record with ``token_start``/``token_end``/``norm``."""
+    i = cmp_start - 1
+    while i >= 0 and words[i].lower() in rules.link_words and i not in owner:
+        i -= 1
+    if i < 0 or i in owner or words[i].lower() not in rules.dose_words:
+        return None
+    end = i + 1
+    i -= 1
+    while i >= 0 and i not in owner and words[i].lower() in rules.dose_modifiers | rules.dose_words:
+        i -= 1
+    phrase_start = i + 1
+    links = 0
+    while i >= 0 and i not in owner and links < DOSE_LINK_WORDS and \
+            (words[i].lower() in rules.dose_links or _adverb(words[i])):
+        i, links = i - 1, links + 1  # "dexamethasone continuously at a dose"
+    drug_end = i + 1
+    while (i >= 0 and drug_end - i <= rules.max_tokens and i not in owner and rules.is_name_token(words[i])
+           and words[i].lower() not in rules.stop_words and words[i].lower() not in rules.after_stop_words
+           and words[i].lower() not in rules.dose_links | rules.dose_modifiers and not _verb_form(words[i])):
+        i -= 1
+    drug_start = i + 1
+    phrase = [w.lower() for w in words[phrase_start:end]]
+    if drug_start < drug_end and not _condition_head(words[drug_end - 1], rules):
+        return {"token_start": drug_start, "token_end": end,
+                "norm": " ".join(w.lower() for w in words[drug_start:drug_end]) + " " + phrase[-1]}
+    if len(phrase) > 1 and words[phrase_start].lower() in rules.dose_modifiers:
+        return {"token_start": phrase_start, "token_end": end, "norm": " ".join(phrase)}
+    return None
+
+
 def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules) -> Optional[Tuple[int, int]]:
     """The name (token span) that starts right after a quantity's unit ("mmHg systolic", "%
-    luminal stenosis"), or None.
+    luminal stenosis"), or after a link word there ("> 25% of bone marrow"), or None.
     A name followed by a known entity or a number is not taken: it starts a phrase of its own."""
+    if start < len(words) and words[start].lower() in rules.after_links and start not in owner:
+        start += 1
     end = start
     while (end < len(words) and end - start < rules.max_tokens and end not in owner
            and rules.is_name_token(words[end]) and words[end].lower() not in rules.stop_words
@@ -194,10 +246,34 @@ def _participle(word: str) -> bool:
     return len(word) > 4 and word.lower().endswith("ed")
 
 
+def _adverb(word: str) -> bool:
+    """An adverb in -ly ("continuously", "orally")."""
+    return len(word) > 4 and word.lower().endswith("ly")
+
+
+def _verb_form(word: str) -> bool:
+    """A participle, a gerund or an adverb ("received", "receiving", "continuously"): never part of
+    a drug's name."""
+    return _participle(word) or _adverb(word) or (len(word) > 5 and word.lower().endswith("ing"))
+
+
 def _condition_head(word: str, rules: ShapeRules) -> bool:
     """Whether a name's last word makes it a condition ("... thrombocytopenia")."""
     head = word.lower()
     return len(head) > 5 and head.endswith(rules.condition_suffixes)
+
+
+def _known_subject_after(entities: Sequence[dict], last: dict, vi: int) -> bool:
+    """Whether a MEASUREMENT/SCORE starts right after a quantity's value or its unit (``last``),
+    or after the second value of a range that follows it."""
+    for ent in entities[vi + 1:vi + 5]:
+        if ent["token_start"] > last["token_end"]:
+            return False
+        if ent["label"] in ("MEASUREMENT", "SCORE"):
+            return True
+        if ent["label"] in ("VALUE", "UNIT", "COMPARATOR") and ent["token_start"] >= last["token_end"]:
+            last = ent  # "24 - 28 weeks gestation": over the range to its last word
+    return False
 
 
 def _known_subject_before(words: Sequence[str], entities: Sequence[dict], ci: int, window: int) -> bool:
@@ -239,6 +315,8 @@ class ShapeSubjectFinder:
             ent = {"label": "MEASUREMENT", "start": span.start_char, "end": span.end_char,
                    "token_start": span.start, "token_end": span.end, "text": span.text,
                    "rule": SHAPE_RULE, "norm": span.text.lower(), "category": "measurement"}
+            if rec.get("norm"):
+                ent["norm"] = rec["norm"]
             if rec.get("after_quantity"):
                 ent["rule"] = SHAPE_RULE_AFTER
                 ent["attrs"] = {"after_quantity": True}
