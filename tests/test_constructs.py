@@ -153,6 +153,11 @@ CASES = [
     ("Subjects taking daily oral risperidone at a dose ≥ 6 mg/day", [("risperidone dose", (6, True), None, "mg/d")]),
     ("or fluoride (dose greater than 10mg/day", [("fluoride dose", (10, False), None, "mg/d")]),
     ("No prior radiotherapy to > 25% of bone marrow", [("bone marrow", (25, False), None, "%")]),
+    ("Patients with hematemesis or more than ½ teaspoon of hemoptysis within 6 months",
+     [("hemoptysis", (0.5, False), None, "tsp"), ("hemoptysis", None, (6, True), "mo")]),
+    ("alcohol consumption > 14 drinks per week", [("alcohol consumption", (14, False), None, "/wk")]),
+    ("Prostate volume < 60 cc", [("prostate volume", None, (60, False), "mL")]),
+    ("One unit is 8 g of alcohol, 1 unit = ½ pint of beer", []),
     # a known subject right after the quantity takes it
     ("routine GDM screening between 24-28 weeks gestation", [("gestational age", (24, True), (28, True), "wk")]),
     # subjects listed after the quantity

@@ -100,6 +100,16 @@ CASES = [
     ("radiotherapy to > 25 % of bone marrow", [ent("COMPARATOR", 2, 3, op=">"), ent("VALUE", 3, 4),
                                                ent("UNIT", 4, 5)], "bone marrow"),
     ("to > 25 % of the marrow", [ent("COMPARATOR", 1, 2, op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    # a postfix phrase before its number: only the name after its link word; a window may follow it
+    ("hematemesis or_more_than ½ teaspoon of hemoptysis within_6_months",
+     [ent("COMPARATOR", 1, 2, op=">=", postfix=True, prefix_op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4),
+      ent("TEMPORAL", 6, 7)], "hemoptysis"),
+    ("hematemesis or_more_than ½ teaspoon", [ent("COMPARATOR", 1, 2, op=">=", postfix=True, prefix_op=">"),
+                                             ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    # a definition: what one unit is
+    ("1 unit = ½ pint", [ent("VALUE", 0, 1), ent("COMPARATOR", 2, 3, op="="), ent("VALUE", 3, 4)], None),
+    ("1 serving = 120 mg caffeine", [ent("VALUE", 0, 1), ent("COMPARATOR", 2, 3, op="="), ent("VALUE", 3, 4),
+                                     ent("UNIT", 4, 5)], None),
     # a known subject right after the quantity, or after its range: no shape before
     ("GDM diagnosed ≥ 33 gestational weeks", [ent("COMPARATOR", 2, 3, **GE), ent("VALUE", 3, 4),
                                               ent("MEASUREMENT", 4, 5)], None),

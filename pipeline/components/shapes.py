@@ -127,10 +127,15 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         for i in range(ent["token_start"], ent["token_end"]):
             owner[i] = idx
     values = {idx for idx, ent in enumerate(entities) if ent["label"] == "VALUE"}
+    windows = {i for i, idx in owner.items() if entities[idx]["label"] == "TEMPORAL"}
     found: List[dict] = []
     for ci, cmp_ent in enumerate(entities):
         attrs = cmp_ent.get("attrs") or {}
-        if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in rules.comparator_ops or attrs.get("postfix") \
+        # a postfix phrase before its number reads as its prefix_op ("or more than ½ teaspoon of
+        # hemoptysis"): only a name after the quantity's link word can be its subject
+        as_prefix = bool(attrs.get("postfix") and attrs.get("prefix_op") in rules.comparator_ops)
+        if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in rules.comparator_ops \
+                or (attrs.get("postfix") and not as_prefix) \
                 or attrs.get("weak") or cmp_ent["rule"] in rules.range_sign_rules:
             continue  # range signs ("1993 - 1996") do not make a shape; "between" and "in the range of" do
         vi = ci + 1
@@ -154,17 +159,29 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             continue  # "NYHA heart failure classification of >2": the subject is already known
         if _known_subject_after(entities, unit if unit is not None else nxt, vi):
             continue  # "≥ 33 gestational weeks", "24-28 weeks gestation": it is named right after
-        span = _name_before(words, cmp_ent["token_start"], owner, values, rules)
-        dose = _dose_before(words, cmp_ent["token_start"], owner, rules) if span is None else None
+        if _definition(words, cmp_ent, owner, values):
+            continue
+        span = _name_before(words, cmp_ent["token_start"], owner, values, rules) if not as_prefix else None
+        dose = _dose_before(words, cmp_ent["token_start"], owner, rules) if span is None and not as_prefix else None
         if dose is not None:
             found.append(dose)
         elif span is not None:
             found.append({"token_start": span[0], "token_end": span[1]})
-        elif unit is not None:  # nothing names it before: "≥140 mmHg systolic"
-            span = _name_after(words, unit["token_end"], owner, rules)
+        elif unit is not None:  # nothing names it before: "≥140 mmHg systolic", "> 25% of bone marrow"
+            span = _name_after(words, unit["token_end"], owner, rules, windows)
+            if span is None and not as_prefix:
+                span = _name_after(words, unit["token_end"], owner, rules)
             if span is not None:
                 found.append({"token_start": span[0], "token_end": span[1], "after_quantity": True})
     return found
+
+
+def _definition(words: Sequence[str], cmp_ent: dict, owner: dict, values: set) -> bool:
+    """Whether "=" follows a number and the word it counts: "1 unit = ½ pint", "1 serving = 120 mg
+    caffeine" say what one unit is, they bound nothing."""
+    i = cmp_ent["token_start"] - 1
+    return ((cmp_ent.get("attrs") or {}).get("op") == "=" and i > 0 and i not in owner
+            and words[i][:1].isalpha() and i - 1 in owner and owner[i - 1] in values)
 
 
 def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
@@ -223,11 +240,16 @@ def _dose_before(words: Sequence[str], cmp_start: int, owner: dict, rules: Shape
     return None
 
 
-def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules) -> Optional[Tuple[int, int]]:
+def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules,
+                windows: Optional[set] = None) -> Optional[Tuple[int, int]]:
     """The name (token span) that starts right after a quantity's unit ("mmHg systolic", "%
-    luminal stenosis"), or after a link word there ("> 25% of bone marrow"), or None.
-    A name followed by a known entity or a number is not taken: it starts a phrase of its own."""
-    if start < len(words) and words[start].lower() in rules.after_links and start not in owner:
+    luminal stenosis"), or None; given ``windows`` (the tokens of time windows), only one after a
+    link word there, which a time window may follow ("> ½ teaspoon of hemoptysis within 6 months").
+    A name followed by another known entity or a number is not taken: it starts a phrase of its own."""
+    linked = windows is not None
+    if linked:
+        if start >= len(words) or words[start].lower() not in rules.after_links or start in owner:
+            return None
         start += 1
     end = start
     while (end < len(words) and end - start < rules.max_tokens and end not in owner
@@ -236,7 +258,8 @@ def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules
         end += 1
     if end == start:
         return None  # (a condition's name is a subject here: ">= 50% luminal stenosis" bounds the stenosis)
-    if end < len(words) and (end in owner or words[end][:1].isdigit() or words[end] in ("-", "/")):
+    if end < len(words) and ((end in owner and not (linked and end in windows)) or words[end][:1].isdigit()
+                             or words[end] in ("-", "/")):
         return None  # "≥ 2 cm lesion count 5": the words name what comes next; "non-pedunculated": a word cut
     return start, end
 
