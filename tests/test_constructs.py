@@ -158,6 +158,10 @@ CASES = [
     ("alcohol consumption > 14 drinks per week", [("alcohol consumption", (14, False), None, "/wk")]),
     ("Prostate volume < 60 cc", [("prostate volume", None, (60, False), "mL")]),
     ("One unit is 8 g of alcohol, 1 unit = ½ pint of beer", []),
+    # "= N ×": a coefficient of a formula, no bound; "= N × ULN" is one
+    ("eGFRCKD-EPI = 141 × (crs /0.9)-0.411 × 0.993Age", []),
+    ("Creatinine clearance for females = 0.85 x male value", []),
+    ("AST = 1.5 X Upper Limit of Normal (ULN)", [("ast", (1.5, True), (1.5, True), "{ULN}")]),
     # a known subject right after the quantity takes it
     ("routine GDM screening between 24-28 weeks gestation", [("gestational age", (24, True), (28, True), "wk")]),
     # subjects listed after the quantity
