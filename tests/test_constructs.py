@@ -158,6 +158,11 @@ CASES = [
     ("alcohol consumption > 14 drinks per week", [("alcohol consumption", (14, False), None, "/wk")]),
     ("Prostate volume < 60 cc", [("prostate volume", None, (60, False), "mL")]),
     ("One unit is 8 g of alcohol, 1 unit = ½ pint of beer", []),
+    # areas; BMI's unit spelled out
+    ("an in-stent luminal area ≥ 5.0 mm^2", [("in-stent luminal area", (5, True), None, "mm2")]),
+    ("BMI within the range 19-37 kilogram per square meter (kg/m2)", [("bmi", (19, True), (37, True), "kg/m2")]),
+    # a pronoun names nothing
+    ("20 cigarettes per day, both equal 10 pack-years])", []),
     # "= N ×": a coefficient of a formula, no bound; "= N × ULN" is one
     ("eGFRCKD-EPI = 141 × (crs /0.9)-0.411 × 0.993Age", []),
     ("Creatinine clearance for females = 0.85 x male value", []),
