@@ -158,6 +158,8 @@ CASES = [
     ("alcohol consumption > 14 drinks per week", [("alcohol consumption", (14, False), None, "/wk")]),
     ("Prostate volume < 60 cc", [("prostate volume", None, (60, False), "mL")]),
     ("One unit is 8 g of alcohol, 1 unit = ½ pint of beer", []),
+    ("Donation or loss of 400 ml or more of blood", [("loss", (400, True), None, "mL")]),
+    ("Receipt of 8.4 mg/kg or more of ampho B", [("ampho b", (8.4, True), None, "mg/kg")]),
     # areas; BMI's unit spelled out
     ("an in-stent luminal area ≥ 5.0 mm^2", [("in-stent luminal area", (5, True), None, "mm2")]),
     ("BMI within the range 19-37 kilogram per square meter (kg/m2)", [("bmi", (19, True), (37, True), "kg/m2")]),

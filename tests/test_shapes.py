@@ -106,6 +106,17 @@ CASES = [
       ent("TEMPORAL", 6, 7)], "hemoptysis"),
     ("hematemesis or_more_than ½ teaspoon", [ent("COMPARATOR", 1, 2, op=">=", postfix=True, prefix_op=">"),
                                              ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    # number unit postfix-comparator: the name after its link word, else the one before the number
+    ("Receipt of 8.4 mg/kg or_more of ampho B", [ent("VALUE", 2, 3), ent("UNIT", 3, 4),
+                                                 ent("COMPARATOR", 4, 5, op=">=", postfix=True)], "ampho B"),
+    ("Donation or loss of 400 ml or_more of blood", [ent("VALUE", 4, 5), ent("UNIT", 5, 6),
+                                                     ent("COMPARATOR", 6, 7, op=">=", postfix=True)], "loss"),
+    ("Blasts 20 % or_more of peripheral blood white cells",
+     [ent("VALUE", 1, 2), ent("UNIT", 2, 3), ent("COMPARATOR", 3, 4, op=">=", postfix=True)], "Blasts"),  # a cut name
+    ("MUGA ( cardiac scan ) must be 50 % or_higher", [ent("VALUE", 7, 8), ent("UNIT", 8, 9),
+                                                     ent("COMPARATOR", 9, 10, op=">=", postfix=True)], None),
+    ("Patients 18 years or_older", [ent("VALUE", 1, 2), ent("UNIT", 2, 3, "unit.years"),
+                                    ent("COMPARATOR", 3, 4, op=">=", postfix=True)], None),
     # a definition: what one unit is
     ("1 unit = ½ pint", [ent("VALUE", 0, 1), ent("COMPARATOR", 2, 3, op="="), ent("VALUE", 3, 4)], None),
     ("1 serving = 120 mg caffeine", [ent("VALUE", 0, 1), ent("COMPARATOR", 2, 3, op="="), ent("VALUE", 3, 4),

@@ -37,6 +37,10 @@ SHAPE_RULE_AFTER = "shape.value_unit_np"
 ASIDE_LINK_WORDS = 2
 #: the keys of shapes.json that name doses and the link to a name after a quantity
 DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
+#: how many link words may stand between a name and the number of "number unit or more"
+#: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
+#: subject is further back)
+POSTFIX_LINK_WORDS = 2
 #: how many dose_links (or adverbs) may stand between a drug's name and its dose phrase ("at a dose")
 DOSE_LINK_WORDS = 3
 
@@ -173,7 +177,44 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
                 span = _name_after(words, unit["token_end"], owner, rules)
             if span is not None:
                 found.append({"token_start": span[0], "token_end": span[1], "after_quantity": True})
+    found.extend(_postfix_shapes(words, entities, owner, values, windows, rules))
     return found
+
+
+def _cut_name(words: Sequence[str], end: int, rules: ShapeRules) -> bool:
+    """Whether a name read after a quantity stops at a stop word inside its noun phrase: "of
+    peripheral blood white cells" stops at "blood", which another name word follows."""
+    return end + 1 < len(words) and words[end].lower() in rules.stop_words and \
+        rules.is_name_token(words[end + 1]) and words[end + 1].lower() not in rules.stop_words
+
+
+def _postfix_shapes(words: Sequence[str], entities: Sequence[dict], owner: dict, values: set, windows: set,
+                    rules: ShapeRules) -> List[dict]:
+    """Shapes of *number unit postfix-comparator*: "Donation or loss of 400 ml or more of blood" —
+    the name after the comparator's link word ("... or more of ampho B": what it is an amount of),
+    else the name before the number; a time unit makes none ("18 years or older")."""
+    out: List[dict] = []
+    for ci in range(2, len(entities)):
+        cmp_ent, unit, value = entities[ci], entities[ci - 1], entities[ci - 2]
+        attrs = cmp_ent.get("attrs") or {}
+        if cmp_ent["label"] != "COMPARATOR" or not attrs.get("postfix") or attrs.get("op") not in rules.comparator_ops \
+                or unit["label"] != "UNIT" or value["label"] != "VALUE" or unit["rule"] in rules.time_unit_rules \
+                or unit["token_start"] != value["token_end"] or cmp_ent["token_start"] != unit["token_end"]:
+            continue
+        if ci > 2 and entities[ci - 3]["label"] == "COMPARATOR" and \
+                value["token_start"] - entities[ci - 3]["token_end"] <= rules.max_value_gap:
+            continue  # "> 5 mg or more": the comparator before reads it
+        if _known_subject_before(words, entities, ci - 2, rules.max_tokens + rules.known_subject_margin) or \
+                _known_subject_after(entities, cmp_ent, ci):
+            continue
+        span = _name_after(words, cmp_ent["token_end"], owner, rules, windows)
+        if span is not None and not _cut_name(words, span[1], rules):
+            out.append({"token_start": span[0], "token_end": span[1], "after_quantity": True})
+            continue
+        span = _name_before(words, value["token_start"], owner, values, rules, POSTFIX_LINK_WORDS)
+        if span is not None:
+            out.append({"token_start": span[0], "token_end": span[1]})
+    return out
 
 
 def _definition(words: Sequence[str], cmp_ent: dict, owner: dict, values: set) -> bool:
@@ -185,12 +226,15 @@ def _definition(words: Sequence[str], cmp_ent: dict, owner: dict, values: set) -
 
 
 def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
-                 rules: ShapeRules) -> Optional[Tuple[int, int]]:
-    """The name (token span) right before a comparator, over the link words, or None when a known
-    entity (subject, value, unit...) stands there or no word can be a name."""
+                 rules: ShapeRules, max_links: Optional[int] = None) -> Optional[Tuple[int, int]]:
+    """The name (token span) right before a comparator, over the link words (at most ``max_links``
+    of them when given), or None when a known entity (subject, value, unit...) stands there or no
+    word can be a name."""
     i = cmp_start - 1
     while i >= 0 and words[i].lower() in rules.link_words and i not in owner:
         i -= 1
+    if max_links is not None and cmp_start - 1 - i > max_links:
+        return None
     if i < 0 or i in owner:
         return None
     end = i + 1
