@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from constraint_records import CONFIG, criterion
-from pipeline.components.constraints.quantities import find_quantities, is_count, read_number, unit_of
+from pipeline.components.constraints.quantities import find_quantities, is_count, is_formula_term, read_number, unit_of
 
 
 def _quantities(spec):
@@ -110,3 +110,17 @@ def test_is_count(spec, count):
 ])
 def test_read_number(text, value):
     assert read_number(text, CONFIG.value_words) == value
+
+
+@pytest.mark.parametrize(("spec", "formula"), [
+    ("eGFR|M =|C:= 141|V × ( Scr", True),           # a coefficient of a formula
+    ("FEV1|M =|C:= 4.30|V x height", True),
+    ("AST|M =|C:= 1.5|V X_ULN|U", False),           # a unit after the number: a bound
+    ("eGFR|M >|C:> 141|V × ( Scr", False),          # not "="
+    ("weight|M =|C:= 50|V kg|U", False),
+])
+def test_is_formula_term(spec, formula):
+    text, words, sent_of, _, ents = criterion(spec)
+    qs = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
+    assert len(qs) == 1
+    assert is_formula_term(qs[0], words, ents, frozenset(CONFIG.formula_operators)) is formula

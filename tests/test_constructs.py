@@ -77,9 +77,10 @@ CASES = [
     # ... not a conversion into another unit, nor the scale's range
     ("Serum LDL-C ≥2.6 mmol/L (≥100 mg/dL) at screening", [("ldl cholesterol", (2.6, True), None, "mmol/L")]),
     ("Total back pain as measured by VAS ≥ 40 mm (0-100 mm) at Baseline", [("VAS", (40, True), None, "mm")]),
-    # a ratio of two measurements is one subject; "% predicted" continues "%"
+    # a ratio of two measurements is one subject; "% predicted" continues "%" and holds for both bounds
     ("FEV1 ≥ 30% and < 80% predicted and FEV1/FVC ratio < 0.7",
-     [("fev1", (30, True), (80, False), "%"), ("fev1/fvc", None, (0.7, False), None)]),
+     [("fev1", (30, True), (80, False), "%{predicted}"), ("fev1/fvc", None, (0.7, False), None)]),
+    ("FEV1 of >=30% to <=80% predicted normal values", [("fev1", (30, True), (80, True), "%{predicted}")]),
     ("FEV1/FVC < 70%", [("fev1/fvc", None, (70, False), "%")]),
     ("ratio of FEV1 to FVC below 70%", [("fev1/fvc", None, (70, False), "%")]),
     ("post-salbutamol FEV1 / forced vital capacity <70%", [("fev1/fvc", None, (70, False), "%")]),
@@ -148,6 +149,28 @@ CASES = [
     # subjects no lexicon knows (shape noun phrase + comparator + number + unit)
     ("Serum ferritin ≥ 500 ng/mL", [("ferritin", (500, True), None, "ng/mL")]),
     ("Cobb angle is between 10 and 40 degrees", [("cobb angle", (10, True), (40, True), "deg")]),
+    # a dose named by its drug; an amount of what is named after "of"
+    ("Subjects taking daily oral risperidone at a dose ≥ 6 mg/day", [("risperidone dose", (6, True), None, "mg/d")]),
+    ("or fluoride (dose greater than 10mg/day", [("fluoride dose", (10, False), None, "mg/d")]),
+    ("No prior radiotherapy to > 25% of bone marrow", [("bone marrow", (25, False), None, "%")]),
+    ("Patients with hematemesis or more than ½ teaspoon of hemoptysis within 6 months",
+     [("hemoptysis", (0.5, False), None, "tsp"), ("hemoptysis", None, (6, True), "mo")]),
+    ("alcohol consumption > 14 drinks per week", [("alcohol consumption", (14, False), None, "/wk")]),
+    ("Prostate volume < 60 cc", [("prostate volume", None, (60, False), "mL")]),
+    ("One unit is 8 g of alcohol, 1 unit = ½ pint of beer", []),
+    ("Donation or loss of 400 ml or more of blood", [("loss", (400, True), None, "mL")]),
+    ("Receipt of 8.4 mg/kg or more of ampho B", [("ampho b", (8.4, True), None, "mg/kg")]),
+    # areas; BMI's unit spelled out
+    ("an in-stent luminal area ≥ 5.0 mm^2", [("in-stent luminal area", (5, True), None, "mm2")]),
+    ("BMI within the range 19-37 kilogram per square meter (kg/m2)", [("bmi", (19, True), (37, True), "kg/m2")]),
+    # a pronoun names nothing
+    ("20 cigarettes per day, both equal 10 pack-years])", []),
+    # "= N ×": a coefficient of a formula, no bound; "= N × ULN" is one
+    ("eGFRCKD-EPI = 141 × (crs /0.9)-0.411 × 0.993Age", []),
+    ("Creatinine clearance for females = 0.85 x male value", []),
+    ("AST = 1.5 X Upper Limit of Normal (ULN)", [("ast", (1.5, True), (1.5, True), "{ULN}")]),
+    # a known subject right after the quantity takes it
+    ("routine GDM screening between 24-28 weeks gestation", [("gestational age", (24, True), (28, True), "wk")]),
     # subjects listed after the quantity
     ("at least 1.5 times the upper limit of normal of serum creatinine, alkaline phosphatase and AST",
      [("alkaline phosphatase", (1.5, True), None, "{ULN}"), ("ast", (1.5, True), None, "{ULN}"),

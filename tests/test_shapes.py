@@ -86,6 +86,47 @@ CASES = [
     ("with ≥ 2 cm lesions > 3", [ent("COMPARATOR", 1, 2, **GE), ent("VALUE", 2, 3), ent("UNIT", 3, 4),
                                  ent("COMPARATOR", 5, 6, op=">"), ent("VALUE", 6, 7)],
      "lesions"),  # the name of the second comparator only
+    # a dose phrase names the drug before it; with no drug, only a phrase with a modifier names it
+    ("risperidone at a dose ≥ 6 mg/day", [ent("COMPARATOR", 4, 5, **GE), ent("VALUE", 5, 6), ent("UNIT", 6, 7)],
+     "risperidone at a dose"),
+    ("fluoride ( dose > 10 mg/day", [ent("COMPARATOR", 3, 4, op=">"), ent("VALUE", 4, 5), ent("UNIT", 5, 6)],
+     "fluoride ( dose"),
+    ("on daily oral prednisone dose ≤ 10 mg", [ent("COMPARATOR", 5, 6, op="<="), ent("VALUE", 6, 7),
+                                              ent("UNIT", 7, 8)], "prednisone dose"),  # not the route
+    ("or stable tolerated dose ≥ 1000 mg", [ent("COMPARATOR", 4, 5, **GE), ent("VALUE", 5, 6), ent("UNIT", 6, 7)],
+     "stable tolerated dose"),
+    ("patients on a dose > 10 mg", [ent("COMPARATOR", 4, 5, op=">"), ent("VALUE", 5, 6), ent("UNIT", 6, 7)], None),
+    # a name after the unit over a link word
+    ("radiotherapy to > 25 % of bone marrow", [ent("COMPARATOR", 2, 3, op=">"), ent("VALUE", 3, 4),
+                                               ent("UNIT", 4, 5)], "bone marrow"),
+    ("to > 25 % of the marrow", [ent("COMPARATOR", 1, 2, op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    # a postfix phrase before its number: only the name after its link word; a window may follow it
+    ("hematemesis or_more_than ½ teaspoon of hemoptysis within_6_months",
+     [ent("COMPARATOR", 1, 2, op=">=", postfix=True, prefix_op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4),
+      ent("TEMPORAL", 6, 7)], "hemoptysis"),
+    ("hematemesis or_more_than ½ teaspoon", [ent("COMPARATOR", 1, 2, op=">=", postfix=True, prefix_op=">"),
+                                             ent("VALUE", 2, 3), ent("UNIT", 3, 4)], None),
+    # number unit postfix-comparator: the name after its link word, else the one before the number
+    ("Receipt of 8.4 mg/kg or_more of ampho B", [ent("VALUE", 2, 3), ent("UNIT", 3, 4),
+                                                 ent("COMPARATOR", 4, 5, op=">=", postfix=True)], "ampho B"),
+    ("Donation or loss of 400 ml or_more of blood", [ent("VALUE", 4, 5), ent("UNIT", 5, 6),
+                                                     ent("COMPARATOR", 6, 7, op=">=", postfix=True)], "loss"),
+    ("Blasts 20 % or_more of peripheral blood white cells",
+     [ent("VALUE", 1, 2), ent("UNIT", 2, 3), ent("COMPARATOR", 3, 4, op=">=", postfix=True)], "Blasts"),  # a cut name
+    ("MUGA ( cardiac scan ) must be 50 % or_higher", [ent("VALUE", 7, 8), ent("UNIT", 8, 9),
+                                                     ent("COMPARATOR", 9, 10, op=">=", postfix=True)], None),
+    ("Patients 18 years or_older", [ent("VALUE", 1, 2), ent("UNIT", 2, 3, "unit.years"),
+                                    ent("COMPARATOR", 3, 4, op=">=", postfix=True)], None),
+    # a definition: what one unit is
+    ("1 unit = ½ pint", [ent("VALUE", 0, 1), ent("COMPARATOR", 2, 3, op="="), ent("VALUE", 3, 4)], None),
+    ("1 serving = 120 mg caffeine", [ent("VALUE", 0, 1), ent("COMPARATOR", 2, 3, op="="), ent("VALUE", 3, 4),
+                                     ent("UNIT", 4, 5)], None),
+    # a known subject right after the quantity, or after its range: no shape before
+    ("GDM diagnosed ≥ 33 gestational weeks", [ent("COMPARATOR", 2, 3, **GE), ent("VALUE", 3, 4),
+                                              ent("MEASUREMENT", 4, 5)], None),
+    ("GDM screening between 24 - 28 weeks gestation",
+     [ent("COMPARATOR", 2, 3, op="between"), ent("VALUE", 3, 4), ent("COMPARATOR", 4, 5, "cmp.range_sign", op="range"),
+      ent("VALUE", 5, 6), ent("UNIT", 6, 7), ent("MEASUREMENT", 7, 8)], None),
 ]
 
 
@@ -94,6 +135,12 @@ def test_find_shape_subjects(rules, text, entities, subject):
     words = text.split(" ")
     found = find_shape_subjects(words, entities, rules)
     assert [" ".join(words[f["token_start"]:f["token_end"]]) for f in found] == ([subject] if subject else [])
+
+
+def test_a_dose_is_named_by_its_drug(rules):
+    words = "risperidone at a dose ≥ 6 mg/day".split()
+    found = find_shape_subjects(words, [ent("COMPARATOR", 4, 5, **GE), ent("VALUE", 5, 6), ent("UNIT", 6, 7)], rules)
+    assert found == [{"token_start": 0, "token_end": 4, "norm": "risperidone dose"}]
 
 
 def test_a_name_after_the_quantity_is_marked(rules):

@@ -32,6 +32,9 @@ def definitions() -> list:
     ("x10⁹/L", "10*9/L"), ("×10^9/L", "10*9/L"), ("×109/L", "10*9/L"), ("10^12/L", "10*12/L"),
     ("G/L", "10*9/L"),  # giga per litre, not grams
     ("cells/mm3", "/uL"), ("/mm³", "/uL"), ("per mm3", "/uL"),
+    # things counted per time are a rate of that time; household spoons
+    ("drinks per week", "/wk"), ("cigarettes/day", "/d"), ("caffeinated drinks per day", "/d"), ("episodes/month", "/mo"),
+    ("teaspoon", "tsp"), ("tablespoons", "tbsp"), ("cc", "mL"),
     # unit words spelled out (unit_words), then the alias table
     ("milligrams per decilitre", "mg/dL"), ("millimoles per litre", "mmol/L"),
     ("cells per microlitre", "/uL"), ("/mcL", "/uL"), ("grams per day", "g/d"),

@@ -35,6 +35,14 @@ SHAPE_RULE_AFTER = "shape.value_unit_np"
 #: how many words a bracketed aside between a known subject and its comparator may leave
 #: outside it ("Hemoglobin (...) level of ≥ 9")
 ASIDE_LINK_WORDS = 2
+#: the keys of shapes.json that name doses and the link to a name after a quantity
+DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
+#: how many link words may stand between a name and the number of "number unit or more"
+#: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
+#: subject is further back)
+POSTFIX_LINK_WORDS = 2
+#: how many dose_links (or adverbs) may stand between a drug's name and its dose phrase ("at a dose")
+DOSE_LINK_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,10 @@ class ShapeRules:
     link_words: frozenset = frozenset()
     after_stop_words: frozenset = frozenset()
     multiplier_words: frozenset = frozenset()
+    dose_words: frozenset = frozenset()
+    dose_modifiers: frozenset = frozenset()
+    dose_links: frozenset = frozenset()
+    after_links: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -62,7 +74,7 @@ class ShapeRules:
     _name_chars: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words"):
+        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words", *DOSE_KEYS):
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
@@ -77,6 +89,7 @@ class ShapeRules:
     def to_dict(self) -> dict:
         return {"link_words": sorted(self.link_words), "after_stop_words": sorted(self.after_stop_words),
                 "multiplier_words": sorted(self.multiplier_words),
+                **{name: sorted(getattr(self, name)) for name in DOSE_KEYS},
                 "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
@@ -98,6 +111,7 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
     return ShapeRules(
         link_words=shapes["link_words"], after_stop_words=shapes.get("after_stop_words", []),
         multiplier_words=shapes.get("multiplier_words", []),
+        **{name: shapes.get(name, []) for name in DOSE_KEYS},
         comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
@@ -117,10 +131,15 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         for i in range(ent["token_start"], ent["token_end"]):
             owner[i] = idx
     values = {idx for idx, ent in enumerate(entities) if ent["label"] == "VALUE"}
+    windows = {i for i, idx in owner.items() if entities[idx]["label"] == "TEMPORAL"}
     found: List[dict] = []
     for ci, cmp_ent in enumerate(entities):
         attrs = cmp_ent.get("attrs") or {}
-        if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in rules.comparator_ops or attrs.get("postfix") \
+        # a postfix phrase before its number reads as its prefix_op ("or more than ½ teaspoon of
+        # hemoptysis"): only a name after the quantity's link word can be its subject
+        as_prefix = bool(attrs.get("postfix") and attrs.get("prefix_op") in rules.comparator_ops)
+        if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in rules.comparator_ops \
+                or (attrs.get("postfix") and not as_prefix) \
                 or attrs.get("weak") or cmp_ent["rule"] in rules.range_sign_rules:
             continue  # range signs ("1993 - 1996") do not make a shape; "between" and "in the range of" do
         vi = ci + 1
@@ -142,23 +161,80 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             continue  # "> 18 years", "< 2 months": an age or a duration, not a measurement
         if _known_subject_before(words, entities, ci, rules.max_tokens + rules.known_subject_margin):
             continue  # "NYHA heart failure classification of >2": the subject is already known
-        span = _name_before(words, cmp_ent["token_start"], owner, values, rules)
-        if span is not None:
+        if _known_subject_after(entities, unit if unit is not None else nxt, vi):
+            continue  # "≥ 33 gestational weeks", "24-28 weeks gestation": it is named right after
+        if _definition(words, cmp_ent, owner, values):
+            continue
+        span = _name_before(words, cmp_ent["token_start"], owner, values, rules) if not as_prefix else None
+        dose = _dose_before(words, cmp_ent["token_start"], owner, rules) if span is None and not as_prefix else None
+        if dose is not None:
+            found.append(dose)
+        elif span is not None:
             found.append({"token_start": span[0], "token_end": span[1]})
-        elif unit is not None:  # nothing names it before: "≥140 mmHg systolic"
-            span = _name_after(words, unit["token_end"], owner, rules)
+        elif unit is not None:  # nothing names it before: "≥140 mmHg systolic", "> 25% of bone marrow"
+            span = _name_after(words, unit["token_end"], owner, rules, windows)
+            if span is None and not as_prefix:
+                span = _name_after(words, unit["token_end"], owner, rules)
             if span is not None:
                 found.append({"token_start": span[0], "token_end": span[1], "after_quantity": True})
+    found.extend(_postfix_shapes(words, entities, owner, values, windows, rules))
     return found
 
 
+def _cut_name(words: Sequence[str], end: int, rules: ShapeRules) -> bool:
+    """Whether a name read after a quantity stops at a stop word inside its noun phrase: "of
+    peripheral blood white cells" stops at "blood", which another name word follows."""
+    return end + 1 < len(words) and words[end].lower() in rules.stop_words and \
+        rules.is_name_token(words[end + 1]) and words[end + 1].lower() not in rules.stop_words
+
+
+def _postfix_shapes(words: Sequence[str], entities: Sequence[dict], owner: dict, values: set, windows: set,
+                    rules: ShapeRules) -> List[dict]:
+    """Shapes of *number unit postfix-comparator*: "Donation or loss of 400 ml or more of blood" —
+    the name after the comparator's link word ("... or more of ampho B": what it is an amount of),
+    else the name before the number; a time unit makes none ("18 years or older")."""
+    out: List[dict] = []
+    for ci in range(2, len(entities)):
+        cmp_ent, unit, value = entities[ci], entities[ci - 1], entities[ci - 2]
+        attrs = cmp_ent.get("attrs") or {}
+        if cmp_ent["label"] != "COMPARATOR" or not attrs.get("postfix") or attrs.get("op") not in rules.comparator_ops \
+                or unit["label"] != "UNIT" or value["label"] != "VALUE" or unit["rule"] in rules.time_unit_rules \
+                or unit["token_start"] != value["token_end"] or cmp_ent["token_start"] != unit["token_end"]:
+            continue
+        if ci > 2 and entities[ci - 3]["label"] == "COMPARATOR" and \
+                value["token_start"] - entities[ci - 3]["token_end"] <= rules.max_value_gap:
+            continue  # "> 5 mg or more": the comparator before reads it
+        if _known_subject_before(words, entities, ci - 2, rules.max_tokens + rules.known_subject_margin) or \
+                _known_subject_after(entities, cmp_ent, ci):
+            continue
+        span = _name_after(words, cmp_ent["token_end"], owner, rules, windows)
+        if span is not None and not _cut_name(words, span[1], rules):
+            out.append({"token_start": span[0], "token_end": span[1], "after_quantity": True})
+            continue
+        span = _name_before(words, value["token_start"], owner, values, rules, POSTFIX_LINK_WORDS)
+        if span is not None:
+            out.append({"token_start": span[0], "token_end": span[1]})
+    return out
+
+
+def _definition(words: Sequence[str], cmp_ent: dict, owner: dict, values: set) -> bool:
+    """Whether "=" follows a number and the word it counts: "1 unit = ½ pint", "1 serving = 120 mg
+    caffeine" say what one unit is, they bound nothing."""
+    i = cmp_ent["token_start"] - 1
+    return ((cmp_ent.get("attrs") or {}).get("op") == "=" and i > 0 and i not in owner
+            and words[i][:1].isalpha() and i - 1 in owner and owner[i - 1] in values)
+
+
 def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
-                 rules: ShapeRules) -> Optional[Tuple[int, int]]:
-    """The name (token span) right before a comparator, over the link words, or None when a known
-    entity (subject, value, unit...) stands there or no word can be a name."""
+                 rules: ShapeRules, max_links: Optional[int] = None) -> Optional[Tuple[int, int]]:
+    """The name (token span) right before a comparator, over the link words (at most ``max_links``
+    of them when given), or None when a known entity (subject, value, unit...) stands there or no
+    word can be a name."""
     i = cmp_start - 1
     while i >= 0 and words[i].lower() in rules.link_words and i not in owner:
         i -= 1
+    if max_links is not None and cmp_start - 1 - i > max_links:
+        return None
     if i < 0 or i in owner:
         return None
     end = i + 1
@@ -173,10 +249,52 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
     return (start, end) if start < end and not _condition_head(words[end - 1], rules) else None
 
 
-def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules) -> Optional[Tuple[int, int]]:
+def _dose_before(words: Sequence[str], cmp_start: int, owner: dict, rules: ShapeRules) -> Optional[dict]:
+    """A dose phrase right before a comparator (over the link words) and the drug named before
+    it: "risperidone at a dose ≥ 6 mg/day" → the span "risperidone at a dose", named "risperidone
+    dose"; "maximum tolerated dose ≥ 1000 mg/day" (no drug) → that phrase; a dose word alone with
+    no drug before it names nothing. The drug's name stops at a stop word, a route or frequency
+    (``after_stop_words``), a dose modifier, a participle or an adverb. Returns a record with ``token_start``/``token_end``/``norm``."""
+    i = cmp_start - 1
+    while i >= 0 and words[i].lower() in rules.link_words and i not in owner:
+        i -= 1
+    if i < 0 or i in owner or words[i].lower() not in rules.dose_words:
+        return None
+    end = i + 1
+    i -= 1
+    while i >= 0 and i not in owner and words[i].lower() in rules.dose_modifiers | rules.dose_words:
+        i -= 1
+    phrase_start = i + 1
+    links = 0
+    while i >= 0 and i not in owner and links < DOSE_LINK_WORDS and \
+            (words[i].lower() in rules.dose_links or _adverb(words[i])):
+        i, links = i - 1, links + 1  # "dexamethasone continuously at a dose"
+    drug_end = i + 1
+    while (i >= 0 and drug_end - i <= rules.max_tokens and i not in owner and rules.is_name_token(words[i])
+           and words[i].lower() not in rules.stop_words and words[i].lower() not in rules.after_stop_words
+           and words[i].lower() not in rules.dose_links | rules.dose_modifiers and not _verb_form(words[i])):
+        i -= 1
+    drug_start = i + 1
+    phrase = [w.lower() for w in words[phrase_start:end]]
+    if drug_start < drug_end and not _condition_head(words[drug_end - 1], rules):
+        return {"token_start": drug_start, "token_end": end,
+                "norm": " ".join(w.lower() for w in words[drug_start:drug_end]) + " " + phrase[-1]}
+    if len(phrase) > 1 and words[phrase_start].lower() in rules.dose_modifiers:
+        return {"token_start": phrase_start, "token_end": end, "norm": " ".join(phrase)}
+    return None
+
+
+def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules,
+                windows: Optional[set] = None) -> Optional[Tuple[int, int]]:
     """The name (token span) that starts right after a quantity's unit ("mmHg systolic", "%
-    luminal stenosis"), or None.
-    A name followed by a known entity or a number is not taken: it starts a phrase of its own."""
+    luminal stenosis"), or None; given ``windows`` (the tokens of time windows), only one after a
+    link word there, which a time window may follow ("> ½ teaspoon of hemoptysis within 6 months").
+    A name followed by another known entity or a number is not taken: it starts a phrase of its own."""
+    linked = windows is not None
+    if linked:
+        if start >= len(words) or words[start].lower() not in rules.after_links or start in owner:
+            return None
+        start += 1
     end = start
     while (end < len(words) and end - start < rules.max_tokens and end not in owner
            and rules.is_name_token(words[end]) and words[end].lower() not in rules.stop_words
@@ -184,7 +302,8 @@ def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules
         end += 1
     if end == start:
         return None  # (a condition's name is a subject here: ">= 50% luminal stenosis" bounds the stenosis)
-    if end < len(words) and (end in owner or words[end][:1].isdigit() or words[end] in ("-", "/")):
+    if end < len(words) and ((end in owner and not (linked and end in windows)) or words[end][:1].isdigit()
+                             or words[end] in ("-", "/")):
         return None  # "≥ 2 cm lesion count 5": the words name what comes next; "non-pedunculated": a word cut
     return start, end
 
@@ -194,10 +313,34 @@ def _participle(word: str) -> bool:
     return len(word) > 4 and word.lower().endswith("ed")
 
 
+def _adverb(word: str) -> bool:
+    """An adverb in -ly ("continuously", "orally")."""
+    return len(word) > 4 and word.lower().endswith("ly")
+
+
+def _verb_form(word: str) -> bool:
+    """A participle, a gerund or an adverb ("received", "receiving", "continuously"): never part of
+    a drug's name."""
+    return _participle(word) or _adverb(word) or (len(word) > 5 and word.lower().endswith("ing"))
+
+
 def _condition_head(word: str, rules: ShapeRules) -> bool:
     """Whether a name's last word makes it a condition ("... thrombocytopenia")."""
     head = word.lower()
     return len(head) > 5 and head.endswith(rules.condition_suffixes)
+
+
+def _known_subject_after(entities: Sequence[dict], last: dict, vi: int) -> bool:
+    """Whether a MEASUREMENT/SCORE starts right after a quantity's value or its unit (``last``),
+    or after the second value of a range that follows it."""
+    for ent in entities[vi + 1:vi + 5]:
+        if ent["token_start"] > last["token_end"]:
+            return False
+        if ent["label"] in ("MEASUREMENT", "SCORE"):
+            return True
+        if ent["label"] in ("VALUE", "UNIT", "COMPARATOR") and ent["token_start"] >= last["token_end"]:
+            last = ent  # "24 - 28 weeks gestation": over the range to its last word
+    return False
 
 
 def _known_subject_before(words: Sequence[str], entities: Sequence[dict], ci: int, window: int) -> bool:
@@ -239,6 +382,8 @@ class ShapeSubjectFinder:
             ent = {"label": "MEASUREMENT", "start": span.start_char, "end": span.end_char,
                    "token_start": span.start, "token_end": span.end, "text": span.text,
                    "rule": SHAPE_RULE, "norm": span.text.lower(), "category": "measurement"}
+            if rec.get("norm"):
+                ent["norm"] = rec["norm"]
             if rec.get("after_quantity"):
                 ent["rule"] = SHAPE_RULE_AFTER
                 ent["attrs"] = {"after_quantity": True}

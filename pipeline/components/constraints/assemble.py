@@ -26,7 +26,8 @@ from pipeline.components.constraints.grades import GradeRules, find_grades
 from pipeline.components.constraints.index import Criterion, EntityIndex
 from pipeline.components.constraints.pairs import split_pairs
 from pipeline.components.constraints.populations import mark_populations, with_population
-from pipeline.components.constraints.quantities import find_quantities, is_count, scale_mentions, split_mixed_ranges
+from pipeline.components.constraints.quantities import (find_quantities, is_count, is_formula_term, scale_mentions,
+                                                          split_mixed_ranges)
 from pipeline.components.constraints.records import PART_LABELS, build_record
 from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
@@ -103,6 +104,8 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     counted, quantities = _counts(text, quantities, ents, counts, config, graded)
     # a number written for a population ("≥ 13 for women") bounds, it does not count
     quantities = [q for q in quantities if q.sex is not None or not is_count(q, words, ents, followers)]
+    formula = frozenset(config.formula_operators)
+    quantities = [q for q in quantities if not is_formula_term(q, words, ents, formula)]
     claimed: set = set()
     for q in quantities:
         if not (q.bare and not q.units):  # a lone number ("Appendix 10") claims nothing

@@ -129,7 +129,7 @@ def _constraint(key: Tuple[int, ...], qgroup: Sequence[Quantity], lower, upper, 
                 scale_of: Dict[int, float], condition: Optional[int], units: UnitNormalizer) -> dict:
     ents = index.ents
     subj = ents[key[-1]]
-    unit_idx = unit_of(qgroup)
+    unit_idx = constraint_unit(qgroup, ents, units)
     unit_text = ents[unit_idx]["text"] if unit_idx is not None else None
     scale_max = next((q.scale_max for q in qgroup if q.scale_max is not None), None)
     if scale_max is None:
@@ -163,6 +163,23 @@ def _constraint(key: Tuple[int, ...], qgroup: Sequence[Quantity], lower, upper, 
         "rules": [subj["rule"]] + [ents[m]["rule"] for m in members],
         "context": {k: subj.get(k) for k in CONTEXT_FLAGS if subj.get(k)},
     }
+
+
+def constraint_unit(qgroup: Sequence[Quantity], ents, units: UnitNormalizer) -> Optional[int]:
+    """The unit entity of a constraint: that of its first quantity with one (:func:`unit_of`),
+    unless another bound writes the same unit with an annotation, which then holds for both:
+    "FEV1 ≥ 30% and < 80% predicted" is [30, 80) ``%{predicted}``, not ``%``."""
+    first = unit_of(qgroup)
+    if first is None:
+        return None
+    plain = units.normalize(ents[first]["text"])
+    for q in qgroup:
+        for v in q.values:
+            u = q.units.get(v)
+            canon = units.normalize(ents[u]["text"]) if u is not None else None
+            if plain and canon and canon != plain and canon.startswith(plain + "{") and canon.endswith("}"):
+                return u
+    return first
 
 
 def _population(qgroup: Sequence[Quantity]) -> Optional[dict]:

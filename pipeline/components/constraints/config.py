@@ -69,6 +69,8 @@ class AssemblyConfig:
     coordinator_followers: List[str] = field(default_factory=list)
     #: words after a bracketed number that make it a definition ("(1 pack year = 20 cigarettes")
     definition_words: List[str] = field(default_factory=list)
+    #: signs after a number that make "= N" a coefficient of a formula ("eGFR = 141 × (Scr/0.9)")
+    formula_operators: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict, limits: Optional[AssemblyLimits] = None,
@@ -80,6 +82,7 @@ class AssemblyConfig:
             coordinators=list(data.get("coordinators", ["and", "or", ","])),
             coordinator_followers=list(data.get("coordinator_followers", [])),
             definition_words=list(data.get("definition_words", [])),
+            formula_operators=list(data.get("formula_operators", [])),
             condition_scope=list(data.get("condition_scope", [])),
             scale_length=data.get("scale_length"),
             value_words={k.lower(): float(v) for k, v in data.get("value_words", {}).items()},
@@ -161,6 +164,7 @@ class AssemblyConfig:
         flagged entity rules)."""
         return {"coordinators": self.coordinators, "coordinator_followers": self.coordinator_followers,
                 "definition_words": self.definition_words,
+                "formula_operators": self.formula_operators,
                 "condition_scope": self.condition_scope,
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,

@@ -435,6 +435,17 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
     return word[:1].isalpha() and word.lower() not in followers
 
 
+def is_formula_term(q: Quantity, words: Sequence[str], ents: Sequence[dict], operators: frozenset) -> bool:
+    """ "= N" with no unit, followed by a multiplication sign: a coefficient of a formula
+    ("eGFR = 141 × (Scr/0.9)", "FEV1 predicted = 4.30 x height"), not a bound."""
+    if q.op != "=" or q.units or not q.values or not q.comparators:
+        return False
+    j = ents[q.values[-1]]["token_end"]
+    while j < len(words) and words[j].isspace():
+        j += 1
+    return j < len(words) and words[j] in operators
+
+
 def _fractional(text: str) -> bool:
     """Whether a value is written with a fractional part ("1.5", "2.0", "2,5"), not "1,500"."""
     if _DECIMAL_POINT.search(text):
