@@ -225,14 +225,21 @@ def _definition(words: Sequence[str], cmp_ent: dict, owner: dict, values: set) -
             and words[i][:1].isalpha() and i - 1 in owner and owner[i - 1] in values)
 
 
+def _before_links(words: Sequence[str], cmp_start: int, owner: dict, rules: ShapeRules) -> int:
+    """The index of the last token before ``cmp_start`` that is no link word (or is an entity's),
+    ``-1`` when there is none: where a name before a comparator must end."""
+    i = cmp_start - 1
+    while i >= 0 and words[i].lower() in rules.link_words and i not in owner:
+        i -= 1
+    return i
+
+
 def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
                  rules: ShapeRules, max_links: Optional[int] = None) -> Optional[Tuple[int, int]]:
     """The name (token span) right before a comparator, over the link words (at most ``max_links``
     of them when given), or None when a known entity (subject, value, unit...) stands there or no
     word can be a name."""
-    i = cmp_start - 1
-    while i >= 0 and words[i].lower() in rules.link_words and i not in owner:
-        i -= 1
+    i = _before_links(words, cmp_start, owner, rules)
     if max_links is not None and cmp_start - 1 - i > max_links:
         return None
     if i < 0 or i in owner:
@@ -255,9 +262,7 @@ def _dose_before(words: Sequence[str], cmp_start: int, owner: dict, rules: Shape
     dose"; "maximum tolerated dose ≥ 1000 mg/day" (no drug) → that phrase; a dose word alone with
     no drug before it names nothing. The drug's name stops at a stop word, a route or frequency
     (``after_stop_words``), a dose modifier, a participle or an adverb. Returns a record with ``token_start``/``token_end``/``norm``."""
-    i = cmp_start - 1
-    while i >= 0 and words[i].lower() in rules.link_words and i not in owner:
-        i -= 1
+    i = _before_links(words, cmp_start, owner, rules)
     if i < 0 or i in owner or words[i].lower() not in rules.dose_words:
         return None
     end = i + 1
