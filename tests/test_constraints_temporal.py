@@ -517,6 +517,22 @@ def test_a_rate_has_no_window(run, text):
     assert [c for c in run(text)["constraints"] if c["category"] in ("temporal", "duration")] == []
 
 
+def test_the_rate_words_after_a_leading_quantity_are_data():
+    """The words that make a leading quantity a rate come from configs/time.json
+    (``leading_rate``): without them the phrase after the quantity is an event."""
+    from pipeline.components.constraints.temporal import _past_leading_quantity
+
+    text = "5 cigs/day for last 6 months"
+    ents = [{"label": "VALUE", "start": 0, "end": 1, "text": "5"}]
+    span = (0, text.index(" for"))
+    assert _past_leading_quantity(text, span, ents, CONFIG) is None
+    data = {k: v for k, v in CONFIG.to_dict().items() if k != "leading_rate"}
+    no_rates = TimeConfig.from_dict(data)
+    assert text[slice(*_past_leading_quantity(text, span, ents, no_rates))] == "cigs/day"
+    data["leading_rate"] = {"right_after": "each", "after_one_word": "per\\b"}
+    assert text[slice(*_past_leading_quantity(text, span, ents, TimeConfig.from_dict(data)))] == "cigs/day"
+
+
 def test_the_window_candidate_test_agrees_with_number_then_unit():
     """The candidate test looks behind a unit for the number: it passes exactly where a number
     (a digit or a number word) and then a time unit stand (the master pattern's precondition)."""

@@ -75,6 +75,8 @@ class TimeConfig:
     range_before: Optional[regex.Pattern] = field(repr=False, default=None)  # "lasting about" 4-72 hours
     range_after: Optional[regex.Pattern] = field(repr=False, default=None)  # 3 to 48 hours "duration"
     range_duration_id: Optional[str] = None
+    rate_start: Optional[regex.Pattern] = field(repr=False, default=None)  # "/day" after a leading quantity
+    rate_after_word: Optional[regex.Pattern] = field(repr=False, default=None)  # "cigs/day" after it
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -173,6 +175,10 @@ class TimeConfig:
             cfg.bracket_opening = regex.compile(bracketed["opening"], regex.IGNORECASE)
             cfg.bracket_link = regex.compile(bracketed["link"], regex.IGNORECASE)
             cfg.bracket_id = bracketed["id"]
+        rate = data.get("leading_rate")
+        if rate:
+            cfg.rate_start = regex.compile(r"(?:%s)\b|/" % rate["right_after"], regex.IGNORECASE)
+            cfg.rate_after_word = regex.compile(r"\w+\s*(?:%s)" % rate["after_one_word"], regex.IGNORECASE)
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -792,8 +798,6 @@ def _bare_word(text: str, span: Tuple[int, int], ents: Sequence[dict]) -> bool:
 
 #: entity labels of a quantity written at the start of an event phrase
 QUANTITY_LABELS = ("VALUE", "UNIT", "COMPARATOR")
-#: words that, right after such a quantity, make it a rate ("per year during the treatment period")
-RATE_START = regex.compile(r"(?:per|a|an|each|every|/)\b|/", regex.IGNORECASE)
 
 
 def _past_leading_quantity(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig
@@ -815,7 +819,8 @@ def _past_leading_quantity(text: str, span: Tuple[int, int], ents: Sequence[dict
         moved = True
     if not moved:
         return span
-    if RATE_START.match(text, start) or regex.match(r"\w+\s*(?:per\b|/)", text[start:end]):
+    if config.rate_start and (config.rate_start.match(text, start)
+                              or config.rate_after_word.match(text[start:end])):
         return None
     return _trim(text, start, end, config, from_end=False)
 
