@@ -23,7 +23,7 @@ def extract(
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Built pipeline (default models/eligex, else built from configs/)."),
     n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes running the pipeline (worker "
                                                                       "processes when more than 1)."),
-    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Criteria per batch (sent to a worker as one chunk)."),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Criteria per pipeline batch; a worker gets trials of about this many criteria as one chunk."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: trials already in the "
                                                         "output are skipped, an unfinished one is redone."),
     table_out: Optional[Path] = typer.Option(None, "--table-out", help="Also write one row per constraint to "
@@ -121,7 +121,8 @@ def extract(
                           counts=counts, progress=progress, on_result=on_result, exclude=paths)
             else:
                 run_batch(read_inputs(inputs, read_options, exclude=paths), extractor, store, n_process=n_process,
-                          batch_size=batch_size, counts=counts, progress=progress, on_result=on_result)
+                          batch_size=batch_size, counts=counts, progress=progress, on_result=on_result,
+                          keep_records=table or live_table is not None)
     except KeyboardInterrupt as exc:
         interrupted = True
         if isinstance(exc, Terminated):

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Set, Union
 
 from pipeline.core.problems import Problem
-from pipeline.extraction.run import (DEFAULT_BATCH_SIZE, DUPLICATE_TRIAL, TrialResult, _finish, _Pending, item_key,
-                                     process_items)
+from pipeline.extraction.run import DEFAULT_BATCH_SIZE, TrialResult, item_key, process_items
+from pipeline.extraction.workers import duplicate_result, textless  # noqa: F401  (duplicate_result: the driver's)
 from pipeline.ingest.readers import InputDoc, ReadOptions, checked_items
 from pipeline.ingest.readers.jsonl import parse_jsonl_line, record_items
 
@@ -69,12 +69,6 @@ def row_items(rows: Iterable[tuple], options: Optional[ReadOptions] = None) -> I
             raise ValueError(f"unknown input row kind {kind!r} (expected one of {', '.join(ROW_KINDS)})")
 
 
-def _textless(item: Union[InputDoc, Problem]) -> Union[InputDoc, Problem]:
-    if isinstance(item, InputDoc):
-        return InputDoc(item.trial_id, "", item.source, item.line, warnings=list(item.warnings))
-    return item
-
-
 def extract_partition(rows: Iterable[tuple], extractor, *, options: Optional[ReadOptions] = None,
                       done: Optional[Set[str]] = None,
                       batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Union[ItemResult, PartitionEnd]]:
@@ -89,16 +83,10 @@ def extract_partition(rows: Iterable[tuple], extractor, *, options: Optional[Rea
             if done and item_key(item) in done:
                 end.done_before += 1
                 continue
-            pending.append(_textless(item))
+            pending.append(textless(item))
             yield item
 
     # process_items yields one result per item it is given, in order
     for result in process_items(feed(), extractor, n_process=1, batch_size=batch_size):
         yield ItemResult(result, pending.popleft())
     yield end
-
-
-def duplicate_result(item: InputDoc) -> TrialResult:
-    """The result of a trial whose id an earlier trial of the run had: failed, as the local engine
-    fails it (the item's reader warnings, then the duplicate error)."""
-    return _finish(_Pending(0, item.trial_id, item, failure=DUPLICATE_TRIAL))

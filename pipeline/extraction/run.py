@@ -7,6 +7,9 @@
   worker processes started once, which send back ``doc._.eligex`` (plain data). Memory is bounded
   by the chunks in flight, not by the input. A criterion the pipeline fails on is retried alone to
   learn why, and its trial fails as a whole (no half-extracted trials are written).
+- :func:`ordered_map` — chunks through a function, in this process or in forked workers started
+  once, results in input order with a bounded window in flight (used by :func:`pipeline_results`
+  and by the worker protocol of a run, :mod:`pipeline.extraction.workers`).
 - :class:`Counts` — ``trials in = written + failed + done before``, criteria, constraints, problems.
 - :func:`run_batch` — every result written to an :class:`~pipeline.extraction.store.OutputStore`
   and counted, with Ctrl-C and SIGTERM held back meanwhile (a trial is written and counted, or
@@ -50,6 +53,13 @@ class TrialResult:
     records: List[dict] = field(default_factory=list)
     problems: List[Problem] = field(default_factory=list)
     failed: bool = False
+    #: set by a worker (:func:`pipeline.extraction.workers.encode_result`): the records and the
+    #: problems as the JSON lines the store writes, and what :class:`Counts` counts of the records
+    out: Optional[bytes] = None
+    err: Optional[bytes] = None
+    n_records: int = 0
+    n_criteria: int = 0
+    n_constraints: int = 0
 
 
 @dataclass
@@ -71,10 +81,13 @@ class Counts:
             self.failed += 1
         else:
             self.written += 1
-        for rec in result.records:
-            if rec.get("origin") != "structured":
-                self.criteria += 1
-            self.constraints += len(rec.get("constraints") or ())
+        if result.out is not None:
+            self.criteria += result.n_criteria
+            self.constraints += result.n_constraints
+        else:
+            criteria, constraints = record_counts(result.records)
+            self.criteria += criteria
+            self.constraints += constraints
         for p in result.problems:
             if p.kind == "warning":
                 self.warnings += 1
@@ -83,6 +96,16 @@ class Counts:
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+def record_counts(records: Iterable[dict]) -> Tuple[int, int]:
+    """``(criteria, constraints)`` of a trial's records (the structured record is no criterion)."""
+    criteria = constraints = 0
+    for rec in records:
+        if rec.get("origin") != "structured":
+            criteria += 1
+        constraints += len(rec.get("constraints") or ())
+    return criteria, constraints
 
 
 def item_key(item) -> str:
@@ -215,18 +238,18 @@ def signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-_WORKER_NLP = None
+_WORKER_STATE = None
 
 
-def _start_worker(nlp) -> None:
-    global _WORKER_NLP
-    _WORKER_NLP = nlp
+def _start_worker(state) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = state
     for sig in STOP_SIGNALS:  # Ctrl-C and SIGTERM are the main process's to handle
         signal.signal(sig, signal.SIG_IGN)
 
 
-def _work(chunk):
-    return process_chunk(_WORKER_NLP, chunk)
+def _work(fn, chunk):
+    return fn(_WORKER_STATE, chunk)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -238,28 +261,24 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def pipeline_results(nlp, items: Iterable[Tuple[str, object]], n_process: int = 1,
-                     batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Tuple[object, Optional[dict], Optional[str]]]:
-    """:func:`process_chunk` results for ``(text, context)`` items, streamed in input order.
+def ordered_map(fn, state, chunks: Iterable[list], n_process: int = 1) -> Iterator:
+    """The items of ``fn(state, chunk)`` (a list) for each chunk, streamed in input order.
 
-    ``n_process > 1``: chunks of ``batch_size`` texts go to that many worker processes (forked,
-    so they share the loaded pipeline), at most two chunks per worker in flight, and come back as
-    plain data (``doc._.eligex``). This scales far better than ``nlp.pipe(n_process=N)``, whose
-    main process rebuilds every Doc a worker sends (``Doc.from_bytes``) on the same cores the
-    workers need: about 1.1-1.3× for two processes on two cores, against 1.8× here.
-    """
-    chunks = _chunks(items, batch_size)
+    ``n_process <= 1``: in this process. Otherwise in that many worker processes, forked (so they
+    share ``state``, e.g. the loaded pipeline, without pickling it) and started once, at most two
+    chunks per worker in flight; ``fn`` must be a module-level function and its results picklable.
+    Workers ignore Ctrl-C and SIGTERM (the main process handles them and shuts the pool down)."""
     if n_process <= 1:
         for chunk in chunks:
-            yield from process_chunk(nlp, chunk)
+            yield from fn(state, chunk)
         return
     methods = mp.get_all_start_methods()
     context = mp.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPoolExecutor(n_process, mp_context=context, initializer=_start_worker, initargs=(nlp,))
+    pool = ProcessPoolExecutor(n_process, mp_context=context, initializer=_start_worker, initargs=(state,))
     window: deque = deque()
     try:
         for chunk in chunks:
-            window.append(pool.submit(_work, chunk))
+            window.append(pool.submit(_work, fn, chunk))
             while len(window) >= 2 * n_process:
                 yield from window.popleft().result()
         while window:
@@ -268,6 +287,18 @@ def pipeline_results(nlp, items: Iterable[Tuple[str, object]], n_process: int = 
         for future in window:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def pipeline_results(nlp, items: Iterable[Tuple[str, object]], n_process: int = 1,
+                     batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Tuple[object, Optional[dict], Optional[str]]]:
+    """:func:`process_chunk` results for ``(text, context)`` items, streamed in input order.
+
+    ``n_process > 1``: chunks of ``batch_size`` texts go to that many worker processes
+    (:func:`ordered_map`) and come back as plain data (``doc._.eligex``). This scales far better
+    than ``nlp.pipe(n_process=N)``, whose main process rebuilds every Doc a worker sends
+    (``Doc.from_bytes``) on the same cores the workers need.
+    """
+    return ordered_map(process_chunk, nlp, _chunks(items, batch_size), n_process)
 
 
 def text_record(criterion, eligex: dict, source: str) -> dict:
@@ -317,16 +348,11 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
 
     def feed() -> Iterator[Tuple[str, Tuple[int, int]]]:
         seq = 0
-        for item in items:
-            counts.trials_in += 1
-            key = item_key(item)
-            if key in done:
-                counts.done_before += 1
-                continue
+        for key, item, duplicate in new_items(items, done, counts, seen):
             entry = _Pending(seq, key, item)
             seq += 1
             if isinstance(item, InputDoc):
-                if key in seen:
+                if duplicate:
                     entry.failure = DUPLICATE_TRIAL
                 else:
                     try:
@@ -334,7 +360,6 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
                     except Exception as exc:
                         entry.failure = f"splitting into criteria failed: {type(exc).__name__}: {exc}"
                     entry.records = [None] * len(entry.criteria)
-            seen.add(key)
             pending.append(entry)
             if entry.criteria and entry.failure is None:
                 for i, crit in enumerate(entry.criteria):
@@ -361,6 +386,20 @@ def process_items(items: Iterable, extractor, *, n_process: int = 1, batch_size:
             yield _finish(pending.popleft(), extractor)
     while pending:
         yield _finish(pending.popleft(), extractor)
+
+
+def new_items(items: Iterable, done: Set[str], counts: Counts, seen: Set[str]) -> Iterator[Tuple[str, object, bool]]:
+    """``(key, item, duplicate)`` for each reader item not in ``done``, counting ``trials_in`` and
+    ``done_before``; ``duplicate``: a trial whose key is in ``seen`` (the keys yielded so far)."""
+    for item in items:
+        counts.trials_in += 1
+        key = item_key(item)
+        if key in done:
+            counts.done_before += 1
+            continue
+        duplicate = isinstance(item, InputDoc) and key in seen
+        seen.add(key)
+        yield key, item, duplicate
 
 
 def _finish(entry: _Pending, extractor=None) -> TrialResult:
@@ -395,12 +434,16 @@ def _finish(entry: _Pending, extractor=None) -> TrialResult:
 
 def run_batch(items: Iterable, extractor, store: OutputStore, *, n_process: int = 1,
               batch_size: int = DEFAULT_BATCH_SIZE, counts: Optional[Counts] = None,
-              progress: Optional[ProgressLine] = None, on_result=None) -> Counts:
-    """Process every item, writing each trial as it completes. A KeyboardInterrupt propagates
-    with the files consistent up to the last completed trial."""
+              progress: Optional[ProgressLine] = None, on_result=None, keep_records: bool = True) -> Counts:
+    """Process every item (in workers, :mod:`pipeline.extraction.workers`), writing each trial as
+    it completes. A KeyboardInterrupt propagates with the files consistent up to the last
+    completed trial. ``keep_records=False``: the results handed to ``on_result`` carry their
+    records as JSON lines only (``result.out``), not as dicts."""
+    from pipeline.extraction.workers import trial_results
+
     counts = counts if counts is not None else Counts()
-    for result in process_items(items, extractor, n_process=n_process, batch_size=batch_size,
-                                done=store.done, counts=counts):
+    for result in trial_results(items, extractor, n_process=n_process, batch_size=batch_size,
+                                done=store.done, counts=counts, keep_records=keep_records):
         with signals_held():  # a trial is written and counted, or neither: the summary matches the files
             store.write(result)
             counts.add(result)

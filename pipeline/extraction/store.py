@@ -163,6 +163,16 @@ def _json_line(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def record_lines(records) -> bytes:
+    """The output lines of records, as written."""
+    return b"".join(_json_line(r) for r in records)
+
+
+def problem_lines(problems) -> bytes:
+    """The errors-file lines of problems, as written."""
+    return b"".join(_json_line(p.to_dict()) for p in problems)
+
+
 class OutputStore:
     """Output JSONL, errors JSONL and the progress file, written trial by trial.
 
@@ -201,21 +211,24 @@ class OutputStore:
         return self.state.done
 
     def write(self, result: TrialResult) -> None:
-        """Write one trial's records and problems, flush, then mark it complete."""
-        if result.records:
-            data = b"".join(_json_line(r) for r in result.records)
-            self._out.write(data)
+        """Write one trial's records and problems (already as lines when a worker made them,
+        ``result.out``/``result.err``), flush, then mark it complete."""
+        out = result.out if result.out is not None else record_lines(result.records)
+        err = result.err if result.err is not None else problem_lines(result.problems)
+        n_records = result.n_records if result.out is not None else len(result.records)
+        if out:
+            self._out.write(out)
             self._out.flush()
-            self.out_size += len(data)
-        if result.problems:
-            data = b"".join(_json_line(p.to_dict()) for p in result.problems)
+            self.out_size += len(out)
+        if err:
+            data = err
             self._err.write(data)
             self._err.flush()
             self.err_size += len(data)
         if self._progress is not None:
             self._progress.write(_progress_line(result.key, result.trial_id,
                                                 "failed" if result.failed else "written",
-                                                len(result.records), self.out_size, self.err_size))
+                                                n_records, self.out_size, self.err_size))
             self._progress.flush()
 
     def close(self) -> None:
