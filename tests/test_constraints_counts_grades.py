@@ -55,6 +55,13 @@ def test_grade_bounds(values, op, many, want):
     assert grades_mod._bounds(values, op, many) == want
 
 
+def test_bare_lower_head_groups():
+    # the groups whose bare number is a minimum: methods to use, markers a diagnosis needs
+    assert {"count.head.method", "count.head.marker"} <= COUNTS.bare_lower
+    assert "count.head.criterion" not in COUNTS.bare_lower and "count.head.line" not in COUNTS.bare_lower
+    assert CountRules.from_dict({"heads": [{"id": "count.head.x", "words": ["x"]}]}).bare_lower == frozenset()
+
+
 @pytest.mark.parametrize("text,head", [
     (" previous concussions", "concussions"),
     (" permanent first molars that need", "molars"),
@@ -198,8 +205,17 @@ COUNT_CASES = [
     # a rate inside a bracket after the count is the bracket's
     ("unwilling to use at least 2 methods of highly effective contraception (failure rate less than 1% per year)",
      "methods of highly effective contraception", (2, True), None),
-    # methods of contraception are counted
+    # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
+     (2, True), None),
+    ("Fertile female patients must use 2 forms of effective contraception", "forms of effective contraception",
+     (2, True), None),
+    # a bare number of positive or elevated markers a diagnosis needs is a minimum
+    ("2017 EULAR/ACR classification standard + one positive myositis specific antibody (Jo-1, Zo, EJ)",
+     "positive myositis specific antibody", (1, True), None),
+    ("The level of one muscle enzyme in serum was increased;", "muscle enzyme", (1, True), None),
+    # other heads: a bare number is the count itself
+    ("Meets two additional criteria for borderline personality disorder (BPD).", "additional criteria",
      (2, True), (2, True)),
 ]
 

@@ -16,7 +16,9 @@ per day"), a number right after a word that names rather than counts (``exclude_
 "grade 3 events", "cycle 1", "n = 20"), a head followed by a rate word ("3 seizures per month":
 a frequency), non-integers and numbers above ``max_value``; with no head, :func:`is_count` in
 :mod:`.quantities` still drops sample sizes, calendar years and number words as before. A bare
-number (no comparator, no list) counts only with a head ("2 prior lines"); "one of the
+number (no comparator, no list) counts only with a head ("2 prior lines") and is both bounds,
+except for a head group marked ``"bare": "lower"`` (methods to use, markers a diagnosis needs:
+"use two methods of contraception", "+ one positive antibody" are minimums); "one of the
 following" alone is not read (it lists alternatives rather than bounding a count).
 
 "N of the X" (``of_the``) with N of at least ``min`` and a comparator counts X ("at least four
@@ -51,6 +53,8 @@ class CountRules:
     def __post_init__(self):
         d = self.data
         self.heads: Dict[str, str] = {w.lower(): h["id"] for h in d.get("heads", []) for w in h["words"]}
+        #: head groups a bare number of which is a minimum ("use two methods of contraception")
+        self.bare_lower = frozenset(h["id"] for h in d.get("heads", []) if h.get("bare") == "lower")
         # a head whose plural is listed too is singular ("admission": "admissions")
         self.singular_heads = frozenset(w for w in self.heads if w + "s" in self.heads or w + "es" in self.heads
                                         or (w.endswith("y") and w[:-1] + "ies" in self.heads))
@@ -455,8 +459,8 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
             and words[head[1]].lower in rules.repetition_heads:
         return None  # "on two occasions", "an average of 3 measurements": how often it is measured
     lower, upper = bounds_of(q, ents, value_words)
-    if following and q.bare and len(q.values) == 1:
-        upper = None  # "four of the following criteria": at least four
+    if q.bare and len(q.values) == 1 and (following or rule_ids[0] in rules.bare_lower):
+        upper = None  # "four of the following criteria", "use two methods of contraception": at least
     if lower is None and upper is None:
         return None
     record = phrase_record(
