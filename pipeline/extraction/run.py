@@ -22,6 +22,7 @@ import itertools
 import logging
 import multiprocessing as mp
 import signal
+import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -227,15 +228,27 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 @contextmanager
 def signals_held():
-    """Hold Ctrl-C and SIGTERM back until the end of the block (they are delivered then)."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on POSIX
-        yield
+    """Hold Ctrl-C and SIGTERM back until the end of the block (they are delivered then). The
+    signals are blocked in this thread and, because a process-directed signal may reach another
+    thread (the worker pool's), whose Python handler would still run here mid-block, their
+    handlers are swapped for one that only notes them; a noted signal is raised again, once, when
+    the block ends, with the handlers it had before."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield  # pragma: no cover - not on POSIX, or signals cannot be handled in this thread
         return
+    pending: List[int] = []
+    handlers = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    for s in STOP_SIGNALS:
+        signal.signal(s, lambda signum, frame: pending.append(signum))
     old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s in dict.fromkeys(pending):
+            signal.raise_signal(s)
 
 
 _WORKER_STATE = None
