@@ -529,7 +529,7 @@ def test_the_rate_words_after_a_leading_quantity_are_data():
     data = {k: v for k, v in CONFIG.to_dict().items() if k != "leading_rate"}
     no_rates = TimeConfig.from_dict(data)
     assert text[slice(*_past_leading_quantity(text, span, ents, no_rates))] == "cigs/day"
-    data["leading_rate"] = {"right_after": "each", "after_one_word": "per\\b"}
+    data["leading_rate"] = {"right_after": "each\\b", "after_one_word": "per\\b"}
     assert text[slice(*_past_leading_quantity(text, span, ents, TimeConfig.from_dict(data)))] == "cigs/day"
 
 

@@ -20,7 +20,7 @@ rules, so the engines cannot drift. Out comes one :class:`ItemResult` per item a
 :class:`PartitionEnd` with the number of items skipped as done by an earlier run.
 
 Two rules span the whole run and are the driver's to apply, in input order, over the partitions'
-results: a trial id seen in an earlier partition fails as a duplicate (:func:`duplicate_result`,
+results: a trial id seen in an earlier partition fails as a duplicate (:func:`~pipeline.extraction.workers.duplicate_result`,
 the same result the local engine makes), and the counts are summed.
 """
 
@@ -33,7 +33,7 @@ from typing import Iterable, Iterator, Optional, Set, Union
 
 from pipeline.core.problems import Problem
 from pipeline.extraction.run import DEFAULT_BATCH_SIZE, TrialResult, item_key, process_items
-from pipeline.extraction.workers import duplicate_result, textless  # noqa: F401  (duplicate_result: the driver's)
+from pipeline.extraction.workers import textless
 from pipeline.ingest.readers import InputDoc, ReadOptions, checked_items
 from pipeline.ingest.readers.jsonl import parse_jsonl_line, record_items
 
@@ -42,7 +42,7 @@ ROW_KINDS = ("jsonl", "record", "item")
 
 @dataclass
 class ItemResult:
-    """What one input item came to, and the item without its text (for :func:`duplicate_result`)."""
+    """What one input item came to, and the item without its text (for :func:`~pipeline.extraction.workers.duplicate_result`)."""
 
     result: TrialResult
     item: Union[InputDoc, Problem]

@@ -221,10 +221,9 @@ class OutputStore:
             self._out.flush()
             self.out_size += len(out)
         if err:
-            data = err
-            self._err.write(data)
+            self._err.write(err)
             self._err.flush()
-            self.err_size += len(data)
+            self.err_size += len(err)
         if self._progress is not None:
             self._progress.write(_progress_line(result.key, result.trial_id,
                                                 "failed" if result.failed else "written",

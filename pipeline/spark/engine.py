@@ -28,7 +28,8 @@ from typing import Callable, Iterable, Iterator, List, Optional, Set
 from pipeline.core.problems import Problem
 from pipeline.extraction.run import DEFAULT_BATCH_SIZE, Counts, TrialResult
 from pipeline.extraction.store import OutputStore
-from pipeline.extraction.partition import ItemResult, PartitionEnd, duplicate_result, extract_partition
+from pipeline.extraction.partition import ItemResult, PartitionEnd, extract_partition
+from pipeline.extraction.workers import duplicate_result
 from pipeline.ingest.readers import InputDoc, ReadOptions, checked_items, input_files, read_file
 from pipeline.ingest.readers.jsonl import raw_lines
 from pipeline.spark.session import DEFAULT_MASTER, SparkJobFailed, model_path, spark_session, worker_extractor

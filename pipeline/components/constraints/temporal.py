@@ -177,7 +177,7 @@ class TimeConfig:
             cfg.bracket_id = bracketed["id"]
         rate = data.get("leading_rate")
         if rate:
-            cfg.rate_start = regex.compile(r"(?:%s)\b|/" % rate["right_after"], regex.IGNORECASE)
+            cfg.rate_start = regex.compile(r"(?:%s)" % rate["right_after"], regex.IGNORECASE)
             cfg.rate_after_word = regex.compile(r"\w+\s*(?:%s)" % rate["after_one_word"], regex.IGNORECASE)
         alt_window = data.get("alternative")
         if alt_window:
