@@ -57,29 +57,3 @@ def test_trial_results_in_order_with_duplicates_across_chunks_and_resume(boom_ex
     assert [r.trial_id for r in results] == [d.trial_id for d in docs if d.trial_id != "T3"]
     assert [r.failed for r in results] == [d.line > 7 for d in docs if d.trial_id != "T3"]
     assert (counts.trials_in, counts.done_before) == (20, 3)
-
-
-def test_a_stop_signal_sent_from_another_thread_waits_for_the_end_of_the_held_block():
-    """A stop signal sent during the block (here from another thread) is delivered once, when the
-    block ends, with the handler restored. (This does not reproduce the CI race it guards against:
-    a SIGTERM in the middle of the block, seen once in test_sigterm_ends_a_run_like_ctrl_c_and_resume_completes_it[2].)"""
-    import os
-    import signal
-    import threading
-
-    import pytest
-
-    from pipeline.extraction.run import signals_held
-
-    done = []
-    with pytest.raises(KeyboardInterrupt):
-        with signals_held():
-            t = threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGINT))
-            t.start()
-            t.join()
-            for _ in range(100000):  # bytecode boundaries where a handler would run
-                pass
-            done.append("written")
-            done.append("counted")
-    assert done == ["written", "counted"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
