@@ -118,6 +118,10 @@ def main() -> int:
               "lexicon, so CONDITION recall is low by design, not by accident.", "",
               "## Constraint errors by kind", "", "| kind | bounds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(c["errors"].items(), key=lambda kv: -kv[1])]
+    agree = c.get("unit_agreement") or {}
+    lines += ["", f"Unit agreement on matched bounds (issue #12 target ≥ 0.95): **{agree.get('accuracy')}** "
+              f"({agree.get('right', 0)} of the {agree.get('total', 0)} bounds right on subject, side, value and "
+              "inclusiveness also have the gold unit; the others are the `unit_wrong` row)."]
     unmapped = info.get("unmapped", {})
     lines += ["", "## Gold the reader could not map", "",
               "Counted per reason (see `eligex evaluate --format brat-lct`); these are not scored.", "",

@@ -41,10 +41,19 @@ def test_partial_credit_names_the_part_that_fails():
     assert c["errors"] == {"unit_wrong": 1}
     assert (c["tp"], c["fp"], c["fn"]) == (0, 1, 1)   # the wrong-unit prediction is a false positive
     assert c["parts"]["subject+bounds"]["tp"] == 1 and c["parts"]["full"]["tp"] == 0
+    assert c["unit_agreement"] == {"right": 0, "total": 1, "accuracy": 0.0}
     c, _ = run(gold(text, [con([0, 10], bound(9), None, "g/dL")]),
                pred(text, [con([0, 10], bound(8), None, "g/dL")]))
     assert c["errors"] == {"bound_wrong": 1, "spurious": 1}
     assert c["parts"]["subject"]["tp"] == 1
+    assert c["unit_agreement"]["total"] == 0   # a wrong value is not a matched bound: no unit to agree on
+
+
+def test_unit_agreement_counts_matched_bounds_only():
+    text = "hemoglobin 9-12 g/dL"
+    c, _ = run(gold(text, [con([0, 10], bound(9), bound(12), "g/dL")]),
+               pred(text, [con([0, 10], bound(9), None, "g/dL"), con([0, 10], None, bound(12), "g/L")]))
+    assert c["unit_agreement"] == {"right": 1, "total": 2, "accuracy": 0.5}
 
 
 def test_points_and_no_unit_are_equal_for_scores():

@@ -412,6 +412,7 @@ def evaluate_records(gold_records: Sequence[dict], pred_records: Sequence[dict],
             "sex_matches": {"right": condition_ok["sex_right"], "total": condition_ok["sex_total"]},
             "score_thresholds": {"right": scores_right, "total": scores_total},
             "parts": constraint_parts(bound_counts, kinds),
+            "unit_agreement": unit_agreement(bound_counts, kinds),
             "categories": sorted(scored) if scored is not None else None,
             "category_accuracy": _ratio(condition_ok["category_right"], condition_ok["category_total"]),
             "category_matches": {"right": condition_ok["category_right"], "total": condition_ok["category_total"]},
@@ -440,6 +441,15 @@ def constraint_parts(bound_counts: Dict[str, Counter], kinds: Counter) -> dict:
               "subject+bounds": matched + kinds.get("unit_wrong", 0),
               "full": matched}
     return {name: prf(tp, max(predicted - tp, 0), gold - tp) for name, tp in levels.items()}
+
+
+def unit_agreement(bound_counts: Dict[str, Counter], kinds: Counter) -> dict:
+    """Of the gold bounds matched on subject, side, value and inclusiveness (the ``subject+bounds``
+    level), the share whose predicted unit is the gold one after normalisation: ``right`` are the
+    fully matched bounds, ``total`` adds the ``unit_wrong`` ones."""
+    right = sum(c["tp"] for c in bound_counts.values())
+    total = right + kinds.get("unit_wrong", 0)
+    return {"right": right, "total": total, "accuracy": _ratio(right, total)}
 
 
 def combined(per_category: Dict[str, dict], categories: Iterable[str]) -> dict:

@@ -125,7 +125,8 @@ def _headlines(metrics: dict) -> str:
     facts = (f'<p class="note">F1 on each card; negated-flag accuracy {fmt(neg.get("accuracy"))} over '
              f'{neg.get("targets", 0)} gold targets found; score thresholds right {st.get("right", 0)}/'
              f'{st.get("total", 0)}; condition accuracy {fmt(con.get("condition_accuracy"))}; scale_max accuracy '
-             f'{fmt(con.get("scale_max_accuracy"))}; {esc(anchored_line(con))}. Constraints are counted in bounds '
+             f'{fmt(con.get("scale_max_accuracy"))}; unit agreement on matched bounds '
+             f'{fmt((con.get("unit_agreement") or {}).get("accuracy"))}; {esc(anchored_line(con))}. Constraints are counted in bounds '
              f'(a range is two){esc(scored_note(con))}.</p>')
     return f'<section id="headline"><h2>Headline figures</h2><div class="cards">{"".join(cards)}</div>{facts}</section>'
 

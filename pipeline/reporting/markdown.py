@@ -61,6 +61,10 @@ def render_markdown(metrics: dict, top_rules: int = 10, title: Optional[str] = N
     if con.get("parts"):
         lines += [""]
         lines += table(["constraint part", *PRF], (_prf_row(k, m) for k, m in con["parts"].items()))
+    agree = con.get("unit_agreement") or {}
+    if agree.get("total"):
+        lines += ["", f"Unit agreement on matched bounds: {agree['accuracy']} ({agree['right']}/{agree['total']}: "
+                      "bounds right on subject, side, value and inclusiveness whose unit is right too)."]
     kinds = con.get("errors") or {}
     lines += ["", "## Constraint errors by kind", ""]
     lines += table(["kind", "bounds"], [(k, kinds.get(k, 0)) for k in CONSTRAINT_KINDS]

@@ -61,7 +61,9 @@ def metrics_summary_lines(metrics: dict) -> List[str]:
         f"{name} P {m['precision']:.3f} R {m['recall']:.3f}" for name, m in c.get("parts", {}).items()))
     lines.append(f"score thresholds right: {c['score_thresholds']['right']}/{c['score_thresholds']['total']}; "
                  f"condition accuracy {c['condition_accuracy']}; scale_max accuracy {c['scale_max_accuracy']}; "
-                 f"sex accuracy {c.get('sex_accuracy')} "
+                 f"unit agreement {(c.get('unit_agreement') or {}).get('accuracy')} "
+                 f"({(c.get('unit_agreement') or {}).get('right', 0)}/{(c.get('unit_agreement') or {}).get('total', 0)} "
+                 f"matched bounds); sex accuracy {c.get('sex_accuracy')} "
                  f"({(c.get('sex_matches') or {}).get('right', 0)}/{(c.get('sex_matches') or {}).get('total', 0)})")
     cue = metrics["negation"]["cue"]
     lines.append(f"negation cues (overlap) P {cue['precision']:.3f}  R {cue['recall']:.3f}  F1 {cue['f1']:.3f}")
