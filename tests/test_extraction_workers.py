@@ -57,3 +57,21 @@ def test_trial_results_in_order_with_duplicates_across_chunks_and_resume(boom_ex
     assert [r.trial_id for r in results] == [d.trial_id for d in docs if d.trial_id != "T3"]
     assert [r.failed for r in results] == [d.line > 7 for d in docs if d.trial_id != "T3"]
     assert (counts.trials_in, counts.done_before) == (20, 3)
+
+
+def test_the_store_and_the_counts_take_encoded_results_only(boom_extractor, tmp_path):
+    from pipeline.extraction.store import OutputStore, errors_path_for
+    from pipeline.extraction.workers import encode_result
+
+    [raw, *_] = process_items(items(), boom_extractor)
+    out = tmp_path / "out.jsonl"
+    with OutputStore(out, errors_path_for(out)) as store:
+        with pytest.raises(ValueError, match="T0 is not encoded"):
+            store.write(raw)
+        with pytest.raises(ValueError, match="T0 is not encoded"):
+            Counts().add(raw)
+        encoded = encode_result(raw)
+        store.write(encoded)
+    counts = Counts()
+    counts.add(encoded)
+    assert out.read_bytes() == record_lines(encoded.records) and (counts.written, counts.criteria) == (1, 2)

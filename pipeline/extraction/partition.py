@@ -20,7 +20,7 @@ rules, so the engines cannot drift. Out comes one :class:`ItemResult` per item a
 :class:`PartitionEnd` with the number of items skipped as done by an earlier run.
 
 Two rules span the whole run and are the driver's to apply, in input order, over the partitions'
-results: a trial id seen in an earlier partition fails as a duplicate (:func:`~pipeline.extraction.workers.duplicate_result`,
+results: a trial id seen in an earlier partition fails as a duplicate (:func:`~pipeline.extraction.run.duplicate_result`,
 the same result the local engine makes), and the counts are summed.
 """
 
@@ -33,7 +33,7 @@ from typing import Iterable, Iterator, Optional, Set, Union
 
 from pipeline.core.problems import Problem
 from pipeline.extraction.run import DEFAULT_BATCH_SIZE, TrialResult, item_key, process_items
-from pipeline.extraction.workers import textless
+from pipeline.extraction.workers import encode_result, textless
 from pipeline.ingest.readers import InputDoc, ReadOptions, checked_items
 from pipeline.ingest.readers.jsonl import parse_jsonl_line, record_items
 
@@ -42,7 +42,8 @@ ROW_KINDS = ("jsonl", "record", "item")
 
 @dataclass
 class ItemResult:
-    """What one input item came to, and the item without its text (for :func:`~pipeline.extraction.workers.duplicate_result`)."""
+    """What one input item came to (encoded: :func:`~pipeline.extraction.workers.encode_result`),
+    and the item without its text (for :func:`~pipeline.extraction.run.duplicate_result`)."""
 
     result: TrialResult
     item: Union[InputDoc, Problem]
@@ -88,5 +89,5 @@ def extract_partition(rows: Iterable[tuple], extractor, *, options: Optional[Rea
 
     # process_items yields one result per item it is given, in order
     for result in process_items(feed(), extractor, n_process=1, batch_size=batch_size):
-        yield ItemResult(result, pending.popleft())
+        yield ItemResult(encode_result(result), pending.popleft())
     yield end

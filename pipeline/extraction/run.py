@@ -54,8 +54,9 @@ class TrialResult:
     records: List[dict] = field(default_factory=list)
     problems: List[Problem] = field(default_factory=list)
     failed: bool = False
-    #: set by a worker (:func:`pipeline.extraction.workers.encode_result`): the records and the
-    #: problems as the JSON lines the store writes, and what :class:`Counts` counts of the records
+    #: set by :func:`pipeline.extraction.workers.encode_result` (in the worker that made the
+    #: result): the records and the problems as the JSON lines the store writes, and what
+    #: :class:`Counts` counts of the records. The store and the counts read only these.
     out: Optional[bytes] = None
     err: Optional[bytes] = None
     n_records: int = 0
@@ -78,17 +79,15 @@ class Counts:
         return self.trials_in == self.written + self.failed + self.done_before
 
     def add(self, result: TrialResult) -> None:
+        """Count an encoded result (:func:`~pipeline.extraction.workers.encode_result`)."""
+        if result.out is None:
+            raise ValueError(f"result of {result.key} is not encoded (encode_result makes its lines and counts)")
         if result.failed:
             self.failed += 1
         else:
             self.written += 1
-        if result.out is not None:
-            self.criteria += result.n_criteria
-            self.constraints += result.n_constraints
-        else:
-            criteria, constraints = record_counts(result.records)
-            self.criteria += criteria
-            self.constraints += constraints
+        self.criteria += result.n_criteria
+        self.constraints += result.n_constraints
         for p in result.problems:
             if p.kind == "warning":
                 self.warnings += 1
@@ -97,16 +96,6 @@ class Counts:
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-def record_counts(records: Iterable[dict]) -> Tuple[int, int]:
-    """``(criteria, constraints)`` of a trial's records (the structured record is no criterion)."""
-    criteria = constraints = 0
-    for rec in records:
-        if rec.get("origin") != "structured":
-            criteria += 1
-        constraints += len(rec.get("constraints") or ())
-    return criteria, constraints
 
 
 def item_key(item) -> str:
@@ -443,6 +432,12 @@ def _finish(entry: _Pending, extractor=None) -> TrialResult:
     if not records and any(p.kind != "warning" for p in problems):
         return TrialResult(entry.key, item.trial_id, problems=problems, failed=True)
     return TrialResult(entry.key, item.trial_id, records=records, problems=problems)
+
+
+def duplicate_result(item: InputDoc) -> TrialResult:
+    """The result of a trial whose id an earlier trial of the run had: failed (the item's reader
+    warnings, then the duplicate error)."""
+    return _finish(_Pending(0, item.trial_id, item, failure=DUPLICATE_TRIAL))
 
 
 def run_batch(items: Iterable, extractor, store: OutputStore, *, n_process: int = 1,

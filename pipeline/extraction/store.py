@@ -211,11 +211,12 @@ class OutputStore:
         return self.state.done
 
     def write(self, result: TrialResult) -> None:
-        """Write one trial's records and problems (already as lines when a worker made them,
-        ``result.out``/``result.err``), flush, then mark it complete."""
-        out = result.out if result.out is not None else record_lines(result.records)
-        err = result.err if result.err is not None else problem_lines(result.problems)
-        n_records = result.n_records if result.out is not None else len(result.records)
+        """Write one trial's records and problems (the lines ``result.out``/``result.err`` of an
+        encoded result, :func:`~pipeline.extraction.workers.encode_result`), flush, then mark it
+        complete."""
+        if result.out is None or result.err is None:
+            raise ValueError(f"result of {result.key} is not encoded (encode_result makes its lines)")
+        out, err, n_records = result.out, result.err, result.n_records
         if out:
             self._out.write(out)
             self._out.flush()

@@ -16,11 +16,11 @@ main process only reads, hands out and writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Set, Union
+from typing import Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 from pipeline.core.problems import Problem
-from pipeline.extraction.run import (DEFAULT_BATCH_SIZE, DUPLICATE_TRIAL, Counts, TrialResult, _finish, _Pending,
-                                     new_items, ordered_map, process_items, record_counts)
+from pipeline.extraction.run import (DEFAULT_BATCH_SIZE, Counts, TrialResult, duplicate_result, new_items, ordered_map,
+                                     process_items)
 from pipeline.extraction.store import problem_lines, record_lines
 from pipeline.ingest.readers import InputDoc
 
@@ -35,9 +35,20 @@ class Duplicate:
     item: InputDoc
 
 
+def record_counts(records: Iterable[dict]) -> Tuple[int, int]:
+    """``(criteria, constraints)`` of a trial's records (the structured record is no criterion)."""
+    criteria = constraints = 0
+    for rec in records:
+        if rec.get("origin") != "structured":
+            criteria += 1
+        constraints += len(rec.get("constraints") or ())
+    return criteria, constraints
+
+
 def encode_result(result: TrialResult, keep_records: bool = True) -> TrialResult:
-    """``result`` with its records and problems as the lines the store writes and their counts;
-    its records kept as dicts only if ``keep_records``."""
+    """``result`` with its records and problems as the lines the store writes and their counts
+    (what :meth:`~pipeline.extraction.store.OutputStore.write` and :meth:`Counts.add` read); its
+    records kept as dicts only if ``keep_records``."""
     result.out = record_lines(result.records)
     result.err = problem_lines(result.problems)
     result.n_records = len(result.records)
@@ -45,12 +56,6 @@ def encode_result(result: TrialResult, keep_records: bool = True) -> TrialResult
     if not keep_records:
         result.records = []
     return result
-
-
-def duplicate_result(item: InputDoc) -> TrialResult:
-    """The result of a trial whose id an earlier trial of the run had: failed (the item's reader
-    warnings, then the duplicate error)."""
-    return _finish(_Pending(0, item.trial_id, item, failure=DUPLICATE_TRIAL))
 
 
 def work_items(state, chunk: List[Union[InputDoc, Problem, Duplicate]]) -> List[TrialResult]:

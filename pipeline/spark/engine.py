@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Set
 
 from pipeline.core.problems import Problem
-from pipeline.extraction.run import DEFAULT_BATCH_SIZE, Counts, TrialResult
+from pipeline.extraction.run import DEFAULT_BATCH_SIZE, Counts, TrialResult, duplicate_result
 from pipeline.extraction.store import OutputStore
 from pipeline.extraction.partition import ItemResult, PartitionEnd, extract_partition
-from pipeline.extraction.workers import duplicate_result
+from pipeline.extraction.workers import encode_result
 from pipeline.ingest.readers import InputDoc, ReadOptions, checked_items, input_files, read_file
 from pipeline.ingest.readers.jsonl import raw_lines
 from pipeline.spark.session import DEFAULT_MASTER, SparkJobFailed, model_path, spark_session, worker_extractor
@@ -97,7 +97,7 @@ class Merge:
         result = out.result
         if isinstance(out.item, InputDoc):
             if result.key in self.seen:
-                result = duplicate_result(out.item)
+                result = encode_result(duplicate_result(out.item))
             self.seen.add(result.key)
         self.store.write(result)
         self.counts.add(result)
