@@ -296,6 +296,15 @@ GRADE_CASES = [
     ("ASA status I, II, or III.", "ASA", (1, True), (3, True)),
     ("Child-Pugh class B", "Child-Pugh", (2, True), (2, True)),
     ("GMFCS levels I-III", "GMFCS", (1, True), (3, True)),
+    # a sub-stage letter (and digit) after a stage's numeral: the numeral (configs/grades.json substages)
+    ("Stage IIIB disease with malignant pleural effusion", "disease", (3, True), (3, True)),
+    ("Newly diagnosed Stage IIIB or IV non-small cell lung cancer", "non-small cell lung cancer", (3, True), (4, True)),
+    ("FIGO stage IIIB, IIIC, or IV ovarian cancer", "ovarian cancer", (3, True), (4, True)),
+    ("stage II-IIIA colon cancer", "colon cancer", (2, True), (3, True)),
+    ("stage 1a2 cervical cancer", "cervical cancer", (1, True), (1, True)),
+    # a bracketed remark without digits between the grade and the condition it grades
+    ("Stage IV (metastatic) breast cancer", "breast cancer", (4, True), (4, True)),
+    ("grade 3 (NCI CTC) rash or any other toxicity", "rash", (3, True), (3, True)),
     # the phrase after the grade is another grade or a system: the condition before it
     ("Patients with periodontitis stages III and IV grades A-B.", "periodontitis", (3, True), (4, True)),
     ("Patients with NEC (stages I-III Bell's Classification)", "NEC", (1, True), (3, True)),
@@ -343,6 +352,8 @@ NOT_GRADES = [
     "class III antiarrhythmics",  # a bare 'class' needs a system
     "type 2 diabetes",            # 'type' needs a system
     "class II malocclusion",      # 'class' with no system and no system's condition
+    "grade IIIB toxicity",        # sub-stage letters after a stage only
+    "Grade 1 (or baseline) within 1 week",  # nothing graded after the remark, nothing before the grade
 ]
 
 

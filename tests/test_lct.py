@@ -284,6 +284,13 @@ ROLE_CASES = [
      ("grade", None, bound(2.0), None, None)),
     ("periodontitis grades B", ("Condition", "periodontitis"), "Stage",
      {"Unit": ("Eq-Unit", "grades"), "Value": ("Eq-Value", "B")}, [], "grade: " + R_NOT_A_NUMBER),
+    # a sub-stage is read as its numeral where the comparison names a stage (configs/grades.json
+    # substages, as the pipeline reads it); after another keyword it stays not a number
+    ("NSCLC stage IIIB or IV", ("Condition", "NSCLC"), "Stage",
+     {"Unit": ("Eq-Unit", "stage"), "Value": ("Eq-Value", "IIIB"), "Operator": ("Eq-Operator", "or"),
+      "Value2": ("Eq-Value", "IV")}, ["A1\tEq-Operator-Value T4 BETWEEN"], ("grade", bound(3.0), bound(4.0), None, None)),
+    ("myasthenia class IVa", ("Condition", "myasthenia"), "Stage",
+     {"Unit": ("Eq-Unit", "class"), "Value": ("Eq-Value", "IVa")}, [], "grade: " + R_NOT_A_NUMBER),
     ("two of the following:", ("Criteria-Count", "the following"), "Min-Value",
      {"Value": ("Eq-Value", "two")}, [], ("count", bound(2.0), None, None, None)),
 ]

@@ -9,8 +9,9 @@ COMPARATOR entities masked so that their spellings come from the comparator rule
 
 ``numerals`` is one numeral, a range ("II-IV", "3 to 4") or a list ("1, 2 or 3", "3/4"), read
 through ``numerals`` (and a system's ``letters``: Child-Pugh A/B/C → 1/2/3) of
-``configs/grades.json``; a numeral with a sub-stage letter ("IIIB", "1a") is not read, and no
-grade is read when a range or list goes on to one ("stage II-IIIA"). A keyword that is not
+``configs/grades.json``; a numeral with a sub-stage letter ("IIIB", "1a", "IIIC1") is read as its
+numeral (stage 3) after a keyword with ``substages`` (stage) and not read after any other, and no
+grade is read when a range or list goes on to one it cannot read ("grade II-IIIA"). A keyword that is not
 ``standalone`` ("class") needs a system; a system with ``keyword_optional`` needs no keyword
 ("NYHA III-IV"). A grade right after a SCORE entity that is not a system of its own ("ECOG grade
 0-1") is left to the score.
@@ -55,6 +56,8 @@ BOUND_OPS = (">=", ">", "<=", "<", "=")
 MASK = "\x01"
 #: a bracketed short form after a system's long name: "New York Heart Association *(NYHA)*"
 ALIAS = re.compile(r"\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]")
+#: a bracketed remark without digits right after a grade, before the condition it grades
+REMARK = re.compile(r"[ \t]*[(\[][^()\[\]\d\n]{1,60}[)\]](?=[ \t]*[^\W\d_])")
 #: labels that can be the graded condition
 SUBJECT_LABELS = ("CONDITION", "MEASUREMENT")
 
@@ -110,6 +113,9 @@ class GradeRules:
         self.graded_head_links = frozenset(w.lower() for w in d.get("graded_head_links", []))
         self.recovery_words = frozenset(w.lower() for w in d.get("recovery_words", []))
         self.graded_head_determiners = frozenset(w.lower() for w in d.get("graded_head_determiners", []))
+        subs = sorted({x for k in self.keywords for x in k.get("substages", ())})
+        #: a numeral token with a sub-stage letter and digit ("IIIB", "1a2"): group 1 the numeral
+        self.substage_at = re.compile(f"(.+?)(?i:{_alternatives(subs)})[1-9]?") if subs else None
         self.degrees = d.get("degrees") or None
         self.degree_pattern = self._degree_pattern(d) if self.degrees else None
         self.pattern = self._pattern(d) if self.keywords and self.numerals else None
@@ -140,12 +146,21 @@ class GradeRules:
             rf"(?<![\w-])(?i:(?P<nums>{ordinal}(?:\s*(?:{joiner})\s*{ordinal})*)[\s-]+(?:{_alternatives(deg['words'])})"
             rf"(?:\s+(?P<post>{post_words}))?)(?![\w-])")
 
+    def _substage(self) -> str:
+        """A sub-stage letter and digit after a numeral ("stage IIIB", "stage 1a2"), allowed only
+        where a keyword with ``substages`` matched: a conditional group on each such keyword."""
+        expr = "(?!)"
+        for i, k in reversed(list(enumerate(self.keywords))):
+            if k.get("substages"):
+                expr = f"(?(k{i})(?i:{_alternatives(k['substages'])})[1-9]?|{expr})"
+        return "" if expr == "(?!)" else f"(?:{expr})?"
+
     def _pattern(self, d: dict) -> "re.Pattern":
         def sys_alts(prefix: str) -> str:  # the system before the keyword (s0...) or after the numerals (t0...)
             return "|".join(f"(?P<{prefix}{i}>{_names(s['names'])})" for i, s in enumerate(self.systems) if s["names"])
         kw_alts = "|".join(f"(?P<k{i}>(?i:{_alternatives(k['words'])}))" for i, k in enumerate(self.keywords))
         nums = sorted(set(self.numerals) | self.letters, key=len, reverse=True)
-        num = "(?:" + "|".join(re.escape(n) for n in nums) + r")(?![A-Za-z0-9])"
+        num = "(?:" + "|".join(re.escape(n) for n in nums) + r")" + self._substage() + r"(?![A-Za-z0-9])"
         lists = _alternatives(d.get("list_joiners", []))
         ranges = _alternatives(d.get("range_joiners", []))
         joiner = f"(?:{ranges}|{lists})" if lists and ranges else (ranges or lists or "(?!)")
@@ -213,6 +228,9 @@ def _numbers(text: str, rules: GradeRules, system: Optional[dict]) -> Optional[L
     allow_numbers = (system or {}).get("numbers", True)
     out = []
     for tok in re.findall(r"[^\W_]+", text):
+        sub = rules.substage_at.fullmatch(tok) if rules.substage_at is not None else None
+        if sub and sub.group(1) in rules.numerals and allow_numbers and sub.group(1) not in letters:
+            tok = sub.group(1)  # "IIIB": stage III (the sub-stage is not a bound)
         if tok in letters:
             out.append(int(letters[tok]))
         elif tok in rules.numerals and allow_numbers and not (tok in rules.letters and not letters):
@@ -249,11 +267,15 @@ def _entity_in(ents: Sequence[dict], start: int, end: int, labels: Sequence[str]
 def _subject(text: str, ents: Sequence[dict], start: int, end: int, rules: GradeRules):
     """``(entity index or None, phrase (start, end) or None)`` of the graded condition: the words
     right after the grade when it stands before them ("stage 4 *fibrosis*", "class IV *congestive
-    heart failure*"), else the phrase before it, across ``subject_links`` ("*GVHD* of grade 2",
+    heart failure*"), also across a bracketed remark without digits ("Stage IV (metastatic) *breast
+    cancer*"), else the phrase before it, across ``subject_links`` ("*GVHD* of grade 2",
     "*fibrosis* (stage 1-3)"); an entity inside the phrase names it."""
-    after_words = words_after(text, end, rules.max_words + rules.coordination_max)
+    remark = REMARK.match(text, end)
+    # "Stage IV *(metastatic)* breast cancer", "grade 3 *(NCI CTC)* rash": the condition is after it
+    at = remark.end() if remark else end
+    after_words = words_after(text, at, rules.max_words + rules.coordination_max)
     after = leading_phrase(after_words, rules.stops, rules.max_words)
-    if after and not text[end:after[0].start].strip() and not _names_a_grade(text, after[0].start, rules):
+    if after and not text[at:after[0].start].strip() and not _names_a_grade(text, after[0].start, rules):
         lo, hi = after[0].start, after[-1].end
         named = _entity_in(ents, lo, hi, SUBJECT_LABELS)
         if named is not None:  # "grade 2 or greater peripheral vascular disease, cerebrovascular accident"

@@ -205,6 +205,23 @@ class ConstraintTables:
     grade_letters: tuple = ()
     #: ``word -> bool``: a unit word that is a counted noun ("sites"), as ``configs/counts.json`` reads one
     counted_noun: Optional[object] = None
+    #: ``(keyword words, sub-stage letters)`` of the ``configs/grades.json`` keywords that have
+    #: ``substages`` (stage A/B/C), lower case: "stage IIIB" is read as 3 as the pipeline reads it
+    grade_substages: tuple = ()
+
+    def substages_in(self, text: str) -> dict:
+        """Sub-stage numerals (lower case: ``"iiib"`` -> 3, ``"1a"`` -> 1, ``"ivc1"`` -> 4) when
+        ``text`` names a keyword that has sub-stages, else ``{}``."""
+        words = set(re.findall(r"[a-z]+", text.lower()))
+        out: dict = {}
+        for keywords, letters in self.grade_substages:
+            if words & set(keywords):
+                numerals = {**self.grade_numerals, **{str(d): d for d in range(10)}}
+                for numeral, value in numerals.items():
+                    for letter in letters:
+                        out[f"{numeral}{letter}"] = value
+                        out.update({f"{numeral}{letter}{d}": value for d in range(1, 10)})
+        return out
 
     def letters_in(self, text: str) -> dict:
         """The class letters (lower case) of the lettered system named in ``text``, else ``{}``."""
@@ -234,6 +251,17 @@ def load_grade_letters() -> tuple:
 
 
 @lru_cache(maxsize=2)
+def load_grade_substages() -> tuple:
+    """The sub-stage letters of ``configs/grades.json`` keywords that have them (``substages``),
+    for :attr:`ConstraintTables.grade_substages`: the gold reads "stage IIIB" as the pipeline does."""
+    from pipeline.core.paths import configs_dir
+
+    data = load_json_config(configs_dir() / "grades.json", CONFIG_SCHEMAS["grades.json"])
+    return tuple((tuple(w.lower() for w in k["words"]), tuple(x.lower() for x in k["substages"]))
+                 for k in data["keywords"] if k.get("substages"))
+
+
+@lru_cache(maxsize=2)
 def load_counted_noun():
     """``word -> bool`` for :attr:`ConstraintTables.counted_noun`: ``word`` (lower case) reads as a
     counted plural noun by ``configs/counts.json`` (a plural, not a unit or time word of
@@ -257,7 +285,8 @@ def load_constraint_tables(path: Optional[str] = None) -> ConstraintTables:
         raise RuleError([Problem(str(file), None, "no \"constraints\" tables")])
     tables = {k: v for k, v in data["constraints"].items() if k != "comment"}
     tables["implied_one_units"] = tuple(w.lower() for w in tables.get("implied_one_units", ()))
-    return ConstraintTables(**tables, grade_letters=load_grade_letters(), counted_noun=load_counted_noun())
+    return ConstraintTables(**tables, grade_letters=load_grade_letters(), counted_noun=load_counted_noun(),
+                            grade_substages=load_grade_substages())
 
 
 def heading_section(line: str, headings: Optional[Sequence[Tuple[str, re.Pattern]]] = None) -> Optional[str]:
@@ -656,10 +685,12 @@ class _DocumentMapper:
     def grade_letters(self, trigger: TextBound, comparison: Event) -> dict:
         """The class letters of a lettered system (``configs/grades.json``: Child-Pugh A/B/C ->
         1/2/3) named by the subject or in the text from it to the comparison ("Child-Pugh C",
-        "cirrhosis (Child-Pugh class B)"), else ``{}``: other letters stay not a number."""
+        "cirrhosis (Child-Pugh class B)"), else ``{}``: other letters stay not a number; and the
+        sub-stage numerals when the comparison names a stage ("stage IVC" -> 4, GUIDELINE)."""
         span = self.doc.textbounds[comparison.trigger]
         start, end = min(trigger.start, span.start), max(trigger.end, span.end)
-        return self.tables.letters_in((self.doc.text or "")[start:end])
+        text = self.doc.text or ""
+        return {**self.tables.substages_in(text[span.start:span.end]), **self.tables.letters_in(text[start:end])}
 
     def anchor_of(self, comparison_id: str) -> tuple[Optional[str], Optional[str]]:
         """``(anchor, direction)`` from a Before / After relation of the comparison to an event
