@@ -291,6 +291,24 @@ def test_time_windows_are_only_time_constraints(run, text):
     assert found and {c["category"] for c in found} <= {"temporal", "duration"}
 
 
+@pytest.mark.parametrize("text", [
+    "Women >2 years postmenopausal (defined as 1 year or longer since last menstrual period)",
+    "Patients with less than 1 year history of diabetes.",
+    "female patients must be post-menopausal (>= 1 year) or sterilized",
+    "At least 1 year postpartum.",
+    "Patient is < 5 years free of another primary malignancy",
+    "at least 2 years have elapsed since menopause",
+])
+def test_years_that_a_word_after_or_before_makes_a_duration_are_no_age(run, text):
+    # implicit_age_blockers_after / implicit_age_blockers of configs/constraints.json
+    assert [c for c in run(text)["constraints"] if c["category"] == "age"] == []
+
+
+def test_a_word_after_the_unit_that_is_no_blocker_keeps_the_age(run):
+    [c] = [c for c in run("Adult patients > 18 years who need a CF-LVAD")["constraints"] if c["category"] == "age"]
+    assert c["lower"] == {"value": 18, "inclusive": False}
+
+
 def test_a_window_with_no_event_is_no_constraint(run):
     assert run("within 1 week prior to screening")["constraints"] == []
 

@@ -45,6 +45,7 @@ class AssemblyConfig:
     value_words: Dict[str, float]
     value_followers: List[str]
     implicit_age_blockers: List[str] = field(default_factory=list)
+    implicit_age_blockers_after: List[str] = field(default_factory=list)
     negation_non_clinical: List[str] = field(default_factory=list)
     time_units_for_age_only: List[str] = field(default_factory=list)
     implicit_age_cues: List[str] = field(default_factory=list)
@@ -88,6 +89,7 @@ class AssemblyConfig:
             value_words={k.lower(): float(v) for k, v in data.get("value_words", {}).items()},
             value_followers=list(data.get("value_followers", [])),
             implicit_age_blockers=list(data.get("implicit_age_blockers", [])),
+            implicit_age_blockers_after=list(data.get("implicit_age_blockers_after", [])),
             negation_non_clinical=list(data.get("negation_non_clinical_targets", [])),
             time_units_for_age_only=list(data.get("time_units_for_age_only", [])),
             implicit_age_cues=list(data.get("implicit_age_cues", [])),
@@ -169,6 +171,7 @@ class AssemblyConfig:
                 "scale_length": self.scale_length, "value_words": self.value_words,
                 "value_followers": self.value_followers,
                 "implicit_age_blockers": self.implicit_age_blockers,
+                "implicit_age_blockers_after": self.implicit_age_blockers_after,
                 "negation_non_clinical_targets": self.negation_non_clinical,
                 "time_units_for_age_only": self.time_units_for_age_only,
                 "implicit_age_cues": self.implicit_age_cues,

@@ -125,7 +125,7 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
         if later is not None:
             return [[later]]
     age = implicit_age_subject(q, index.words, index.ents, units, config.implicit_age_blockers,
-                               config.implicit_age_cues)
+                               config.implicit_age_cues, config.implicit_age_blockers_after)
     return [[index.add(age)]] if age is not None else None
 
 
@@ -322,9 +322,12 @@ def later_age_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
     return idx if e.get("norm") == "age" and e["token_start"] - q.end <= 12 else None
 
 
-def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers, cues=()) -> Optional[dict]:
+def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers, cues=(),
+                         blockers_after=()) -> Optional[dict]:
     """A subject for "≥ 65 years" / "18-50 years" with no subject word: an age, unless temporal
-    words before it ("for", "within", "history") say it is a duration. The subject entity is the
+    words before it ("for", "within", "history") or the word right after its unit ("> 2 years
+    *postmenopausal*", "< 1 year *history* of diabetes", "≥ 2 years *have* elapsed") say it is a
+    duration. The subject entity is the
     unit span ("years"), as in LCT; with no unit, an age comparator's span ("21 or older",
     "younger than 18": ``age`` in the comparator rule's attrs, which is cue enough)."""
     u = unit_of([q])
@@ -339,6 +342,11 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     before = {w.lower() for w in words[max(0, q.start - 4):q.start]}
     if before & set(blockers):
         return None
+    if blockers_after:
+        after = next((w.lower() for w in words[ents[u]["token_end"]:ents[u]["token_end"] + 3]
+                      if not w.isspace()), None)
+        if after in set(blockers_after):
+            return None
     window = [w.lower() for w in words[max(0, q.start - 6):q.start] if not w.isspace()]
     if age_comparator(q, ents) is None and \
             not (set(window) & set(cues) or all(not any(ch.isalnum() for ch in w) for w in window)):
