@@ -24,7 +24,8 @@ one untimed pass over (the first 2,000 of) the criteria come first, then the tim
    user runs them: ``eligex extract CORPUS -o OUT -q -n N`` and ``eligex extract CORPUS -o OUT -q
    --engine spark --master local[2]`` timed from launch to exit (loading, reading, splitting,
    writing records included; for Spark also the JVM, the session and its Python workers), over the
-   whole corpus whatever ``--words`` says. Start-up is measured apart, as a whole process too: the
+   whole corpus, or over its first whole trials up to ``--words`` when that is less (``--quick``:
+   about 50k words). Start-up is measured apart, as a whole process too: the
    same command on the corpus's first K trials only, K being its worker processes (1, 2, and the
    cores of ``local[2]``: every worker starts and loads the pipeline), run right after the full one
    (its files cached, so if anything it understates the full run's start-up); the rate after
@@ -278,9 +279,10 @@ def timed_run(cmd: List[str]) -> dict:
     return {"seconds": seconds, "processes": peaks, "driver_cpu": cpu["driver"]}
 
 
-def run_whole(name: str) -> dict:
-    """``eligex extract`` over the whole corpus in a subprocess, from launch to exit; then the
-    same command on the first :func:`whole_workers` trials, for its start-up."""
+def run_whole(name: str, limit: Optional[int] = None) -> dict:
+    """``eligex extract`` over the corpus in a subprocess, from launch to exit (over its first
+    whole trials up to ``limit`` words when it is longer: ``--words``, ``--quick``); then the same
+    command on the first :func:`whole_workers` trials, for its start-up."""
     import gzip
     import hashlib
     import tempfile
@@ -289,12 +291,23 @@ def run_whole(name: str) -> dict:
         lines = [line for line in fh if line.strip()]
     words = [len(json.loads(line)["text"].split()) for line in lines]
     first = whole_workers(name)
+    prefix = limit is not None and sum(words) > limit
+    if prefix:  # whole trials up to the limit, at least one per worker
+        total = keep = 0
+        while keep < len(lines) and (total + words[keep] <= limit or keep < first):
+            total += words[keep]
+            keep += 1
+        lines, words = lines[:keep], words[:keep]
     eligex = Path(sys.executable).with_name("eligex")
     with tempfile.TemporaryDirectory() as tmp:
         short_input = Path(tmp) / "first.jsonl"
         short_input.write_text("".join(lines[:first]), encoding="utf-8")
+        full_input = TEXT["corpus"]
+        if prefix:
+            full_input = Path(tmp) / "prefix.jsonl"
+            full_input.write_text("".join(lines), encoding="utf-8")
         runs = {}
-        for which, source in (("full", TEXT["corpus"]), ("short", short_input)):
+        for which, source in (("full", full_input), ("short", short_input)):
             out = Path(tmp) / f"{which}.jsonl"
             run = timed_run([str(eligex), "extract", str(source), "-o", str(out), "-q", *WHOLE[name]])
             with out.open("rb") as fh:
@@ -302,7 +315,7 @@ def run_whole(name: str) -> dict:
             run.update(records=data.count(b"\n"), sha256=hashlib.sha256(data).hexdigest())
             runs[which] = run
     full, short = runs["full"], runs["short"]
-    result = {"name": name, "words": sum(words), "trials": len(lines),
+    result = {"name": name, "words": sum(words), "trials": len(lines), "prefix": prefix,
               "seconds": full["seconds"], "constraints": None, "records": full["records"],
               "sha256": full["sha256"], "processes": full["processes"],
               "peak_mb": max([_peak_mb(resource.RUSAGE_CHILDREN), *full["processes"].values()]),
@@ -357,7 +370,7 @@ def spark_startup_parts(master: str) -> dict:
 
 def run_variant(name: str, words: int, batch_size: int) -> dict:
     if name in WHOLE:
-        return run_whole(name)
+        return run_whole(name, words)
     texts = criteria_texts()
     n_process = 2 if name.endswith("-2") else 1
     consume = lambda doc: 0  # noqa: E731
@@ -676,6 +689,15 @@ def spark_section(results: dict, skipped: dict) -> List[str]:
     return lines
 
 
+def _whole_description(results: dict) -> str:
+    """What the whole-process rows ran over: the whole corpus, or a prefix of its trials."""
+    whole = [r for name, r in results.items() if name in WHOLE]
+    if not any(r.get("prefix") for r in whole):
+        return "the whole corpus"
+    r = whole[0]
+    return f"the corpus's first {r['trials']:,} trials ({r['words']:,} words)"
+
+
 def report(results: dict, info: dict, words: int, batch_size: int, rounds: int,
            skipped: Optional[dict] = None) -> str:
     skipped = skipped or {}
@@ -686,7 +708,8 @@ def report(results: dict, info: dict, words: int, batch_size: int, rounds: int,
         "Written by `scripts/bench.py` (run it again to refresh this file). Every variant processes the "
         f"same text — {_text_description(results, words)} — in a process of its own, after an untimed "
         f"warm-up pass over the first {WARM_UP:,} criteria; batch size {batch_size}; best of {rounds} "
-        "round(s). The `eligex extract` rows are whole processes over the whole corpus, timed from "
+        "round(s). The `eligex extract` rows are whole processes over "
+        f"{_whole_description(results)}, timed from "
         "launch to exit (model loading, reading, splitting and writing included; for Spark also the "
         "JVM, the session and its Python workers), their start-up measured apart below. Peak memory is "
         "the process's maximum resident set size (for n_process=2 also the largest worker's; for a whole "

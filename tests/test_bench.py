@@ -37,6 +37,7 @@ def test_bench_on_registry_text_has_whole_process_rows(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "the ctgov-2021 trials" in text and "never repeated" in text
     assert "`eligex extract -n 1`, whole process" in text
+    assert "whole processes over the corpus's first" in text  # --words takes a prefix of whole trials for them too
     assert "## Machine" in text and "eligex commit" in text
 
 
