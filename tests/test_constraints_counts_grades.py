@@ -147,6 +147,13 @@ def test_a_rate_word_later_in_the_clause_makes_a_frequency():
     assert not counts_mod._rate_follows(words, 1, COUNTS)
 
 
+def test_of_the_one_heads_must_name_head_groups():
+    data = COUNTS.to_dict()
+    data["of_the"] = dict(data["of_the"], one_heads=["count.head.nonesuch"])
+    with pytest.raises(ValueError, match="count.head.nonesuch"):
+        CountRules.from_dict(data)
+
+
 def test_rules_round_trip_and_unknown_keys_are_rejected(tmp_path):
     assert CountRules.from_dict(COUNTS.to_dict()).heads == COUNTS.heads
     assert GradeRules.from_dict(GRADES.to_dict()).numerals == GRADES.numerals
@@ -193,6 +200,11 @@ COUNT_CASES = [
     # "N of the X" with N of at least two: the noun phrase after "of the", across a coordination
     ("satisfying at least four of the primary measures", "primary measures", (4, True), None),
     ("two or more of the eye examinations or physiotherapy assessments", "physiotherapy assessments", (2, True), None),
+    # ... and a count of one when the phrase ends in a head of of_the.one_heads (things to meet, have, use)
+    ("report some difficulty on at least one of the primary measures: M2CQ; PDRI", "primary measures", (1, True), None),
+    ("Not participating in one or more of the eye examination or physiotherapy assessments",
+     "physiotherapy assessments", (1, True), None),
+    ("have at least one of the two symptoms, heartburn and reflux,", "symptoms", (1, True), None),
     # a count of one takes an acronym as its singular head
     ("the presence of at least one visible active WSL in primary teeth", "wsl", (1, True), None),
     # an irregular plural ends the counted phrase like a plural in "s"
@@ -243,6 +255,8 @@ NOT_COUNTS = [
     "based on a single FSH measurement",               # how often it is measured
     "Allergy to one or more of the ingredients",       # 'one of the X': alternatives
     "at least one of the subject's parents must consent",
+    "Known hypersensitivity to one or more of the study agents",  # a drug head: alternatives
+    "At least 1 of the active discoid lesions must have been present",
     "systolic BP >= 160 mmHg on two occasions at least 4 hours apart",  # a repetition
     "as an average of 3 measurements",
     "able to walk at least 2 blocks without stopping",  # a distance walked

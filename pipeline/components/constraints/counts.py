@@ -22,7 +22,9 @@ except for a head group marked ``"bare": "lower"`` (methods to use, markers a di
 following" alone is not read (it lists alternatives rather than bounding a count).
 
 "N of the X" (``of_the``) with N of at least ``min`` and a comparator counts X ("at least four
-of the seven criteria": scale_max 7); "a single X" (:func:`read_singles`, no VALUE entity) is a
+of the seven criteria": scale_max 7), and so does a smaller N when X ends in a head of a group
+in ``one_heads`` ("at least one of the primary measures", "one or more of the eye examination
+or physiotherapy assessments"; not "one or more of the ingredients", "... of the study agents"); "a single X" (:func:`read_singles`, no VALUE entity) is a
 count of one when X ends in a listed head or is an acronym; a bare number after a ``repetition``
 word ("on two occasions", "an average of 3 measurements") counting one of its heads is how often
 something is measured, not a count.
@@ -92,6 +94,11 @@ class CountRules:
         self.of_the_id = of_the.get("id")
         self.of_the_words = _phrases(of_the.get("words", []))
         self.of_the_min = of_the.get("min", 2)
+        #: head groups a count below ``min`` after "of the" counts ("at least one of the primary measures")
+        self.of_the_one_heads = frozenset(of_the.get("one_heads", []))
+        unknown = self.of_the_one_heads - {h["id"] for h in d.get("heads", [])}
+        if unknown:
+            raise ValueError(f"of_the.one_heads names no head group: {sorted(unknown)}")
         single = d.get("single") or {}
         self.single_id = single.get("id")
         self.single_words = _phrases(single.get("words", []))
@@ -395,7 +402,8 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
                 members = members + [value_index]
                 k += 1
     of_the = 0
-    if scale_max is None and not following and not q.bare and rules.of_the_id and min(values) >= rules.of_the_min:
+    if scale_max is None and not following and not q.bare and rules.of_the_id and (
+            min(values) >= rules.of_the_min or rules.of_the_one_heads):
         of_the = _starts_with(words, k, rules.of_the_words)
         if of_the:  # "at least two of the primary measures"
             k += of_the
@@ -412,6 +420,8 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         head = _of_the_head(words, k, rules, head)
         if head is None:
             return None
+        if min(values) < rules.of_the_min and rules.heads.get(words[head[1]].lower) not in rules.of_the_one_heads:
+            return None  # "one or more of the ingredients", "... of the study agents": alternatives, not a count
     if head is None and not following and not q.bare and scale_max is None and not _bounds_a_subject(text, ents, start, rules):
         head = _open_head(words, k, rules, one=max(values) <= 1)  # a comparator, a whole number, a noun: a count
         open_head = head is not None
