@@ -217,6 +217,11 @@ COUNT_CASES = [
     # a rate inside a bracket after the count is the bracket's
     ("unwilling to use at least 2 methods of highly effective contraception (failure rate less than 1% per year)",
      "methods of highly effective contraception", (2, True), None),
+    # "per" that refers to a set of criteria, a protocol or a person is no rate
+    ("adenocarcinoma with at least one measurable lesion, per Response Evaluation Criteria in Solid Tumors (RECIST)",
+     "measurable lesion", (1, True), None),
+    ("Patients with at least one measurable lesion as per RECIST", "measurable lesion", (1, True), None),
+    ("more than three third-line agents concomitantly or ... per protocol", "agents", (3, False), None),
     # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), None),
@@ -236,6 +241,7 @@ NOT_COUNTS = [
     "HIV 1 infection documented",              # a name's number
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
+    "at least 15 eosinophils per HPF",         # a density: 'per' before an acronym no reference lists
     "Hemoglobin >= 9 g/dL",                    # an amount
     "Participant meets 1 of the following criteria:",  # one of the following: alternatives
     "prior to initiation of NovoMix® 30 treatment",    # a singular head with a number above one

@@ -75,6 +75,10 @@ class CountRules:
         self.joint_count_id = joint.get("id")
         self.joint_count = re.compile(joint["pattern"], re.IGNORECASE) if joint.get("pattern") else None
         self.rate_words = _phrases(d.get("rate_words", []))
+        references = d.get("rate_references") or {}
+        self.reference_words = frozenset(w.lower() for w in references.get("words", []))
+        self.reference_before = frozenset(w.lower() for w in references.get("before", []))
+        self.reference_after = frozenset(w.lower() for w in references.get("after", []))
         self.exclude_before = frozenset(w.lower() for w in d.get("exclude_before", []))
         self.max_value = float(d.get("max_value", 1000))
         open_head = d.get("open_head") or {}
@@ -237,13 +241,27 @@ def _bounds_a_subject(text: str, ents: Sequence[dict], start: int, rules: Option
     return not (weak and verbal) or any(w in rules.weak_subject_links for w in gap.lower().split())
 
 
+def _rate_at(words: Sequence[Word], j: int, rules: CountRules) -> bool:
+    """A rate word starts at ``words[j]`` that states a rate: not one of ``rate_references``
+    written as "according to" ("at least one measurable lesion *per RECIST*", "*as per* the
+    investigator", "per the protocol")."""
+    n = _starts_with(words, j, rules.rate_words)
+    if not n:
+        return False
+    if words[j].lower in rules.reference_words and (
+            (j > 0 and words[j - 1].lower in rules.reference_before)
+            or (j + n < len(words) and words[j + n].lower in rules.reference_after)):
+        return False
+    return True
+
+
 def _rate_follows(words: Sequence[Word], k: int, rules: CountRules) -> bool:
     """A rate word within ``rate_reach`` words from ``words[k]``, before the clause ends (";"
     or "."): "3 cups of coffee, tea or soft drinks *per day*". A ``near_rate_words`` one ("/")
     counts only at ``words[k]`` ("fractures: basin and */* or femur" is no rate). A rate word
     inside a bracket opened after ``words[k]`` belongs to the bracket's own statement ("at least 2
     methods of contraception *(failure rate less than 1% per year)*"); one after it still counts
-    ("5 cigarettes (or equivalent) *per day*")."""
+    ("5 cigarettes (or equivalent) *per day*"); "per" that refers ("per RECIST") is no rate (:func:`_rate_at`)."""
     depth = 0
     for j in range(k, min(len(words), k + rules.rate_reach)):
         if words[j].text in (";", "."):
@@ -252,7 +270,7 @@ def _rate_follows(words: Sequence[Word], k: int, rules: CountRules) -> bool:
             depth += 1
         elif words[j].text in ")]" and len(words[j].text) == 1:
             depth = max(0, depth - 1)
-        elif depth == 0 and _starts_with(words, j, rules.rate_words) and (
+        elif depth == 0 and _rate_at(words, j, rules) and (
                 j == k or words[j].lower not in rules.near_rate_words):
             return True
     return False
@@ -445,8 +463,8 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
     else:
         h_last = head[1]
         c_last = _complement(words, h_last + 1, rules)
-        if _starts_with(words, max(h_last, c_last) + 1, rules.rate_words) or \
-                _starts_with(words, h_last + 1, rules.rate_words) or _rate_follows(words, h_last + 1, rules):
+        if _rate_at(words, max(h_last, c_last) + 1, rules) or \
+                _rate_at(words, h_last + 1, rules) or _rate_follows(words, h_last + 1, rules):
             return None  # "3 seizures per month", "5 cigarettes (or equivalent) per day": a frequency
         subj_start, subj_end = words[k].start, words[max(h_last, c_last)].end
         subject = text[subj_start:subj_end].lower()
