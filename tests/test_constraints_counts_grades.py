@@ -147,6 +147,14 @@ def test_a_rate_word_later_in_the_clause_makes_a_frequency():
     assert not counts_mod._rate_follows(words, 1, COUNTS)
 
 
+def test_a_comparator_after_a_number_is_that_numbers():
+    words = words_after("two previous treatments of three or more drugs", 0, 12)
+    assert counts_mod._after_head(words, 6, COUNTS, {"three": 3.0}) is None  # "three or more"
+    assert counts_mod._after_head(words_after("2 time zones or more", 0, 8), 3, COUNTS, {}) == "lower"
+    words = words_after("2 lesions or less than 3 cm", 0, 12)
+    assert counts_mod._after_head(words, 2, COUNTS, {}) is None  # "or less than 3 cm": the next bound's
+
+
 def test_of_the_one_heads_must_name_head_groups():
     data = COUNTS.to_dict()
     data["of_the"] = dict(data["of_the"], one_heads=["count.head.nonesuch"])
@@ -222,6 +230,12 @@ COUNT_CASES = [
      "measurable lesion", (1, True), None),
     ("Patients with at least one measurable lesion as per RECIST", "measurable lesion", (1, True), None),
     ("more than three third-line agents concomitantly or ... per protocol", "agents", (3, False), None),
+    # a comparator after the counted noun bounds a bare number on one side, also of a plural no head lists
+    ("Have traveled 2 time zones or more within 7 days prior to screening", "time zones", (2, True), None),
+    ("Uncontrolled glaucoma on three medicines or more to control intraocular pressure", "medicines", (3, True), None),
+    ("Metastatic spread could be present in two organs at maximum (i.e. lungs and pelvic fosa).", "organs",
+     None, (2, True)),
+    ("the total duration of exposure was six cycles or less", "cycles", None, (6, True)),
     # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), None),
@@ -241,6 +255,8 @@ NOT_COUNTS = [
     "HIV 1 infection documented",              # a name's number
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
+    "formal IQ test with 85 marks or above",   # marks of a test score are points, not things counted
+    "patients with 3 nodes or more than 2 cm",  # a bare number, an open head, and a comparator of the next bound
     "at least 15 eosinophils per HPF",         # a density: 'per' before an acronym no reference lists
     "Hemoglobin >= 9 g/dL",                    # an amount
     "Participant meets 1 of the following criteria:",  # one of the following: alternatives

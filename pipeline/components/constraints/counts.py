@@ -18,7 +18,9 @@ a frequency), non-integers and numbers above ``max_value``; with no head, :func:
 :mod:`.quantities` still drops sample sizes, calendar years and number words as before. A bare
 number (no comparator, no list) counts only with a head ("2 prior lines") and is both bounds,
 except for a head group marked ``"bare": "lower"`` (methods to use, markers a diagnosis needs:
-"use two methods of contraception", "+ one positive antibody" are minimums); "one of the
+"use two methods of contraception", "+ one positive antibody" are minimums) and for a comparator
+written after the noun (``after_head``: "2 time zones or more", "two organs at maximum", with
+which a bare number counts an open head too); "one of the
 following" alone is not read (it lists alternatives rather than bounding a count).
 
 "N of the X" (``of_the``) with N of at least ``min`` and a comparator counts X ("at least four
@@ -108,6 +110,10 @@ class CountRules:
         self.single_words = _phrases(single.get("words", []))
         self.single_value = single.get("value", 1)
         self.single_not_first = frozenset(w.lower() for w in single.get("not_first", []))
+        after_head = d.get("after_head") or {}
+        self.after_head_id = after_head.get("id")
+        self.after_head_lower = _phrases(after_head.get("lower", []))
+        self.after_head_upper = _phrases(after_head.get("upper", []))
         repetition = d.get("repetition") or {}
         self.repetition_before = frozenset(w.lower() for w in repetition.get("before", []))
         self.repetition_heads = frozenset(w.lower() for w in repetition.get("heads", []))
@@ -361,6 +367,20 @@ def read_singles(text: str, ents: Sequence[dict], rules: CountRules, lookahead: 
     return out
 
 
+def _after_head(words: Sequence[Word], j: int, rules: CountRules, value_words: Dict[str, float]) -> Optional[str]:
+    """``"lower"`` or ``"upper"`` when a comparator phrase of ``after_head`` is written at
+    ``words[j]``, after the counted noun ("2 time zones *or more*", "two organs *at maximum*",
+    "six cycles *or less*"); else ``None``, also when a number stands right before it ("two
+    treatments of *three or more* drugs": that number's comparator)."""
+    if not rules.after_head_id or j < 1 or j > len(words) or parse_number(words[j - 1].text, value_words) is not None:
+        return None
+    for side, phrases in (("lower", rules.after_head_lower), ("upper", rules.after_head_upper)):
+        n = _starts_with(words, j, phrases)
+        if n and not (j + n < len(words) and words[j + n].lower == "than"):  # "or more than 5 mm": the next bound's
+            return side
+    return None
+
+
 def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
     """The index of the last word of the complement starting at ``words[k]`` ("of therapy"),
     or ``k - 1`` when there is none."""
@@ -440,8 +460,10 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
             return None
         if min(values) < rules.of_the_min and rules.heads.get(words[head[1]].lower) not in rules.of_the_one_heads:
             return None  # "one or more of the ingredients", "... of the study agents": alternatives, not a count
-    if head is None and not following and not q.bare and scale_max is None and not _bounds_a_subject(text, ents, start, rules):
+    if head is None and not following and scale_max is None and not _bounds_a_subject(text, ents, start, rules):
         head = _open_head(words, k, rules, one=max(values) <= 1)  # a comparator, a whole number, a noun: a count
+        if head is not None and q.bare and not (len(q.values) == 1 and _after_head(words, head[1] + 1, rules, value_words)):
+            head = None  # a bare number counts an open head only with a comparator after it ("2 time zones or more")
         open_head = head is not None
     if head is None and not following:
         return None
@@ -487,7 +509,17 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
             and words[head[1]].lower in rules.repetition_heads:
         return None  # "on two occasions", "an average of 3 measurements": how often it is measured
     lower, upper = bounds_of(q, ents, value_words)
-    if q.bare and len(q.values) == 1 and (following or rule_ids[0] in rules.bare_lower):
+    side = _after_head(words, max(h_last, c_last) + 1, rules, value_words) if head is not None and q.bare and len(q.values) == 1 \
+        else None
+    if side is None and head is not None and q.bare and len(q.values) == 1:
+        side = _after_head(words, h_last + 1, rules, value_words)
+    if side == "lower":
+        upper = None  # "2 time zones or more", "three medicines or more": at least
+        rule_ids.append(rules.after_head_id)
+    elif side == "upper":
+        lower = None  # "two organs at maximum", "six cycles or less": at most
+        rule_ids.append(rules.after_head_id)
+    elif q.bare and len(q.values) == 1 and (following or rule_ids[0] in rules.bare_lower):
         upper = None  # "four of the following criteria", "use two methods of contraception": at least
     if lower is None and upper is None:
         return None
