@@ -255,6 +255,10 @@ NOT_COUNTS = [
     "HIV 1 infection documented",              # a name's number
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
+    # lines of an eye chart measure acuity
+    "Presence of substantial cataract, one that might decrease the vision by 3 or more lines of vision",
+    "is likely to be decreasing visual acuity by 3 lines or more (i.e., a 20/40 cataract).",
+    "documented evidence of ≥2 lines of vision loss (ETDRS)",
     "formal IQ test with 85 marks or above",   # marks of a test score are points, not things counted
     "patients with 3 nodes or more than 2 cm",  # a bare number, an open head, and a comparator of the next bound
     "at least 15 eosinophils per HPF",         # a density: 'per' before an acronym no reference lists

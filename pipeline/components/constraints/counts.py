@@ -110,6 +110,9 @@ class CountRules:
         self.single_words = _phrases(single.get("words", []))
         self.single_value = single.get("value", 1)
         self.single_not_first = frozenset(w.lower() for w in single.get("not_first", []))
+        #: heads that are units in some company ("3 lines of vision"): (words, phrases after, phrases before)
+        self.unit_uses = tuple((frozenset(w.lower() for w in u["words"]), _phrases(u.get("after", [])),
+                                _phrases(u.get("before", []))) for u in d.get("unit_uses", []))
         after_head = d.get("after_head") or {}
         self.after_head_id = after_head.get("id")
         self.after_head_lower = _phrases(after_head.get("lower", []))
@@ -381,6 +384,27 @@ def _after_head(words: Sequence[Word], j: int, rules: CountRules, value_words: D
     return None
 
 
+def _ends_with(words: Sequence[Word], phrases: Sequence[Tuple[str, ...]]) -> bool:
+    """``words`` (in text order) end with one of ``phrases``."""
+    lowered = tuple(w.lower for w in words)
+    return any(len(p) <= len(lowered) and lowered[len(lowered) - len(p):] == p for p in phrases)
+
+
+def _unit_use(text: str, start: int, words: Sequence[Word], h_last: int, rules: CountRules) -> bool:
+    """The head at ``words[h_last]`` is a unit here, as ``unit_uses`` lists it: followed or
+    preceded by its phrases ("3 or more lines *of vision*", "decreasing *visual acuity by* 3
+    lines or more": lines of an eye chart measure acuity, they count nothing)."""
+    for heads, after, before in rules.unit_uses:
+        if words[h_last].lower not in heads:
+            continue
+        if _starts_with(words, h_last + 1, after):
+            return True
+        n = max((len(p) for p in before), default=0)
+        if n and _ends_with(list(reversed(words_before(text, start, n))), before):
+            return True
+    return False
+
+
 def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
     """The index of the last word of the complement starting at ``words[k]`` ("of therapy"),
     or ``k - 1`` when there is none."""
@@ -484,6 +508,8 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         span_end = subj_end
     else:
         h_last = head[1]
+        if _unit_use(text, start, words, h_last, rules):
+            return None  # "3 or more lines of vision": a unit of acuity
         c_last = _complement(words, h_last + 1, rules)
         if _rate_at(words, max(h_last, c_last) + 1, rules) or \
                 _rate_at(words, h_last + 1, rules) or _rate_follows(words, h_last + 1, rules):
