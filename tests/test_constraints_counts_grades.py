@@ -236,6 +236,10 @@ COUNT_CASES = [
     ("Metastatic spread could be present in two organs at maximum (i.e. lungs and pelvic fosa).", "organs",
      None, (2, True)),
     ("the total duration of exposure was six cycles or less", "cycles", None, (6, True)),
+    # a bare number of what a patient may have had is what is allowed: at most
+    ("Patient may have had one previous chemotherapy line.", "chemotherapy line", None, (1, True)),
+    ("Subject may have 1 course of palliative radiation or surgical therapy", "course", None, (1, True)),
+    ("Patients must have received one prior regimen for metastatic disease.", "prior regimen", (1, True), (1, True)),
     # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), None),

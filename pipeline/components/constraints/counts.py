@@ -20,7 +20,8 @@ number (no comparator, no list) counts only with a head ("2 prior lines") and is
 except for a head group marked ``"bare": "lower"`` (methods to use, markers a diagnosis needs:
 "use two methods of contraception", "+ one positive antibody" are minimums) and for a comparator
 written after the noun (``after_head``: "2 time zones or more", "two organs at maximum", with
-which a bare number counts an open head too); "one of the
+which a bare number counts an open head too); a bare number after ``permitted_before`` words is
+what is allowed, an upper bound ("may have received one prior chemotherapy regimen"); "one of the
 following" alone is not read (it lists alternatives rather than bounding a count).
 
 "N of the X" (``of_the``) with N of at least ``min`` and a comparator counts X ("at least four
@@ -113,6 +114,9 @@ class CountRules:
         #: heads that are units in some company ("3 lines of vision"): (words, phrases after, phrases before)
         self.unit_uses = tuple((frozenset(w.lower() for w in u["words"]), _phrases(u.get("after", [])),
                                 _phrases(u.get("before", []))) for u in d.get("unit_uses", []))
+        permitted = d.get("permitted_before") or {}
+        self.permitted_id = permitted.get("id")
+        self.permitted_words = _phrases(permitted.get("words", []))
         after_head = d.get("after_head") or {}
         self.after_head_id = after_head.get("id")
         self.after_head_lower = _phrases(after_head.get("lower", []))
@@ -405,6 +409,15 @@ def _unit_use(text: str, start: int, words: Sequence[Word], h_last: int, rules: 
     return False
 
 
+def _permitted(text: str, start: int, rules: CountRules) -> bool:
+    """One of ``permitted_before`` is written right before the number at ``start`` ("patients
+    *may have received* one prior chemotherapy"): the number is what is allowed, at most."""
+    if not rules.permitted_id or not rules.permitted_words:
+        return False
+    before = words_before(text, start, max(len(p) for p in rules.permitted_words))
+    return _ends_with(list(reversed(before)), rules.permitted_words)
+
+
 def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
     """The index of the last word of the complement starting at ``words[k]`` ("of therapy"),
     or ``k - 1`` when there is none."""
@@ -545,6 +558,9 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
     elif side == "upper":
         lower = None  # "two organs at maximum", "six cycles or less": at most
         rule_ids.append(rules.after_head_id)
+    elif head is not None and q.bare and len(q.values) == 1 and _permitted(text, start, rules):
+        lower = None  # "Patient may have had one previous chemotherapy line": at most one
+        rule_ids.append(rules.permitted_id)
     elif q.bare and len(q.values) == 1 and (following or rule_ids[0] in rules.bare_lower):
         upper = None  # "four of the following criteria", "use two methods of contraception": at least
     if lower is None and upper is None:
