@@ -240,6 +240,10 @@ COUNT_CASES = [
     ("Patient may have had one previous chemotherapy line.", "chemotherapy line", None, (1, True)),
     ("Subject may have 1 course of palliative radiation or surgical therapy", "course", None, (1, True)),
     ("Patients must have received one prior regimen for metastatic disease.", "prior regimen", (1, True), (1, True)),
+    # with a comparator, a bracketed acronym among the modifiers is passed over
+    ("balloon angioplasty of up to 2 in-stent restenosis (ISR) lesions in native coronary arteries",
+     "(isr) lesions", None, (2, True)),
+    ("Treatment with more than two oral antidiabetic (OAD) agents within 6 weeks", "(oad) agents", (2, False), None),
     # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), None),
@@ -259,6 +263,7 @@ NOT_COUNTS = [
     "HIV 1 infection documented",              # a name's number
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
+    "other sodium-glucose co-transporter 2 (SGLT2) inhibitors",  # a bare number before a bracket: a name's
     # lines of an eye chart measure acuity
     "Presence of substantial cataract, one that might decrease the vision by 3 or more lines of vision",
     "is likely to be decreasing visual acuity by 3 lines or more (i.e., a 20/40 cataract).",

@@ -148,11 +148,20 @@ class Count:
     members: List[int]
 
 
-def _head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[int, int]]:
+def _head(words: Sequence[Word], k: int, rules: CountRules, acronyms: bool = False) -> Optional[Tuple[int, int]]:
     """``(first, last)`` word index of the head phrase found within ``modifier_max`` modifier
-    words of ``words[k]`` (consecutive heads make one: "drug regimens"), or ``None``."""
-    for j in range(k, min(len(words), k + rules.modifier_max + 1)):
+    words of ``words[k]`` (consecutive heads make one: "drug regimens"), or ``None``. With
+    ``acronyms`` (the count has a comparator) a bracketed acronym after a modifier is passed
+    over, counting as no modifier ("up to 2 in-stent restenosis *(ISR)* lesions", "more than two
+    oral antidiabetic *(OAD)* agents"); a bare number before one is a name's ("sodium-glucose
+    co-transporter 2 (SGLT2) inhibitors")."""
+    j, seen = k, 0
+    while j < len(words) and seen <= rules.modifier_max:
         w = words[j]
+        if acronyms and w.text == "(" and j > k and j + 2 < len(words) and _acronym(words[j + 1].text.rstrip("s")) \
+                and words[j + 2].text == ")":
+            j += 3
+            continue
         if not w.alpha:
             return None
         if w.lower in rules.heads:
@@ -162,6 +171,7 @@ def _head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[in
             return j, last
         if w.lower in rules.modifier_stops:
             return None
+        j, seen = j + 1, seen + 1
     return None
 
 
@@ -489,7 +499,7 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
                 k += 1
     if words and words[0].lower in rules.ordinal_suffixes and words[0].start == end:
         return None  # "5th grade": an ordinal, not a count
-    head = _head(words, k, rules)
+    head = _head(words, k, rules, acronyms=not q.bare)
     open_head = False
     if of_the:
         head = _of_the_head(words, k, rules, head)
