@@ -263,6 +263,11 @@ NOT_COUNTS = [
     "HIV 1 infection documented",              # a name's number
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
+    # people are not counted: a number of them sizes a sample or a family
+    "At least two relatives willing to participate in the screening programme.",
+    "Have at least one child aged 6 years or younger",
+    "80-120 patients will be recruited in this study.",
+    "enrollment will be limited to maximum of 25 patients in this cohort",
     "other sodium-glucose co-transporter 2 (SGLT2) inhibitors",  # a bare number before a bracket: a name's
     # lines of an eye chart measure acuity
     "Presence of substantial cataract, one that might decrease the vision by 3 or more lines of vision",

@@ -176,7 +176,7 @@ def _head(words: Sequence[Word], k: int, rules: CountRules, acronyms: bool = Fal
 
 
 def _plural(w: str, rules: CountRules) -> bool:
-    """``w`` (lower case) reads as a plural noun: one of ``irregular_plurals`` ("foci", "children"),
+    """``w`` (lower case) reads as a plural noun: one of ``irregular_plurals`` ("foci", "nuclei"),
     or it ends in "s", none of ``not_plural_endings``, at least ``min_length`` letters."""
     return w in rules.irregular_plurals or (
         len(w) >= rules.open_min_length and w.endswith("s") and not w.endswith(rules.open_not_plural))
