@@ -244,6 +244,10 @@ COUNT_CASES = [
     ("balloon angioplasty of up to 2 in-stent restenosis (ISR) lesions in native coronary arteries",
      "(isr) lesions", None, (2, True)),
     ("Treatment with more than two oral antidiabetic (OAD) agents within 6 weeks", "(oad) agents", (2, False), None),
+    # a number written twice, in words and in brackets
+    ("History of asthma defined as at least two (2) prior episodes of respiratory illness",
+     "prior episodes", (2, True), None),
+    ("Ulcerated area(s) of not more than two (2) ulcers between 0.5 to 6 cm2", "ulcers", None, (2, True)),
     # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), None),

@@ -464,6 +464,10 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         return None  # "HIV 1 infection", "DSM 5 criteria", "OTA 42 fractures": a name's number
     words = words_after(text, end, lookahead)
     k = 0
+    if len(values) == 1 and len(words) >= 3 and words[0].text == "(" and words[2].text == ")" \
+            and parse_number(words[1].text, value_words) == values[0]:
+        k = 3  # "at least two (2) prior episodes": the number written twice
+        members = members + [i for i, e in enumerate(ents) if e["label"] == "VALUE" and e["start"] == words[1].start]
     scale_max = None
     rule_ids: List[str] = []
     n = _starts_with(words, k, rules.total_words)
