@@ -248,6 +248,12 @@ COUNT_CASES = [
     ("History of asthma defined as at least two (2) prior episodes of respiratory illness",
      "prior episodes", (2, True), None),
     ("Ulcerated area(s) of not more than two (2) ulcers between 0.5 to 6 cm2", "ulcers", None, (2, True)),
+    # a modal's "not" before the comparator denies it: the bound flips
+    ("Patient's disease may not involve more than 3 metastatic sites.", "metastatic sites", None, (3, True)),
+    ("Patients must not have received more than three prior chemotherapeutic regimens.", "regimens",
+     None, (3, True)),
+    ("Patients who have not previously received at least one line of therapy", "line of therapy", None, (1, False)),
+    ("Failure of more than 2 prior systemic treatments", "treatments", (2, False), None),
     # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), None),

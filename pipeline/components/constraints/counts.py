@@ -21,7 +21,9 @@ except for a head group marked ``"bare": "lower"`` (methods to use, markers a di
 "use two methods of contraception", "+ one positive antibody" are minimums) and for a comparator
 written after the noun (``after_head``: "2 time zones or more", "two organs at maximum", with
 which a bare number counts an open head too); a bare number after ``permitted_before`` words is
-what is allowed, an upper bound ("may have received one prior chemotherapy regimen"); "one of the
+what is allowed, an upper bound ("may have received one prior chemotherapy regimen"); a modal's
+"not" before the comparator flips the bound (``negated_comparator``: "must not have received more
+than 2 prior regimens" is at most 2); "one of the
 following" alone is not read (it lists alternatives rather than bounding a count).
 
 "N of the X" (``of_the``) with N of at least ``min`` and a comparator counts X ("at least four
@@ -114,6 +116,11 @@ class CountRules:
         #: heads that are units in some company ("3 lines of vision"): (words, phrases after, phrases before)
         self.unit_uses = tuple((frozenset(w.lower() for w in u["words"]), _phrases(u.get("after", [])),
                                 _phrases(u.get("before", []))) for u in d.get("unit_uses", []))
+        negated = d.get("negated_comparator") or {}
+        self.negated_id = negated.get("id")
+        self.negated_modals = frozenset(w.lower() for w in negated.get("modals", []))
+        self.negated_words = frozenset(w.lower() for w in negated.get("not", []))
+        self.negated_between = int(negated.get("max_between", 2))
         permitted = d.get("permitted_before") or {}
         self.permitted_id = permitted.get("id")
         self.permitted_words = _phrases(permitted.get("words", []))
@@ -419,6 +426,21 @@ def _unit_use(text: str, start: int, words: Sequence[Word], h_last: int, rules: 
     return False
 
 
+def _negated_comparator(text: str, start: int, rules: CountRules) -> bool:
+    """A modal's "not" stands before the comparator at ``start``, at most ``max_between`` verbs
+    apart ("Patients *must not* have received more than 3 prior regimens", "*may not* involve more
+    than 3 metastatic sites", "*cannot* have had more than 2"): the comparison is denied."""
+    if not rules.negated_id:
+        return False
+    before = words_before(text, start, rules.negated_between + 2)  # nearest first
+    for i, w in enumerate(before[:rules.negated_between + 1]):
+        if w.lower in rules.negated_words and (w.lower != "not" or (
+                i + 1 < len(before) and before[i + 1].lower in rules.negated_modals)):
+            return all(x.alpha and x.lower not in rules.modifier_stops or x.lower in ("have", "had", "be", "been")
+                       for x in before[:i])
+    return False
+
+
 def _permitted(text: str, start: int, rules: CountRules) -> bool:
     """One of ``permitted_before`` is written right before the number at ``start`` ("patients
     *may have received* one prior chemotherapy"): the number is what is allowed, at most."""
@@ -572,6 +594,11 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
     elif side == "upper":
         lower = None  # "two organs at maximum", "six cycles or less": at most
         rule_ids.append(rules.after_head_id)
+    elif not q.bare and (lower is None) != (upper is None) and _negated_comparator(text, start, rules):
+        bound = lower or upper  # "must not have received more than 3 prior regimens": at most 3
+        flipped = {"value": bound["value"], "inclusive": not bound["inclusive"]}
+        lower, upper = (None, flipped) if lower is not None else (flipped, None)
+        rule_ids.append(rules.negated_id)
     elif head is not None and q.bare and len(q.values) == 1 and _permitted(text, start, rules):
         lower = None  # "Patient may have had one previous chemotherapy line": at most one
         rule_ids.append(rules.permitted_id)
