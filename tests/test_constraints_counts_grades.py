@@ -147,6 +147,13 @@ def test_a_rate_word_later_in_the_clause_makes_a_frequency():
     assert not counts_mod._rate_follows(words, 1, COUNTS)
 
 
+def test_a_kind_head_needs_of(run):
+    found = of_category(run("Greater than or equal to 1 CDC class C event within the past 12 months."), "count")
+    assert [c["subject_text"] for c in found] == ["CDC class C event"]
+    found = of_category(run("must use two methods of birth control while on study"), "count")
+    assert [c["subject_text"] for c in found] == ["methods of birth control"]  # 'while' ends the complement
+
+
 def test_a_comparator_after_a_number_is_that_numbers():
     words = words_after("two previous treatments of three or more drugs", 0, 12)
     assert counts_mod._after_head(words, 6, COUNTS, {"three": 3.0}) is None  # "three or more"
@@ -254,6 +261,12 @@ COUNT_CASES = [
      None, (3, True)),
     ("Patients who have not previously received at least one line of therapy", "line of therapy", None, (1, False)),
     ("Failure of more than 2 prior systemic treatments", "treatments", (2, False), None),
+    # kinds of a thing are counted through their "of" complement
+    ("Only one type of imaging is required to show a lesion.", "type of imaging", (1, True), (1, True)),
+    ("evidence of at least 1 type of generalized seizure, including drop seizures", "type of generalized seizure",
+     (1, True), None),
+    ("must provide evidence of the use of two types of birth control while enrolled", "types of birth control",
+     (2, True), (2, True)),
     # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), None),
@@ -273,6 +286,7 @@ NOT_COUNTS = [
     "HIV 1 infection documented",              # a name's number
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
+    "Diabetes mellitus type 1 or 2",           # a type's number
     # people are not counted: a number of them sizes a sample or a family
     "At least two relatives willing to participate in the screening programme.",
     "Have at least one child aged 6 years or younger",

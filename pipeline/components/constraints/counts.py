@@ -62,6 +62,8 @@ class CountRules:
         self.heads: Dict[str, str] = {w.lower(): h["id"] for h in d.get("heads", []) for w in h["words"]}
         #: head groups a bare number of which is a minimum ("use two methods of contraception")
         self.bare_lower = frozenset(h["id"] for h in d.get("heads", []) if h.get("bare") == "lower")
+        #: head groups that are heads only before "of" ("two types *of* birth control"; not "class C event")
+        self.needs_of = frozenset(h["id"] for h in d.get("heads", []) if h.get("needs_of"))
         # a head whose plural is listed too is singular ("admission": "admissions")
         self.singular_heads = frozenset(w for w in self.heads if w + "s" in self.heads or w + "es" in self.heads
                                         or (w.endswith("y") and w[:-1] + "ies" in self.heads))
@@ -526,6 +528,9 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
     if words and words[0].lower in rules.ordinal_suffixes and words[0].start == end:
         return None  # "5th grade": an ordinal, not a count
     head = _head(words, k, rules, acronyms=not q.bare)
+    if head is not None and rules.heads[words[head[1]].lower] in rules.needs_of and not (
+            head[1] + 1 < len(words) and words[head[1] + 1].lower == "of"):
+        head = None  # "1 CDC class C event": a name's class, not kinds of something
     open_head = False
     if of_the:
         head = _of_the_head(words, k, rules, head)
