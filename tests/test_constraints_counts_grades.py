@@ -292,6 +292,7 @@ NOT_COUNTS = [
     "Have at least one child aged 6 years or younger",
     "80-120 patients will be recruited in this study.",
     "enrollment will be limited to maximum of 25 patients in this cohort",
+    "procedures performed by at least 3 fellowship trained surgeons",
     "other sodium-glucose co-transporter 2 (SGLT2) inhibitors",  # a bare number before a bracket: a name's
     # lines of an eye chart measure acuity
     "Presence of substantial cataract, one that might decrease the vision by 3 or more lines of vision",
