@@ -286,6 +286,10 @@ NOT_COUNTS = [
     "HIV 1 infection documented",              # a name's number
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
+    # a definition of what makes one is no bound
+    "induction, first ASCT, consolidation, and maintenance were considered 1 line of therapy",
+    "adjuvant chemotherapy will count as one line of chemotherapy",
+    "Note: fixed dose combinations count as two medications.",
     "Diabetes mellitus type 1 or 2",           # a type's number
     # people are not counted: a number of them sizes a sample or a family
     "At least two relatives willing to participate in the screening programme.",

@@ -21,7 +21,9 @@ except for a head group marked ``"bare": "lower"`` (methods to use, markers a di
 "use two methods of contraception", "+ one positive antibody" are minimums) and for a comparator
 written after the noun (``after_head``: "2 time zones or more", "two organs at maximum", with
 which a bare number counts an open head too); a bare number after ``permitted_before`` words is
-what is allowed, an upper bound ("may have received one prior chemotherapy regimen"); a modal's
+what is allowed, an upper bound ("may have received one prior chemotherapy regimen"), and after
+``definition_before`` words a definition, no count ("ASCT and maintenance are considered 1 line
+of therapy"); a modal's
 "not" before the comparator flips the bound (``negated_comparator``: "must not have received more
 than 2 prior regimens" is at most 2); "one of the
 following" alone is not read (it lists alternatives rather than bounding a count).
@@ -123,6 +125,7 @@ class CountRules:
         self.negated_modals = frozenset(w.lower() for w in negated.get("modals", []))
         self.negated_words = frozenset(w.lower() for w in negated.get("not", []))
         self.negated_between = int(negated.get("max_between", 2))
+        self.definition_before = _phrases(d.get("definition_before", []))
         permitted = d.get("permitted_before") or {}
         self.permitted_id = permitted.get("id")
         self.permitted_words = _phrases(permitted.get("words", []))
@@ -480,6 +483,10 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         return None
     if _list_size(text, start, rules):
         return None  # "1 of the following 2 criteria": the size of the list, not a count
+    if q.bare and rules.definition_before and _ends_with(
+            list(reversed(words_before(text, start, max(len(p) for p in rules.definition_before)))),
+            rules.definition_before):
+        return None  # "maintenance were considered 1 line of therapy": a definition, not a bound
     if start >= 2 and text[start - 1] in "-‐" and (text[start - 2].isalpha() or text[start - 2] in ")]"):
         return None  # "PDE-5 inhibitors", "(Phosphodiesterase)-5 inhibitors", "IL-6": a name's number
     if end < len(text) and text[end].isalpha() and text[end:end + 2].lower() not in rules.ordinal_suffixes:
