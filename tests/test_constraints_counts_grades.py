@@ -147,6 +147,28 @@ def test_a_rate_word_later_in_the_clause_makes_a_frequency():
     assert not counts_mod._rate_follows(words, 1, COUNTS)
 
 
+def test_a_kind_head_needs_of(run):
+    found = of_category(run("Greater than or equal to 1 CDC class C event within the past 12 months."), "count")
+    assert [c["subject_text"] for c in found] == ["CDC class C event"]
+    found = of_category(run("must use two methods of birth control while on study"), "count")
+    assert [c["subject_text"] for c in found] == ["methods of birth control"]  # 'while' ends the complement
+
+
+def test_a_comparator_after_a_number_is_that_numbers():
+    words = words_after("two previous treatments of three or more drugs", 0, 12)
+    assert counts_mod._after_head(words, 6, COUNTS, {"three": 3.0}) is None  # "three or more"
+    assert counts_mod._after_head(words_after("2 time zones or more", 0, 8), 3, COUNTS, {}) == "lower"
+    words = words_after("2 lesions or less than 3 cm", 0, 12)
+    assert counts_mod._after_head(words, 2, COUNTS, {}) is None  # "or less than 3 cm": the next bound's
+
+
+def test_of_the_one_heads_must_name_head_groups():
+    data = COUNTS.to_dict()
+    data["of_the"] = dict(data["of_the"], one_heads=["count.head.nonesuch"])
+    with pytest.raises(ValueError, match="count.head.nonesuch"):
+        CountRules.from_dict(data)
+
+
 def test_rules_round_trip_and_unknown_keys_are_rejected(tmp_path):
     assert CountRules.from_dict(COUNTS.to_dict()).heads == COUNTS.heads
     assert GradeRules.from_dict(GRADES.to_dict()).numerals == GRADES.numerals
@@ -193,6 +215,11 @@ COUNT_CASES = [
     # "N of the X" with N of at least two: the noun phrase after "of the", across a coordination
     ("satisfying at least four of the primary measures", "primary measures", (4, True), None),
     ("two or more of the eye examinations or physiotherapy assessments", "physiotherapy assessments", (2, True), None),
+    # ... and a count of one when the phrase ends in a head of of_the.one_heads (things to meet, have, use)
+    ("report some difficulty on at least one of the primary measures: M2CQ; PDRI", "primary measures", (1, True), None),
+    ("Not participating in one or more of the eye examination or physiotherapy assessments",
+     "physiotherapy assessments", (1, True), None),
+    ("have at least one of the two symptoms, heartburn and reflux,", "symptoms", (1, True), None),
     # a count of one takes an acronym as its singular head
     ("the presence of at least one visible active WSL in primary teeth", "wsl", (1, True), None),
     # an irregular plural ends the counted phrase like a plural in "s"
@@ -205,6 +232,41 @@ COUNT_CASES = [
     # a rate inside a bracket after the count is the bracket's
     ("unwilling to use at least 2 methods of highly effective contraception (failure rate less than 1% per year)",
      "methods of highly effective contraception", (2, True), None),
+    # "per" that refers to a set of criteria, a protocol or a person is no rate
+    ("adenocarcinoma with at least one measurable lesion, per Response Evaluation Criteria in Solid Tumors (RECIST)",
+     "measurable lesion", (1, True), None),
+    ("Patients with at least one measurable lesion as per RECIST", "measurable lesion", (1, True), None),
+    ("more than three third-line agents concomitantly or ... per protocol", "agents", (3, False), None),
+    # a comparator after the counted noun bounds a bare number on one side, also of a plural no head lists
+    ("Have traveled 2 time zones or more within 7 days prior to screening", "time zones", (2, True), None),
+    ("Uncontrolled glaucoma on three medicines or more to control intraocular pressure", "medicines", (3, True), None),
+    ("Metastatic spread could be present in two organs at maximum (i.e. lungs and pelvic fosa).", "organs",
+     None, (2, True)),
+    ("the total duration of exposure was six cycles or less", "cycles", None, (6, True)),
+    # a bare number of what a patient may have had is what is allowed: at most
+    ("Patient may have had one previous chemotherapy line.", "chemotherapy line", None, (1, True)),
+    ("Subject may have 1 course of palliative radiation or surgical therapy", "course", None, (1, True)),
+    ("Patients must have received one prior regimen for metastatic disease.", "prior regimen", (1, True), (1, True)),
+    # with a comparator, a bracketed acronym among the modifiers is passed over
+    ("balloon angioplasty of up to 2 in-stent restenosis (ISR) lesions in native coronary arteries",
+     "(isr) lesions", None, (2, True)),
+    ("Treatment with more than two oral antidiabetic (OAD) agents within 6 weeks", "(oad) agents", (2, False), None),
+    # a number written twice, in words and in brackets
+    ("History of asthma defined as at least two (2) prior episodes of respiratory illness",
+     "prior episodes", (2, True), None),
+    ("Ulcerated area(s) of not more than two (2) ulcers between 0.5 to 6 cm2", "ulcers", None, (2, True)),
+    # a modal's "not" before the comparator denies it: the bound flips
+    ("Patient's disease may not involve more than 3 metastatic sites.", "metastatic sites", None, (3, True)),
+    ("Patients must not have received more than three prior chemotherapeutic regimens.", "regimens",
+     None, (3, True)),
+    ("Patients who have not previously received at least one line of therapy", "line of therapy", None, (1, False)),
+    ("Failure of more than 2 prior systemic treatments", "treatments", (2, False), None),
+    # kinds of a thing are counted through their "of" complement
+    ("Only one type of imaging is required to show a lesion.", "type of imaging", (1, True), (1, True)),
+    ("evidence of at least 1 type of generalized seizure, including drop seizures", "type of generalized seizure",
+     (1, True), None),
+    ("must provide evidence of the use of two types of birth control while enrolled", "types of birth control",
+     (2, True), (2, True)),
     # methods of contraception are counted; a bare number of methods to use is a minimum
     ("must be willing to use two acceptable methods of contraception", "methods of contraception",
      (2, True), None),
@@ -224,6 +286,25 @@ NOT_COUNTS = [
     "HIV 1 infection documented",              # a name's number
     "no more than 3 cups of coffee, tea or soft drinks per day",  # a frequency
     "at least two weeks since surgery",        # a time
+    # a definition of what makes one is no bound
+    "induction, first ASCT, consolidation, and maintenance were considered 1 line of therapy",
+    "adjuvant chemotherapy will count as one line of chemotherapy",
+    "Note: fixed dose combinations count as two medications.",
+    "Diabetes mellitus type 1 or 2",           # a type's number
+    # people are not counted: a number of them sizes a sample or a family
+    "At least two relatives willing to participate in the screening programme.",
+    "Have at least one child aged 6 years or younger",
+    "80-120 patients will be recruited in this study.",
+    "enrollment will be limited to maximum of 25 patients in this cohort",
+    "procedures performed by at least 3 fellowship trained surgeons",
+    "other sodium-glucose co-transporter 2 (SGLT2) inhibitors",  # a bare number before a bracket: a name's
+    # lines of an eye chart measure acuity
+    "Presence of substantial cataract, one that might decrease the vision by 3 or more lines of vision",
+    "is likely to be decreasing visual acuity by 3 lines or more (i.e., a 20/40 cataract).",
+    "documented evidence of ≥2 lines of vision loss (ETDRS)",
+    "formal IQ test with 85 marks or above",   # marks of a test score are points, not things counted
+    "patients with 3 nodes or more than 2 cm",  # a bare number, an open head, and a comparator of the next bound
+    "at least 15 eosinophils per HPF",         # a density: 'per' before an acronym no reference lists
     "Hemoglobin >= 9 g/dL",                    # an amount
     "Participant meets 1 of the following criteria:",  # one of the following: alternatives
     "prior to initiation of NovoMix® 30 treatment",    # a singular head with a number above one
@@ -243,6 +324,8 @@ NOT_COUNTS = [
     "based on a single FSH measurement",               # how often it is measured
     "Allergy to one or more of the ingredients",       # 'one of the X': alternatives
     "at least one of the subject's parents must consent",
+    "Known hypersensitivity to one or more of the study agents",  # a drug head: alternatives
+    "At least 1 of the active discoid lesions must have been present",
     "systolic BP >= 160 mmHg on two occasions at least 4 hours apart",  # a repetition
     "as an average of 3 measurements",
     "able to walk at least 2 blocks without stopping",  # a distance walked

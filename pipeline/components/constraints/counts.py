@@ -18,11 +18,20 @@ a frequency), non-integers and numbers above ``max_value``; with no head, :func:
 :mod:`.quantities` still drops sample sizes, calendar years and number words as before. A bare
 number (no comparator, no list) counts only with a head ("2 prior lines") and is both bounds,
 except for a head group marked ``"bare": "lower"`` (methods to use, markers a diagnosis needs:
-"use two methods of contraception", "+ one positive antibody" are minimums); "one of the
+"use two methods of contraception", "+ one positive antibody" are minimums) and for a comparator
+written after the noun (``after_head``: "2 time zones or more", "two organs at maximum", with
+which a bare number counts an open head too); a bare number after ``permitted_before`` words is
+what is allowed, an upper bound ("may have received one prior chemotherapy regimen"), and after
+``definition_before`` words a definition, no count ("ASCT and maintenance are considered 1 line
+of therapy"); a modal's
+"not" before the comparator flips the bound (``negated_comparator``: "must not have received more
+than 2 prior regimens" is at most 2); "one of the
 following" alone is not read (it lists alternatives rather than bounding a count).
 
 "N of the X" (``of_the``) with N of at least ``min`` and a comparator counts X ("at least four
-of the seven criteria": scale_max 7); "a single X" (:func:`read_singles`, no VALUE entity) is a
+of the seven criteria": scale_max 7), and so does a smaller N when X ends in a head of a group
+in ``one_heads`` ("at least one of the primary measures", "one or more of the eye examination
+or physiotherapy assessments"; not "one or more of the ingredients", "... of the study agents"); "a single X" (:func:`read_singles`, no VALUE entity) is a
 count of one when X ends in a listed head or is an acronym; a bare number after a ``repetition``
 word ("on two occasions", "an average of 3 measurements") counting one of its heads is how often
 something is measured, not a count.
@@ -55,6 +64,8 @@ class CountRules:
         self.heads: Dict[str, str] = {w.lower(): h["id"] for h in d.get("heads", []) for w in h["words"]}
         #: head groups a bare number of which is a minimum ("use two methods of contraception")
         self.bare_lower = frozenset(h["id"] for h in d.get("heads", []) if h.get("bare") == "lower")
+        #: head groups that are heads only before "of" ("two types *of* birth control"; not "class C event")
+        self.needs_of = frozenset(h["id"] for h in d.get("heads", []) if h.get("needs_of"))
         # a head whose plural is listed too is singular ("admission": "admissions")
         self.singular_heads = frozenset(w for w in self.heads if w + "s" in self.heads or w + "es" in self.heads
                                         or (w.endswith("y") and w[:-1] + "ies" in self.heads))
@@ -73,6 +84,10 @@ class CountRules:
         self.joint_count_id = joint.get("id")
         self.joint_count = re.compile(joint["pattern"], re.IGNORECASE) if joint.get("pattern") else None
         self.rate_words = _phrases(d.get("rate_words", []))
+        references = d.get("rate_references") or {}
+        self.reference_words = frozenset(w.lower() for w in references.get("words", []))
+        self.reference_before = frozenset(w.lower() for w in references.get("before", []))
+        self.reference_after = frozenset(w.lower() for w in references.get("after", []))
         self.exclude_before = frozenset(w.lower() for w in d.get("exclude_before", []))
         self.max_value = float(d.get("max_value", 1000))
         open_head = d.get("open_head") or {}
@@ -92,11 +107,32 @@ class CountRules:
         self.of_the_id = of_the.get("id")
         self.of_the_words = _phrases(of_the.get("words", []))
         self.of_the_min = of_the.get("min", 2)
+        #: head groups a count below ``min`` after "of the" counts ("at least one of the primary measures")
+        self.of_the_one_heads = frozenset(of_the.get("one_heads", []))
+        unknown = self.of_the_one_heads - {h["id"] for h in d.get("heads", [])}
+        if unknown:
+            raise ValueError(f"of_the.one_heads names no head group: {sorted(unknown)}")
         single = d.get("single") or {}
         self.single_id = single.get("id")
         self.single_words = _phrases(single.get("words", []))
         self.single_value = single.get("value", 1)
         self.single_not_first = frozenset(w.lower() for w in single.get("not_first", []))
+        #: heads that are units in some company ("3 lines of vision"): (words, phrases after, phrases before)
+        self.unit_uses = tuple((frozenset(w.lower() for w in u["words"]), _phrases(u.get("after", [])),
+                                _phrases(u.get("before", []))) for u in d.get("unit_uses", []))
+        negated = d.get("negated_comparator") or {}
+        self.negated_id = negated.get("id")
+        self.negated_modals = frozenset(w.lower() for w in negated.get("modals", []))
+        self.negated_words = frozenset(w.lower() for w in negated.get("not", []))
+        self.negated_between = int(negated.get("max_between", 2))
+        self.definition_before = _phrases(d.get("definition_before", []))
+        permitted = d.get("permitted_before") or {}
+        self.permitted_id = permitted.get("id")
+        self.permitted_words = _phrases(permitted.get("words", []))
+        after_head = d.get("after_head") or {}
+        self.after_head_id = after_head.get("id")
+        self.after_head_lower = _phrases(after_head.get("lower", []))
+        self.after_head_upper = _phrases(after_head.get("upper", []))
         repetition = d.get("repetition") or {}
         self.repetition_before = frozenset(w.lower() for w in repetition.get("before", []))
         self.repetition_heads = frozenset(w.lower() for w in repetition.get("heads", []))
@@ -124,11 +160,20 @@ class Count:
     members: List[int]
 
 
-def _head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[int, int]]:
+def _head(words: Sequence[Word], k: int, rules: CountRules, acronyms: bool = False) -> Optional[Tuple[int, int]]:
     """``(first, last)`` word index of the head phrase found within ``modifier_max`` modifier
-    words of ``words[k]`` (consecutive heads make one: "drug regimens"), or ``None``."""
-    for j in range(k, min(len(words), k + rules.modifier_max + 1)):
+    words of ``words[k]`` (consecutive heads make one: "drug regimens"), or ``None``. With
+    ``acronyms`` (the count has a comparator) a bracketed acronym after a modifier is passed
+    over, counting as no modifier ("up to 2 in-stent restenosis *(ISR)* lesions", "more than two
+    oral antidiabetic *(OAD)* agents"); a bare number before one is a name's ("sodium-glucose
+    co-transporter 2 (SGLT2) inhibitors")."""
+    j, seen = k, 0
+    while j < len(words) and seen <= rules.modifier_max:
         w = words[j]
+        if acronyms and w.text == "(" and j > k and j + 2 < len(words) and _acronym(words[j + 1].text.rstrip("s")) \
+                and words[j + 2].text == ")":
+            j += 3
+            continue
         if not w.alpha:
             return None
         if w.lower in rules.heads:
@@ -138,11 +183,12 @@ def _head(words: Sequence[Word], k: int, rules: CountRules) -> Optional[Tuple[in
             return j, last
         if w.lower in rules.modifier_stops:
             return None
+        j, seen = j + 1, seen + 1
     return None
 
 
 def _plural(w: str, rules: CountRules) -> bool:
-    """``w`` (lower case) reads as a plural noun: one of ``irregular_plurals`` ("foci", "children"),
+    """``w`` (lower case) reads as a plural noun: one of ``irregular_plurals`` ("foci", "nuclei"),
     or it ends in "s", none of ``not_plural_endings``, at least ``min_length`` letters."""
     return w in rules.irregular_plurals or (
         len(w) >= rules.open_min_length and w.endswith("s") and not w.endswith(rules.open_not_plural))
@@ -230,13 +276,27 @@ def _bounds_a_subject(text: str, ents: Sequence[dict], start: int, rules: Option
     return not (weak and verbal) or any(w in rules.weak_subject_links for w in gap.lower().split())
 
 
+def _rate_at(words: Sequence[Word], j: int, rules: CountRules) -> bool:
+    """A rate word starts at ``words[j]`` that states a rate: not one of ``rate_references``
+    written as "according to" ("at least one measurable lesion *per RECIST*", "*as per* the
+    investigator", "per the protocol")."""
+    n = _starts_with(words, j, rules.rate_words)
+    if not n:
+        return False
+    if words[j].lower in rules.reference_words and (
+            (j > 0 and words[j - 1].lower in rules.reference_before)
+            or (j + n < len(words) and words[j + n].lower in rules.reference_after)):
+        return False
+    return True
+
+
 def _rate_follows(words: Sequence[Word], k: int, rules: CountRules) -> bool:
     """A rate word within ``rate_reach`` words from ``words[k]``, before the clause ends (";"
     or "."): "3 cups of coffee, tea or soft drinks *per day*". A ``near_rate_words`` one ("/")
     counts only at ``words[k]`` ("fractures: basin and */* or femur" is no rate). A rate word
     inside a bracket opened after ``words[k]`` belongs to the bracket's own statement ("at least 2
     methods of contraception *(failure rate less than 1% per year)*"); one after it still counts
-    ("5 cigarettes (or equivalent) *per day*")."""
+    ("5 cigarettes (or equivalent) *per day*"); "per" that refers ("per RECIST") is no rate (:func:`_rate_at`)."""
     depth = 0
     for j in range(k, min(len(words), k + rules.rate_reach)):
         if words[j].text in (";", "."):
@@ -245,7 +305,7 @@ def _rate_follows(words: Sequence[Word], k: int, rules: CountRules) -> bool:
             depth += 1
         elif words[j].text in ")]" and len(words[j].text) == 1:
             depth = max(0, depth - 1)
-        elif depth == 0 and _starts_with(words, j, rules.rate_words) and (
+        elif depth == 0 and _rate_at(words, j, rules) and (
                 j == k or words[j].lower not in rules.near_rate_words):
             return True
     return False
@@ -336,6 +396,65 @@ def read_singles(text: str, ents: Sequence[dict], rules: CountRules, lookahead: 
     return out
 
 
+def _after_head(words: Sequence[Word], j: int, rules: CountRules, value_words: Dict[str, float]) -> Optional[str]:
+    """``"lower"`` or ``"upper"`` when a comparator phrase of ``after_head`` is written at
+    ``words[j]``, after the counted noun ("2 time zones *or more*", "two organs *at maximum*",
+    "six cycles *or less*"); else ``None``, also when a number stands right before it ("two
+    treatments of *three or more* drugs": that number's comparator)."""
+    if not rules.after_head_id or j < 1 or j > len(words) or parse_number(words[j - 1].text, value_words) is not None:
+        return None
+    for side, phrases in (("lower", rules.after_head_lower), ("upper", rules.after_head_upper)):
+        n = _starts_with(words, j, phrases)
+        if n and not (j + n < len(words) and words[j + n].lower == "than"):  # "or more than 5 mm": the next bound's
+            return side
+    return None
+
+
+def _ends_with(words: Sequence[Word], phrases: Sequence[Tuple[str, ...]]) -> bool:
+    """``words`` (in text order) end with one of ``phrases``."""
+    lowered = tuple(w.lower for w in words)
+    return any(len(p) <= len(lowered) and lowered[len(lowered) - len(p):] == p for p in phrases)
+
+
+def _unit_use(text: str, start: int, words: Sequence[Word], h_last: int, rules: CountRules) -> bool:
+    """The head at ``words[h_last]`` is a unit here, as ``unit_uses`` lists it: followed or
+    preceded by its phrases ("3 or more lines *of vision*", "decreasing *visual acuity by* 3
+    lines or more": lines of an eye chart measure acuity, they count nothing)."""
+    for heads, after, before in rules.unit_uses:
+        if words[h_last].lower not in heads:
+            continue
+        if _starts_with(words, h_last + 1, after):
+            return True
+        n = max((len(p) for p in before), default=0)
+        if n and _ends_with(list(reversed(words_before(text, start, n))), before):
+            return True
+    return False
+
+
+def _negated_comparator(text: str, start: int, rules: CountRules) -> bool:
+    """A modal's "not" stands before the comparator at ``start``, at most ``max_between`` verbs
+    apart ("Patients *must not* have received more than 3 prior regimens", "*may not* involve more
+    than 3 metastatic sites", "*cannot* have had more than 2"): the comparison is denied."""
+    if not rules.negated_id:
+        return False
+    before = words_before(text, start, rules.negated_between + 2)  # nearest first
+    for i, w in enumerate(before[:rules.negated_between + 1]):
+        if w.lower in rules.negated_words and (w.lower != "not" or (
+                i + 1 < len(before) and before[i + 1].lower in rules.negated_modals)):
+            return all(x.alpha and x.lower not in rules.modifier_stops or x.lower in ("have", "had", "be", "been")
+                       for x in before[:i])
+    return False
+
+
+def _permitted(text: str, start: int, rules: CountRules) -> bool:
+    """One of ``permitted_before`` is written right before the number at ``start`` ("patients
+    *may have received* one prior chemotherapy"): the number is what is allowed, at most."""
+    if not rules.permitted_id or not rules.permitted_words:
+        return False
+    before = words_before(text, start, max(len(p) for p in rules.permitted_words))
+    return _ends_with(list(reversed(before)), rules.permitted_words)
+
+
 def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
     """The index of the last word of the complement starting at ``words[k]`` ("of therapy"),
     or ``k - 1`` when there is none."""
@@ -364,6 +483,10 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         return None
     if _list_size(text, start, rules):
         return None  # "1 of the following 2 criteria": the size of the list, not a count
+    if q.bare and rules.definition_before and _ends_with(
+            list(reversed(words_before(text, start, max(len(p) for p in rules.definition_before)))),
+            rules.definition_before):
+        return None  # "maintenance were considered 1 line of therapy": a definition, not a bound
     if start >= 2 and text[start - 1] in "-‐" and (text[start - 2].isalpha() or text[start - 2] in ")]"):
         return None  # "PDE-5 inhibitors", "(Phosphodiesterase)-5 inhibitors", "IL-6": a name's number
     if end < len(text) and text[end].isalpha() and text[end:end + 2].lower() not in rules.ordinal_suffixes:
@@ -372,6 +495,10 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         return None  # "HIV 1 infection", "DSM 5 criteria", "OTA 42 fractures": a name's number
     words = words_after(text, end, lookahead)
     k = 0
+    if len(values) == 1 and len(words) >= 3 and words[0].text == "(" and words[2].text == ")" \
+            and parse_number(words[1].text, value_words) == values[0]:
+        k = 3  # "at least two (2) prior episodes": the number written twice
+        members = members + [i for i, e in enumerate(ents) if e["label"] == "VALUE" and e["start"] == words[1].start]
     scale_max = None
     rule_ids: List[str] = []
     n = _starts_with(words, k, rules.total_words)
@@ -395,7 +522,8 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
                 members = members + [value_index]
                 k += 1
     of_the = 0
-    if scale_max is None and not following and not q.bare and rules.of_the_id and min(values) >= rules.of_the_min:
+    if scale_max is None and not following and not q.bare and rules.of_the_id and (
+            min(values) >= rules.of_the_min or rules.of_the_one_heads):
         of_the = _starts_with(words, k, rules.of_the_words)
         if of_the:  # "at least two of the primary measures"
             k += of_the
@@ -406,14 +534,21 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
                 k += 1
     if words and words[0].lower in rules.ordinal_suffixes and words[0].start == end:
         return None  # "5th grade": an ordinal, not a count
-    head = _head(words, k, rules)
+    head = _head(words, k, rules, acronyms=not q.bare)
+    if head is not None and rules.heads[words[head[1]].lower] in rules.needs_of and not (
+            head[1] + 1 < len(words) and words[head[1] + 1].lower == "of"):
+        head = None  # "1 CDC class C event": a name's class, not kinds of something
     open_head = False
     if of_the:
         head = _of_the_head(words, k, rules, head)
         if head is None:
             return None
-    if head is None and not following and not q.bare and scale_max is None and not _bounds_a_subject(text, ents, start, rules):
+        if min(values) < rules.of_the_min and rules.heads.get(words[head[1]].lower) not in rules.of_the_one_heads:
+            return None  # "one or more of the ingredients", "... of the study agents": alternatives, not a count
+    if head is None and not following and scale_max is None and not _bounds_a_subject(text, ents, start, rules):
         head = _open_head(words, k, rules, one=max(values) <= 1)  # a comparator, a whole number, a noun: a count
+        if head is not None and q.bare and not (len(q.values) == 1 and _after_head(words, head[1] + 1, rules, value_words)):
+            head = None  # a bare number counts an open head only with a comparator after it ("2 time zones or more")
         open_head = head is not None
     if head is None and not following:
         return None
@@ -434,9 +569,11 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         span_end = subj_end
     else:
         h_last = head[1]
+        if _unit_use(text, start, words, h_last, rules):
+            return None  # "3 or more lines of vision": a unit of acuity
         c_last = _complement(words, h_last + 1, rules)
-        if _starts_with(words, max(h_last, c_last) + 1, rules.rate_words) or \
-                _starts_with(words, h_last + 1, rules.rate_words) or _rate_follows(words, h_last + 1, rules):
+        if _rate_at(words, max(h_last, c_last) + 1, rules) or \
+                _rate_at(words, h_last + 1, rules) or _rate_follows(words, h_last + 1, rules):
             return None  # "3 seizures per month", "5 cigarettes (or equivalent) per day": a frequency
         subj_start, subj_end = words[k].start, words[max(h_last, c_last)].end
         subject = text[subj_start:subj_end].lower()
@@ -459,7 +596,25 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
             and words[head[1]].lower in rules.repetition_heads:
         return None  # "on two occasions", "an average of 3 measurements": how often it is measured
     lower, upper = bounds_of(q, ents, value_words)
-    if q.bare and len(q.values) == 1 and (following or rule_ids[0] in rules.bare_lower):
+    side = _after_head(words, max(h_last, c_last) + 1, rules, value_words) if head is not None and q.bare and len(q.values) == 1 \
+        else None
+    if side is None and head is not None and q.bare and len(q.values) == 1:
+        side = _after_head(words, h_last + 1, rules, value_words)
+    if side == "lower":
+        upper = None  # "2 time zones or more", "three medicines or more": at least
+        rule_ids.append(rules.after_head_id)
+    elif side == "upper":
+        lower = None  # "two organs at maximum", "six cycles or less": at most
+        rule_ids.append(rules.after_head_id)
+    elif not q.bare and (lower is None) != (upper is None) and _negated_comparator(text, start, rules):
+        bound = lower or upper  # "must not have received more than 3 prior regimens": at most 3
+        flipped = {"value": bound["value"], "inclusive": not bound["inclusive"]}
+        lower, upper = (None, flipped) if lower is not None else (flipped, None)
+        rule_ids.append(rules.negated_id)
+    elif head is not None and q.bare and len(q.values) == 1 and _permitted(text, start, rules):
+        lower = None  # "Patient may have had one previous chemotherapy line": at most one
+        rule_ids.append(rules.permitted_id)
+    elif q.bare and len(q.values) == 1 and (following or rule_ids[0] in rules.bare_lower):
         upper = None  # "four of the following criteria", "use two methods of contraception": at least
     if lower is None and upper is None:
         return None
