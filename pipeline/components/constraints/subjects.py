@@ -18,6 +18,7 @@ from pipeline.components.units import UnitNormalizer
 from pipeline.core.numbers import parse_number
 
 IMPLICIT_AGE_RULE = "implicit.age"
+BARE_TIME_RULE = "implicit.bare_time"
 
 Groups = List[List[int]]
 
@@ -126,6 +127,8 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
             return [[later]]
     age = implicit_age_subject(q, index.words, index.ents, units, config.implicit_age_blockers,
                                config.implicit_age_cues)
+    if age is None:
+        age = bare_time_subject(q, index.words, index.ents, units, config.bare_time_subject)
     return [[index.add(age)]] if age is not None else None
 
 
@@ -347,6 +350,26 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
             "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
             "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}
+
+
+def bare_time_subject(q: Quantity, words, ents, units: UnitNormalizer, rule: dict) -> Optional[dict]:
+    """The subject of a criterion that is nothing but a comparison of a time ("More than 12
+    weeks", "At least 3 months"): in the PDQ template such an item is the life expectancy whose
+    heading the registry text lost (``bare_time_subject`` of ``configs/constraints.json``: the
+    units, the subject's name and category). Like an implicit age, the subject entity is the unit
+    span; a word outside the quantity, or a quantity without comparator, makes none."""
+    u = unit_of([q])
+    if not rule or q.bare or not q.comparators or u is None or len(q.values) > 2:
+        return None
+    if units.normalize(ents[u]["text"]) not in set(rule.get("units", ())):
+        return None
+    if any(any(ch.isalnum() for ch in w) for k, w in enumerate(words) if not q.start <= k < q.end):
+        return None
+    unit = ents[u]
+    return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
+            "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
+            "rule": BARE_TIME_RULE, "norm": rule["subject"],
+            "category": rule.get("category", "duration")}
 
 
 def _subject_between(index: EntityIndex, start: int, end: int) -> bool:
