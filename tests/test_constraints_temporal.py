@@ -71,6 +71,12 @@ WINDOWS = [
      True, "mo", "transplant", "after"),
     ("Male patients must use effective barrier contraception during and for 4 weeks after study participation",
      "duration", "effective barrier contraception", L, 4, True, "wk", None, None),
+    # the periods before "and for N after" are when the event holds, not the event
+    ("Men or women of child bearing potential should be using an effective method of contraception before entry into "
+     "the study and throughout the same and for 6 months after ending the study", "duration",
+     "using an effective method of contraception", L, 6, True, "mo", None, None),
+    ("must use a latex condom during any sexual contact with women of childbearing potential while taking "
+     "lenalidomide and for 4 weeks after the last dose", "duration", "latex condom", L, 4, True, "wk", None, None),
     # ... and with none, the phrase after stays the event
     ("At least 6 months after stroke", "temporal", "stroke", L, 6, True, "mo", "now", "before"),
     ("Patients must be 100 days or more after allogeneic stem cell transplantation", "temporal",
@@ -153,10 +159,22 @@ def test_during_and_over_the_make_windows(text, subject, value, unit, anchor):
 
 def test_a_window_after_and_goes_on_with_the_event_before():
     """"pregnant or within 2 weeks post-partum" opens a conjunct of its own; after "and" the
-    window is the event's before it."""
+    window is the event's before it, read before the period it continues ("during treatment")."""
     (c,) = constraints("using effective contraception during treatment and during the 30 days after treatment end")
     assert (c["subject_text"], c["anchor"], c["direction"]) == \
-        ("using effective contraception during treatment", "treatment end", "after")
+        ("using effective contraception", "treatment end", "after")
+    assert "time.period_before" in c["rules"]
+
+
+def test_an_event_read_before_its_periods_is_not_split():
+    """"routine and effective contraceptive measures during the study and within 6 weeks after":
+    one event, the conjunction inside it joins modifiers."""
+    (c,) = constraints("Agree to use adequate and effective contraceptive measures during the entire study period "
+                       "and within 6 weeks after the last dose")
+    assert c["subject_text"] == "Agree to use adequate and effective contraceptive measures"
+    # a window after "before" with no period before it keeps its phrase
+    (c,) = constraints("Blood donation within 8 weeks before randomisation")
+    assert "time.period_before" not in c["rules"]
 
 
 def test_comparators_joined_by_or_are_no_events():

@@ -77,6 +77,8 @@ class TimeConfig:
     range_duration_id: Optional[str] = None
     rate_start: Optional[regex.Pattern] = field(repr=False, default=None)  # "/day" after a leading quantity
     rate_after_word: Optional[regex.Pattern] = field(repr=False, default=None)  # "cigs/day" after it
+    period_cue: Optional[regex.Pattern] = field(repr=False, default=None)  # "during the study and" for N after
+    period_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -179,6 +181,10 @@ class TimeConfig:
         if rate:
             cfg.rate_start = regex.compile(r"(?:%s)" % rate["right_after"], regex.IGNORECASE)
             cfg.rate_after_word = regex.compile(r"\w+\s*(?:%s)" % rate["after_one_word"], regex.IGNORECASE)
+        period = data.get("period_before_after")
+        if period:
+            cfg.period_cue = regex.compile(r"\b(?:%s)\b" % _phrase(period["pattern"]), regex.IGNORECASE)
+            cfg.period_id = period["id"]
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -489,6 +495,7 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             continue
         last = []
         boundary = None
+        one_event = False  # an event read before its periods is one thing used over them, never split
         if w.event_span and w.event_before_first:
             w = _event_before_first(text, w, previous_end, config)
         if w.event_span:
@@ -502,6 +509,10 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                 span, boundary = _phrase_before(text, boundary.start(), config, previous_end)
             if span is not None:
                 span = measured_event(text, span, measured, config.measured_categories) or span
+            if span is not None and w.direction == "after":
+                before = _before_period(text, span, boundary, previous_end, w.start, config)
+                if before is not None:
+                    span, w, one_event = before, replace(w, rules=w.rules + [config.period_id]), True
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
         duration = w.duration or (not w.window and w.direction is None and cue is not None)
         if span is not None and config.duration_head is not None and \
@@ -513,11 +524,11 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             continue
         if span is None:
             span = (ent["start"], ent["end"])  # an entity is never split
-        parts = [span] if duration else split_events(text, span, ents, config)
+        parts = [span] if duration or one_event else split_events(text, span, ents, config)
         parts = [p for p in (_past_leading_quantity(text, p, ents, config) for p in parts) if p is not None]
         if not parts:
             continue  # "≥ 5 cigs/day for last 6 months": a frequency, no event
-        if not duration and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
+        if not duration and not one_event and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
             parts = whole  # "Any chemotherapy, radiotherapy, ... or hormonal therapy within 28 days"
         if len(parts) > 1 and not w.event_span and _list_goes_on(text, w, parts, windows, config):
             parts = parts[-1:]  # "pregnant, postpartum up to six months, lactating": the item it follows
@@ -615,6 +626,23 @@ def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) ->
     anchor, anchor_end = _written_anchor(text, w.event_span, config)
     return replace(w, event_span=None, anchor=anchor, anchor_end=anchor_end, direction="after",
                    event_before_first=False)
+
+
+def _before_period(text: str, span: Tuple[int, int], boundary, floor: int, end: int,
+                   config: TimeConfig) -> Optional[Tuple[int, int]]:
+    """The event before the periods that a window "for N after X" continues: in "use an
+    effective method of contraception before entry into the study, during the study and for 6
+    months after its end" the phrase before the window is only when the method is used; the event
+    is the phrase before the first period cue (``period_before_after`` of ``configs/time.json``:
+    "during", "throughout", "while", "before" ...) since the phrase's boundary. ``None`` when no
+    cue opens a period there or nothing names an event before it."""
+    if config.period_cue is None:
+        return None
+    begin = max(boundary.end() if boundary is not None else 0, floor)
+    cue = config.period_cue.search(text, begin, end)
+    if cue is None or cue.start() >= span[1]:
+        return None
+    return _trim(text, begin, cue.start(), config, from_end=True)
 
 
 def _written_anchor(text: str, span: Tuple[int, int], config: TimeConfig) -> Tuple[str, int]:
