@@ -37,6 +37,13 @@ CASES = [
     ("anti-dsDNA titer between 1 and 5", [ent("COMPARATOR", 2, 3, op="between"), ent("VALUE", 3, 4)], "anti-dsDNA titer"),
     ("one two three four five six seven = 3", [ent("COMPARATOR", 7, 8, op="="), ent("VALUE", 8, 9)],
      "three four five six seven"),  # at most subject_max_tokens words
+    # a name that completes a measure before it names the measure with it
+    ("Axial deformity of the lower limbs ≤ 5 °", [ent("COMPARATOR", 6, 7, op="<="), ent("VALUE", 7, 8),
+                                                 ent("UNIT", 8, 9)], "Axial deformity of the lower limbs"),
+    ("Cervical length on transvaginal examination of ≤ 20 mm",
+     [ent("COMPARATOR", 6, 7, op="<="), ent("VALUE", 7, 8), ent("UNIT", 8, 9)],
+     "Cervical length on transvaginal examination"),
+    ("resolution of the lower limbs ≤ 5", [ent("COMPARATOR", 5, 6, op="<="), ent("VALUE", 6, 7)], "lower limbs"),
     # rows that must not make a shape
     ("aged > 18 years", [ent("COMPARATOR", 1, 2, op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4, "unit.years")], None),
     ("since 1993 - 1996", [ent("VALUE", 1, 2), ent("COMPARATOR", 2, 3, "cmp.range_sign", op="range"),

@@ -37,6 +37,10 @@ SHAPE_RULE_AFTER = "shape.value_unit_np"
 ASIDE_LINK_WORDS = 2
 #: the keys of shapes.json that name doses and the link to a name after a quantity
 DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
+#: the keys of shapes.json that name what a name before a comparator may be the complement of
+#: ("Axial *deformity of* the lower limbs ≤ 5°")
+HEAD_KEYS = ("measure_heads", "head_links", "head_determiners")
+WORD_KEYS = DOSE_KEYS + HEAD_KEYS
 #: how many link words may stand between a name and the number of "number unit or more"
 #: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
 #: subject is further back)
@@ -62,6 +66,9 @@ class ShapeRules:
     dose_modifiers: frozenset = frozenset()
     dose_links: frozenset = frozenset()
     after_links: frozenset = frozenset()
+    measure_heads: frozenset = frozenset()
+    head_links: frozenset = frozenset()
+    head_determiners: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -74,7 +81,7 @@ class ShapeRules:
     _name_chars: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words", *DOSE_KEYS):
+        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words", *WORD_KEYS):
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
@@ -89,7 +96,7 @@ class ShapeRules:
     def to_dict(self) -> dict:
         return {"link_words": sorted(self.link_words), "after_stop_words": sorted(self.after_stop_words),
                 "multiplier_words": sorted(self.multiplier_words),
-                **{name: sorted(getattr(self, name)) for name in DOSE_KEYS},
+                **{name: sorted(getattr(self, name)) for name in WORD_KEYS},
                 "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
@@ -111,7 +118,7 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
     return ShapeRules(
         link_words=shapes["link_words"], after_stop_words=shapes.get("after_stop_words", []),
         multiplier_words=shapes.get("multiplier_words", []),
-        **{name: shapes.get(name, []) for name in DOSE_KEYS},
+        **{name: shapes.get(name, []) for name in WORD_KEYS},
         comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
@@ -253,7 +260,37 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
     if start < end and start - 1 in owner and owner[start - 1] in values and \
             words[start].lower() in rules.multiplier_words:
         return None  # "less than 2X greater than", "4 times above": a multiplier, not a name
-    return (start, end) if start < end and not _condition_head(words[end - 1], rules) else None
+    if start >= end or _condition_head(words[end - 1], rules):
+        return None
+    return _head_before(words, start, owner, rules), end
+
+
+def _head_before(words: Sequence[str], start: int, owner: dict, rules: ShapeRules) -> int:
+    """Where a name starting at ``start`` starts when it is the complement of a measure before
+    it: "Axial deformity of the lower limbs ≤ 5°", "Cervical length on transvaginal examination of
+    ≤ 20 mm", "Central corneal thickness in either eye > 600 µm" name the deformity, the length,
+    the thickness (``measure_heads`` + ``head_links`` + ``head_determiners`` of shapes.json)."""
+    j = start - 1
+    while j >= 0 and words[j].isspace():
+        j -= 1
+    if j >= 0 and words[j].lower() in rules.head_determiners and j not in owner:
+        j -= 1
+        while j >= 0 and words[j].isspace():
+            j -= 1
+    if j < 1 or j in owner or words[j].lower() not in rules.head_links:
+        return start
+    h = j - 1
+    while h >= 0 and words[h].isspace():
+        h -= 1
+    if h < 0 or h in owner or words[h].lower() not in rules.measure_heads:
+        return start
+    first = h
+    i = h - 1
+    while (i >= 0 and h - i < rules.max_tokens and i not in owner and rules.is_name_token(words[i])
+           and words[i].lower() not in rules.stop_words):
+        first = i
+        i -= 1
+    return first
 
 
 def _dose_before(words: Sequence[str], cmp_start: int, owner: dict, rules: ShapeRules) -> Optional[dict]:
