@@ -146,9 +146,15 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         # hemoptysis"): only a name after the quantity's link word can be its subject
         as_prefix = bool(attrs.get("postfix") and attrs.get("prefix_op") in rules.comparator_ops)
         if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in rules.comparator_ops \
-                or (attrs.get("postfix") and not as_prefix) \
-                or attrs.get("weak") or cmp_ent["rule"] in rules.range_sign_rules:
-            continue  # range signs ("1993 - 1996") do not make a shape; "between" and "in the range of" do
+                or (attrs.get("postfix") and not as_prefix) or attrs.get("weak"):
+            continue
+        name_at = cmp_ent["token_start"]
+        if cmp_ent["rule"] in rules.range_sign_rules:
+            # range signs ("1993 - 1996") make no shape, "between" and "in the range of" do, and so
+            # does a range of measures: "lesions of 10-25 mm size", "curves 15°-45°"
+            name_at = _measured_range_start(entities, ci, rules)
+            if name_at is None:
+                continue
         vi = ci + 1
         if vi + 1 < len(entities) and entities[vi]["label"] == "COMPARATOR" and entities[vi + 1]["label"] == "VALUE" \
                 and (entities[vi].get("attrs") or {}).get("op") == attrs.get("op"):
@@ -172,8 +178,8 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             continue  # "≥ 33 gestational weeks", "24-28 weeks gestation": it is named right after
         if _definition(words, cmp_ent, owner, values):
             continue
-        span = _name_before(words, cmp_ent["token_start"], owner, values, rules) if not as_prefix else None
-        dose = _dose_before(words, cmp_ent["token_start"], owner, rules) if span is None and not as_prefix else None
+        span = _name_before(words, name_at, owner, values, rules) if not as_prefix else None
+        dose = _dose_before(words, name_at, owner, rules) if span is None and not as_prefix else None
         if dose is not None:
             found.append(dose)
         elif span is not None:
@@ -186,6 +192,30 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
                 found.append({"token_start": span[0], "token_end": span[1], "after_quantity": True})
     found.extend(_postfix_shapes(words, entities, owner, values, windows, rules))
     return found
+
+
+def _measured_range_start(entities: Sequence[dict], ci: int, rules: ShapeRules) -> Optional[int]:
+    """The first token of a range of measures around the range sign ``entities[ci]``: a number
+    (and its unit) right before it, a number and a unit that is no time right after it ("10-25
+    mm", "15°-45°"), no comparator right before its first number; ``None`` for any other range
+    ("1993 - 1996", "2-4 weeks")."""
+    sign = entities[ci]
+    k = ci - 1
+    if k >= 0 and entities[k]["label"] == "UNIT" and entities[k]["token_end"] == sign["token_start"]:
+        k -= 1
+    if k < 0 or entities[k]["label"] != "VALUE" or \
+            entities[ci - 1]["token_end"] != sign["token_start"]:
+        return None
+    if k > 0 and entities[k - 1]["label"] == "COMPARATOR" and \
+            entities[k]["token_start"] - entities[k - 1]["token_end"] <= rules.max_value_gap + 2:
+        return None  # "within the range 19-37 kg/m2": the comparator before reads the range
+    if ci + 2 >= len(entities):
+        return None
+    nxt, unit = entities[ci + 1], entities[ci + 2]
+    if nxt["label"] != "VALUE" or nxt["token_start"] != sign["token_end"] or unit["label"] != "UNIT" \
+            or unit["token_start"] - nxt["token_end"] > 1 or unit["rule"] in rules.time_unit_rules:
+        return None
+    return entities[k]["token_start"]
 
 
 def _cut_name(words: Sequence[str], end: int, rules: ShapeRules) -> bool:
