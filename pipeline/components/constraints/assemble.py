@@ -4,6 +4,7 @@
 
 1. :mod:`~pipeline.components.constraints.quantities` — comparator/value/unit runs;
    :mod:`~pipeline.components.constraints.populations` — the population each is written for;
+   (grades, then :mod:`.counts` and :mod:`.rates` — things counted per time — take theirs);
 2. :mod:`~pipeline.components.constraints.subjects` — what each quantity bounds;
    :mod:`~pipeline.components.constraints.pairs` — "160/100" as two bounds;
 3. :mod:`~pipeline.components.constraints.bounds` — bounds merged per subject, as constraints;
@@ -28,6 +29,7 @@ from pipeline.components.constraints.pairs import split_pairs
 from pipeline.components.constraints.populations import mark_populations, with_population
 from pipeline.components.constraints.quantities import (find_quantities, is_count, is_formula_term, scale_mentions,
                                                           split_mixed_ranges)
+from pipeline.components.constraints.rates import read_rate
 from pipeline.components.constraints.records import PART_LABELS, build_record
 from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
@@ -102,6 +104,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     quantities = split_mixed_ranges(quantities, ents, units.normalize)
     mark_populations(quantities, words, sent_of, config.populations)
     counted, quantities = _counts(text, quantities, ents, counts, config, graded)
+    quantities = _rates(text, quantities, ents, config, counted)
     # a number written for a population ("≥ 13 for women") bounds, it does not count
     quantities = [q for q in quantities if q.sex is not None or not is_count(q, words, ents, followers)]
     formula = frozenset(config.formula_operators)
@@ -134,6 +137,23 @@ def _grades(text: str, ents: Sequence[dict], rules: Optional[GradeRules]) -> Ass
             out.used.add(g.subject)
             out.relations.extend((g.subject, v, "has_value") for v in g.members if ents[v]["label"] == "VALUE")
     return out
+
+
+def _rates(text: str, quantities: list, ents: Sequence[dict], config: AssemblyConfig, counted: Assembled) -> list:
+    """Things counted per time (:mod:`.rates`) join ``counted``; the other quantities are returned."""
+    rules = config.rate_rules
+    if rules is None:
+        return quantities
+    rest = []
+    for q in quantities:
+        c = read_rate(q, text, ents, rules, config.value_words)
+        if c is None:
+            rest.append(q)
+            continue
+        counted.constraints.append((c, None))
+        counted.used.update(q.members())
+        counted.relations.extend(count_relations(q.members(), q))
+    return rest
 
 
 def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[CountRules],
