@@ -76,3 +76,20 @@ def test_pipeline_writes_rate_constraints(run):
     # a rate whose noun is in the unit stays a quantity with a unit, named by the subject before it
     rec = run("consumption of more than 14 drinks per week")
     assert [(c["subject"], c["unit"]) for c in rec["constraints"]] == [("consumption", "/wk")]
+
+
+def test_a_rate_word_before_the_comparator_names_the_rate(run):
+    """"an average weekly intake of >14 drinks for males or >7 drinks for females": the phrase
+    holding the rate word is the subject of both, each for its sex."""
+    rec = run("History of regular alcohol consumption within 6 months of the study defined as an average weekly "
+              "intake of >14 drinks for males or >7 drinks for females.")
+    got = [(c["subject"], c["unit"], c["lower"]["value"], (c.get("population") or {}).get("sex"))
+           for c in rec["constraints"] if c["category"] == "measurement"]
+    assert got == [("average weekly intake", "/wk", 14, "male"), ("average weekly intake", "/wk", 7, "female")]
+    assert all(not k.startswith("_") for c in rec["constraints"] for k in c)
+    rec = run("an average weekly intake of greater than 21 units or an average daily intake of greater than 3 units")
+    assert [(c["subject"], c["unit"]) for c in rec["constraints"]] == [("average weekly intake", "/wk"),
+                                                                      ("average daily intake", "/d")]
+    # no rate word before: a count, not a rate
+    rec = run("an average intake of more than 14 drinks")
+    assert not any("rate.counted" in c["rules"] for c in rec["constraints"])

@@ -29,7 +29,7 @@ from pipeline.components.constraints.pairs import split_pairs
 from pipeline.components.constraints.populations import mark_populations, with_population
 from pipeline.components.constraints.quantities import (find_quantities, is_count, is_formula_term, scale_mentions,
                                                           split_mixed_ranges)
-from pipeline.components.constraints.rates import read_rate
+from pipeline.components.constraints.rates import read_left_rate, read_rate
 from pipeline.components.constraints.records import PART_LABELS, build_record
 from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
@@ -103,8 +103,9 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
                   if not q.invalid and not graded.used.intersection(q.members())]
     quantities = split_mixed_ranges(quantities, ents, units.normalize)
     mark_populations(quantities, words, sent_of, config.populations)
+    rated = Assembled()
+    quantities = _rates(text, quantities, ents, config, rated)  # before counts: "> 7 drinks for females"
     counted, quantities = _counts(text, quantities, ents, counts, config, graded)
-    quantities = _rates(text, quantities, ents, config, counted)
     # a number written for a population ("≥ 13 for women") bounds, it does not count
     quantities = [q for q in quantities if q.sex is not None or not is_count(q, words, ents, followers)]
     formula = frozenset(config.formula_operators)
@@ -118,7 +119,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     scoped = scope_conditions(text, ents, config.condition_scope) if assigned else []
     found = build_constraints(assigned, index, scale_of, scoped[0] if scoped else None,
                               config.value_words, units)
-    for part in (counted, graded):
+    for part in (rated, counted, graded):
         found.constraints.extend(part.constraints)
         found.relations.extend(part.relations)
         # a count's or grade's numbers and comparators are no entities (GUIDELINE: counts and grades
@@ -145,8 +146,14 @@ def _rates(text: str, quantities: list, ents: Sequence[dict], config: AssemblyCo
     if rules is None:
         return quantities
     rest = []
+    previous = None  # the rate read before from a phrase before its comparator
     for q in quantities:
         c = read_rate(q, text, ents, rules, config.value_words)
+        if c is None:
+            c = previous = read_left_rate(q, text, ents, rules, config.value_words, previous,
+                                              config.populations)
+            if c is not None:
+                c = {k: v for k, v in c.items() if not k.startswith("_")}
         if c is None:
             rest.append(q)
             continue

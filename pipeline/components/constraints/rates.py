@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from pipeline.components.constraints.bounds import bounds_of
-from pipeline.components.constraints.phrases import Word, phrase_record, words_after
+from pipeline.components.constraints.phrases import Word, phrase_record, words_after, words_before
 from pipeline.components.constraints.quantities import Quantity
 
 CATEGORY = "measurement"
@@ -23,7 +23,10 @@ class RateRules:
     words that join a counted phrase ("of", ",", "or"), the words it must not start with (a time
     or a unit is not a counted thing: "12 hours a day"), the words that end it without a rate, and
     how many words it has at most (links not counted); ``not_comparators``: comparator rules that
-    alone make no rate bound (the range sign of "1-3 injections per day")."""
+    alone make no rate bound (the range sign of "1-3 injections per day"); ``left_links`` /
+    ``left_stops``: the words stepped over / ending a rate phrase before the comparator ("an
+    average weekly intake of > 14 drinks"), ``left_not_counted`` the words after its number that
+    count nothing ("daily intake of > 2 g": a unit)."""
     id: str = "rate.counted"
     per: frozenset = frozenset()
     periods: Dict[str, str] = field(default_factory=dict)
@@ -33,6 +36,9 @@ class RateRules:
     stops: frozenset = frozenset()
     max_words: int = 6
     not_comparators: frozenset = frozenset()
+    left_stops: frozenset = frozenset()
+    left_links: frozenset = frozenset()
+    left_not_counted: frozenset = frozenset()
 
     @classmethod
     def from_dict(cls, data: dict) -> Optional["RateRules"]:
@@ -44,7 +50,9 @@ class RateRules:
                    single={k.lower(): v for k, v in data.get("single", {}).items()},
                    links=low(data.get("links", [])), not_first=low(data.get("not_first", [])),
                    stops=low(data.get("stops", [])), max_words=int(data.get("max_words", 6)),
-                   not_comparators=frozenset(data.get("not_comparators", [])))
+                   not_comparators=frozenset(data.get("not_comparators", [])),
+                   left_stops=low(data.get("left_stops", [])), left_links=low(data.get("left_links", [])),
+                   left_not_counted=low(data.get("left_not_counted", [])))
 
 
 def _rate_at(words: Sequence[Word], k: int, rules: RateRules) -> Optional[tuple]:
@@ -60,17 +68,84 @@ def _rate_at(words: Sequence[Word], k: int, rules: RateRules) -> Optional[tuple]
     return None
 
 
+def _rate_quantity(q: Quantity, ents: Sequence[dict], rules: RateRules) -> bool:
+    """A comparison of numbers without unit that can bound a rate."""
+    if q.units or q.bare or q.pair is not None or q.scale_max is not None or q.number is not None:
+        return False
+    if not any(ents[c]["rule"] not in rules.not_comparators for c in q.comparators):
+        return False  # "1-3 injections per day": a range sign alone is a regimen, no bound
+    return q.op != "="  # "1 pack year = 20 cigarettes per day": a definition
+
+
+def _counted_after(text: str, end: int, rules: RateRules) -> Optional[str]:
+    """The counted word right after a number ("> 14 *drinks* for males"), lower-cased."""
+    words = words_after(text, end, 2)
+    if not words or not words[0].alpha or words[0].lower in rules.left_not_counted or words[0].lower in rules.stops:
+        return None
+    if len(words) > 1 and _rate_at(words, 1, rules) is not None:
+        return None  # "> 3 drinks daily": the rate follows
+    return words[0].lower
+
+
+def read_left_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRules, value_words: Dict[str, float],
+                   previous: Optional[dict] = None, populations=None) -> Optional[dict]:
+    """The rate constraint of ``q`` when a phrase holding a rate word stands right before its
+    comparator and a counted word after its number: "an average weekly intake of > 14 drinks" ->
+    ``average weekly intake`` lower 14 ``/wk``. ``previous``: the rate constraint read so for the
+    quantity before, which a next one of the same counted word continues ("... > 14 drinks for
+    males or > 7 drinks for females"); the record keeps the sex a quantity is written for, also
+    when "for males" follows the counted word (``populations``: the :class:`PopulationWords`)."""
+    if not _rate_quantity(q, ents, rules):
+        return None
+    counted = _counted_after(text, ents[q.values[-1]]["end"], rules)
+    if counted is None:
+        return None
+    start = min(ents[i]["start"] for i in q.members())
+    before = words_before(text, start, 8)
+    k = 0
+    while k < len(before) and before[k].lower in rules.left_links:
+        k += 1
+    phrase: List[Word] = []
+    while k < len(before) and len(phrase) < 4 and before[k].alpha and before[k].lower not in rules.left_stops:
+        phrase.append(before[k])
+        k += 1
+    phrase.reverse()
+    unit = next((rules.single[w.lower] for w in phrase if w.lower in rules.single), None)
+    if unit is not None:
+        subject_span = [phrase[0].start, phrase[-1].end]
+    elif previous is not None and previous.get("_counted") == counted and \
+            not any(ch in text[previous["span"][1]:start] for ch in ".;:") and \
+            len(text[previous["span"][1]:start].split()) <= 4:
+        unit, subject_span = previous["unit"], previous["subject_span"]
+    else:
+        return None
+    lower, upper = bounds_of(q, ents, value_words)
+    if lower is None and upper is None:
+        return None
+    members = q.members()
+    record = phrase_record(
+        subject=" ".join(text[slice(*subject_span)].lower().split()), subject_text=text[slice(*subject_span)],
+        subject_span=subject_span, category=CATEGORY, lower=lower, upper=upper, unit=unit,
+        span=[min(start, subject_span[0]), ents[q.values[-1]]["end"] + 1 + len(counted)],
+        rules=[rules.id] + [ents[m]["rule"] for m in members])
+    sex = q.sex
+    if sex is None and populations is not None:  # "> 14 drinks *for males*": after the counted word
+        after = words_after(text, ents[q.values[-1]]["end"], 4)
+        if len(after) >= 3 and after[1].lower in populations.prepositions:
+            sex = populations.sex_words.get(after[2].lower)
+    if sex is not None:
+        record["population"] = {"sex": sex}
+    record["_counted"] = counted
+    return record
+
+
 def read_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRules, value_words: Dict[str, float],
               condition: Optional[str] = None) -> Optional[dict]:
     """The rate constraint of quantity ``q`` (a comparator or range, numbers without unit) when
     a counted phrase and a rate follow its last number; None otherwise. Its subject is the phrase
     before any bracket in it ("5 cigarettes (or equivalent) per day": ``cigarettes``)."""
-    if q.units or q.bare or q.pair is not None or q.scale_max is not None or q.number is not None:
+    if not _rate_quantity(q, ents, rules):
         return None
-    if not any(ents[c]["rule"] not in rules.not_comparators for c in q.comparators):
-        return None  # "1-3 injections per day": a range sign alone is a regimen, no bound
-    if q.op == "=":
-        return None  # "1 pack year = 20 cigarettes per day": a definition
     end = ents[q.values[-1]]["end"]
     words = words_after(text, end, 2 * rules.max_words + 12)
     phrase: List[Word] = []
