@@ -93,3 +93,13 @@ def test_a_rate_word_before_the_comparator_names_the_rate(run):
     # no rate word before: a count, not a rate
     rec = run("an average intake of more than 14 drinks")
     assert not any("rate.counted" in c["rules"] for c in rec["constraints"])
+
+
+
+def test_the_sex_after_the_rate(run):
+    """"> 5 drinks per day for men": the sex after the rate."""
+    rec = run("Heavy drinking is considered as more than 5 alcoholic drinks per day for men and more than 4 "
+              "alcoholic drinks per day for women")
+    got = [(c["subject"], c["unit"], c["lower"], (c.get("population") or {}).get("sex")) for c in rec["constraints"]]
+    assert got == [("alcoholic drinks", "/d", {"value": 5, "inclusive": False}, "male"),
+                   ("alcoholic drinks", "/d", {"value": 4, "inclusive": False}, "female")]

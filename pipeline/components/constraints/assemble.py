@@ -148,7 +148,7 @@ def _rates(text: str, quantities: list, ents: Sequence[dict], config: AssemblyCo
     rest = []
     previous = None  # the rate read before from a phrase before its comparator
     for q in quantities:
-        c = read_rate(q, text, ents, rules, config.value_words)
+        c = read_rate(q, text, ents, rules, config.value_words, populations=config.populations)
         if c is None:
             c = previous = read_left_rate(q, text, ents, rules, config.value_words, previous,
                                               config.populations)

@@ -77,14 +77,14 @@ def _rate_quantity(q: Quantity, ents: Sequence[dict], rules: RateRules) -> bool:
     return q.op != "="  # "1 pack year = 20 cigarettes per day": a definition
 
 
-def _counted_after(text: str, end: int, rules: RateRules) -> Optional[str]:
-    """The counted word right after a number ("> 14 *drinks* for males"), lower-cased."""
+def _counted_after(text: str, end: int, rules: RateRules) -> Optional[Word]:
+    """The counted word right after a number ("> 14 *drinks* for males")."""
     words = words_after(text, end, 2)
     if not words or not words[0].alpha or words[0].lower in rules.left_not_counted or words[0].lower in rules.stops:
         return None
     if len(words) > 1 and _rate_at(words, 1, rules) is not None:
         return None  # "> 3 drinks daily": the rate follows
-    return words[0].lower
+    return words[0]
 
 
 def read_left_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRules, value_words: Dict[str, float],
@@ -97,9 +97,10 @@ def read_left_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRule
     when "for males" follows the counted word (``populations``: the :class:`PopulationWords`)."""
     if not _rate_quantity(q, ents, rules):
         return None
-    counted = _counted_after(text, ents[q.values[-1]]["end"], rules)
-    if counted is None:
+    word = _counted_after(text, ents[q.values[-1]]["end"], rules)
+    if word is None:
         return None
+    counted = word.lower
     start = min(ents[i]["start"] for i in q.members())
     before = words_before(text, start, 8)
     k = 0
@@ -126,21 +127,28 @@ def read_left_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRule
     record = phrase_record(
         subject=" ".join(text[slice(*subject_span)].lower().split()), subject_text=text[slice(*subject_span)],
         subject_span=subject_span, category=CATEGORY, lower=lower, upper=upper, unit=unit,
-        span=[min(start, subject_span[0]), ents[q.values[-1]]["end"] + 1 + len(counted)],
+        span=[min(start, subject_span[0]), word.end],
         rules=[rules.id] + [ents[m]["rule"] for m in members])
-    sex = q.sex
-    if sex is None and populations is not None:  # "> 14 drinks *for males*": after the counted word
-        after = words_after(text, ents[q.values[-1]]["end"], 4)
-        if len(after) >= 3 and after[1].lower in populations.prepositions:
-            sex = populations.sex_words.get(after[2].lower)
-    if sex is not None:
-        record["population"] = {"sex": sex}
+    _with_sex(record, q, text, word.end, populations)
     record["_counted"] = counted
     return record
 
 
+def _with_sex(record: dict, q: Quantity, text: str, end: int, populations) -> None:
+    """``population`` of a rate written for one sex: the quantity's own (:mod:`.populations`), or
+    "for men" right after the rate or its counted word at ``end`` ("5 or more drinks per day
+    for men"; ``populations``: the :class:`PopulationWords`)."""
+    sex = q.sex
+    if sex is None and populations is not None:
+        after = words_after(text, end, 2)
+        if len(after) == 2 and after[0].lower in populations.prepositions:
+            sex = populations.sex_words.get(after[1].lower)
+    if sex is not None:
+        record["population"] = {"sex": sex}
+
+
 def read_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRules, value_words: Dict[str, float],
-              condition: Optional[str] = None) -> Optional[dict]:
+              condition: Optional[str] = None, populations=None) -> Optional[dict]:
     """The rate constraint of quantity ``q`` (a comparator or range, numbers without unit) when
     a counted phrase and a rate follow its last number; None otherwise. Its subject is the phrase
     before any bracket in it ("5 cigarettes (or equivalent) per day": ``cigarettes``)."""
@@ -187,8 +195,10 @@ def read_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRules, va
         return None
     start = min(ents[i]["start"] for i in q.members())
     members = q.members()
-    return phrase_record(
+    record = phrase_record(
         subject=" ".join(text[named[0].start:named[-1].end].lower().split()),
         subject_text=text[named[0].start:named[-1].end], subject_span=[named[0].start, named[-1].end],
         category=CATEGORY, lower=lower, upper=upper, unit=unit, condition=condition,
         span=[start, words[last].end], rules=[rules.id] + [ents[m]["rule"] for m in members])
+    _with_sex(record, q, text, words[last].end, populations)
+    return record
