@@ -53,6 +53,9 @@ WINDOWS = [
     ("on a stable dose for ≥ 4 weeks", "duration", "stable dose", L, 4, True, "wk", None, None),
     ("symptoms for more than 3 months", "duration", "symptoms", L, 3, False, "mo", None, None),
     ("More than 2 years of handball sports", "duration", "handball sports", L, 2, False, "a", None, None),
+    # a bare "N months of" a lasting state: at least so long
+    ("Postmenopausal defined as 12 months of spontaneous amenorrhea", "duration", "spontaneous amenorrhea", L, 12,
+     True, "mo", None, None),
     ("disease duration of at least twelve weeks", "duration", "disease", L, 12, True, "wk", None, None),
     ("Methotrexate for 12 weeks or more", "duration", "Methotrexate", L, 12, True, "wk", None, None),
     ("disease-free >/= 5 years", "duration", "disease-free", L, 5, True, "a", None, None),  # '>/=' is '>='
@@ -164,6 +167,13 @@ def test_a_window_after_and_goes_on_with_the_event_before():
     assert (c["subject_text"], c["anchor"], c["direction"]) == \
         ("using effective contraception", "treatment end", "after")
     assert "time.period_before" in c["rules"]
+
+
+def test_a_bare_duration_of_other_events_is_no_bound():
+    """"2 weeks of treatment" (no comparator) is a procedure, not a bound; only the states of
+    ``bare_lower_states`` make one."""
+    assert constraints("2 weeks of treatment") == []
+    assert constraints("birth more than 37 weeks of amenorrhea") == []  # a gestational age
 
 
 def test_an_event_read_before_its_periods_is_not_split():

@@ -78,6 +78,8 @@ class TimeConfig:
     rate_start: Optional[regex.Pattern] = field(repr=False, default=None)  # "/day" after a leading quantity
     rate_after_word: Optional[regex.Pattern] = field(repr=False, default=None)  # "cigs/day" after it
     period_cue: Optional[regex.Pattern] = field(repr=False, default=None)  # "during the study and" for N after
+    bare_lower: Optional[regex.Pattern] = field(repr=False, default=None)  # "12 months of *amenorrhea*"
+    bare_lower_id: Optional[str] = None
     period_id: Optional[str] = None
 
     @classmethod
@@ -181,6 +183,10 @@ class TimeConfig:
         if rate:
             cfg.rate_start = regex.compile(r"(?:%s)" % rate["right_after"], regex.IGNORECASE)
             cfg.rate_after_word = regex.compile(r"\w+\s*(?:%s)" % rate["after_one_word"], regex.IGNORECASE)
+        bare = data.get("bare_lower_states")
+        if bare:
+            cfg.bare_lower = regex.compile(r"(?:%s)\b" % _phrase(bare["pattern"]), regex.IGNORECASE)
+            cfg.bare_lower_id = bare["id"]
         period = data.get("period_before_after")
         if period:
             cfg.period_cue = regex.compile(r"\b(?:%s)\b" % _phrase(period["pattern"]), regex.IGNORECASE)
@@ -303,6 +309,12 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                 if w.event_span is None:
                     w.end = m.end("unit") if m.group("post") is None else m.end("post")
                     w.rules.pop()
+                elif not w.bounded and n2 is None and config.bare_lower is not None and \
+                        config.bare_lower.match(text, w.event_span[0]):
+                    # "postmenopausal defined as 12 months of spontaneous amenorrhea": a state
+                    # that has lasted so long, at least
+                    w.lower, w.bounded = _bound(n1, True), True
+                    w.rules.append(config.bare_lower_id)
             elif mk.get("event_follows") or not mk.get("postfix"):
                 w.event_span = _phrase_after(text, m.end("mk"), config)
                 if w.event_span is None and not mk.get("postfix"):
