@@ -86,6 +86,9 @@ def _assigned(spec):
     ("Patients below|C:< 18|V and above|C:> 45|V years|U", [(["18"], "<", False, [["years"]]), (["45"], ">", False, [["years"]])]),
     # ... not across a subject
     ("Patients below|C:< 18|V and AST|M above|C:> 45|V mg|U", [(["45"], ">", False, [["AST"]])]),
+    # "of" + a word that is no age cue after "years": a duration, no implicit age
+    ("More_than|C:> 2|V years|U of handball", []),
+    ("More_than|C:> 18|V years|U of age", [(["18"], ">", False, [["years"]])]),
     # a criterion that is nothing but a comparison of weeks or months: the PDQ life expectancy item
     ("More_than|C:> 12|V weeks|U", [(["12"], ">", False, [["weeks"]])]),
     ("At_least|C:>= 3|V months|U .", [(["3"], ">=", False, [["months"]])]),

@@ -329,7 +329,9 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     """A subject for "≥ 65 years" / "18-50 years" with no subject word: an age, unless temporal
     words before it ("for", "within", "history") say it is a duration. The subject entity is the
     unit span ("years"), as in LCT; with no unit, an age comparator's span ("21 or older",
-    "younger than 18": ``age`` in the comparator rule's attrs, which is cue enough)."""
+    "younger than 18": ``age`` in the comparator rule's attrs, which is cue enough). "of" + a
+    word that is no age cue after the unit makes it a duration ("More than 2 years of handball
+    sports"; "18 years of age" stays an age)."""
     u = unit_of([q])
     if q.bare:
         return None
@@ -347,6 +349,9 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
             not (set(window) & set(cues) or all(not any(ch.isalnum() for ch in w) for w in window)):
         return None  # "Epileptic seizure < 2 years": a duration, not an age
     unit = ents[u]
+    after = [w.lower() for w in words[unit["token_end"]:unit["token_end"] + 4] if not w.isspace()]
+    if len(after) >= 2 and after[0] == "of" and after[1] not in set(cues):
+        return None  # "More than 2 years of handball sports": how long it lasts ("18 years of age" is one)
     return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
             "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
             "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}
