@@ -43,6 +43,8 @@ CASES = [
     ("Cervical length on transvaginal examination of ≤ 20 mm",
      [ent("COMPARATOR", 6, 7, op="<="), ent("VALUE", 7, 8), ent("UNIT", 8, 9)],
      "Cervical length on transvaginal examination"),
+    ("the curvature measured in the spine is < 10 °", [ent("COMPARATOR", 7, 8, op="<"), ent("VALUE", 8, 9),
+                                                      ent("UNIT", 9, 10)], "curvature measured in the spine"),
     ("resolution of the lower limbs ≤ 5", [ent("COMPARATOR", 5, 6, op="<="), ent("VALUE", 6, 7)], "lower limbs"),
     # a range of measures after an unknown subject; a range of years or times is none
     ("colorectal lesions of 10 - 25 mm size", [ent("VALUE", 3, 4), ent("COMPARATOR", 4, 5, "cmp.range_sign", op="range"),

@@ -39,7 +39,7 @@ ASIDE_LINK_WORDS = 2
 DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
 #: the keys of shapes.json that name what a name before a comparator may be the complement of
 #: ("Axial *deformity of* the lower limbs ≤ 5°")
-HEAD_KEYS = ("measure_heads", "head_links", "head_determiners")
+HEAD_KEYS = ("measure_heads", "head_links", "head_determiners", "head_participles")
 WORD_KEYS = DOSE_KEYS + HEAD_KEYS
 #: how many link words may stand between a name and the number of "number unit or more"
 #: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
@@ -69,6 +69,7 @@ class ShapeRules:
     measure_heads: frozenset = frozenset()
     head_links: frozenset = frozenset()
     head_determiners: frozenset = frozenset()
+    head_participles: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -299,7 +300,8 @@ def _head_before(words: Sequence[str], start: int, owner: dict, rules: ShapeRule
     """Where a name starting at ``start`` starts when it is the complement of a measure before
     it: "Axial deformity of the lower limbs ≤ 5°", "Cervical length on transvaginal examination of
     ≤ 20 mm", "Central corneal thickness in either eye > 600 µm" name the deformity, the length,
-    the thickness (``measure_heads`` + ``head_links`` + ``head_determiners`` of shapes.json)."""
+    the thickness (``measure_heads`` + ``head_links`` + ``head_determiners`` of shapes.json; a
+    ``head_participles`` word may stand after the measure: "curvature measured in the spine")."""
     j = start - 1
     while j >= 0 and words[j].isspace():
         j -= 1
@@ -312,6 +314,10 @@ def _head_before(words: Sequence[str], start: int, owner: dict, rules: ShapeRule
     h = j - 1
     while h >= 0 and words[h].isspace():
         h -= 1
+    if h >= 0 and h not in owner and words[h].lower() in rules.head_participles:
+        h -= 1  # "the curvature measured in the spine is less than 10 degrees"
+        while h >= 0 and words[h].isspace():
+            h -= 1
     if h < 0 or h in owner or words[h].lower() not in rules.measure_heads:
         return start
     first = h
