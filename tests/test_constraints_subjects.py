@@ -89,6 +89,7 @@ def _assigned(spec):
     # "of" + a word that is no age cue after "years": a duration, no implicit age
     ("More_than|C:> 2|V years|U of handball", []),
     ("More_than|C:> 18|V years|U of age", [(["18"], ">", False, [["years"]])]),
+    ("At_least|C:>= 1|V year|U history of migraines", []),  # a blocker after the unit
     # a criterion that is nothing but a comparison of weeks or months: the PDQ life expectancy item
     ("More_than|C:> 12|V weeks|U", [(["12"], ">", False, [["weeks"]])]),
     ("At_least|C:>= 3|V months|U .", [(["3"], ">=", False, [["months"]])]),

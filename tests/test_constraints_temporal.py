@@ -53,6 +53,10 @@ WINDOWS = [
     ("on a stable dose for ≥ 4 weeks", "duration", "stable dose", L, 4, True, "wk", None, None),
     ("symptoms for more than 3 months", "duration", "symptoms", L, 3, False, "mo", None, None),
     ("More than 2 years of handball sports", "duration", "handball sports", L, 2, False, "a", None, None),
+    # "history of" after the unit: how long the condition has lasted; an article may follow "at least"
+    ("Has at least a 2-year history of seasonal allergic rhinitis", "duration", "seasonal allergic rhinitis", L, 2,
+     True, "a", None, None),
+    ("at least 1 year history of migraines", "duration", "migraines", L, 1, True, "a", None, None),
     # a bare "N months of" a lasting state: at least so long
     ("Postmenopausal defined as 12 months of spontaneous amenorrhea", "duration", "spontaneous amenorrhea", L, 12,
      True, "mo", None, None),
@@ -173,6 +177,8 @@ def test_a_bare_duration_of_other_events_is_no_bound():
     """"2 weeks of treatment" (no comparator) is a procedure, not a bound; only the states of
     ``bare_lower_states`` make one."""
     assert constraints("2 weeks of treatment") == []
+    # an article after a phrase not flagged "article" is no window
+    assert constraints("donation of blood within a 56 day period") == []
     assert constraints("birth more than 37 weeks of amenorrhea") == []  # a gestational age
 
 

@@ -352,6 +352,8 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     after = [w.lower() for w in words[unit["token_end"]:unit["token_end"] + 4] if not w.isspace()]
     if len(after) >= 2 and after[0] == "of" and after[1] not in set(cues):
         return None  # "More than 2 years of handball sports": how long it lasts ("18 years of age" is one)
+    if after and after[0] in set(blockers):
+        return None  # "at least 1 year history of migraines": a duration
     return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
             "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
             "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}

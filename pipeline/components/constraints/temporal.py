@@ -95,14 +95,16 @@ class TimeConfig:
             return "|".join(f"(?P<{prefix}{i}>{_phrase(it['pattern'])})" for i, it in enumerate(items))
 
         comparators = alt("c", cfg.comparators)
-        # after the unit: a postfix ("or more"), a marker ("before") and its anchor ("screening")
+        # an article may stand between the comparator and a written number ("at least a 6-month
+        # history of asthma"); after the unit: a postfix ("or more"), a marker ("before") and its
+        # anchor ("screening")
         # (a postfix before "than" is the next quantity's comparator: "within 30 days or fewer than 5
         # half-lives")
         tail = (r"(?:\s*(?P<post>%s)(?![\w])(?!\s+than\b))?" % alt("p", cfg.postfix)
                 + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
                                                                               alt("a", cfg.anchors)))
         pattern = (
-            r"(?<![\w.,])(?:(?P<cmp>%s)\s*)?" % comparators
+            r"(?<![\w.,])(?:(?P<cmp>%s)\s*(?:an?\s+(?=\d))?)?" % comparators
             + r"(?P<n1>%s)(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num)
             + r"[\s-]*(?P<unit>%s)(?![\w])" % alt("u", cfg.units)
             + tail
@@ -258,6 +260,9 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         lower = upper = None
         ci = _which(m, "c", config.comparators) if m.group("cmp") is not None else None
         cmp = config.comparators[ci] if ci is not None else None
+        if cmp is not None and not cmp.get("article") and \
+                any(ch.isalpha() for ch in text[m.end("cmp"):m.start("n1")]):
+            continue  # "within a 56 day period": an article after this phrase, no bound
         marker = config.markers[_which(m, "m", config.markers)] if m.group("mk") is not None else None
         if cmp and cmp.get("needs_marker") and marker is None:
             continue  # "during the 30-day cohort period": no window without "before ..."
