@@ -38,6 +38,9 @@ WINDOWS = [
      "before"),
     ("at least 4 weeks since prior immunotherapy", "temporal", "immunotherapy", L, 4, True, "wk", "now",
      "before"),
+    # a verb of elapsing between the time and its marker
+    ("At least 28 days must have elapsed since prior radiotherapy", "temporal", "radiotherapy", L, 28, True, "d",
+     "now", "before"),
     ("Myocardial infarction less than 6 months ago", "temporal", "Myocardial infarction", U, 6, False, "mo", "now",
      "before"),
     ("Stroke more than 1 year ago", "temporal", "Stroke", L, 1, False, "a", "now", "before"),

@@ -100,7 +100,11 @@ class TimeConfig:
         # anchor ("screening")
         # (a postfix before "than" is the next quantity's comparator: "within 30 days or fewer than 5
         # half-lives")
+        # a verb of elapsing may stand before the marker: "at least 4 weeks must have elapsed since
+        # prior chemotherapy" (``elapsed`` of configs/time.json)
+        elapsed = r"(?:\s*(?:%s)(?=\s))?" % _phrase(data["elapsed"]) if data.get("elapsed") else ""
         tail = (r"(?:\s*(?P<post>%s)(?![\w])(?!\s+than\b))?" % alt("p", cfg.postfix)
+                + elapsed
                 + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
                                                                               alt("a", cfg.anchors)))
         pattern = (
