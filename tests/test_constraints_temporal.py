@@ -38,6 +38,11 @@ WINDOWS = [
      "before"),
     ("at least 4 weeks since prior immunotherapy", "temporal", "immunotherapy", L, 4, True, "wk", "now",
      "before"),
+    # a postfix or a filler between the number and its unit
+    ("fevers for 2 or more weeks", "duration", "fevers", L, 2, True, "wk", None, None),
+    ("2 or more years since last natural menstrual period", "temporal", "natural menstrual period", L, 2, True, "a",
+     "now", "before"),
+    ("> 8 consecutive weeks of seizure freedom", "duration", "seizure freedom", L, 8, False, "wk", None, None),
     # a verb of elapsing between the time and its marker
     ("At least 28 days must have elapsed since prior radiotherapy", "temporal", "radiotherapy", L, 28, True, "d",
      "now", "before"),
@@ -577,8 +582,9 @@ def test_the_window_candidate_test_agrees_with_number_then_unit():
 
     cfg = CONFIG
     forward = regex.compile(cfg.candidate.pattern.replace("(?<=(?:\\d|", "(?:\\d|", 1)
-                            .replace("(?![\\w-]))[\\s-]*)", "(?![\\w-]))[\\s-]*", 1), regex.IGNORECASE)
+                            .replace("[\\s-]*)(?:", "[\\s-]*(?:", 1), regex.IGNORECASE)
     assert forward.pattern != cfg.candidate.pattern
     for text in ["within 6 months", "5days", "a year ago", "one-year", "ten- days", "an hour", "today",
-                 "hay", "12 h", "3 half-lives", "alpha day", "aged 18 YEARS", "one -year", "2 - wk", "nine"]:
+                 "hay", "12 h", "3 half-lives", "alpha day", "aged 18 YEARS", "one -year", "2 - wk", "nine",
+                 "2 or more weeks", "8 consecutive weeks", "6 or more consecutive days", "or more weeks"]:
         assert (cfg.candidate.search(text) is not None) == (forward.search(text) is not None), text

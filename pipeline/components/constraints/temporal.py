@@ -107,9 +107,15 @@ class TimeConfig:
                 + elapsed
                 + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
                                                                               alt("a", cfg.anchors)))
+        fillers = data.get("unit_fillers")
+        between = r"(?:\s+(?:%s))?" % fillers if fillers else ""
         pattern = (
             r"(?<![\w.,])(?:(?P<cmp>%s)\s*(?:an?\s+(?=\d))?)?" % comparators
             + r"(?P<n1>%s)(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num)
+            # a postfix and a filler may stand between the number and its unit: "2 or more weeks",
+            # "for 6 or more consecutive days", "at least 8 consecutive weeks" (unit_fillers)
+            + r"(?:\s+(?P<pre>%s)(?![\w]))?" % alt("q", cfg.postfix)
+            + between
             + r"[\s-]*(?P<unit>%s)(?![\w])" % alt("u", cfg.units)
             + tail
         )
@@ -134,8 +140,9 @@ class TimeConfig:
         # the unit starts), but tries the number words only where a unit starts, about 5× faster
         # than trying them at every position
         cfg.candidate = regex.compile(
-            r"(?<=(?:\d|(?:%s)(?![\w-]))[\s-]*)(?:%s)(?![\w])" % (
-                "|".join(regex.escape(w) for w in words), "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
+            r"(?<=(?:\d|(?:%s)(?![\w-]))(?:\s+or\s+\w+)?%s[\s-]*)(?:%s)(?![\w])" % (
+                "|".join(regex.escape(w) for w in words), between,
+                "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
             regex.IGNORECASE)
         cfg.not_after = regex.compile(r"\s*(?:%s)" % data["not_after"], regex.IGNORECASE)
         cfg.not_after_unit = {unit: regex.compile(r"\s*(?:%s)" % words, regex.IGNORECASE)
@@ -288,7 +295,8 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         elif cmp:
             bound = _bound(n1, cmp["inclusive"])
             lower, upper = (bound, None) if cmp["side"] == "lower" else (None, bound)
-        pi = _which(m, "p", config.postfix) if m.group("post") is not None else None
+        pi = _which(m, "p", config.postfix) if m.group("post") is not None else \
+            (_which(m, "q", config.postfix) if m.groupdict().get("pre") is not None else None)
         if pi is not None and n2 is None:
             post = config.postfix[pi]
             rules.append(post["id"])
