@@ -43,6 +43,9 @@ WINDOWS = [
     ("2 or more years since last natural menstrual period", "temporal", "natural menstrual period", L, 2, True, "a",
      "now", "before"),
     ("> 8 consecutive weeks of seizure freedom", "duration", "seizure freedom", L, 8, False, "wk", None, None),
+    # a bracketed aside and a comma before the window
+    ("Taking any antidiabetic medication (other than insulin), within 1 month prior to screening", "temporal",
+     "antidiabetic medication", U, 1, True, "mo", "screening", "before"),
     # a verb of elapsing between the time and its marker
     ("At least 28 days must have elapsed since prior radiotherapy", "temporal", "radiotherapy", L, 28, True, "d",
      "now", "before"),

@@ -448,6 +448,9 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     stop = pos
     while stop > 0 and (text[stop - 1].isspace() or text[stop - 1] in "([{"):
         stop -= 1
+    if stop > floor + 1 and text[stop - 1] == "," and text[:stop - 1].rstrip().endswith(")"):
+        # "antidiabetic medication (other than insulin), within 1 month": the aside and its comma
+        stop = len(text[:stop - 1].rstrip())
     keep_to = None
     if stop > floor and text[stop - 1] == ")":
         # "the standard therapy (i.e. one or more DMARDs) for at least three months": step over the
