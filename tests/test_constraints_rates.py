@@ -103,3 +103,6 @@ def test_the_sex_after_the_rate(run):
     got = [(c["subject"], c["unit"], c["lower"], (c.get("population") or {}).get("sex")) for c in rec["constraints"]]
     assert got == [("alcoholic drinks", "/d", {"value": 5, "inclusive": False}, "male"),
                    ("alcoholic drinks", "/d", {"value": 4, "inclusive": False}, "female")]
+    rec = run("an average daily intake of greater than 2 units (females)")
+    assert [(c["subject"], (c.get("population") or {}).get("sex")) for c in rec["constraints"]] == \
+        [("average daily intake", "female")]

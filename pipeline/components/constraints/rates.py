@@ -136,13 +136,14 @@ def read_left_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRule
 
 def _with_sex(record: dict, q: Quantity, text: str, end: int, populations) -> None:
     """``population`` of a rate written for one sex: the quantity's own (:mod:`.populations`), or
-    "for men" right after the rate or its counted word at ``end`` ("5 or more drinks per day
-    for men"; ``populations``: the :class:`PopulationWords`)."""
+    "for men" or "(females)" right after the rate or its counted word at ``end`` ("5 or more
+    drinks per day for men", "greater than 2 units (females)"; ``populations``: the
+    :class:`PopulationWords`)."""
     sex = q.sex
     if sex is None and populations is not None:
         after = words_after(text, end, 2)
-        if len(after) == 2 and after[0].lower in populations.prepositions:
-            sex = populations.sex_words.get(after[1].lower)
+        if len(after) == 2 and (after[0].lower in populations.prepositions or after[0].text == "("):
+            sex = populations.sex_words.get(after[1].lower)  # "for men", "(females)"
     if sex is not None:
         record["population"] = {"sex": sex}
 
