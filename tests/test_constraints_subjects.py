@@ -86,9 +86,31 @@ def _assigned(spec):
     ("Patients below|C:< 18|V and above|C:> 45|V years|U", [(["18"], "<", False, [["years"]]), (["45"], ">", False, [["years"]])]),
     # ... not across a subject
     ("Patients below|C:< 18|V and AST|M above|C:> 45|V mg|U", [(["45"], ">", False, [["AST"]])]),
+    # "of" + a word that is no age cue after "years": a duration, no implicit age
+    ("More_than|C:> 2|V years|U of handball", []),
+    ("More_than|C:> 18|V years|U of age", [(["18"], ">", False, [["years"]])]),
+    ("At_least|C:>= 1|V year|U history of migraines", []),  # a blocker after the unit
+    # a criterion that is nothing but a comparison of weeks or months: the PDQ life expectancy item
+    ("More_than|C:> 12|V weeks|U", [(["12"], ">", False, [["weeks"]])]),
+    ("At_least|C:>= 3|V months|U .", [(["3"], ">=", False, [["months"]])]),
+    # ... not with another word, without a comparator, nor in years (an age)
+    ("Response More_than|C:> 12|V weeks|U", []),
+    ("12|V weeks|U", []),
 ])
 def test_assign_subjects(spec, expected):
     assert _assigned(spec) == expected
+
+
+def test_bare_time_subject_is_life_expectancy():
+    """``bare_time_subject``: the added subject is the unit span, named and categorised by the
+    config; years stay ages."""
+    ents, qs, index = _setup("At_least|C:>= 12|V weeks|U")
+    (q, groups), = assign_subjects(qs, index, CONFIG, UNITS)
+    subject = index.ents[groups[0][0]]
+    assert (subject["norm"], subject["category"], subject["rule"]) == ("life expectancy", "duration", "implicit.bare_time")
+    ents, qs, index = _setup(">=|C:>= 18|V years|U")
+    (q, groups), = assign_subjects(qs, index, CONFIG, UNITS)
+    assert index.ents[groups[0][0]]["norm"] == "age"
 
 
 def test_prefix_op_links_with_or():

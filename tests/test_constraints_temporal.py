@@ -38,6 +38,17 @@ WINDOWS = [
      "before"),
     ("at least 4 weeks since prior immunotherapy", "temporal", "immunotherapy", L, 4, True, "wk", "now",
      "before"),
+    # a postfix or a filler between the number and its unit
+    ("fevers for 2 or more weeks", "duration", "fevers", L, 2, True, "wk", None, None),
+    ("2 or more years since last natural menstrual period", "temporal", "natural menstrual period", L, 2, True, "a",
+     "now", "before"),
+    ("> 8 consecutive weeks of seizure freedom", "duration", "seizure freedom", L, 8, False, "wk", None, None),
+    # a bracketed aside and a comma before the window
+    ("Taking any antidiabetic medication (other than insulin), within 1 month prior to screening", "temporal",
+     "antidiabetic medication", U, 1, True, "mo", "screening", "before"),
+    # a verb of elapsing between the time and its marker
+    ("At least 28 days must have elapsed since prior radiotherapy", "temporal", "radiotherapy", L, 28, True, "d",
+     "now", "before"),
     ("Myocardial infarction less than 6 months ago", "temporal", "Myocardial infarction", U, 6, False, "mo", "now",
      "before"),
     ("Stroke more than 1 year ago", "temporal", "Stroke", L, 1, False, "a", "now", "before"),
@@ -53,6 +64,13 @@ WINDOWS = [
     ("on a stable dose for ≥ 4 weeks", "duration", "stable dose", L, 4, True, "wk", None, None),
     ("symptoms for more than 3 months", "duration", "symptoms", L, 3, False, "mo", None, None),
     ("More than 2 years of handball sports", "duration", "handball sports", L, 2, False, "a", None, None),
+    # "history of" after the unit: how long the condition has lasted; an article may follow "at least"
+    ("Has at least a 2-year history of seasonal allergic rhinitis", "duration", "seasonal allergic rhinitis", L, 2,
+     True, "a", None, None),
+    ("at least 1 year history of migraines", "duration", "migraines", L, 1, True, "a", None, None),
+    # a bare "N months of" a lasting state: at least so long
+    ("Postmenopausal defined as 12 months of spontaneous amenorrhea", "duration", "spontaneous amenorrhea", L, 12,
+     True, "mo", None, None),
     ("disease duration of at least twelve weeks", "duration", "disease", L, 12, True, "wk", None, None),
     ("Methotrexate for 12 weeks or more", "duration", "Methotrexate", L, 12, True, "wk", None, None),
     ("disease-free >/= 5 years", "duration", "disease-free", L, 5, True, "a", None, None),  # '>/=' is '>='
@@ -71,6 +89,12 @@ WINDOWS = [
      True, "mo", "transplant", "after"),
     ("Male patients must use effective barrier contraception during and for 4 weeks after study participation",
      "duration", "effective barrier contraception", L, 4, True, "wk", None, None),
+    # the periods before "and for N after" are when the event holds, not the event
+    ("Men or women of child bearing potential should be using an effective method of contraception before entry into "
+     "the study and throughout the same and for 6 months after ending the study", "duration",
+     "using an effective method of contraception", L, 6, True, "mo", None, None),
+    ("must use a latex condom during any sexual contact with women of childbearing potential while taking "
+     "lenalidomide and for 4 weeks after the last dose", "duration", "latex condom", L, 4, True, "wk", None, None),
     # ... and with none, the phrase after stays the event
     ("At least 6 months after stroke", "temporal", "stroke", L, 6, True, "mo", "now", "before"),
     ("Patients must be 100 days or more after allogeneic stem cell transplantation", "temporal",
@@ -153,10 +177,31 @@ def test_during_and_over_the_make_windows(text, subject, value, unit, anchor):
 
 def test_a_window_after_and_goes_on_with_the_event_before():
     """"pregnant or within 2 weeks post-partum" opens a conjunct of its own; after "and" the
-    window is the event's before it."""
+    window is the event's before it, read before the period it continues ("during treatment")."""
     (c,) = constraints("using effective contraception during treatment and during the 30 days after treatment end")
     assert (c["subject_text"], c["anchor"], c["direction"]) == \
-        ("using effective contraception during treatment", "treatment end", "after")
+        ("using effective contraception", "treatment end", "after")
+    assert "time.period_before" in c["rules"]
+
+
+def test_a_bare_duration_of_other_events_is_no_bound():
+    """"2 weeks of treatment" (no comparator) is a procedure, not a bound; only the states of
+    ``bare_lower_states`` make one."""
+    assert constraints("2 weeks of treatment") == []
+    # an article after a phrase not flagged "article" is no window
+    assert constraints("donation of blood within a 56 day period") == []
+    assert constraints("birth more than 37 weeks of amenorrhea") == []  # a gestational age
+
+
+def test_an_event_read_before_its_periods_is_not_split():
+    """"routine and effective contraceptive measures during the study and within 6 weeks after":
+    one event, the conjunction inside it joins modifiers."""
+    (c,) = constraints("Agree to use adequate and effective contraceptive measures during the entire study period "
+                       "and within 6 weeks after the last dose")
+    assert c["subject_text"] == "Agree to use adequate and effective contraceptive measures"
+    # a window after "before" with no period before it keeps its phrase
+    (c,) = constraints("Blood donation within 8 weeks before randomisation")
+    assert "time.period_before" not in c["rules"]
 
 
 def test_comparators_joined_by_or_are_no_events():
@@ -540,8 +585,9 @@ def test_the_window_candidate_test_agrees_with_number_then_unit():
 
     cfg = CONFIG
     forward = regex.compile(cfg.candidate.pattern.replace("(?<=(?:\\d|", "(?:\\d|", 1)
-                            .replace("(?![\\w-]))[\\s-]*)", "(?![\\w-]))[\\s-]*", 1), regex.IGNORECASE)
+                            .replace("[\\s-]*)(?:", "[\\s-]*(?:", 1), regex.IGNORECASE)
     assert forward.pattern != cfg.candidate.pattern
     for text in ["within 6 months", "5days", "a year ago", "one-year", "ten- days", "an hour", "today",
-                 "hay", "12 h", "3 half-lives", "alpha day", "aged 18 YEARS", "one -year", "2 - wk", "nine"]:
+                 "hay", "12 h", "3 half-lives", "alpha day", "aged 18 YEARS", "one -year", "2 - wk", "nine",
+                 "2 or more weeks", "8 consecutive weeks", "6 or more consecutive days", "or more weeks"]:
         assert (cfg.candidate.search(text) is not None) == (forward.search(text) is not None), text

@@ -37,6 +37,25 @@ CASES = [
     ("anti-dsDNA titer between 1 and 5", [ent("COMPARATOR", 2, 3, op="between"), ent("VALUE", 3, 4)], "anti-dsDNA titer"),
     ("one two three four five six seven = 3", [ent("COMPARATOR", 7, 8, op="="), ent("VALUE", 8, 9)],
      "three four five six seven"),  # at most subject_max_tokens words
+    # a name that completes a measure before it names the measure with it
+    ("Axial deformity of the lower limbs ≤ 5 °", [ent("COMPARATOR", 6, 7, op="<="), ent("VALUE", 7, 8),
+                                                 ent("UNIT", 8, 9)], "Axial deformity of the lower limbs"),
+    ("Cervical length on transvaginal examination of ≤ 20 mm",
+     [ent("COMPARATOR", 6, 7, op="<="), ent("VALUE", 7, 8), ent("UNIT", 8, 9)],
+     "Cervical length on transvaginal examination"),
+    ("the curvature measured in the spine is < 10 °", [ent("COMPARATOR", 7, 8, op="<"), ent("VALUE", 8, 9),
+                                                      ent("UNIT", 9, 10)], "curvature measured in the spine"),
+    ("resolution of the lower limbs ≤ 5", [ent("COMPARATOR", 5, 6, op="<="), ent("VALUE", 6, 7)], "lower limbs"),
+    # a range of measures after an unknown subject; a range of years or times is none
+    ("colorectal lesions of 10 - 25 mm size", [ent("VALUE", 3, 4), ent("COMPARATOR", 4, 5, "cmp.range_sign", op="range"),
+                                              ent("VALUE", 5, 6), ent("UNIT", 6, 7)], "colorectal lesions"),
+    ("published between 1993 - 1996", [ent("VALUE", 2, 3), ent("COMPARATOR", 3, 4, "cmp.range_sign", op="range"),
+                                       ent("VALUE", 4, 5)], None),
+    ("symptoms for 2 - 4 weeks", [ent("VALUE", 2, 3), ent("COMPARATOR", 3, 4, "cmp.range_sign", op="range"),
+                                  ent("VALUE", 4, 5), ent("UNIT", 5, 6, "unit.weeks")], None),
+    ("BMI within the range 19 - 37 kg/m2", [ent("COMPARATOR", 1, 2, op="<=", weak=True), ent("VALUE", 4, 5),
+                                            ent("COMPARATOR", 5, 6, "cmp.range_sign", op="range"), ent("VALUE", 6, 7),
+                                            ent("UNIT", 7, 8)], None),
     # rows that must not make a shape
     ("aged > 18 years", [ent("COMPARATOR", 1, 2, op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4, "unit.years")], None),
     ("since 1993 - 1996", [ent("VALUE", 1, 2), ent("COMPARATOR", 2, 3, "cmp.range_sign", op="range"),

@@ -33,7 +33,7 @@ def definitions() -> list:
     ("G/L", "10*9/L"),  # giga per litre, not grams
     ("cells/mm3", "/uL"), ("/mm³", "/uL"), ("per mm3", "/uL"),
     # things counted per time are a rate of that time; household spoons
-    ("drinks per week", "/wk"), ("cigarettes/day", "/d"), ("caffeinated drinks per day", "/d"), ("episodes/month", "/mo"),
+    ("drinks per week", "/wk"), ("units/week", "/wk"), ("units per day", "/d"), ("cigarettes/day", "/d"), ("caffeinated drinks per day", "/d"), ("episodes/month", "/mo"),
     ("teaspoon", "tsp"), ("tablespoons", "tbsp"), ("cc", "mL"),
     # unit words spelled out (unit_words), then the alias table
     ("milligrams per decilitre", "mg/dL"), ("millimoles per litre", "mmol/L"),

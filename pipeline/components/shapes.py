@@ -37,6 +37,10 @@ SHAPE_RULE_AFTER = "shape.value_unit_np"
 ASIDE_LINK_WORDS = 2
 #: the keys of shapes.json that name doses and the link to a name after a quantity
 DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
+#: the keys of shapes.json that name what a name before a comparator may be the complement of
+#: ("Axial *deformity of* the lower limbs ≤ 5°")
+HEAD_KEYS = ("measure_heads", "head_links", "head_determiners", "head_participles")
+WORD_KEYS = DOSE_KEYS + HEAD_KEYS
 #: how many link words may stand between a name and the number of "number unit or more"
 #: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
 #: subject is further back)
@@ -62,6 +66,10 @@ class ShapeRules:
     dose_modifiers: frozenset = frozenset()
     dose_links: frozenset = frozenset()
     after_links: frozenset = frozenset()
+    measure_heads: frozenset = frozenset()
+    head_links: frozenset = frozenset()
+    head_determiners: frozenset = frozenset()
+    head_participles: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -74,7 +82,7 @@ class ShapeRules:
     _name_chars: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words", *DOSE_KEYS):
+        for name in ("link_words", "stop_words", "after_stop_words", "multiplier_words", *WORD_KEYS):
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
@@ -89,7 +97,7 @@ class ShapeRules:
     def to_dict(self) -> dict:
         return {"link_words": sorted(self.link_words), "after_stop_words": sorted(self.after_stop_words),
                 "multiplier_words": sorted(self.multiplier_words),
-                **{name: sorted(getattr(self, name)) for name in DOSE_KEYS},
+                **{name: sorted(getattr(self, name)) for name in WORD_KEYS},
                 "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
@@ -111,7 +119,7 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
     return ShapeRules(
         link_words=shapes["link_words"], after_stop_words=shapes.get("after_stop_words", []),
         multiplier_words=shapes.get("multiplier_words", []),
-        **{name: shapes.get(name, []) for name in DOSE_KEYS},
+        **{name: shapes.get(name, []) for name in WORD_KEYS},
         comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
@@ -139,9 +147,15 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         # hemoptysis"): only a name after the quantity's link word can be its subject
         as_prefix = bool(attrs.get("postfix") and attrs.get("prefix_op") in rules.comparator_ops)
         if cmp_ent["label"] != "COMPARATOR" or attrs.get("op") not in rules.comparator_ops \
-                or (attrs.get("postfix") and not as_prefix) \
-                or attrs.get("weak") or cmp_ent["rule"] in rules.range_sign_rules:
-            continue  # range signs ("1993 - 1996") do not make a shape; "between" and "in the range of" do
+                or (attrs.get("postfix") and not as_prefix) or attrs.get("weak"):
+            continue
+        name_at = cmp_ent["token_start"]
+        if cmp_ent["rule"] in rules.range_sign_rules:
+            # range signs ("1993 - 1996") make no shape, "between" and "in the range of" do, and so
+            # does a range of measures: "lesions of 10-25 mm size", "curves 15°-45°"
+            name_at = _measured_range_start(entities, ci, rules)
+            if name_at is None:
+                continue
         vi = ci + 1
         if vi + 1 < len(entities) and entities[vi]["label"] == "COMPARATOR" and entities[vi + 1]["label"] == "VALUE" \
                 and (entities[vi].get("attrs") or {}).get("op") == attrs.get("op"):
@@ -165,8 +179,8 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             continue  # "≥ 33 gestational weeks", "24-28 weeks gestation": it is named right after
         if _definition(words, cmp_ent, owner, values):
             continue
-        span = _name_before(words, cmp_ent["token_start"], owner, values, rules) if not as_prefix else None
-        dose = _dose_before(words, cmp_ent["token_start"], owner, rules) if span is None and not as_prefix else None
+        span = _name_before(words, name_at, owner, values, rules) if not as_prefix else None
+        dose = _dose_before(words, name_at, owner, rules) if span is None and not as_prefix else None
         if dose is not None:
             found.append(dose)
         elif span is not None:
@@ -179,6 +193,30 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
                 found.append({"token_start": span[0], "token_end": span[1], "after_quantity": True})
     found.extend(_postfix_shapes(words, entities, owner, values, windows, rules))
     return found
+
+
+def _measured_range_start(entities: Sequence[dict], ci: int, rules: ShapeRules) -> Optional[int]:
+    """The first token of a range of measures around the range sign ``entities[ci]``: a number
+    (and its unit) right before it, a number and a unit that is no time right after it ("10-25
+    mm", "15°-45°"), no comparator right before its first number; ``None`` for any other range
+    ("1993 - 1996", "2-4 weeks")."""
+    sign = entities[ci]
+    k = ci - 1
+    if k >= 0 and entities[k]["label"] == "UNIT" and entities[k]["token_end"] == sign["token_start"]:
+        k -= 1
+    if k < 0 or entities[k]["label"] != "VALUE" or \
+            entities[ci - 1]["token_end"] != sign["token_start"]:
+        return None
+    if k > 0 and entities[k - 1]["label"] == "COMPARATOR" and \
+            entities[k]["token_start"] - entities[k - 1]["token_end"] <= rules.max_value_gap + 2:
+        return None  # "within the range 19-37 kg/m2": the comparator before reads the range
+    if ci + 2 >= len(entities):
+        return None
+    nxt, unit = entities[ci + 1], entities[ci + 2]
+    if nxt["label"] != "VALUE" or nxt["token_start"] != sign["token_end"] or unit["label"] != "UNIT" \
+            or unit["token_start"] - nxt["token_end"] > 1 or unit["rule"] in rules.time_unit_rules:
+        return None
+    return entities[k]["token_start"]
 
 
 def _cut_name(words: Sequence[str], end: int, rules: ShapeRules) -> bool:
@@ -253,7 +291,42 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
     if start < end and start - 1 in owner and owner[start - 1] in values and \
             words[start].lower() in rules.multiplier_words:
         return None  # "less than 2X greater than", "4 times above": a multiplier, not a name
-    return (start, end) if start < end and not _condition_head(words[end - 1], rules) else None
+    if start >= end or _condition_head(words[end - 1], rules):
+        return None
+    return _head_before(words, start, owner, rules), end
+
+
+def _head_before(words: Sequence[str], start: int, owner: dict, rules: ShapeRules) -> int:
+    """Where a name starting at ``start`` starts when it is the complement of a measure before
+    it: "Axial deformity of the lower limbs ≤ 5°", "Cervical length on transvaginal examination of
+    ≤ 20 mm", "Central corneal thickness in either eye > 600 µm" name the deformity, the length,
+    the thickness (``measure_heads`` + ``head_links`` + ``head_determiners`` of shapes.json; a
+    ``head_participles`` word may stand after the measure: "curvature measured in the spine")."""
+    j = start - 1
+    while j >= 0 and words[j].isspace():
+        j -= 1
+    if j >= 0 and words[j].lower() in rules.head_determiners and j not in owner:
+        j -= 1
+        while j >= 0 and words[j].isspace():
+            j -= 1
+    if j < 1 or j in owner or words[j].lower() not in rules.head_links:
+        return start
+    h = j - 1
+    while h >= 0 and words[h].isspace():
+        h -= 1
+    if h >= 0 and h not in owner and words[h].lower() in rules.head_participles:
+        h -= 1  # "the curvature measured in the spine is less than 10 degrees"
+        while h >= 0 and words[h].isspace():
+            h -= 1
+    if h < 0 or h in owner or words[h].lower() not in rules.measure_heads:
+        return start
+    first = h
+    i = h - 1
+    while (i >= 0 and h - i < rules.max_tokens and i not in owner and rules.is_name_token(words[i])
+           and words[i].lower() not in rules.stop_words):
+        first = i
+        i -= 1
+    return first
 
 
 def _dose_before(words: Sequence[str], cmp_start: int, owner: dict, rules: ShapeRules) -> Optional[dict]:

@@ -137,9 +137,9 @@ class UnitNormalizer:
         spelled = self.spelled(key)
         if spelled in self.table:
             return self.table[spelled]
-        key = spelled  # "milliequivalents/dL" reads on as "meq/dl", as "mEq/dL" does
+        written, key = key, spelled  # "milliequivalents/dL" reads on as "meq/dl", as "mEq/dL" does
         for rx, canonical in self._compiled:
-            if rx.match(key):
+            if rx.match(key) or rx.match(written):  # "units/week": a rate, before "units" reads as "U"
                 return canonical
         return self._via_pint(text, key)
 

@@ -4,6 +4,7 @@
 
 1. :mod:`~pipeline.components.constraints.quantities` — comparator/value/unit runs;
    :mod:`~pipeline.components.constraints.populations` — the population each is written for;
+   (grades, then :mod:`.counts` and :mod:`.rates` — things counted per time — take theirs);
 2. :mod:`~pipeline.components.constraints.subjects` — what each quantity bounds;
    :mod:`~pipeline.components.constraints.pairs` — "160/100" as two bounds;
 3. :mod:`~pipeline.components.constraints.bounds` — bounds merged per subject, as constraints;
@@ -28,6 +29,7 @@ from pipeline.components.constraints.pairs import split_pairs
 from pipeline.components.constraints.populations import mark_populations, with_population
 from pipeline.components.constraints.quantities import (find_quantities, is_count, is_formula_term, scale_mentions,
                                                           split_mixed_ranges)
+from pipeline.components.constraints.rates import read_left_rate, read_rate
 from pipeline.components.constraints.records import PART_LABELS, build_record
 from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
@@ -101,6 +103,8 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
                   if not q.invalid and not graded.used.intersection(q.members())]
     quantities = split_mixed_ranges(quantities, ents, units.normalize)
     mark_populations(quantities, words, sent_of, config.populations)
+    rated = Assembled()
+    quantities = _rates(text, quantities, ents, config, rated)  # before counts: "> 7 drinks for females"
     counted, quantities = _counts(text, quantities, ents, counts, config, graded)
     # a number written for a population ("≥ 13 for women") bounds, it does not count
     quantities = [q for q in quantities if q.sex is not None or not is_count(q, words, ents, followers)]
@@ -115,7 +119,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     scoped = scope_conditions(text, ents, config.condition_scope) if assigned else []
     found = build_constraints(assigned, index, scale_of, scoped[0] if scoped else None,
                               config.value_words, units)
-    for part in (counted, graded):
+    for part in (rated, counted, graded):
         found.constraints.extend(part.constraints)
         found.relations.extend(part.relations)
         # a count's or grade's numbers and comparators are no entities (GUIDELINE: counts and grades
@@ -134,6 +138,29 @@ def _grades(text: str, ents: Sequence[dict], rules: Optional[GradeRules]) -> Ass
             out.used.add(g.subject)
             out.relations.extend((g.subject, v, "has_value") for v in g.members if ents[v]["label"] == "VALUE")
     return out
+
+
+def _rates(text: str, quantities: list, ents: Sequence[dict], config: AssemblyConfig, counted: Assembled) -> list:
+    """Things counted per time (:mod:`.rates`) join ``counted``; the other quantities are returned."""
+    rules = config.rate_rules
+    if rules is None:
+        return quantities
+    rest = []
+    previous = None  # the rate read before from a phrase before its comparator
+    for q in quantities:
+        c = read_rate(q, text, ents, rules, config.value_words, populations=config.populations)
+        if c is None:
+            c = previous = read_left_rate(q, text, ents, rules, config.value_words, previous,
+                                              config.populations)
+            if c is not None:
+                c = {k: v for k, v in c.items() if not k.startswith("_")}
+        if c is None:
+            rest.append(q)
+            continue
+        counted.constraints.append((c, None))
+        counted.used.update(q.members())
+        counted.relations.extend(count_relations(q.members(), q))
+    return rest
 
 
 def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[CountRules],

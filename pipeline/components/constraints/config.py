@@ -49,6 +49,11 @@ class AssemblyConfig:
     negation_non_clinical: List[str] = field(default_factory=list)
     time_units_for_age_only: List[str] = field(default_factory=list)
     implicit_age_cues: List[str] = field(default_factory=list)
+    #: a criterion that is nothing but a time comparison in these units ("More than 12 weeks")
+    #: bounds this subject (the PDQ template's life expectancy item, its heading lost)
+    bare_time_subject: Dict[str, object] = field(default_factory=dict)
+    #: things counted per time ("> 2 alcoholic drinks per day"): :mod:`.rates`
+    rates: Dict[str, object] = field(default_factory=dict)
     quantity_fillers: List[str] = field(default_factory=list)
     negated_phrase_stops: List[str] = field(default_factory=list)
     negated_phrase_skip: List[str] = field(default_factory=list)
@@ -93,6 +98,8 @@ class AssemblyConfig:
             negation_non_clinical=list(data.get("negation_non_clinical_targets", [])),
             time_units_for_age_only=list(data.get("time_units_for_age_only", [])),
             implicit_age_cues=list(data.get("implicit_age_cues", [])),
+            bare_time_subject=dict(data.get("bare_time_subject", {})),
+            rates=dict(data.get("rates", {})),
             quantity_fillers=list(data.get("quantity_fillers", [])),
             negated_phrase_stops=list(data.get("negated_phrase_stops", [])),
             negated_phrase_skip=list(data.get("negated_phrase_skip", [])),
@@ -110,6 +117,12 @@ class AssemblyConfig:
             limits=limits or AssemblyLimits(),
             age_cue_rules=frozenset(age_cue_rules),
         )
+
+    @cached_property
+    def rate_rules(self):
+        """``rates`` read once (:class:`~.rates.RateRules`; None when not configured)."""
+        from pipeline.components.constraints.rates import RateRules
+        return RateRules.from_dict(self.rates)
 
     @cached_property
     def non_clinical(self) -> frozenset:
@@ -175,6 +188,8 @@ class AssemblyConfig:
                 "negation_non_clinical_targets": self.negation_non_clinical,
                 "time_units_for_age_only": self.time_units_for_age_only,
                 "implicit_age_cues": self.implicit_age_cues,
+                **({"bare_time_subject": self.bare_time_subject} if self.bare_time_subject else {}),
+                **({"rates": self.rates} if self.rates else {}),
                 "quantity_fillers": self.quantity_fillers,
                 "negated_phrase_stops": self.negated_phrase_stops,
                 "negated_phrase_skip": self.negated_phrase_skip,

@@ -18,6 +18,7 @@ from pipeline.components.units import UnitNormalizer
 from pipeline.core.numbers import parse_number
 
 IMPLICIT_AGE_RULE = "implicit.age"
+BARE_TIME_RULE = "implicit.bare_time"
 
 Groups = List[List[int]]
 
@@ -126,6 +127,8 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
             return [[later]]
     age = implicit_age_subject(q, index.words, index.ents, units, config.implicit_age_blockers,
                                config.implicit_age_cues, config.implicit_age_blockers_after)
+    if age is None:
+        age = bare_time_subject(q, index.words, index.ents, units, config.bare_time_subject)
     return [[index.add(age)]] if age is not None else None
 
 
@@ -329,7 +332,9 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     *postmenopausal*", "< 1 year *history* of diabetes", "≥ 2 years *have* elapsed") say it is a
     duration. The subject entity is the
     unit span ("years"), as in LCT; with no unit, an age comparator's span ("21 or older",
-    "younger than 18": ``age`` in the comparator rule's attrs, which is cue enough)."""
+    "younger than 18": ``age`` in the comparator rule's attrs, which is cue enough). "of" + a
+    word that is no age cue after the unit makes it a duration ("More than 2 years of handball
+    sports"; "18 years of age" stays an age)."""
     u = unit_of([q])
     if q.bare:
         return None
@@ -342,19 +347,39 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     before = {w.lower() for w in words[max(0, q.start - 4):q.start]}
     if before & set(blockers):
         return None
-    if blockers_after:
-        after = next((w.lower() for w in words[ents[u]["token_end"]:ents[u]["token_end"] + 3]
-                      if not w.isspace()), None)
-        if after in set(blockers_after):
-            return None
     window = [w.lower() for w in words[max(0, q.start - 6):q.start] if not w.isspace()]
     if age_comparator(q, ents) is None and \
             not (set(window) & set(cues) or all(not any(ch.isalnum() for ch in w) for w in window)):
         return None  # "Epileptic seizure < 2 years": a duration, not an age
     unit = ents[u]
+    after = [w.lower() for w in words[unit["token_end"]:unit["token_end"] + 4] if not w.isspace()]
+    if len(after) >= 2 and after[0] == "of" and after[1] not in set(cues):
+        return None  # "More than 2 years of handball sports": how long it lasts ("18 years of age" is one)
+    if after and after[0] in set(blockers) | set(blockers_after):
+        return None  # "at least 1 year history of migraines", "> 2 years postmenopausal": a duration
     return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
             "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
             "rule": IMPLICIT_AGE_RULE, "norm": "age", "category": "age"}
+
+
+def bare_time_subject(q: Quantity, words, ents, units: UnitNormalizer, rule: dict) -> Optional[dict]:
+    """The subject of a criterion that is nothing but a comparison of a time ("More than 12
+    weeks", "At least 3 months"): in the PDQ template such an item is the life expectancy whose
+    heading the registry text lost (``bare_time_subject`` of ``configs/constraints.json``: the
+    units, the subject's name and category). Like an implicit age, the subject entity is the unit
+    span; a word outside the quantity, or a quantity without comparator, makes none."""
+    u = unit_of([q])
+    if not rule or q.bare or not q.comparators or u is None or len(q.values) > 2:
+        return None
+    if units.normalize(ents[u]["text"]) not in set(rule.get("units", ())):
+        return None
+    if any(any(ch.isalnum() for ch in w) for k, w in enumerate(words) if not q.start <= k < q.end):
+        return None
+    unit = ents[u]
+    return {"label": "MEASUREMENT", "start": unit["start"], "end": unit["end"],
+            "token_start": unit["token_start"], "token_end": unit["token_end"], "text": unit["text"],
+            "rule": BARE_TIME_RULE, "norm": rule["subject"],
+            "category": rule.get("category", "duration")}
 
 
 def _subject_between(index: EntityIndex, start: int, end: int) -> bool:

@@ -77,6 +77,10 @@ class TimeConfig:
     range_duration_id: Optional[str] = None
     rate_start: Optional[regex.Pattern] = field(repr=False, default=None)  # "/day" after a leading quantity
     rate_after_word: Optional[regex.Pattern] = field(repr=False, default=None)  # "cigs/day" after it
+    period_cue: Optional[regex.Pattern] = field(repr=False, default=None)  # "during the study and" for N after
+    bare_lower: Optional[regex.Pattern] = field(repr=False, default=None)  # "12 months of *amenorrhea*"
+    bare_lower_id: Optional[str] = None
+    period_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -91,15 +95,27 @@ class TimeConfig:
             return "|".join(f"(?P<{prefix}{i}>{_phrase(it['pattern'])})" for i, it in enumerate(items))
 
         comparators = alt("c", cfg.comparators)
-        # after the unit: a postfix ("or more"), a marker ("before") and its anchor ("screening")
+        # an article may stand between the comparator and a written number ("at least a 6-month
+        # history of asthma"); after the unit: a postfix ("or more"), a marker ("before") and its
+        # anchor ("screening")
         # (a postfix before "than" is the next quantity's comparator: "within 30 days or fewer than 5
         # half-lives")
+        # a verb of elapsing may stand before the marker: "at least 4 weeks must have elapsed since
+        # prior chemotherapy" (``elapsed`` of configs/time.json)
+        elapsed = r"(?:\s*(?:%s)(?=\s))?" % _phrase(data["elapsed"]) if data.get("elapsed") else ""
         tail = (r"(?:\s*(?P<post>%s)(?![\w])(?!\s+than\b))?" % alt("p", cfg.postfix)
+                + elapsed
                 + r"(?:\s*(?P<mk>%s)(?![\w])(?:\s*(?P<anc>%s)(?![\w]))?)?" % (alt("m", cfg.markers),
                                                                               alt("a", cfg.anchors)))
+        fillers = data.get("unit_fillers")
+        between = r"(?:\s+(?:%s))?" % fillers if fillers else ""
         pattern = (
-            r"(?<![\w.,])(?:(?P<cmp>%s)\s*)?" % comparators
+            r"(?<![\w.,])(?:(?P<cmp>%s)\s*(?:an?\s+(?=\d))?)?" % comparators
             + r"(?P<n1>%s)(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num)
+            # a postfix and a filler may stand between the number and its unit: "2 or more weeks",
+            # "for 6 or more consecutive days", "at least 8 consecutive weeks" (unit_fillers)
+            + r"(?:\s+(?P<pre>%s)(?![\w]))?" % alt("q", cfg.postfix)
+            + between
             + r"[\s-]*(?P<unit>%s)(?![\w])" % alt("u", cfg.units)
             + tail
         )
@@ -124,8 +140,9 @@ class TimeConfig:
         # the unit starts), but tries the number words only where a unit starts, about 5× faster
         # than trying them at every position
         cfg.candidate = regex.compile(
-            r"(?<=(?:\d|(?:%s)(?![\w-]))[\s-]*)(?:%s)(?![\w])" % (
-                "|".join(regex.escape(w) for w in words), "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
+            r"(?<=(?:\d|(?:%s)(?![\w-]))(?:\s+or\s+\w+)?%s[\s-]*)(?:%s)(?![\w])" % (
+                "|".join(regex.escape(w) for w in words), between,
+                "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
             regex.IGNORECASE)
         cfg.not_after = regex.compile(r"\s*(?:%s)" % data["not_after"], regex.IGNORECASE)
         cfg.not_after_unit = {unit: regex.compile(r"\s*(?:%s)" % words, regex.IGNORECASE)
@@ -179,6 +196,14 @@ class TimeConfig:
         if rate:
             cfg.rate_start = regex.compile(r"(?:%s)" % rate["right_after"], regex.IGNORECASE)
             cfg.rate_after_word = regex.compile(r"\w+\s*(?:%s)" % rate["after_one_word"], regex.IGNORECASE)
+        bare = data.get("bare_lower_states")
+        if bare:
+            cfg.bare_lower = regex.compile(r"(?:%s)\b" % _phrase(bare["pattern"]), regex.IGNORECASE)
+            cfg.bare_lower_id = bare["id"]
+        period = data.get("period_before_after")
+        if period:
+            cfg.period_cue = regex.compile(r"\b(?:%s)\b" % _phrase(period["pattern"]), regex.IGNORECASE)
+            cfg.period_id = period["id"]
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -246,6 +271,9 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         lower = upper = None
         ci = _which(m, "c", config.comparators) if m.group("cmp") is not None else None
         cmp = config.comparators[ci] if ci is not None else None
+        if cmp is not None and not cmp.get("article") and \
+                any(ch.isalpha() for ch in text[m.end("cmp"):m.start("n1")]):
+            continue  # "within a 56 day period": an article after this phrase, no bound
         marker = config.markers[_which(m, "m", config.markers)] if m.group("mk") is not None else None
         if cmp and cmp.get("needs_marker") and marker is None:
             continue  # "during the 30-day cohort period": no window without "before ..."
@@ -267,7 +295,8 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
         elif cmp:
             bound = _bound(n1, cmp["inclusive"])
             lower, upper = (bound, None) if cmp["side"] == "lower" else (None, bound)
-        pi = _which(m, "p", config.postfix) if m.group("post") is not None else None
+        pi = _which(m, "p", config.postfix) if m.group("post") is not None else \
+            (_which(m, "q", config.postfix) if m.groupdict().get("pre") is not None else None)
         if pi is not None and n2 is None:
             post = config.postfix[pi]
             rules.append(post["id"])
@@ -297,6 +326,12 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
                 if w.event_span is None:
                     w.end = m.end("unit") if m.group("post") is None else m.end("post")
                     w.rules.pop()
+                elif not w.bounded and n2 is None and config.bare_lower is not None and \
+                        config.bare_lower.match(text, w.event_span[0]):
+                    # "postmenopausal defined as 12 months of spontaneous amenorrhea": a state
+                    # that has lasted so long, at least
+                    w.lower, w.bounded = _bound(n1, True), True
+                    w.rules.append(config.bare_lower_id)
             elif mk.get("event_follows") or not mk.get("postfix"):
                 w.event_span = _phrase_after(text, m.end("mk"), config)
                 if w.event_span is None and not mk.get("postfix"):
@@ -413,6 +448,9 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     stop = pos
     while stop > 0 and (text[stop - 1].isspace() or text[stop - 1] in "([{"):
         stop -= 1
+    if stop > floor + 1 and text[stop - 1] == "," and text[:stop - 1].rstrip().endswith(")"):
+        # "antidiabetic medication (other than insulin), within 1 month": the aside and its comma
+        stop = len(text[:stop - 1].rstrip())
     keep_to = None
     if stop > floor and text[stop - 1] == ")":
         # "the standard therapy (i.e. one or more DMARDs) for at least three months": step over the
@@ -489,6 +527,7 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             continue
         last = []
         boundary = None
+        one_event = False  # an event read before its periods is one thing used over them, never split
         if w.event_span and w.event_before_first:
             w = _event_before_first(text, w, previous_end, config)
         if w.event_span:
@@ -502,6 +541,10 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                 span, boundary = _phrase_before(text, boundary.start(), config, previous_end)
             if span is not None:
                 span = measured_event(text, span, measured, config.measured_categories) or span
+            if span is not None and w.direction == "after":
+                before = _before_period(text, span, boundary, previous_end, w.start, config)
+                if before is not None:
+                    span, w, one_event = before, replace(w, rules=w.rules + [config.period_id]), True
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
         duration = w.duration or (not w.window and w.direction is None and cue is not None)
         if span is not None and config.duration_head is not None and \
@@ -513,11 +556,11 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             continue
         if span is None:
             span = (ent["start"], ent["end"])  # an entity is never split
-        parts = [span] if duration else split_events(text, span, ents, config)
+        parts = [span] if duration or one_event else split_events(text, span, ents, config)
         parts = [p for p in (_past_leading_quantity(text, p, ents, config) for p in parts) if p is not None]
         if not parts:
             continue  # "≥ 5 cigs/day for last 6 months": a frequency, no event
-        if not duration and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
+        if not duration and not one_event and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
             parts = whole  # "Any chemotherapy, radiotherapy, ... or hormonal therapy within 28 days"
         if len(parts) > 1 and not w.event_span and _list_goes_on(text, w, parts, windows, config):
             parts = parts[-1:]  # "pregnant, postpartum up to six months, lactating": the item it follows
@@ -615,6 +658,23 @@ def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) ->
     anchor, anchor_end = _written_anchor(text, w.event_span, config)
     return replace(w, event_span=None, anchor=anchor, anchor_end=anchor_end, direction="after",
                    event_before_first=False)
+
+
+def _before_period(text: str, span: Tuple[int, int], boundary, floor: int, end: int,
+                   config: TimeConfig) -> Optional[Tuple[int, int]]:
+    """The event before the periods that a window "for N after X" continues: in "use an
+    effective method of contraception before entry into the study, during the study and for 6
+    months after its end" the phrase before the window is only when the method is used; the event
+    is the phrase before the first period cue (``period_before_after`` of ``configs/time.json``:
+    "during", "throughout", "while", "before" ...) since the phrase's boundary. ``None`` when no
+    cue opens a period there or nothing names an event before it."""
+    if config.period_cue is None:
+        return None
+    begin = max(boundary.end() if boundary is not None else 0, floor)
+    cue = config.period_cue.search(text, begin, end)
+    if cue is None or cue.start() >= span[1]:
+        return None
+    return _trim(text, begin, cue.start(), config, from_end=True)
 
 
 def _written_anchor(text: str, span: Tuple[int, int], config: TimeConfig) -> Tuple[str, int]:
