@@ -642,3 +642,9 @@ def test_other_asides_stay_boundaries(text, aside):
 ])
 def test_adjective_conjuncts_share_the_head(text, subjects):
     assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+def test_leading_function_words_after_since_take_no_room_of_the_event():
+    text = "At least 28 days since prior and no concurrent full-dose anticoagulants or thrombolytic agents"
+    assert [c["subject_text"] for c in constraints(text)] == ["concurrent full-dose anticoagulants",
+                                                              "thrombolytic agents"]

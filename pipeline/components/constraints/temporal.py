@@ -527,8 +527,15 @@ def _short_aside(text: str, floor: int, close: int, config: TimeConfig) -> Optio
 
 def _trim(text: str, start: int, end: int, config: TimeConfig, from_end: bool) -> Optional[Tuple[int, int]]:
     """``text[start:end]`` without function words at its edges and at most ``max_words`` words
-    (kept nearest the window); ``None`` when nothing is left."""
+    (kept nearest the window; a phrase after a window counts them after its leading function
+    words); ``None`` when nothing is left."""
     chunk = text[start:end]
+    if not from_end and (m := config.strip.match(chunk)) is not None:
+        # a phrase after a window loses its leading function words first, so that they take no
+        # room of the words kept ("since prior and no concurrent full-dose anticoagulants or
+        # thrombolytic agents")
+        start += m.end()
+        chunk = text[start:end]
     words = list(regex.finditer(r"\S+", chunk))
     if len(words) > config.max_words:
         keep = words[-config.max_words:] if from_end else words[:config.max_words]
