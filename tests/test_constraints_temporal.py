@@ -648,3 +648,13 @@ def test_leading_function_words_after_since_take_no_room_of_the_event():
     text = "At least 28 days since prior and no concurrent full-dose anticoagulants or thrombolytic agents"
     assert [c["subject_text"] for c in constraints(text)] == ["concurrent full-dose anticoagulants",
                                                               "thrombolytic agents"]
+
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("Any intraocular surgery within three (3) months of trial entry", 3, "mo"),
+    ("Donation of blood within eight (8) weeks prior to initial dosing", 8, "wk"),
+    ("Supplements with omega-3 fatty acids within sixty (60) days of the screening visit", 60, "d"),
+])
+def test_a_number_repeated_in_brackets_is_one_number(text, value, unit):
+    (c,) = constraints(text)
+    assert c["upper"] == {"value": value, "inclusive": True} and c["unit"] == unit

@@ -114,7 +114,8 @@ class TimeConfig:
         between = r"(?:\s+(?:%s))?" % fillers if fillers else ""
         pattern = (
             r"(?<![\w.,])(?:(?P<cmp>%s)\s*(?:an?\s+(?=\d))?)?" % comparators
-            + r"(?P<n1>%s)(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num)
+            # the number repeated in brackets: "within three (3) months", "within 30 (thirty) days"
+            + r"(?P<n1>%s)(?:\s*\(\s*%s\s*\))?(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num, num)
             # a postfix and a filler may stand between the number and its unit: "2 or more weeks",
             # "for 6 or more consecutive days", "at least 8 consecutive weeks" (unit_fillers)
             + r"(?:\s+(?P<pre>%s)(?![\w]))?" % alt("q", cfg.postfix)
@@ -143,7 +144,7 @@ class TimeConfig:
         # the unit starts), but tries the number words only where a unit starts, about 5× faster
         # than trying them at every position
         cfg.candidate = regex.compile(
-            r"(?<=(?:\d|(?:%s)(?![\w-]))(?:\s+or\s+\w+)?%s[\s-]*)(?:%s)(?![\w])" % (
+            r"(?<=(?:\d|(?:%s)(?![\w-]))\)?(?:\s+or\s+\w+)?%s[\s-]*)(?:%s)(?![\w])" % (
                 "|".join(regex.escape(w) for w in words), between,
                 "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
             regex.IGNORECASE)
