@@ -658,3 +658,11 @@ def test_leading_function_words_after_since_take_no_room_of_the_event():
 def test_a_number_repeated_in_brackets_is_one_number(text, value, unit):
     (c,) = constraints(text)
     assert c["upper"] == {"value": value, "inclusive": True} and c["unit"] == unit
+
+
+@pytest.mark.parametrize("text,subjects", [
+    ("Patients who have received omalizumab [Xolair] within 130 days of Visit 1.", ["omalizumab [Xolair]"]),
+    ("has taken any monoamine oxidase [MAO] inhibitor within 21 days", ["monoamine oxidase [MAO] inhibitor"]),
+])
+def test_square_bracketed_asides_are_stepped_over_as_round_ones(text, subjects):
+    assert [c["subject_text"] for c in constraints(text)] == subjects

@@ -473,10 +473,11 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
         # "antidiabetic medication (other than insulin), within 1 month": the aside and its comma
         stop = len(text[:stop - 1].rstrip())
     keep_to = None
-    if stop > floor and text[stop - 1] == ")":
+    if stop > floor and text[stop - 1] in ")]":
         # "the standard therapy (i.e. one or more DMARDs) for at least three months": step over the
-        # aside; a short one ("acute GVHD (aGVHD)", "heart rate variability (HRV)") names the event too
-        opening = text.rfind("(", floor, stop)
+        # aside; a short one ("acute GVHD (aGVHD)", "heart rate variability (HRV)", "omalizumab
+        # [Xolair]") names the event too
+        opening = text.rfind("(" if text[stop - 1] == ")" else "[", floor, stop)
         if opening > floor:
             if len(text[opening + 1:stop - 1].split()) <= 2:
                 keep_to = stop
@@ -487,7 +488,7 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     last = None
     for last in config.boundary.finditer(head):
         pass
-    while last is not None and last.group() == ")" and last.start() >= floor \
+    while last is not None and last.group() in (")", "]") and last.start() >= floor \
             and (inner := _short_aside(text, floor, last.start(), config)) is not None:
         # "myocardial infarction (MI), acute coronary syndrome or cardiac surgery within 30 days",
         # "live (attenuated) vaccine within 4 weeks": a short aside inside the phrase is no boundary
@@ -511,11 +512,12 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
 
 
 def _short_aside(text: str, floor: int, close: int, config: TimeConfig) -> Optional[int]:
-    """The offset of the "(" opening a short aside (one word with a letter, no comparator, no
-    boundary or function word: "(MI)", "(attenuated)", "(CYP3A4)") that ``close`` closes, right
+    """The offset of the "(" or "[" opening a short aside (one word with a letter, no comparator, no
+    boundary or function word: "(MI)", "(attenuated)", "[MAO]") that ``close`` closes, right
     after a word; ``None`` for another bracket."""
-    opening = text.rfind("(", floor, close)
-    if opening <= floor or text.find(")", opening, close) != -1 or not text[opening - 1].isspace():
+    pair = "()" if text[close] == ")" else "[]"
+    opening = text.rfind(pair[0], floor, close)
+    if opening <= floor or text.find(pair[1], opening, close) != -1 or not text[opening - 1].isspace():
         return None
     inner = text[opening + 1:close]
     before = text[:opening].rstrip()
