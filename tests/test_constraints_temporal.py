@@ -666,3 +666,15 @@ def test_a_number_repeated_in_brackets_is_one_number(text, value, unit):
 ])
 def test_square_bracketed_asides_are_stepped_over_as_round_ones(text, subjects):
     assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+@pytest.mark.parametrize("text,subjects", [
+    ("use of corticosteroids or calcineurin antagonists or phototherapy in the previous 4 weeks",
+     ["corticosteroids", "calcineurin antagonists", "phototherapy"]),
+    ("More than 4 weeks since prior immunotherapy or biologic therapy", ["immunotherapy", "biologic therapy"]),
+    # a one-word modifier still shares the head
+    ("Alcohol or substance abuse within 2 years", ["Alcohol or substance abuse"]),
+    ("radiation therapy to the abdomen or pelvis in the week prior to Visit 1", ["radiation therapy to the abdomen or pelvis"]),
+])
+def test_one_word_nouns_are_conjuncts_of_their_own(text, subjects):
+    assert [c["subject_text"] for c in constraints(text)] == subjects

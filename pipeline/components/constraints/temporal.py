@@ -68,6 +68,7 @@ class TimeConfig:
     alternative_id: Optional[str] = None
     list_goes_on: Optional[regex.Pattern] = field(repr=False, default=None)  # ", lactating" after a window
     shared_head: Optional[regex.Pattern] = field(repr=False, default=None)  # "acute ischemic" or ... stroke
+    noun_word: Optional[regex.Pattern] = field(repr=False, default=None)  # "corticosteroids" or ...: no modifier
     bracket_opening: Optional[regex.Pattern] = field(repr=False, default=None)  # "(" before "6 weeks for X"
     bracket_link: Optional[regex.Pattern] = field(repr=False, default=None)  # "for" after it
     bracket_id: Optional[str] = None
@@ -186,6 +187,8 @@ class TimeConfig:
                 if conj.get("own_window") else None
             cfg.list_goes_on = regex.compile(_phrase(conj["list_goes_on"]), regex.IGNORECASE) \
                 if conj.get("list_goes_on") else None
+            cfg.noun_word = regex.compile(r"(?:%s)" % conj["noun_words"], regex.IGNORECASE) \
+                if conj.get("noun_words") else None
             head = conj.get("shared_head_adjectives")
             if head:
                 cfg.shared_head = regex.compile(r"(?<![\w-])(?!(?:%s)$)(?:%s)$" % (head["not"], head["pattern"]),
@@ -780,7 +783,10 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
         if all(t is not None for t in raw_trimmed):
             written, written_trimmed = raw, raw_trimmed
     bare = [_bare_word(text, t, ents) for t in written_trimmed]
-    if any(bare) and not (all(bare) and all(len(text[a:b].split()) == 1 for a, b in written)):
+    # a plural or a therapy written as one word is a noun of its own, no modifier (``noun_words``)
+    modifier = [b and not (config.noun_word is not None and config.noun_word.fullmatch(text[t[0]:t[1]]))
+                for b, t in zip(bare, written_trimmed)]
+    if any(modifier) and not (all(bare) and all(len(text[a:b].split()) == 1 for a, b in written)):
         # "alcohol or substance abuse", "active or uncontrollable infection", "investigational drug
         # or device", "oral, inhaled or topical corticosteroids": a one-word conjunct no entity
         # names shares a head with its neighbour; one-word conjuncts only, as written, are nouns of
