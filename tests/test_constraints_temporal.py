@@ -120,8 +120,23 @@ WINDOWS = [
     # modals and pronouns at the edges are no part of the event
     ("Subjects must have a normal endoscopy result within the 6 months", "temporal", "normal endoscopy result", U, 6,
      True, "mo", "now", "before"),
+    # a bare window after a word of ending a use: it ended at least so long before (time.ceased)
     ("they discontinue the listed medications 2 weeks before enrollment", "temporal",
-     "discontinue the listed medications", U, 2, True, "wk", "enrollment", "before"),
+     "discontinue the listed medications", L, 2, True, "wk", "enrollment", "before"),
+    ("Patients must discontinue drug 7 days prior to starting dasatinib", "temporal", "discontinue drug", L, 7, True,
+     "d", "starting dasatinib", "before"),
+    ("Radiotherapy must be completed 2 weeks prior to randomization", "temporal", "Radiotherapy must be completed", L,
+     2, True, "wk", "randomization", "before"),
+    # a short aside inside the phrase is no boundary of it
+    ("Received a live (attenuated) vaccine within 4 weeks", "temporal", "live (attenuated) vaccine", U, 4, True, "wk",
+     "now", "before"),
+    ("Strong cytochrome P450 3A4 (CYP3A4) inhibitors within 4 weeks", "temporal",
+     "Strong cytochrome P450 3A4 (CYP3A4) inhibitors", U, 4, True, "wk", "now", "before"),
+    # a conjunct ending in an adjective shares the next head
+    ("acute ischemic or hemorrhagic stroke (within 30 days)", "temporal", "acute ischemic or hemorrhagic stroke", U, 30,
+     True, "d", "now", "before"),
+    ("use of anabolic, anti-inflammatory and analgesic drugs 72 hours before the evaluations", "temporal",
+     "anabolic, anti-inflammatory and analgesic drugs", U, 72, True, "h", "evaluations", "before"),
     ("recent (<6 months) acute cardiac event, unstable angina", "temporal", "acute cardiac event", U, 6, False, "mo",
      "now", "before"),
 ]
@@ -516,7 +531,7 @@ def test_pipeline_duration_takes_the_condition_scope(run):
 HDSS = "a sub-scale (HDSS) score of ≥ 9 within 24-48 hours before the first treatment"
 
 
-@pytest.mark.parametrize("category,subject", [("score", "HDSS"), ("lab", "HDSS"), ("count", "score of ≥ 9")])
+@pytest.mark.parametrize("category,subject", [("score", "HDSS"), ("lab", "HDSS"), ("count", "sub-scale (HDSS) score of ≥ 9")])
 def test_a_measurement_before_the_window_names_the_event(category, subject):
     """A constraint of the other steps that ends the phrase before the window: its subject is the
     event (not for a count: its subject is the counted thing)."""
@@ -591,3 +606,75 @@ def test_the_window_candidate_test_agrees_with_number_then_unit():
                  "hay", "12 h", "3 half-lives", "alpha day", "aged 18 YEARS", "one -year", "2 - wk", "nine",
                  "2 or more weeks", "8 consecutive weeks", "6 or more consecutive days", "or more weeks"]:
         assert (cfg.candidate.search(text) is not None) == (forward.search(text) is not None), text
+
+
+def test_a_bare_window_without_a_cessation_word_stays_a_window_up_to_it():
+    # a comma stands between the cue and the window: the window is the chemotherapy's
+    found = constraints("Stopped metformin; had chemotherapy 2 weeks before screening")
+    assert [(c["lower"], c["upper"]) for c in found] == [(None, {"value": 2, "inclusive": True})]
+    # a comparator decides the side, whatever the word before
+    found = constraints("radiotherapy completed within 2 weeks prior to randomization")
+    assert [(c["lower"], c["upper"]) for c in found] == [(None, {"value": 2, "inclusive": True})]
+
+
+def test_an_acronym_aside_inside_a_list_keeps_its_item():
+    text = ("Had a myocardial infarction (MI), acute coronary syndrome or cardiac surgery within 30 days prior to "
+            "entry into the study.")
+    assert [c["subject_text"] for c in constraints(text)] == [
+        "myocardial infarction (MI)", "acute coronary syndrome", "cardiac surgery"]
+
+
+@pytest.mark.parametrize("text,aside", [
+    ("Stable (the same) address and phone number within the last 6 months", "(the same)"),  # function words
+    ("No more than 14 drinks per week (if male) or 7 drinks a week (if female) in the last 2 years",
+     "(if male)"),  # a boundary word inside
+])
+def test_other_asides_stay_boundaries(text, aside):
+    assert all(aside not in c["subject_text"] for c in constraints(text))
+
+
+@pytest.mark.parametrize("text,subjects", [
+    # a noun with an adjective's ending still splits
+    ("Participation in another clinical trial or investigational drug study within 30 days",
+     ["in another clinical trial", "investigational drug study"]),
+    ("Acute coronary or cerebrovascular event within 90 days before randomisation",
+     ["Acute coronary or cerebrovascular event"]),
+])
+def test_adjective_conjuncts_share_the_head(text, subjects):
+    assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+def test_leading_function_words_after_since_take_no_room_of_the_event():
+    text = "At least 28 days since prior and no concurrent full-dose anticoagulants or thrombolytic agents"
+    assert [c["subject_text"] for c in constraints(text)] == ["concurrent full-dose anticoagulants",
+                                                              "thrombolytic agents"]
+
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("Any intraocular surgery within three (3) months of trial entry", 3, "mo"),
+    ("Donation of blood within eight (8) weeks prior to initial dosing", 8, "wk"),
+    ("Supplements with omega-3 fatty acids within sixty (60) days of the screening visit", 60, "d"),
+])
+def test_a_number_repeated_in_brackets_is_one_number(text, value, unit):
+    (c,) = constraints(text)
+    assert c["upper"] == {"value": value, "inclusive": True} and c["unit"] == unit
+
+
+@pytest.mark.parametrize("text,subjects", [
+    ("Patients who have received omalizumab [Xolair] within 130 days of Visit 1.", ["omalizumab [Xolair]"]),
+    ("has taken any monoamine oxidase [MAO] inhibitor within 21 days", ["monoamine oxidase [MAO] inhibitor"]),
+])
+def test_square_bracketed_asides_are_stepped_over_as_round_ones(text, subjects):
+    assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+@pytest.mark.parametrize("text,subjects", [
+    ("use of corticosteroids or calcineurin antagonists or phototherapy in the previous 4 weeks",
+     ["corticosteroids", "calcineurin antagonists", "phototherapy"]),
+    ("More than 4 weeks since prior immunotherapy or biologic therapy", ["immunotherapy", "biologic therapy"]),
+    # a one-word modifier still shares the head
+    ("Alcohol or substance abuse within 2 years", ["Alcohol or substance abuse"]),
+    ("radiation therapy to the abdomen or pelvis in the week prior to Visit 1", ["radiation therapy to the abdomen or pelvis"]),
+])
+def test_one_word_nouns_are_conjuncts_of_their_own(text, subjects):
+    assert [c["subject_text"] for c in constraints(text)] == subjects

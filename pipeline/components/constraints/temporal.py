@@ -67,6 +67,8 @@ class TimeConfig:
     recency: Optional[regex.Pattern] = field(repr=False, default=None)  # "past" in "within the past year"
     alternative_id: Optional[str] = None
     list_goes_on: Optional[regex.Pattern] = field(repr=False, default=None)  # ", lactating" after a window
+    shared_head: Optional[regex.Pattern] = field(repr=False, default=None)  # "acute ischemic" or ... stroke
+    noun_word: Optional[regex.Pattern] = field(repr=False, default=None)  # "corticosteroids" or ...: no modifier
     bracket_opening: Optional[regex.Pattern] = field(repr=False, default=None)  # "(" before "6 weeks for X"
     bracket_link: Optional[regex.Pattern] = field(repr=False, default=None)  # "for" after it
     bracket_id: Optional[str] = None
@@ -81,6 +83,8 @@ class TimeConfig:
     bare_lower: Optional[regex.Pattern] = field(repr=False, default=None)  # "12 months of *amenorrhea*"
     bare_lower_id: Optional[str] = None
     period_id: Optional[str] = None
+    ceased: Optional[regex.Pattern] = field(repr=False, default=None)  # "*discontinue* drug 7 days prior to"
+    ceased_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -111,7 +115,8 @@ class TimeConfig:
         between = r"(?:\s+(?:%s))?" % fillers if fillers else ""
         pattern = (
             r"(?<![\w.,])(?:(?P<cmp>%s)\s*(?:an?\s+(?=\d))?)?" % comparators
-            + r"(?P<n1>%s)(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num)
+            # the number repeated in brackets: "within three (3) months", "within 30 (thirty) days"
+            + r"(?P<n1>%s)(?:\s*\(\s*%s\s*\))?(?:\s*(?:-|–|—|~|to|and)\s*(?P<n2>%s))?" % (num, num, num)
             # a postfix and a filler may stand between the number and its unit: "2 or more weeks",
             # "for 6 or more consecutive days", "at least 8 consecutive weeks" (unit_fillers)
             + r"(?:\s+(?P<pre>%s)(?![\w]))?" % alt("q", cfg.postfix)
@@ -140,7 +145,7 @@ class TimeConfig:
         # the unit starts), but tries the number words only where a unit starts, about 5× faster
         # than trying them at every position
         cfg.candidate = regex.compile(
-            r"(?<=(?:\d|(?:%s)(?![\w-]))(?:\s+or\s+\w+)?%s[\s-]*)(?:%s)(?![\w])" % (
+            r"(?<=(?:\d|(?:%s)(?![\w-]))\)?(?:\s+or\s+\w+)?%s[\s-]*)(?:%s)(?![\w])" % (
                 "|".join(regex.escape(w) for w in words), between,
                 "|".join(f"(?:{_phrase(u['pattern'])})" for u in cfg.units)),
             regex.IGNORECASE)
@@ -182,6 +187,12 @@ class TimeConfig:
                 if conj.get("own_window") else None
             cfg.list_goes_on = regex.compile(_phrase(conj["list_goes_on"]), regex.IGNORECASE) \
                 if conj.get("list_goes_on") else None
+            cfg.noun_word = regex.compile(r"(?:%s)" % conj["noun_words"], regex.IGNORECASE) \
+                if conj.get("noun_words") else None
+            head = conj.get("shared_head_adjectives")
+            if head:
+                cfg.shared_head = regex.compile(r"(?<![\w-])(?!(?:%s)$)(?:%s)$" % (head["not"], head["pattern"]),
+                                                regex.IGNORECASE)
         ranged = data.get("range_duration")
         if ranged:
             cfg.range_before = regex.compile(r"\b(?:%s)\s*$" % ranged["before"], regex.IGNORECASE)
@@ -204,6 +215,12 @@ class TimeConfig:
         if period:
             cfg.period_cue = regex.compile(r"\b(?:%s)\b" % _phrase(period["pattern"]), regex.IGNORECASE)
             cfg.period_id = period["id"]
+        ceased = data.get("ceased_before")
+        if ceased:
+            # the cue, then at most ``max_words`` words without a boundary up to the window
+            cfg.ceased = regex.compile(r"\b(?:%s)\b(?:[^\S\n]*\n?\s*[^\s;:()\[\].,]+){0,%d}\s*$" % (
+                _phrase(ceased["pattern"]), int(ceased["max_words"])), regex.IGNORECASE)
+            cfg.ceased_id = ceased["id"]
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -348,8 +365,15 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
             else:
                 w.anchor = NOW
             if w.direction and not w.lower and not w.upper:
-                # "4 weeks before screening" with no comparator reads as a window up to 4 weeks
-                w.upper = _bound(n1, True)
+                if w.direction == "before" and not w.since and config.ceased is not None and \
+                        config.ceased.search(text[max(0, start - 80):start]):
+                    # "must discontinue drug 7 days prior to dasatinib": the use ended at least
+                    # so long before
+                    w.lower = _bound(n1, True)
+                    w.rules.append(config.ceased_id)
+                else:
+                    # "4 weeks before screening" with no comparator reads as a window up to 4 weeks
+                    w.upper = _bound(n1, True)
                 w.bounded = True
         if out and n2 is None and pi is None and config.alternative is not None and \
                 (cmp is None or _same_side(cmp, out[-1])) and config.alternative.fullmatch(text, out[-1].end, start):
@@ -452,10 +476,11 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
         # "antidiabetic medication (other than insulin), within 1 month": the aside and its comma
         stop = len(text[:stop - 1].rstrip())
     keep_to = None
-    if stop > floor and text[stop - 1] == ")":
+    if stop > floor and text[stop - 1] in ")]":
         # "the standard therapy (i.e. one or more DMARDs) for at least three months": step over the
-        # aside; a short one ("acute GVHD (aGVHD)", "heart rate variability (HRV)") names the event too
-        opening = text.rfind("(", floor, stop)
+        # aside; a short one ("acute GVHD (aGVHD)", "heart rate variability (HRV)", "omalizumab
+        # [Xolair]") names the event too
+        opening = text.rfind("(" if text[stop - 1] == ")" else "[", floor, stop)
         if opening > floor:
             if len(text[opening + 1:stop - 1].split()) <= 2:
                 keep_to = stop
@@ -466,6 +491,13 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     last = None
     for last in config.boundary.finditer(head):
         pass
+    while last is not None and last.group() in (")", "]") and last.start() >= floor \
+            and (inner := _short_aside(text, floor, last.start(), config)) is not None:
+        # "myocardial infarction (MI), acute coronary syndrome or cardiac surgery within 30 days",
+        # "live (attenuated) vaccine within 4 weeks": a short aside inside the phrase is no boundary
+        last = None
+        for last in config.boundary.finditer(text, 0, inner):
+            pass
     begin = max(last.end() if last else 0, floor)
     if last is not None and last.start() >= floor and config.example_cue is not None \
             and config.example_cue.match(text, last.start()):
@@ -482,10 +514,34 @@ def _phrase_before(text: str, pos: int, config: TimeConfig, floor: int = 0):
     return span, last
 
 
+def _short_aside(text: str, floor: int, close: int, config: TimeConfig) -> Optional[int]:
+    """The offset of the "(" or "[" opening a short aside (one word with a letter, no comparator, no
+    boundary or function word: "(MI)", "(attenuated)", "[MAO]") that ``close`` closes, right
+    after a word; ``None`` for another bracket."""
+    pair = "()" if text[close] == ")" else "[]"
+    opening = text.rfind(pair[0], floor, close)
+    if opening <= floor or text.find(pair[1], opening, close) != -1 or not text[opening - 1].isspace():
+        return None
+    inner = text[opening + 1:close]
+    before = text[:opening].rstrip()
+    if not before or not before[-1].isalnum() or len(inner.split()) != 1 \
+            or not regex.search(r"[^\W\d_]", inner) or regex.search(r"[<>=≤≥%]|\d\s*[a-z]", inner) \
+            or config.boundary.search(inner) or config.strip.match(inner):
+        return None
+    return opening
+
+
 def _trim(text: str, start: int, end: int, config: TimeConfig, from_end: bool) -> Optional[Tuple[int, int]]:
     """``text[start:end]`` without function words at its edges and at most ``max_words`` words
-    (kept nearest the window); ``None`` when nothing is left."""
+    (kept nearest the window; a phrase after a window counts them after its leading function
+    words); ``None`` when nothing is left."""
     chunk = text[start:end]
+    if not from_end and (m := config.strip.match(chunk)) is not None:
+        # a phrase after a window loses its leading function words first, so that they take no
+        # room of the words kept ("since prior and no concurrent full-dose anticoagulants or
+        # thrombolytic agents")
+        start += m.end()
+        chunk = text[start:end]
     words = list(regex.finditer(r"\S+", chunk))
     if len(words) > config.max_words:
         keep = words[-config.max_words:] if from_end else words[:config.max_words]
@@ -714,8 +770,23 @@ def split_events(text: str, span: Tuple[int, int], ents: Sequence[dict], config:
             # history's; not when every conjunct opens so ("a history of drug abuse or a history of
             # alcohol abuse within 2 years")
             return [trimmed[-1]]
-    bare = [_bare_word(text, t, ents) for t in trimmed]
-    if any(bare) and not (all(bare) and all(len(text[a:b].split()) == 1 for a, b in parts)):
+    written, written_trimmed = parts, trimmed
+    if config.shared_head is not None:
+        # the one-word conjuncts as written, before adjectives were joined to their heads
+        # ("oral, inhaled or topical corticosteroids": "inhaled")
+        raw, prev = [], start
+        for a, b in _conjunction_cuts(text, span, ents, config, shared_heads=False):
+            raw.append((prev, a))
+            prev = b
+        raw.append((prev, end))
+        raw_trimmed = [_trim(text, s, e, config, from_end=False) for s, e in raw]
+        if all(t is not None for t in raw_trimmed):
+            written, written_trimmed = raw, raw_trimmed
+    bare = [_bare_word(text, t, ents) for t in written_trimmed]
+    # a plural or a therapy written as one word is a noun of its own, no modifier (``noun_words``)
+    modifier = [b and not (config.noun_word is not None and config.noun_word.fullmatch(text[t[0]:t[1]]))
+                for b, t in zip(bare, written_trimmed)]
+    if any(modifier) and not (all(bare) and all(len(text[a:b].split()) == 1 for a, b in written)):
         # "alcohol or substance abuse", "active or uncontrollable infection", "investigational drug
         # or device", "oral, inhaled or topical corticosteroids": a one-word conjunct no entity
         # names shares a head with its neighbour; one-word conjuncts only, as written, are nouns of
@@ -814,12 +885,13 @@ def _object_of(text: str, start: int, end: int, config: TimeConfig) -> bool:
     return found is not None and len(text[found.end():end].split()) <= max(config.list_item_words, 1)
 
 
-def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig
-                      ) -> List[Tuple[int, int]]:
+def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], config: TimeConfig,
+                      shared_heads: bool = True) -> List[Tuple[int, int]]:
     """Where the phrase at ``span`` splits into coordinated events: ``config.conjunction`` outside
     brackets and entities, and none after an ``object_of`` word ("surgery of the target knee or
     contralateral knee", "abuse of depressants, opioids, or cocaine": the objects are coordinated,
-    not the events)."""
+    not the events); with ``shared_heads``, none after a conjunct ending in an adjective
+    (``shared_head_adjectives``: "acute ischemic or hemorrhagic stroke")."""
     start, end = span
     depth, depths = 0, []
     for ch in text[start:end]:
@@ -844,6 +916,9 @@ def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], co
         after = text[b:found[k + 1][0] if k + 1 < len(found) else end]
         if _object_of(text, left, a, config) and len(after.split()) <= config.list_item_words:
             break  # "drug abuse of depressants, hallucinogens, or cocaine": the rest are its objects
+        if shared_heads and config.shared_head is not None and (word := regex.search(r"[\w-]+$", text[left:a])) is not None \
+                and config.shared_head.search(word.group()):
+            continue  # "acute ischemic or hemorrhagic stroke": the adjective shares the next head
         left = b
         cuts.append((a, b))
     return cuts
