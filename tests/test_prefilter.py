@@ -90,6 +90,17 @@ def test_after_digit_prefilter():
     assert after_digit_prefilter(r"(?<=\d\s?)(?:cells\s?)?(?:/|per)", True) == (2, frozenset("c/p"))
     assert after_digit_prefilter(r"(?<=\d\s?)[mµ]g", True) == (2, frozenset("mμ"))  # µ folds to μ
     assert after_digit_prefilter(r"(?<=\d\s?)Gy", False) == (2, frozenset("G"))
+    # the lookbehind's last digit counts ("38.5 C": the match is 2 after the "5"), a digit group too
+    assert after_digit_prefilter(r"(?<=\d[.,]\d+\s?)(?-i:[CF])\b", True) == (2, frozenset("cf"))
+    assert after_digit_prefilter(r"(?<=(?<![\d.])(?:3[4-9]|4[0-2])\s?)C\b", False) == (2, frozenset("C"))
+    assert after_digit_prefilter(r"(?<=\d(?:\s?mg)?)x", False) == (4, frozenset("x"))  # 1 + the tail's 3
+    assert after_digit_prefilter(r"(?<=a|\d)x", False) is None  # the lookbehind need not end in a digit
+    # an alternation of after-digit patterns: the widest, and every first character
+    assert after_digit_prefilter(r"(?<=\d\s?)N\b|(?<=\d)(?:times|x)\s", False) == (2, frozenset("Ntx"))
+    assert after_digit_prefilter(r"(?<=\d\s?)N\b|times", False) is None
+    # (?i:...) in a case-sensitive pattern, a global (?i) in a case-sensitive rule: not modelled
+    assert after_digit_prefilter(r"(?<=\d\s?)(?i:mg)", False) is None
+    assert after_digit_prefilter(r"(?i)(?<=\d\s?)mg", False) is None
     # not a digit lookbehind, an optional start, a class with \s: no prefilter
     assert after_digit_prefilter(r"(?<=[a-z])mg", True) is None
     assert after_digit_prefilter(r"(?<=\d)(?:mg)?", True) is None

@@ -6,8 +6,9 @@ decide cheaply that a regex cannot match a text, so it is not run there:
 
 - :func:`regex_prefilter`: literal strings (case-folded for case-insensitive rules) of which at
   least one must occur per clause ("mg" or "kg"; a digit);
-- :func:`after_digit_prefilter`: for the patterns that start with a lookbehind on a digit (most
-  unit rules), the characters a match can start with and how far after a digit it can start.
+- :func:`after_digit_prefilter`: for the patterns that start with a lookbehind ending in a digit
+  and a bounded tail (most unit rules; alternations of such patterns too), the characters a match
+  can start with and how far after a digit it can start.
 
 :class:`RulePrefilter` applies both to a set of rules: one Aho-Corasick pass over the text (and
 one over its case-folded form) finds every literal at once, and an index from literal to rules
@@ -202,40 +203,97 @@ def _rarity(atom: tuple) -> int:
 
 
 def after_digit_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[int, FrozenSet[str]]]:
-    """For a pattern that starts with a lookbehind beginning with a digit (``(?<=\\d\\s?)mg\\b``,
-    as most unit rules do): ``(width, first)``, where every match starts at most ``width``
-    characters after a digit and its first character is in ``first``; else ``None``.
+    """For a pattern that starts with a lookbehind ending in a digit and what may follow it
+    (``(?<=\\d\\s?)mg\\b``, as most unit rules do), or an alternation of such patterns:
+    ``(width, first)``, where every match starts at most ``width`` characters after a digit and its
+    first character is in ``first``; else ``None``.
 
+    The digit is the lookbehind's last item that always ends with a digit (``\\d``, ``\\d+``,
+    ``[0-9]``, a group or alternation of such, as in ``(?<=\\d[.,]\\d+\\s?)`` or
+    ``(?<=(?:3[4-9]|4[0-2])\\s?)``); ``width`` is 1 plus the longest the items after it can be.
     So a text where no character of ``first`` stands within ``width`` characters after a digit
     cannot contain a match (:func:`after_digit_chars`). With ``ignorecase`` the characters are
-    case-folded by :func:`fold_key`, on both sides.
+    case-folded by :func:`fold_key`, on both sides (a scoped ``(?-i:...)`` inside is folded too:
+    that only lets through more).
     """
     parsed = _sre_parse(pattern)
-    if parsed is None or len(parsed.data) < 2:
+    if parsed is None or not parsed.data:
         return None
     c = sre_c
-    op, av = parsed.data[0]
+    if parsed.state.flags & c.SRE_FLAG_IGNORECASE and not ignorecase:
+        return None  # a global (?i) in a case-sensitive rule: the table would be the raw one
+    alternatives = [parsed.data]
+    if len(parsed.data) == 1 and parsed.data[0][0] is c.BRANCH:
+        alternatives = [list(alt) for alt in parsed.data[0][1][1]]
+    widest, first = 0, set()
+    for items in alternatives:
+        found = _after_digit_alternative(items, parsed.state, ignorecase)
+        if found is None:
+            return None
+        widest = max(widest, found[0])
+        first |= found[1]
+    return widest, frozenset(first)
+
+
+def _after_digit_alternative(items, state, fold: bool) -> Optional[Tuple[int, set]]:
+    c = sre_c
+    if len(items) < 2:
+        return None
+    op, av = items[0]
     if op is not c.ASSERT or av[0] != -1:  # (?<=...)
         return None
-    behind = av[1]
-    if not behind.data or not _is_digit_item(*behind.data[0]):
+    behind = list(av[1])
+    last = max((i for i, (iop, iav) in enumerate(behind) if _ends_with_digit(iop, iav)), default=None)
+    if last is None:
         return None
-    _lo, width = behind.getwidth()
+    _lo, width = sre_parse.SubPattern(state, behind[last + 1:]).getwidth()
     if width >= c.MAXREPEAT:
         return None
     try:
-        first, nullable = _first_chars(parsed.data[1:], ignorecase)
+        chars, nullable = _first_chars(items[1:], fold)
     except _NoPrefilter:
         return None
-    if nullable or not first:
+    if nullable or not chars:
         return None
-    return width, frozenset(first)
+    return width + 1, chars
 
 
-def _is_digit_item(op, av) -> bool:
+def _ends_with_digit(op, av) -> bool:
+    """Whether every match of the item ``(op, av)`` is non-empty and ends with a decimal digit."""
     c = sre_c
+    if op is c.LITERAL:
+        return 48 <= av <= 57
     if op is c.IN:
-        return len(av) == 1 and av[0][0] is c.CATEGORY and av[0][1] in (c.CATEGORY_DIGIT, c.CATEGORY_UNI_DIGIT)
+        if not av or av[0][0] is c.NEGATE:
+            return False
+        for iop, iav in av:
+            if iop is c.LITERAL and 48 <= iav <= 57 or iop is c.RANGE and 48 <= iav[0] <= iav[1] <= 57:
+                continue
+            if iop is c.CATEGORY and iav in (c.CATEGORY_DIGIT, getattr(c, "CATEGORY_UNI_DIGIT", c.CATEGORY_DIGIT)):
+                continue
+            return False
+        return True
+    if op is c.SUBPATTERN:
+        _group, add_flags, del_flags, body = av
+        return not (add_flags | del_flags) & ~c.SRE_FLAG_IGNORECASE and _seq_ends_with_digit(body)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+        lo, _hi, body = av
+        return lo >= 1 and _seq_ends_with_digit(body)
+    if op is getattr(c, "ATOMIC_GROUP", None):
+        return _seq_ends_with_digit(av)
+    if op is c.BRANCH:
+        return all(_seq_ends_with_digit(alt) for alt in av[1])
+    return False
+
+
+def _seq_ends_with_digit(items) -> bool:
+    """Whether every match of the sequence ``items`` ends with a digit: its last item that is not
+    zero-width (``\\b``, lookarounds) does."""
+    c = sre_c
+    for op, av in reversed(list(items)):
+        if op is c.AT or op in (c.ASSERT, c.ASSERT_NOT):
+            continue
+        return _ends_with_digit(op, av)
     return False
 
 
@@ -267,8 +325,10 @@ def _first_chars(items, fold: bool) -> Tuple[set, bool]:
                 nullable = nullable or sub_nullable
         elif op is c.SUBPATTERN:
             _group, add_flags, del_flags, body = av
-            if add_flags or del_flags:
-                raise _NoPrefilter
+            if (add_flags | del_flags) & ~c.SRE_FLAG_IGNORECASE or add_flags and not fold:
+                raise _NoPrefilter  # (?i:...) in a case-sensitive pattern: its table is the raw one
+            # (?-i:...) in a case-insensitive pattern: its characters are folded like the rest,
+            # which only lets more texts through
             chars, nullable = _first_chars(body, fold)
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
             lo, _hi, body = av
