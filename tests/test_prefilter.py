@@ -146,3 +146,24 @@ def test_substrings_answers_as_the_alternation_of_its_strings_does():
     for text in ["ecog 0-1", "no cue here", "child-pugh a", "upgraded", "", "stag"]:
         assert found.any_in(text) == (alternation.search(text) is not None)
     assert pickle.loads(pickle.dumps(found)).any_in("stage iv") and not Substrings([]).any_in("x")
+
+
+def test_word_start_literals():
+    """A literal just after \\b is looked for at the start of a word (in ASCII texts): 'ten' of
+    '\\bten\\b' does not let 'often' or 'attention' through."""
+    word = r"\b(?:(?:twenty|forty)(?:[-\s](?:one|two))?|ten|one|two)\b"
+    assert regex_prefilter(word, True) == (frozenset(
+        ("wfold", w) for w in ("twenty", "forty", "ten", "one", "two")),)
+    assert regex_prefilter(r"\bULN\b", False) == (frozenset([("wraw", "ULN")]),)
+    assert regex_prefilter(r"x\BULN", False) == (frozenset([("raw", "ULN")]), frozenset([("raw", "x")]))
+    assert regex_prefilter(r"\b(?:ULN|x)", False) == (frozenset([("wraw", "ULN"), ("raw", "x")]),)  # one letter: plain
+    prefilter = RulePrefilter([(word, True), (r"\bULN\b", False)])
+    rx = [regex.compile(word, regex.IGNORECASE), regex.compile(r"\bULN\b")]
+    for text, kept in [("none often attention", []), ("One of", [0]), ("no-one", [0]), ("(twenty-two)", [0]),
+                       ("xULN", []), ("2 x ULN", [1]), ("10ten", []), ("_ten", []),
+                       ("\u00e9ten", [0]),  # not ASCII: the literal counts wherever it stands
+                       ("\u00e9 ten", [0])]:
+        assert prefilter.candidates(text) == kept, text
+        assert [i for i in (0, 1) if rx[i].search(text)] == [i for i in kept if rx[i].search(text)]
+        clauses = [regex_prefilter(word, True), regex_prefilter(r"\bULN\b", False)]
+        assert [i for i in (0, 1) if passes(clauses[i], text)] == kept, text

@@ -30,6 +30,12 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 DIGIT = ("digit", "")
 _DIGIT_RX = regex.compile(r"\d")
 _DIGITS_RX = regex.compile(r"\d+")
+#: a word character, as ``\b`` of the ``regex`` module sees it
+_WORD_CHAR = regex.compile(r"\w")
+#: the atoms of a literal that a \b precedes ("\bten\b"): ("wraw", s) — s occurs in the text at
+#: the start of a word, i.e. not just after a word character; ("wfold", s) — the same in the
+#: case-folded text. Tested as such only in ASCII texts (where a position in the case-folded text
+#: is the same position in the text); in others as the plain "raw"/"fold" atom
 #: after str.casefold(): characters the regex module matches case-insensitively to an ASCII letter
 #: that casefold() maps elsewhere: "İ" (casefold "i" + U+0307) and dotless "ı" both match "i"
 _FOLD_FIX = {0x307: None, 0x131: "i"}
@@ -37,7 +43,8 @@ _FOLD_FIX = {0x307: None, 0x131: "i"}
 _ODD_BRACE = regex.compile(r"(?<!\\)(?:\\\\)*\{(?!\d*,?\d*\})")
 
 
-#: clauses with more literals than this are not tested ("[A-Za-z]": 52 letters, nearly always there)
+#: clauses with more literals than this, single characters among them, are not tested ("[A-Za-z]":
+#: 52 letters, nearly always there); longer literals cost one Aho-Corasick pass however many
 _MAX_ATOMS = 16
 
 
@@ -96,9 +103,12 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
     repeats = (c.MAX_REPEAT, c.MIN_REPEAT) + ((c.POSSESSIVE_REPEAT,) if hasattr(c, "POSSESSIVE_REPEAT") else ())
     digit_categories = {c.CATEGORY_DIGIT, getattr(c, "CATEGORY_UNI_DIGIT", c.CATEGORY_DIGIT)}
 
-    def literal_clauses(text: str, fold: bool) -> List[FrozenSet[tuple]]:
+    def literal_clauses(text: str, fold: bool, word_start: bool = False) -> List[FrozenSet[tuple]]:
+        # word_start: a \\b stands just before the run, so a run beginning with an ASCII letter
+        # or digit begins a word of the text (a "wraw"/"wfold" atom, see _WORD_CHAR)
+        word_start = word_start and text[0].isascii() and text[0].isalnum()
         if not fold:
-            return [frozenset([("raw", text)])]
+            return [frozenset([("wraw" if word_start and len(text) > 1 else "raw", text)])]
         parts, cur = [], []
         for ch in text + "\uffff":  # characters with case folding outside ASCII split the run
             if foldable(ch):
@@ -106,7 +116,8 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
             elif cur:
                 parts.append("".join(cur))
                 cur = []
-        return [frozenset([("fold", part.casefold())]) for part in parts]
+        return [frozenset([("wfold" if i == 0 and word_start and len(part) > 1 else "fold", part.casefold())])
+                for i, part in enumerate(parts)]
 
     def char_class(items, fold: bool) -> List[FrozenSet[tuple]]:
         atoms = set()
@@ -140,22 +151,28 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
         # as three more letters ("or" is in every other criterion, ">" in few)
         return (min(_rarity(a) for a in clause), -len(clause))
 
-    def seq(items, fold: bool) -> List[FrozenSet[tuple]]:
+    def seq(items, fold: bool, word_start: bool = False) -> List[FrozenSet[tuple]]:
+        # word_start: the sequence starts where a \\b stands (in the enclosing sequence)
         clauses: List[FrozenSet[tuple]] = []
         run: List[str] = []
+        run_word_start = False
         for op, av in items:
             if op is c.LITERAL:
+                if not run:
+                    run_word_start = word_start
                 run.append(chr(av))
+                word_start = False
                 continue
             if run:
-                clauses.extend(literal_clauses("".join(run), fold))
+                clauses.extend(literal_clauses("".join(run), fold, run_word_start))
                 run = []
-            clauses.extend(item(op, av, fold))
+            clauses.extend(item(op, av, fold, word_start))
+            word_start = op is c.AT and av == c.AT_BOUNDARY
         if run:
-            clauses.extend(literal_clauses("".join(run), fold))
+            clauses.extend(literal_clauses("".join(run), fold, run_word_start))
         return clauses
 
-    def item(op, av, fold: bool) -> List[FrozenSet[tuple]]:
+    def item(op, av, fold: bool, word_start: bool = False) -> List[FrozenSet[tuple]]:
         if op is c.SUBPATTERN:
             _group, add_flags, del_flags, body = av
             if (add_flags | del_flags) & ~c.SRE_FLAG_IGNORECASE:
@@ -164,20 +181,20 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
                 fold = True
             if del_flags & c.SRE_FLAG_IGNORECASE:
                 fold = False
-            return seq(body, fold)
+            return seq(body, fold, word_start)
         if op is c.BRANCH:
             union = set()
             for alternative in av[1]:
-                clauses = seq(alternative, fold)
+                clauses = seq(alternative, fold, word_start)
                 if not clauses:
                     return []
                 union |= max(clauses, key=score)
             return [frozenset(union)]
         if op in repeats:
             lo, _hi, body = av
-            return seq(body, fold) if lo >= 1 else []
+            return seq(body, fold, word_start) if lo >= 1 else []  # its first repeat starts there
         if op is getattr(c, "ATOMIC_GROUP", None):
-            return seq(av, fold)
+            return seq(av, fold, word_start)
         if op is c.ASSERT:
             return seq(av[1], fold)
         if op is c.IN:
@@ -381,9 +398,24 @@ def passes(clauses, text: str, has_digit: Optional[bool] = None) -> bool:
     folded = text.casefold().translate(_FOLD_FIX)
     if has_digit is None:
         has_digit = _DIGIT_RX.search(text) is not None
+    ascii_text = text.isascii()
+
+    def holds(kind: str, value: str) -> bool:
+        if kind == "digit":
+            return has_digit
+        hay = text if kind in ("raw", "wraw") else folded
+        if kind in ("raw", "fold") or not ascii_text:
+            return value in hay
+        at = hay.find(value)
+        while at >= 0:
+            if at == 0 or _WORD_CHAR.match(text, at - 1) is None:
+                return True
+            at = hay.find(value, at + 1)
+        return False
+
     for clause in clauses:
         for kind, value in clause:
-            if (value in text) if kind == "raw" else (value in folded) if kind == "fold" else has_digit:
+            if holds(kind, value):
                 break
         else:
             return False
@@ -422,7 +454,8 @@ class RulePrefilter:
                 clauses = ()
             masks = []
             for clause in clauses:
-                if clause == frozenset([DIGIT]) or len(clause) > _MAX_ATOMS:
+                if clause == frozenset([DIGIT]) or (len(clause) > _MAX_ATOMS
+                                                    and any(len(atom[1]) < 2 for atom in clause)):
                     continue  # a digit is tested apart; a clause of many literals rules out little
                 mask = 0
                 for atom in clause:
@@ -446,13 +479,19 @@ class RulePrefilter:
             return {atom[1]: (bit, first_clause_rules.get(atom, 0)) for atom, bit in atom_bit.items()
                     if atom[0] == kind and (len(atom[1]) == 1) == single}
 
+        def scanner_entries(kind: str) -> Dict[str, Tuple[int, int, int, int]]:
+            """literal → (bit, regexes) of the plain atom and (bit, regexes) of the word-start atom
+            (zeros for an atom not used), for one form (raw or folded)"""
+            plain, word = table(kind, False), table("w" + kind, False)
+            return {lit: plain.get(lit, (0, 0)) + word.get(lit, (0, 0)) for lit in {**plain, **word}}
+
         self._digit_rules = first_clause_rules.get(DIGIT, 0)
         # single characters: looked up in the text's set of characters (as Aho-Corasick patterns
         # they would report every occurrence); longer literals: one Aho-Corasick pass per form
         self._raw_chars, self._fold_chars = table("raw", True), table("fold", True)
         self._scanners = []
         for kind in ("raw", "fold"):
-            entries = table(kind, False)
+            entries = scanner_entries(kind)  # (word-start literals have two characters or more)
             if entries:
                 self._scanners.append((kind == "fold", AhoCorasick(list(entries), matchkind=MatchKind.Standard),
                                        list(entries.values())))
@@ -472,11 +511,18 @@ class RulePrefilter:
                     bit, rules = table[ch]
                     present |= bit
                     found |= rules
+        ascii_text = text.isascii()
+        word_char = _WORD_CHAR.match
         for fold, scanner, entries in self._scanners:
-            for idx, _s, _e in scanner.find_matches_as_indexes(folded if fold else text, overlapping=True):
-                bit, rules = entries[idx]
+            for idx, start, _e in scanner.find_matches_as_indexes(folded if fold else text, overlapping=True):
+                bit, rules, word_bit, word_rules = entries[idx]
                 present |= bit
                 found |= rules
+                # a word-start literal counts when no word character stands before it (in an
+                # ASCII text; in others, always: its positions need not be those of the text)
+                if word_bit and (not ascii_text or start == 0 or word_char(text, start - 1) is None):
+                    present |= word_bit
+                    found |= word_rules
         if has_digit:
             # an after-digit regex stays when its first character stands just after a digit
             for (width, fold), table in self._after_tables.items():
