@@ -167,3 +167,24 @@ def test_word_start_literals():
         assert [i for i in (0, 1) if rx[i].search(text)] == [i for i in kept if rx[i].search(text)]
         clauses = [regex_prefilter(word, True), regex_prefilter(r"\bULN\b", False)]
         assert [i for i in (0, 1) if passes(clauses[i], text)] == kept, text
+
+
+def test_word_start_after_whitespace():
+    """A literal after \\s or \\s+ starts a word too: no character of Unicode is both (for the
+    regex module), so 'ratio' of '\\s+ratio\\b' does not let 'duration' through."""
+    space, word = regex.compile(r"\s"), regex.compile(r"\w")
+    assert not [cp for cp in range(sys.maxunicode + 1) if space.match(chr(cp)) and word.match(chr(cp))]
+    assert regex_prefilter(r"[a-z]+\s+ratio\b", True)[0] == frozenset([("wfold", "ratio")])
+    assert regex_prefilter(r"[a-z]+\s*ratio\b", True)[0] == frozenset([("fold", "ratio")])
+    prefilter = RulePrefilter([(r"[a-z]+\s+ratio\b", True)])
+    assert prefilter.candidates("duration of 2 years") == []
+    assert prefilter.candidates("AST/ALT ratio > 1") == [0]
+
+
+def test_after_digit_chars_with_the_runs_given():
+    from pipeline.components.prefilter import digit_runs
+    text = "Hb 9 g/dL; age 18 Years"
+    assert digit_runs(text) == [(3, 4), (15, 17)]
+    for width in (1, 2, 5):
+        for fold in (True, False):
+            assert after_digit_chars(text, width, fold, digit_runs(text)) == after_digit_chars(text, width, fold)

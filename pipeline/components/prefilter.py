@@ -167,7 +167,8 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
                 clauses.extend(literal_clauses("".join(run), fold, run_word_start))
                 run = []
             clauses.extend(item(op, av, fold, word_start))
-            word_start = op is c.AT and av == c.AT_BOUNDARY
+            # after \\b, or after a whitespace character (\\s, \\s+: never a word character)
+            word_start = op is c.AT and av == c.AT_BOUNDARY or _ends_with_space(op, av)
         if run:
             clauses.extend(literal_clauses("".join(run), fold, run_word_start))
         return clauses
@@ -210,6 +211,17 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
     if not clauses:
         return None
     return tuple(sorted(set(clauses), key=lambda cl: (score(cl), sorted(cl)), reverse=True))  # ties: stable across runs
+
+
+def _ends_with_space(op, av) -> bool:
+    """Whether every match of the item ``(op, av)`` ends with a whitespace character (``\\s``,
+    ``\\s+``, ``\\s{2,}``), which the ``regex`` module never counts as a word character (tested)."""
+    c = sre_c
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+        lo, _hi, body = av
+        return lo >= 1 and len(body) == 1 and _ends_with_space(*body[0])
+    return op is c.IN and len(av) == 1 and av[0][0] is c.CATEGORY and av[0][1] in (
+        c.CATEGORY_SPACE, getattr(c, "CATEGORY_UNI_SPACE", c.CATEGORY_SPACE))
 
 
 def _rarity(atom: tuple) -> int:
@@ -366,13 +378,22 @@ def _first_chars(items, fold: bool) -> Tuple[set, bool]:
     return out, True
 
 
-def after_digit_chars(text: str, width: int, fold: bool) -> FrozenSet[str]:
+def after_digit_chars(text: str, width: int, fold: bool, runs: Optional[List[Tuple[int, int]]] = None
+                      ) -> FrozenSet[str]:
     """The characters standing 1 to ``width`` characters after a digit in ``text`` (with ``fold``,
-    the characters of their :func:`fold_key`)."""
-    seen = "".join(text[m.start() + 1:m.end() + width] for m in _DIGITS_RX.finditer(text))
+    the characters of their :func:`fold_key`); ``runs`` are the text's :func:`digit_runs` when the
+    caller has them."""
+    if runs is None:
+        runs = digit_runs(text)
+    seen = "".join([text[start + 1:end + width] for start, end in runs])
     if fold:
         seen = seen.casefold().translate(_FOLD_FIX)  # casefold maps character by character
     return frozenset(seen)
+
+
+def digit_runs(text: str) -> List[Tuple[int, int]]:
+    """The spans of the runs of digits in ``text``."""
+    return [m.span() for m in _DIGITS_RX.finditer(text)]
 
 
 def fold_key(ch: str) -> str:
@@ -525,8 +546,9 @@ class RulePrefilter:
                     found |= word_rules
         if has_digit:
             # an after-digit regex stays when its first character stands just after a digit
+            runs = digit_runs(text)
             for (width, fold), table in self._after_tables.items():
-                for ch in table.keys() & after_digit_chars(text, width, fold):
+                for ch in table.keys() & after_digit_chars(text, width, fold, runs):
                     found |= table[ch]
         else:
             found &= ~self._needs_digit  # every match of these needs a digit
