@@ -188,3 +188,10 @@ def test_after_digit_chars_with_the_runs_given():
     for width in (1, 2, 5):
         for fold in (True, False):
             assert after_digit_chars(text, width, fold, digit_runs(text)) == after_digit_chars(text, width, fold)
+
+
+def test_ascii_fold_is_lower():
+    """RulePrefilter.candidates folds an ASCII text by lower(): the same, character by character."""
+    from pipeline.components.prefilter import _FOLD_FIX
+    ascii_chars = "".join(map(chr, range(128)))
+    assert ascii_chars.lower() == ascii_chars.casefold().translate(_FOLD_FIX)

@@ -525,14 +525,15 @@ class RulePrefilter:
         """Indices (ascending) of the regexes that may match ``text``."""
         has_digit = _DIGIT_RX.search(text) is not None
         present, found = (1, self._always | self._digit_rules) if has_digit else (0, self._always)
-        folded = text.casefold().translate(_FOLD_FIX)
+        ascii_text = text.isascii()
+        # ASCII: casefold() is lower(), character by character, and _FOLD_FIX has nothing to do
+        folded = text.lower() if ascii_text else text.casefold().translate(_FOLD_FIX)
         for chars, table in ((text, self._raw_chars), (folded, self._fold_chars)):
             if table:
                 for ch in table.keys() & set(chars):
                     bit, rules = table[ch]
                     present |= bit
                     found |= rules
-        ascii_text = text.isascii()
         word_char = _WORD_CHAR.match
         for fold, scanner, entries in self._scanners:
             for idx, start, _e in scanner.find_matches_as_indexes(folded if fold else text, overlapping=True):
@@ -548,7 +549,10 @@ class RulePrefilter:
             # an after-digit regex stays when its first character stands just after a digit
             runs = digit_runs(text)
             for (width, fold), table in self._after_tables.items():
-                for ch in table.keys() & after_digit_chars(text, width, fold, runs):
+                # an ASCII text's folded form has its characters at the same places
+                seen = (frozenset("".join([folded[start + 1:end + width] for start, end in runs]))
+                        if fold and ascii_text else after_digit_chars(text, width, fold, runs))
+                for ch in table.keys() & seen:
                     found |= table[ch]
         else:
             found &= ~self._needs_digit  # every match of these needs a digit
