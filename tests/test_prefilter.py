@@ -90,6 +90,17 @@ def test_after_digit_prefilter():
     assert after_digit_prefilter(r"(?<=\d\s?)(?:cells\s?)?(?:/|per)", True) == (2, frozenset("c/p"))
     assert after_digit_prefilter(r"(?<=\d\s?)[mµ]g", True) == (2, frozenset("mμ"))  # µ folds to μ
     assert after_digit_prefilter(r"(?<=\d\s?)Gy", False) == (2, frozenset("G"))
+    # the lookbehind's last digit counts ("38.5 C": the match is 2 after the "5"), a digit group too
+    assert after_digit_prefilter(r"(?<=\d[.,]\d+\s?)(?-i:[CF])\b", True) == (2, frozenset("cf"))
+    assert after_digit_prefilter(r"(?<=(?<![\d.])(?:3[4-9]|4[0-2])\s?)C\b", False) == (2, frozenset("C"))
+    assert after_digit_prefilter(r"(?<=\d(?:\s?mg)?)x", False) == (4, frozenset("x"))  # 1 + the tail's 3
+    assert after_digit_prefilter(r"(?<=a|\d)x", False) is None  # the lookbehind need not end in a digit
+    # an alternation of after-digit patterns: the widest, and every first character
+    assert after_digit_prefilter(r"(?<=\d\s?)N\b|(?<=\d)(?:times|x)\s", False) == (2, frozenset("Ntx"))
+    assert after_digit_prefilter(r"(?<=\d\s?)N\b|times", False) is None
+    # (?i:...) in a case-sensitive pattern, a global (?i) in a case-sensitive rule: not modelled
+    assert after_digit_prefilter(r"(?<=\d\s?)(?i:mg)", False) is None
+    assert after_digit_prefilter(r"(?i)(?<=\d\s?)mg", False) is None
     # not a digit lookbehind, an optional start, a class with \s: no prefilter
     assert after_digit_prefilter(r"(?<=[a-z])mg", True) is None
     assert after_digit_prefilter(r"(?<=\d)(?:mg)?", True) is None
@@ -135,3 +146,52 @@ def test_substrings_answers_as_the_alternation_of_its_strings_does():
     for text in ["ecog 0-1", "no cue here", "child-pugh a", "upgraded", "", "stag"]:
         assert found.any_in(text) == (alternation.search(text) is not None)
     assert pickle.loads(pickle.dumps(found)).any_in("stage iv") and not Substrings([]).any_in("x")
+
+
+def test_word_start_literals():
+    """A literal just after \\b is looked for at the start of a word (in ASCII texts): 'ten' of
+    '\\bten\\b' does not let 'often' or 'attention' through."""
+    word = r"\b(?:(?:twenty|forty)(?:[-\s](?:one|two))?|ten|one|two)\b"
+    assert regex_prefilter(word, True) == (frozenset(
+        ("wfold", w) for w in ("twenty", "forty", "ten", "one", "two")),)
+    assert regex_prefilter(r"\bULN\b", False) == (frozenset([("wraw", "ULN")]),)
+    assert regex_prefilter(r"x\BULN", False) == (frozenset([("raw", "ULN")]), frozenset([("raw", "x")]))
+    assert regex_prefilter(r"\b(?:ULN|x)", False) == (frozenset([("wraw", "ULN"), ("raw", "x")]),)  # one letter: plain
+    prefilter = RulePrefilter([(word, True), (r"\bULN\b", False)])
+    rx = [regex.compile(word, regex.IGNORECASE), regex.compile(r"\bULN\b")]
+    for text, kept in [("none often attention", []), ("One of", [0]), ("no-one", [0]), ("(twenty-two)", [0]),
+                       ("xULN", []), ("2 x ULN", [1]), ("10ten", []), ("_ten", []),
+                       ("\u00e9ten", [0]),  # not ASCII: the literal counts wherever it stands
+                       ("\u00e9 ten", [0])]:
+        assert prefilter.candidates(text) == kept, text
+        assert [i for i in (0, 1) if rx[i].search(text)] == [i for i in kept if rx[i].search(text)]
+        clauses = [regex_prefilter(word, True), regex_prefilter(r"\bULN\b", False)]
+        assert [i for i in (0, 1) if passes(clauses[i], text)] == kept, text
+
+
+def test_word_start_after_whitespace():
+    """A literal after \\s or \\s+ starts a word too: no character of Unicode is both (for the
+    regex module), so 'ratio' of '\\s+ratio\\b' does not let 'duration' through."""
+    space, word = regex.compile(r"\s"), regex.compile(r"\w")
+    assert not [cp for cp in range(sys.maxunicode + 1) if space.match(chr(cp)) and word.match(chr(cp))]
+    assert regex_prefilter(r"[a-z]+\s+ratio\b", True)[0] == frozenset([("wfold", "ratio")])
+    assert regex_prefilter(r"[a-z]+\s*ratio\b", True)[0] == frozenset([("fold", "ratio")])
+    prefilter = RulePrefilter([(r"[a-z]+\s+ratio\b", True)])
+    assert prefilter.candidates("duration of 2 years") == []
+    assert prefilter.candidates("AST/ALT ratio > 1") == [0]
+
+
+def test_after_digit_chars_with_the_runs_given():
+    from pipeline.components.prefilter import digit_runs
+    text = "Hb 9 g/dL; age 18 Years"
+    assert digit_runs(text) == [(3, 4), (15, 17)]
+    for width in (1, 2, 5):
+        for fold in (True, False):
+            assert after_digit_chars(text, width, fold, digit_runs(text)) == after_digit_chars(text, width, fold)
+
+
+def test_ascii_fold_is_lower():
+    """RulePrefilter.candidates folds an ASCII text by lower(): the same, character by character."""
+    from pipeline.components.prefilter import _FOLD_FIX
+    ascii_chars = "".join(map(chr, range(128)))
+    assert ascii_chars.lower() == ascii_chars.casefold().translate(_FOLD_FIX)

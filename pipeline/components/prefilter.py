@@ -6,8 +6,9 @@ decide cheaply that a regex cannot match a text, so it is not run there:
 
 - :func:`regex_prefilter`: literal strings (case-folded for case-insensitive rules) of which at
   least one must occur per clause ("mg" or "kg"; a digit);
-- :func:`after_digit_prefilter`: for the patterns that start with a lookbehind on a digit (most
-  unit rules), the characters a match can start with and how far after a digit it can start.
+- :func:`after_digit_prefilter`: for the patterns that start with a lookbehind ending in a digit
+  and a bounded tail (most unit rules; alternations of such patterns too), the characters a match
+  can start with and how far after a digit it can start.
 
 :class:`RulePrefilter` applies both to a set of rules: one Aho-Corasick pass over the text (and
 one over its case-folded form) finds every literal at once, and an index from literal to rules
@@ -29,6 +30,12 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 DIGIT = ("digit", "")
 _DIGIT_RX = regex.compile(r"\d")
 _DIGITS_RX = regex.compile(r"\d+")
+#: a word character, as ``\b`` of the ``regex`` module sees it
+_WORD_CHAR = regex.compile(r"\w")
+#: the atoms of a literal that a \b precedes ("\bten\b"): ("wraw", s) — s occurs in the text at
+#: the start of a word, i.e. not just after a word character; ("wfold", s) — the same in the
+#: case-folded text. Tested as such only in ASCII texts (where a position in the case-folded text
+#: is the same position in the text); in others as the plain "raw"/"fold" atom
 #: after str.casefold(): characters the regex module matches case-insensitively to an ASCII letter
 #: that casefold() maps elsewhere: "İ" (casefold "i" + U+0307) and dotless "ı" both match "i"
 _FOLD_FIX = {0x307: None, 0x131: "i"}
@@ -36,7 +43,8 @@ _FOLD_FIX = {0x307: None, 0x131: "i"}
 _ODD_BRACE = regex.compile(r"(?<!\\)(?:\\\\)*\{(?!\d*,?\d*\})")
 
 
-#: clauses with more literals than this are not tested ("[A-Za-z]": 52 letters, nearly always there)
+#: clauses with more literals than this, single characters among them, are not tested ("[A-Za-z]":
+#: 52 letters, nearly always there); longer literals cost one Aho-Corasick pass however many
 _MAX_ATOMS = 16
 
 
@@ -95,9 +103,12 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
     repeats = (c.MAX_REPEAT, c.MIN_REPEAT) + ((c.POSSESSIVE_REPEAT,) if hasattr(c, "POSSESSIVE_REPEAT") else ())
     digit_categories = {c.CATEGORY_DIGIT, getattr(c, "CATEGORY_UNI_DIGIT", c.CATEGORY_DIGIT)}
 
-    def literal_clauses(text: str, fold: bool) -> List[FrozenSet[tuple]]:
+    def literal_clauses(text: str, fold: bool, word_start: bool = False) -> List[FrozenSet[tuple]]:
+        # word_start: a \\b stands just before the run, so a run beginning with an ASCII letter
+        # or digit begins a word of the text (a "wraw"/"wfold" atom, see _WORD_CHAR)
+        word_start = word_start and text[0].isascii() and text[0].isalnum()
         if not fold:
-            return [frozenset([("raw", text)])]
+            return [frozenset([("wraw" if word_start and len(text) > 1 else "raw", text)])]
         parts, cur = [], []
         for ch in text + "\uffff":  # characters with case folding outside ASCII split the run
             if foldable(ch):
@@ -105,7 +116,8 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
             elif cur:
                 parts.append("".join(cur))
                 cur = []
-        return [frozenset([("fold", part.casefold())]) for part in parts]
+        return [frozenset([("wfold" if i == 0 and word_start and len(part) > 1 else "fold", part.casefold())])
+                for i, part in enumerate(parts)]
 
     def char_class(items, fold: bool) -> List[FrozenSet[tuple]]:
         atoms = set()
@@ -139,22 +151,29 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
         # as three more letters ("or" is in every other criterion, ">" in few)
         return (min(_rarity(a) for a in clause), -len(clause))
 
-    def seq(items, fold: bool) -> List[FrozenSet[tuple]]:
+    def seq(items, fold: bool, word_start: bool = False) -> List[FrozenSet[tuple]]:
+        # word_start: the sequence starts where a \\b stands (in the enclosing sequence)
         clauses: List[FrozenSet[tuple]] = []
         run: List[str] = []
+        run_word_start = False
         for op, av in items:
             if op is c.LITERAL:
+                if not run:
+                    run_word_start = word_start
                 run.append(chr(av))
+                word_start = False
                 continue
             if run:
-                clauses.extend(literal_clauses("".join(run), fold))
+                clauses.extend(literal_clauses("".join(run), fold, run_word_start))
                 run = []
-            clauses.extend(item(op, av, fold))
+            clauses.extend(item(op, av, fold, word_start))
+            # after \\b, or after a whitespace character (\\s, \\s+: never a word character)
+            word_start = op is c.AT and av == c.AT_BOUNDARY or _ends_with_space(op, av)
         if run:
-            clauses.extend(literal_clauses("".join(run), fold))
+            clauses.extend(literal_clauses("".join(run), fold, run_word_start))
         return clauses
 
-    def item(op, av, fold: bool) -> List[FrozenSet[tuple]]:
+    def item(op, av, fold: bool, word_start: bool = False) -> List[FrozenSet[tuple]]:
         if op is c.SUBPATTERN:
             _group, add_flags, del_flags, body = av
             if (add_flags | del_flags) & ~c.SRE_FLAG_IGNORECASE:
@@ -163,20 +182,20 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
                 fold = True
             if del_flags & c.SRE_FLAG_IGNORECASE:
                 fold = False
-            return seq(body, fold)
+            return seq(body, fold, word_start)
         if op is c.BRANCH:
             union = set()
             for alternative in av[1]:
-                clauses = seq(alternative, fold)
+                clauses = seq(alternative, fold, word_start)
                 if not clauses:
                     return []
                 union |= max(clauses, key=score)
             return [frozenset(union)]
         if op in repeats:
             lo, _hi, body = av
-            return seq(body, fold) if lo >= 1 else []
+            return seq(body, fold, word_start) if lo >= 1 else []  # its first repeat starts there
         if op is getattr(c, "ATOMIC_GROUP", None):
-            return seq(av, fold)
+            return seq(av, fold, word_start)
         if op is c.ASSERT:
             return seq(av[1], fold)
         if op is c.IN:
@@ -194,6 +213,17 @@ def regex_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[FrozenSet[
     return tuple(sorted(set(clauses), key=lambda cl: (score(cl), sorted(cl)), reverse=True))  # ties: stable across runs
 
 
+def _ends_with_space(op, av) -> bool:
+    """Whether every match of the item ``(op, av)`` ends with a whitespace character (``\\s``,
+    ``\\s+``, ``\\s{2,}``), which the ``regex`` module never counts as a word character (tested)."""
+    c = sre_c
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+        lo, _hi, body = av
+        return lo >= 1 and len(body) == 1 and _ends_with_space(*body[0])
+    return op is c.IN and len(av) == 1 and av[0][0] is c.CATEGORY and av[0][1] in (
+        c.CATEGORY_SPACE, getattr(c, "CATEGORY_UNI_SPACE", c.CATEGORY_SPACE))
+
+
 def _rarity(atom: tuple) -> int:
     if atom == DIGIT:
         return 5  # tested apart and first (one criterion in three has a digit)
@@ -202,40 +232,97 @@ def _rarity(atom: tuple) -> int:
 
 
 def after_digit_prefilter(pattern: str, ignorecase: bool) -> Optional[Tuple[int, FrozenSet[str]]]:
-    """For a pattern that starts with a lookbehind beginning with a digit (``(?<=\\d\\s?)mg\\b``,
-    as most unit rules do): ``(width, first)``, where every match starts at most ``width``
-    characters after a digit and its first character is in ``first``; else ``None``.
+    """For a pattern that starts with a lookbehind ending in a digit and what may follow it
+    (``(?<=\\d\\s?)mg\\b``, as most unit rules do), or an alternation of such patterns:
+    ``(width, first)``, where every match starts at most ``width`` characters after a digit and its
+    first character is in ``first``; else ``None``.
 
+    The digit is the lookbehind's last item that always ends with a digit (``\\d``, ``\\d+``,
+    ``[0-9]``, a group or alternation of such, as in ``(?<=\\d[.,]\\d+\\s?)`` or
+    ``(?<=(?:3[4-9]|4[0-2])\\s?)``); ``width`` is 1 plus the longest the items after it can be.
     So a text where no character of ``first`` stands within ``width`` characters after a digit
     cannot contain a match (:func:`after_digit_chars`). With ``ignorecase`` the characters are
-    case-folded by :func:`fold_key`, on both sides.
+    case-folded by :func:`fold_key`, on both sides (a scoped ``(?-i:...)`` inside is folded too:
+    that only lets through more).
     """
     parsed = _sre_parse(pattern)
-    if parsed is None or len(parsed.data) < 2:
+    if parsed is None or not parsed.data:
         return None
     c = sre_c
-    op, av = parsed.data[0]
+    if parsed.state.flags & c.SRE_FLAG_IGNORECASE and not ignorecase:
+        return None  # a global (?i) in a case-sensitive rule: the table would be the raw one
+    alternatives = [parsed.data]
+    if len(parsed.data) == 1 and parsed.data[0][0] is c.BRANCH:
+        alternatives = [list(alt) for alt in parsed.data[0][1][1]]
+    widest, first = 0, set()
+    for items in alternatives:
+        found = _after_digit_alternative(items, parsed.state, ignorecase)
+        if found is None:
+            return None
+        widest = max(widest, found[0])
+        first |= found[1]
+    return widest, frozenset(first)
+
+
+def _after_digit_alternative(items, state, fold: bool) -> Optional[Tuple[int, set]]:
+    c = sre_c
+    if len(items) < 2:
+        return None
+    op, av = items[0]
     if op is not c.ASSERT or av[0] != -1:  # (?<=...)
         return None
-    behind = av[1]
-    if not behind.data or not _is_digit_item(*behind.data[0]):
+    behind = list(av[1])
+    last = max((i for i, (iop, iav) in enumerate(behind) if _ends_with_digit(iop, iav)), default=None)
+    if last is None:
         return None
-    _lo, width = behind.getwidth()
+    _lo, width = sre_parse.SubPattern(state, behind[last + 1:]).getwidth()
     if width >= c.MAXREPEAT:
         return None
     try:
-        first, nullable = _first_chars(parsed.data[1:], ignorecase)
+        chars, nullable = _first_chars(items[1:], fold)
     except _NoPrefilter:
         return None
-    if nullable or not first:
+    if nullable or not chars:
         return None
-    return width, frozenset(first)
+    return width + 1, chars
 
 
-def _is_digit_item(op, av) -> bool:
+def _ends_with_digit(op, av) -> bool:
+    """Whether every match of the item ``(op, av)`` is non-empty and ends with a decimal digit."""
     c = sre_c
+    if op is c.LITERAL:
+        return 48 <= av <= 57
     if op is c.IN:
-        return len(av) == 1 and av[0][0] is c.CATEGORY and av[0][1] in (c.CATEGORY_DIGIT, c.CATEGORY_UNI_DIGIT)
+        if not av or av[0][0] is c.NEGATE:
+            return False
+        for iop, iav in av:
+            if iop is c.LITERAL and 48 <= iav <= 57 or iop is c.RANGE and 48 <= iav[0] <= iav[1] <= 57:
+                continue
+            if iop is c.CATEGORY and iav in (c.CATEGORY_DIGIT, getattr(c, "CATEGORY_UNI_DIGIT", c.CATEGORY_DIGIT)):
+                continue
+            return False
+        return True
+    if op is c.SUBPATTERN:
+        _group, add_flags, del_flags, body = av
+        return not (add_flags | del_flags) & ~c.SRE_FLAG_IGNORECASE and _seq_ends_with_digit(body)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+        lo, _hi, body = av
+        return lo >= 1 and _seq_ends_with_digit(body)
+    if op is getattr(c, "ATOMIC_GROUP", None):
+        return _seq_ends_with_digit(av)
+    if op is c.BRANCH:
+        return all(_seq_ends_with_digit(alt) for alt in av[1])
+    return False
+
+
+def _seq_ends_with_digit(items) -> bool:
+    """Whether every match of the sequence ``items`` ends with a digit: its last item that is not
+    zero-width (``\\b``, lookarounds) does."""
+    c = sre_c
+    for op, av in reversed(list(items)):
+        if op is c.AT or op in (c.ASSERT, c.ASSERT_NOT):
+            continue
+        return _ends_with_digit(op, av)
     return False
 
 
@@ -267,8 +354,10 @@ def _first_chars(items, fold: bool) -> Tuple[set, bool]:
                 nullable = nullable or sub_nullable
         elif op is c.SUBPATTERN:
             _group, add_flags, del_flags, body = av
-            if add_flags or del_flags:
-                raise _NoPrefilter
+            if (add_flags | del_flags) & ~c.SRE_FLAG_IGNORECASE or add_flags and not fold:
+                raise _NoPrefilter  # (?i:...) in a case-sensitive pattern: its table is the raw one
+            # (?-i:...) in a case-insensitive pattern: its characters are folded like the rest,
+            # which only lets more texts through
             chars, nullable = _first_chars(body, fold)
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
             lo, _hi, body = av
@@ -289,13 +378,22 @@ def _first_chars(items, fold: bool) -> Tuple[set, bool]:
     return out, True
 
 
-def after_digit_chars(text: str, width: int, fold: bool) -> FrozenSet[str]:
+def after_digit_chars(text: str, width: int, fold: bool, runs: Optional[List[Tuple[int, int]]] = None
+                      ) -> FrozenSet[str]:
     """The characters standing 1 to ``width`` characters after a digit in ``text`` (with ``fold``,
-    the characters of their :func:`fold_key`)."""
-    seen = "".join(text[m.start() + 1:m.end() + width] for m in _DIGITS_RX.finditer(text))
+    the characters of their :func:`fold_key`); ``runs`` are the text's :func:`digit_runs` when the
+    caller has them."""
+    if runs is None:
+        runs = digit_runs(text)
+    seen = "".join([text[start + 1:end + width] for start, end in runs])
     if fold:
         seen = seen.casefold().translate(_FOLD_FIX)  # casefold maps character by character
     return frozenset(seen)
+
+
+def digit_runs(text: str) -> List[Tuple[int, int]]:
+    """The spans of the runs of digits in ``text``."""
+    return [m.span() for m in _DIGITS_RX.finditer(text)]
 
 
 def fold_key(ch: str) -> str:
@@ -321,9 +419,24 @@ def passes(clauses, text: str, has_digit: Optional[bool] = None) -> bool:
     folded = text.casefold().translate(_FOLD_FIX)
     if has_digit is None:
         has_digit = _DIGIT_RX.search(text) is not None
+    ascii_text = text.isascii()
+
+    def holds(kind: str, value: str) -> bool:
+        if kind == "digit":
+            return has_digit
+        hay = text if kind in ("raw", "wraw") else folded
+        if kind in ("raw", "fold") or not ascii_text:
+            return value in hay
+        at = hay.find(value)
+        while at >= 0:
+            if at == 0 or _WORD_CHAR.match(text, at - 1) is None:
+                return True
+            at = hay.find(value, at + 1)
+        return False
+
     for clause in clauses:
         for kind, value in clause:
-            if (value in text) if kind == "raw" else (value in folded) if kind == "fold" else has_digit:
+            if holds(kind, value):
                 break
         else:
             return False
@@ -362,7 +475,8 @@ class RulePrefilter:
                 clauses = ()
             masks = []
             for clause in clauses:
-                if clause == frozenset([DIGIT]) or len(clause) > _MAX_ATOMS:
+                if clause == frozenset([DIGIT]) or (len(clause) > _MAX_ATOMS
+                                                    and any(len(atom[1]) < 2 for atom in clause)):
                     continue  # a digit is tested apart; a clause of many literals rules out little
                 mask = 0
                 for atom in clause:
@@ -386,13 +500,19 @@ class RulePrefilter:
             return {atom[1]: (bit, first_clause_rules.get(atom, 0)) for atom, bit in atom_bit.items()
                     if atom[0] == kind and (len(atom[1]) == 1) == single}
 
+        def scanner_entries(kind: str) -> Dict[str, Tuple[int, int, int, int]]:
+            """literal → (bit, regexes) of the plain atom and (bit, regexes) of the word-start atom
+            (zeros for an atom not used), for one form (raw or folded)"""
+            plain, word = table(kind, False), table("w" + kind, False)
+            return {lit: plain.get(lit, (0, 0)) + word.get(lit, (0, 0)) for lit in {**plain, **word}}
+
         self._digit_rules = first_clause_rules.get(DIGIT, 0)
         # single characters: looked up in the text's set of characters (as Aho-Corasick patterns
         # they would report every occurrence); longer literals: one Aho-Corasick pass per form
         self._raw_chars, self._fold_chars = table("raw", True), table("fold", True)
         self._scanners = []
         for kind in ("raw", "fold"):
-            entries = table(kind, False)
+            entries = scanner_entries(kind)  # (word-start literals have two characters or more)
             if entries:
                 self._scanners.append((kind == "fold", AhoCorasick(list(entries), matchkind=MatchKind.Standard),
                                        list(entries.values())))
@@ -405,22 +525,34 @@ class RulePrefilter:
         """Indices (ascending) of the regexes that may match ``text``."""
         has_digit = _DIGIT_RX.search(text) is not None
         present, found = (1, self._always | self._digit_rules) if has_digit else (0, self._always)
-        folded = text.casefold().translate(_FOLD_FIX)
+        ascii_text = text.isascii()
+        # ASCII: casefold() is lower(), character by character, and _FOLD_FIX has nothing to do
+        folded = text.lower() if ascii_text else text.casefold().translate(_FOLD_FIX)
         for chars, table in ((text, self._raw_chars), (folded, self._fold_chars)):
             if table:
                 for ch in table.keys() & set(chars):
                     bit, rules = table[ch]
                     present |= bit
                     found |= rules
+        word_char = _WORD_CHAR.match
         for fold, scanner, entries in self._scanners:
-            for idx, _s, _e in scanner.find_matches_as_indexes(folded if fold else text, overlapping=True):
-                bit, rules = entries[idx]
+            for idx, start, _e in scanner.find_matches_as_indexes(folded if fold else text, overlapping=True):
+                bit, rules, word_bit, word_rules = entries[idx]
                 present |= bit
                 found |= rules
+                # a word-start literal counts when no word character stands before it (in an
+                # ASCII text; in others, always: its positions need not be those of the text)
+                if word_bit and (not ascii_text or start == 0 or word_char(text, start - 1) is None):
+                    present |= word_bit
+                    found |= word_rules
         if has_digit:
             # an after-digit regex stays when its first character stands just after a digit
+            runs = digit_runs(text)
             for (width, fold), table in self._after_tables.items():
-                for ch in table.keys() & after_digit_chars(text, width, fold):
+                # an ASCII text's folded form has its characters at the same places
+                seen = (frozenset("".join([folded[start + 1:end + width] for start, end in runs]))
+                        if fold and ascii_text else after_digit_chars(text, width, fold, runs))
+                for ch in table.keys() & seen:
                     found |= table[ch]
         else:
             found &= ~self._needs_digit  # every match of these needs a digit
