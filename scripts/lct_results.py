@@ -27,9 +27,12 @@ from pipeline.evaluation.run import evaluate  # noqa: E402
 from pipeline.components.nlp import load  # noqa: E402
 
 #: name -> target; the constraint targets of the measurement categories (age, lab, vital,
-#: measurement, score) and, from issue #13, bound F1 of temporal windows and of counts
+#: measurement, score), from issue #13 bound F1 of temporal windows and of counts, from issue #12
+#: bound F1 and precision over all categories and unit agreement on matched bounds
 TARGETS = {"constraint precision": 0.90, "constraint recall": 0.80, "negation cue F1": 0.80,
-           "temporal bound F1": 0.80, "count bound F1": 0.80}
+           "temporal bound F1": 0.80, "count bound F1": 0.80,
+           "bound F1, all categories (issue #12)": 0.92, "bound precision, all categories (issue #12)": 0.93,
+           "unit agreement on matched bounds (issue #12)": 0.95}
 
 
 def row(name, m):
@@ -74,7 +77,9 @@ def main() -> int:
     old = combined(per, MEASUREMENT_CATEGORIES)
     got = {"constraint precision": old["precision"], "constraint recall": old["recall"],
            "negation cue F1": n["cue"]["f1"], "temporal bound F1": per["temporal"]["f1"],
-           "count bound F1": per["count"]["f1"]}
+           "count bound F1": per["count"]["f1"],
+           "bound F1, all categories (issue #12)": c["f1"], "bound precision, all categories (issue #12)": c["precision"],
+           "unit agreement on matched bounds (issue #12)": (c.get("unit_agreement") or {}).get("accuracy") or 0.0}
     lines = [
         "# eligex on the LCT corpus (development part)",
         "",
