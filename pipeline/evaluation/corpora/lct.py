@@ -54,7 +54,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Optional, Sequence, Tuple, Union
 
 from pipeline.evaluation.corpora.brat import (BratDocument, Event, Span, TextBound, read_annotation_conf,
@@ -214,14 +214,19 @@ class ConstraintTables:
         ``text`` names a keyword that has sub-stages, else ``{}``."""
         words = set(re.findall(r"[a-z]+", text.lower()))
         out: dict = {}
-        for keywords, letters in self.grade_substages:
-            if words & set(keywords):
-                numerals = {**self.grade_numerals, **{str(d): d for d in range(10)}}
-                for numeral, value in numerals.items():
-                    for letter in letters:
-                        out[f"{numeral}{letter}"] = value
-                        out.update({f"{numeral}{letter}{d}": value for d in range(1, 10)})
+        for keywords, numerals in self._substage_numerals:
+            if words & keywords:
+                out.update(numerals)
         return out
+
+    @cached_property
+    def _substage_numerals(self) -> tuple:
+        """``(keyword words, {sub-stage numeral: value})`` of :attr:`grade_substages`, made once."""
+        numerals = {**self.grade_numerals, **{str(d): d for d in range(10)}}
+        return tuple((frozenset(keywords), {f"{numeral}{letter}{digit}": value
+                                            for numeral, value in numerals.items() for letter in letters
+                                            for digit in ("", *map(str, range(1, 10)))})
+                     for keywords, letters in self.grade_substages)
 
     def letters_in(self, text: str) -> dict:
         """The class letters (lower case) of the lettered system named in ``text``, else ``{}``."""
@@ -239,26 +244,26 @@ def _name_key(text: str) -> str:
 
 
 @lru_cache(maxsize=2)
+def _grades_config() -> dict:
+    """``configs/grades.json``, read once for the grade tables below."""
+    from pipeline.core.paths import configs_dir
+
+    return load_json_config(configs_dir() / "grades.json", CONFIG_SCHEMAS["grades.json"])
+
+
 def load_grade_letters() -> tuple:
     """The class letters of ``configs/grades.json`` systems that have them (``letters``), for
     :attr:`ConstraintTables.grade_letters`: the gold reads "Child-Pugh C" as the pipeline does."""
-    from pipeline.core.paths import configs_dir
-
-    data = load_json_config(configs_dir() / "grades.json", CONFIG_SCHEMAS["grades.json"])
     return tuple((tuple(_name_key(n) for n in system["names"]),
                   {letter.lower(): value for letter, value in system["letters"].items()})
-                 for system in data["systems"] if system.get("letters"))
+                 for system in _grades_config()["systems"] if system.get("letters"))
 
 
-@lru_cache(maxsize=2)
 def load_grade_substages() -> tuple:
     """The sub-stage letters of ``configs/grades.json`` keywords that have them (``substages``),
     for :attr:`ConstraintTables.grade_substages`: the gold reads "stage IIIB" as the pipeline does."""
-    from pipeline.core.paths import configs_dir
-
-    data = load_json_config(configs_dir() / "grades.json", CONFIG_SCHEMAS["grades.json"])
     return tuple((tuple(w.lower() for w in k["words"]), tuple(x.lower() for x in k["substages"]))
-                 for k in data["keywords"] if k.get("substages"))
+                 for k in _grades_config()["keywords"] if k.get("substages"))
 
 
 @lru_cache(maxsize=2)
