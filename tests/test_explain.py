@@ -136,6 +136,28 @@ def test_explain_command_json(runner):
     assert any(e["rule"] == "meas.ecg" for e in expl["entities"])
 
 
+def test_explain_reads_the_criterion_from_stdin(runner):
+    """'-' takes the criterion from standard input (a pipe from another command); its trailing
+    newline is not part of the text, a wrapped criterion keeps its lines."""
+    result = runner.invoke(app, ["explain", "-", "--json"], input=TEXT + "\n")
+    assert result.exit_code == 0, result.output
+    expl = json.loads(result.stdout)
+    assert expl["text"] == TEXT
+    assert any(e["rule"] == "meas.ecg" for e in expl["entities"])
+    wrapped = "Hemoglobin of less than\n   9 g/dL\n"
+    result = runner.invoke(app, ["explain", "-", "--json"], input=wrapped)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["text"] == wrapped.rstrip("\n")
+
+
+@pytest.mark.parametrize("data, message", [(b"", "empty"), (b"  \n", "empty"),
+                                           (b"Hb \xff 9", "not valid UTF-8 (byte 0xff at offset 3)")])
+def test_explain_stdin_bad_input_is_a_clear_error(runner, data, message):
+    result = runner.invoke(app, ["explain", "-"], input=data)
+    assert result.exit_code == 2
+    assert "<stdin>" in result.stderr and message in result.stderr
+
+
 def test_explain_command_html(runner, tmp_path):
     out = tmp_path / "sub" / "explain.html"
     result = runner.invoke(app, ["explain", TEXT, "--html", str(out)])

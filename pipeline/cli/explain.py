@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -42,8 +43,22 @@ def _find_output(path: Path, criterion_id: str) -> dict:
     return rec
 
 
+def _read_stdin() -> str:
+    """The criterion given on standard input ('-'): one criterion, its trailing newline dropped;
+    wrapped lines stay as they are (the pipeline reads a criterion over several lines)."""
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _fail(f"<stdin>: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+    text = text.rstrip("\r\n")
+    if not text.strip():
+        _fail("<stdin>: empty (no criterion text)")
+    return text
+
+
 def explain(
-    text: Optional[str] = typer.Argument(None, help="A criterion text to explain."),
+    text: Optional[str] = typer.Argument(None, help="A criterion text to explain; '-' reads it from standard input."),
     criterion_id: Optional[str] = typer.Option(None, "--criterion-id", help="Take the criterion with this id from --gold or --input."),
     gold: Optional[Path] = typer.Option(None, "--gold", help="Gold JSONL file/folder (or LCT folder with --format brat-lct); also shows the differences from gold."),
     fmt: str = typer.Option("jsonl", "--format", help="Format of --gold: jsonl or brat-lct."),
@@ -74,6 +89,8 @@ def explain(
     if fmt not in GOLD_FORMATS:
         _fail(f"--format must be {' or '.join(GOLD_FORMATS)}")
 
+    if text == "-":
+        text = _read_stdin()
     gold_rec = stored = None
     criterion = None
     if gold is not None:
