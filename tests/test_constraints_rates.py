@@ -106,3 +106,34 @@ def test_the_sex_after_the_rate(run):
     rec = run("an average daily intake of greater than 2 units (females)")
     assert [(c["subject"], (c.get("population") or {}).get("sex")) for c in rec["constraints"]] == \
         [("average daily intake", "female")]
+
+
+@pytest.mark.parametrize("text, subject, unit, bound", [
+    # time spent per day or week: hours or minutes of that time (unit.time_per_time)
+    ("Use of daily oxygen therapy > 12 hours per day", "daily oxygen therapy", "h/d", ("lower", 12, False)),
+    ("Chronic use of oxygen therapy ≥ 15 hours a day", "oxygen therapy", "h/d", ("lower", 15, True)),
+    ("Daytime napping of more than 1 hour per day.", "daytime napping", "h/d", ("lower", 1, False)),
+    ("Physical activity of at least 150 minutes per week", "physical activity", "min/wk", ("lower", 150, True)),
+    # days, doses, visits or micturitions counted per time (unit.per_time)
+    ("Symptoms of heartburn >2 days per week off antacids", "heartburn", "/wk", ("lower", 2, False)),
+    ("Has headache equal to or greater than 18 days per month.", "headache", "/mo", ("lower", 18, True)),
+    ("Mean urinary frequency of >=8 micturitions per 24 hours", "urinary frequency", "/d", ("lower", 8, True)),
+    ("Alcohol consumption of more than 21 units of alcohol per week.", "alcohol consumption", "/wk",
+     ("lower", 21, False)),
+])
+def test_rates_of_time_and_of_days(run, text, subject, unit, bound):
+    rates = [c for c in run(text)["constraints"] if c["unit"] == unit]
+    assert len(rates) == 1, run(text)["constraints"]
+    side, value, inclusive = bound
+    assert rates[0]["subject"] == subject and rates[0][side] == {"value": value, "inclusive": inclusive}
+    # a time per day is no window and no duration
+    assert not [c for c in run(text)["constraints"] if c["category"] in ("temporal", "duration")]
+
+
+@pytest.mark.parametrize("text", [
+    "agreed to do at least 20 hours per week of planned practice activities",  # a verb names nothing
+    "Age 18 years and older",  # "and" is no "a" + "d" of a rate
+])
+def test_no_rate_subject_from_a_verb_nor_from_and(run, text):
+    assert not [c for c in run(text)["constraints"] if c["unit"] and "/" in c["unit"]]
+

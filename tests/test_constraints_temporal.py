@@ -577,6 +577,27 @@ def test_a_rate_has_no_window(run, text):
     assert [c for c in run(text)["constraints"] if c["category"] in ("temporal", "duration")] == []
 
 
+def test_a_dose_per_day_before_its_drug_keeps_the_window(run):
+    """A leading amount per time is a dose of the event after it, not a frequency: the unit
+    rules that hold rate words are listed (``leading_rate.units``), "mg/day" is not one."""
+    found = [c for c in run("On a stable dose of ≥40 mg/day of oral morphine during the 14 days prior to "
+                            "Screening.")["constraints"] if c["category"] == "temporal"]
+    assert [(c["subject_text"].endswith("oral morphine"), c["upper"]["value"]) for c in found] == [(True, 14)]
+
+
+def test_the_rate_units_of_a_leading_quantity_are_data():
+    from pipeline.components.constraints.temporal import _past_leading_quantity
+
+    text = "2 days per month cigarette use for last 6 months"
+    ents = [{"label": "VALUE", "start": 0, "end": 1, "text": "2", "rule": "value.number"},
+            {"label": "UNIT", "start": 2, "end": 16, "text": "days per month", "rule": "unit.per_time"}]
+    span = (0, text.index(" for"))
+    assert _past_leading_quantity(text, span, ents, CONFIG) is None
+    data = {k: v for k, v in CONFIG.to_dict().items()}
+    data["leading_rate"] = {k: v for k, v in data["leading_rate"].items() if k != "units"}
+    assert text[slice(*_past_leading_quantity(text, span, ents, TimeConfig.from_dict(data)))] == "cigarette"
+
+
 def test_the_rate_words_after_a_leading_quantity_are_data():
     """The words that make a leading quantity a rate come from configs/time.json
     (``leading_rate``): without them the phrase after the quantity is an event."""

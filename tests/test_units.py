@@ -34,6 +34,14 @@ def definitions() -> list:
     ("cells/mm3", "/uL"), ("/mm³", "/uL"), ("per mm3", "/uL"),
     # things counted per time are a rate of that time; household spoons
     ("drinks per week", "/wk"), ("units/week", "/wk"), ("units per day", "/d"), ("cigarettes/day", "/d"), ("caffeinated drinks per day", "/d"), ("episodes/month", "/mo"),
+    # days, doses or visits counted per time too; time spent per day or week is hours/minutes of it
+    ("days per week", "/wk"), ("nights a week", "/wk"), ("doses per month", "/mo"), ("visits each week", "/wk"),
+    ("micturitions per 24 hours", "/d"), ("units of alcohol per week", "/wk"), ("attacks per month", "/mo"),
+    ("hours per day", "h/d"), ("hours a day", "h/d"), ("h/day", "h/d"), ("hours each night", "h/d"),
+    ("hrs per 24 hours", "h/d"), ("hours per week", "h/wk"), ("minutes per week", "min/wk"), ("min a day", "min/d"),
+    # pint spells a week and a month out; the table writes wk / mo, however the unit is written
+    ("mg/week", "mg/wk"), ("mg per week", "mg/wk"), ("mg/wk", "mg/wk"), ("kilometres per week", "km/wk"),
+    ("km/week", "km/wk"), ("mg per month", "mg/mo"),
     ("teaspoon", "tsp"), ("tablespoons", "tbsp"), ("cc", "mL"),
     # unit words spelled out (unit_words), then the alias table
     ("milligrams per decilitre", "mg/dL"), ("millimoles per litre", "mmol/L"),
@@ -75,6 +83,7 @@ def test_aliases(units, text, canonical):
     ("lower normal value", "{ULN}"),
     ("nanograms per millilitre", "mg/mL"),
     ("mmol/mol", "mmol/L"),
+    ("hours a day", "d.h.a"),  # pint alone reads it as hours x days x years
 ])
 def test_units_that_must_not_be_confused(units, text, not_canonical):
     assert units.normalize(text) != not_canonical

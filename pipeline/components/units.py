@@ -24,6 +24,8 @@ _GIGA_PER_LITRE = re.compile(r"^\s*G\s*/\s*L\s*$")
 _BRACKETED_SYMBOL = re.compile(r"(?<=[a-zA-Z])\s*\([a-zA-Zµμ]{1,5}\)")
 _PINT_SAFE = re.compile(r"^[a-zA-Zµμ/\d.\s*^]+$")
 _MEMO_SIZE = 20_000
+_PINT_PERIOD_SYMBOLS = {"week": "wk", "month": "mo"}
+_PINT_PERIODS = re.compile(r"(?<![a-z])(?:week|month)(?![a-z])")
 
 
 def unit_key(text: str) -> str:
@@ -151,6 +153,8 @@ class UnitNormalizer:
         except Exception:  # pint raises many kinds of errors for unknown text
             return key
         formatted = f"{unit:~C}".replace("**", "").replace("*", ".")
+        # pint spells a week and a month out ("km/week"), where the table writes "wk" / "mo"
+        formatted = _PINT_PERIODS.sub(lambda m: _PINT_PERIOD_SYMBOLS[m.group(0)], formatted)
         return self.table.get(unit_key(formatted), formatted)
 
 

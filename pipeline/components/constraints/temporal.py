@@ -79,6 +79,7 @@ class TimeConfig:
     range_duration_id: Optional[str] = None
     rate_start: Optional[regex.Pattern] = field(repr=False, default=None)  # "/day" after a leading quantity
     rate_after_word: Optional[regex.Pattern] = field(repr=False, default=None)  # "cigs/day" after it
+    rate_units: frozenset = frozenset()  # unit rules holding the rate words ("days per month")
     period_cue: Optional[regex.Pattern] = field(repr=False, default=None)  # "during the study and" for N after
     bare_lower: Optional[regex.Pattern] = field(repr=False, default=None)  # "12 months of *amenorrhea*"
     bare_lower_id: Optional[str] = None
@@ -207,6 +208,7 @@ class TimeConfig:
         if rate:
             cfg.rate_start = regex.compile(r"(?:%s)" % rate["right_after"], regex.IGNORECASE)
             cfg.rate_after_word = regex.compile(r"\w+\s*(?:%s)" % rate["after_one_word"], regex.IGNORECASE)
+            cfg.rate_units = frozenset(rate.get("units", ()))
         bare = data.get("bare_lower_states")
         if bare:
             cfg.bare_lower = regex.compile(r"(?:%s)\b" % _phrase(bare["pattern"]), regex.IGNORECASE)
@@ -940,22 +942,24 @@ def _past_leading_quantity(text: str, span: Tuple[int, int], ents: Sequence[dict
     """``span`` without the quantity it starts with ("3 vaso-occlusive pain episodes in the year
     prior", "4.2 Transdermal estrogen within 30 days"): a number is no event. ``None`` when no event
     is left, or a rate follows the quantity ("≥ 5 cigs/day for last 6 months", "a failure rate of
-    < 1% per year during the treatment period"); ``span`` itself when it starts with no quantity."""
+    < 1% per year during the treatment period") or is its unit ("2 days per month cigarette use for
+    last 6 months": ``leading_rate.units``); ``span`` itself when it starts with no quantity."""
     start, end = span
-    moved = False
+    moved = rate_unit = False
     for e in ents:
         if e["start"] < start or e["label"] not in QUANTITY_LABELS:
             continue
         if e["start"] > start or e["end"] > end or regex.match(r"[-‐]\w", text[e["end"]:e["end"] + 2]):
             break  # "5-alpha reductase inhibitor": a name's number
+        rate_unit = rate_unit or e.get("rule") in config.rate_units
         start = e["end"]
         while start < end and text[start].isspace():
             start += 1
         moved = True
     if not moved:
         return span
-    if config.rate_start and (config.rate_start.match(text, start)
-                              or config.rate_after_word.match(text[start:end])):
+    if rate_unit or config.rate_start and (config.rate_start.match(text, start)
+                                           or config.rate_after_word.match(text[start:end])):
         return None
     return _trim(text, start, end, config, from_end=False)
 
