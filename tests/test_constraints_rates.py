@@ -133,6 +133,7 @@ def test_rates_of_time_and_of_days(run, text, subject, unit, bound):
 @pytest.mark.parametrize("text", [
     "agreed to do at least 20 hours per week of planned practice activities",  # a verb names nothing
     "Age 18 years and older",  # "and" is no "a" + "d" of a rate
+    "Participation in more than 3 investigational drug studies within a year",  # a window, no rate
 ])
 def test_no_rate_subject_from_a_verb_nor_from_and(run, text):
     assert not [c for c in run(text)["constraints"] if c["unit"] and "/" in c["unit"]]

@@ -69,6 +69,13 @@ def definitions() -> list:
     ("mg/deciliter", "mg/dL"), ("th percentile", "{percentile}"), ("centile", "{percentile}"),
     ("°F", "[degF]"), ("oF", "[degF]"), ("degrees Fahrenheit", "[degF]"), ("ºC", "Cel"), ("˚C", "Cel"),
     ("letters", "{letters}"),
+    # spellings that pint reads wrong or that came out in two canonical forms (ctgov-2021 output):
+    # "units" is no micro-nit, "IU" one unit however cased, "l" for "I" in "mlU/mL" a typo
+    ("units per kilogram", "U/kg"), ("unit/kg/day.", "U/kg/d"), ("U/kg/day", "U/kg/d"),
+    ("Litres/minute", "L/min"), ("liters/minute", "L/min"), ("L/min", "L/min"),
+    ("millimeter of mercury", "mm[Hg]"), ("per microliter", "/uL"), ("gm/day", "g/d"), ("mg/24 hour", "mg/d"),
+    ("mIU/mL", "m[IU]/mL"), ("MIU/ml", "m[IU]/mL"), ("MlU/ml", "m[IU]/mL"), ("IU", "[IU]"),
+    ("international units", "[IU]"),
 ])
 def test_aliases(units, text, canonical):
     assert units.normalize(text) == canonical
