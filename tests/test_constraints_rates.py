@@ -138,3 +138,39 @@ def test_rates_of_time_and_of_days(run, text, subject, unit, bound):
 def test_no_rate_subject_from_a_verb_nor_from_and(run, text):
     assert not [c for c in run(text)["constraints"] if c["unit"] and "/" in c["unit"]]
 
+
+
+@pytest.mark.parametrize("text, unit", [
+    # the period of an amount may follow the substance it measures: a dose per that time
+    ("Participants receiving oral steroids >20 mg prednisolone per day", "mg/d"),
+    ("Chronic systemic steroids (> 4 mg methylprednisolone /day)", "mg/d"),
+    ("corticosteroids at doses >10 mg of prednisone per day", "mg/d"),
+    ("≤ 10 mg prednisone or equivalent per day", "mg/d"),
+    ("Consumption of more than 50 g of ethanol per day", "g/d"),
+    ("systemic corticosteroids > 10 mg prednisone daily or equivalent", "mg/d"),
+    ("Subject consumes more than 150 g of alcohol / week", "g/wk"),
+    # a frequency, another dose, or a period of something else: the amount keeps its unit
+    ("less than 100 mcg fluticasone twice a day", None),
+    ("a maximum dose of 20 mg prednisone or 10 mg dexamethasone per day", None),
+    ("protein intake of 1.2 g of protein per kg per day", None),
+])
+def test_an_amount_before_its_substance_and_period(run, text, unit):
+    got = [c["unit"] for c in run(text)["constraints"] if c["category"] != "temporal"]
+    if unit is None:
+        assert not any(u and u.endswith(("/d", "/wk")) for u in got), got
+    else:
+        assert unit in got, got
+        c = next(c for c in run(text)["constraints"] if c["unit"] == unit)
+        assert "rate.amount" in c["rules"]
+        assert text[slice(*c["span"])].endswith(("day", "week", "daily"))
+
+
+def test_amount_period_reads_words_as_data():
+    from pipeline.components.constraints.rates import amount_period
+
+    rules = RateRules.from_dict(CONFIG.rates)
+    text = "20 mg prednisone or equivalent per day"
+    assert amount_period(text, 5, rules) == ("/d", len(text))
+    no_skip = RateRules.from_dict({**CONFIG.rates, "amount_skip": []})
+    assert amount_period(text, 5, no_skip) is None  # "or" ends the substance
+    assert amount_period("20 mg prednisone per day", 5, RateRules.from_dict({**CONFIG.rates, "amount_max_words": 0})) is None

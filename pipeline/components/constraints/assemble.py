@@ -29,7 +29,7 @@ from pipeline.components.constraints.pairs import split_pairs
 from pipeline.components.constraints.populations import mark_populations, with_population
 from pipeline.components.constraints.quantities import (find_quantities, is_count, is_formula_term, scale_mentions,
                                                           split_mixed_ranges)
-from pipeline.components.constraints.rates import read_left_rate, read_rate
+from pipeline.components.constraints.rates import amount_period, read_left_rate, read_rate
 from pipeline.components.constraints.records import PART_LABELS, build_record
 from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
@@ -119,6 +119,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     scoped = scope_conditions(text, ents, config.condition_scope) if assigned else []
     found = build_constraints(assigned, index, scale_of, scoped[0] if scoped else None,
                               config.value_words, units)
+    _amounts_per_time(text, found, config, units)
     for part in (rated, counted, graded):
         found.constraints.extend(part.constraints)
         found.relations.extend(part.relations)
@@ -161,6 +162,26 @@ def _rates(text: str, quantities: list, ents: Sequence[dict], config: AssemblyCo
         counted.used.update(q.members())
         counted.relations.extend(count_relations(q.members(), q))
     return rest
+
+
+def _amounts_per_time(text: str, found: Assembled, config: AssemblyConfig, units: UnitNormalizer) -> None:
+    """An amount whose period follows the substance it measures ("> 20 mg prednisolone per
+    day", "≤ 10 mg prednisone or equivalent per day") is a dose per that time: its unit becomes
+    the amount per period (``mg/d``) and its span reaches the period (:func:`.rates.amount_period`)."""
+    rules = config.rate_rules
+    if rules is None or not rules.amount_units:
+        return
+    for record, _ in found.constraints:
+        if record["unit"] not in rules.amount_units:
+            continue
+        period = amount_period(text, record["span"][1], rules)
+        if period is None:
+            continue
+        rate, end = period
+        record["unit"] = units.normalize(record["unit"] + rate)
+        record["unit_text"] = f"{record['unit_text']} {text[record['span'][1]:end].strip()}"
+        record["span"] = [record["span"][0], end]
+        record["rules"] = record["rules"] + [rules.amount_id]
 
 
 def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[CountRules],

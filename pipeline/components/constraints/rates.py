@@ -39,6 +39,10 @@ class RateRules:
     left_stops: frozenset = frozenset()
     left_links: frozenset = frozenset()
     left_not_counted: frozenset = frozenset()
+    amount_id: str = "rate.amount"
+    amount_units: frozenset = frozenset()
+    amount_skip: tuple = ()
+    amount_max_words: int = 4
 
     @classmethod
     def from_dict(cls, data: dict) -> Optional["RateRules"]:
@@ -52,7 +56,11 @@ class RateRules:
                    stops=low(data.get("stops", [])), max_words=int(data.get("max_words", 6)),
                    not_comparators=frozenset(data.get("not_comparators", [])),
                    left_stops=low(data.get("left_stops", [])), left_links=low(data.get("left_links", [])),
-                   left_not_counted=low(data.get("left_not_counted", [])))
+                   left_not_counted=low(data.get("left_not_counted", [])),
+                   amount_id=data.get("amount_id", "rate.amount"),
+                   amount_units=frozenset(data.get("amount_units", [])),
+                   amount_skip=tuple(tuple(p.lower().split()) for p in data.get("amount_skip", [])),
+                   amount_max_words=int(data.get("amount_max_words", 4)))
 
 
 def _rate_at(words: Sequence[Word], k: int, rules: RateRules) -> Optional[tuple]:
@@ -203,3 +211,32 @@ def read_rate(q: Quantity, text: str, ents: Sequence[dict], rules: RateRules, va
         span=[start, words[last].end], rules=[rules.id] + [ents[m]["rule"] for m in members])
     _with_sex(record, q, text, words[last].end, populations)
     return record
+
+
+def amount_period(text: str, end: int, rules: RateRules) -> Optional[tuple]:
+    """``(rate unit, end)`` of the period that follows an amount's substance at character ``end``
+    ("20 mg *prednisolone per day*", "25 g *of alcohol per day*", "10 mg prednisone *or
+    equivalent per day*", "4 mg methylprednisolone */day*"): at most ``amount_max_words`` words of
+    the substance (after one link word such as "of"), an ``amount_skip`` phrase, then the rate
+    ("per day", "a week", "/day", "daily"); ``None`` when a stop word ("twice a day": a
+    frequency), a number or punctuation comes first."""
+    words = words_after(text, end, rules.amount_max_words + 8)
+    k = 0
+    if words and words[0].lower in rules.links and words[0].alpha:
+        k = 1  # "25 g of alcohol per day"
+    named = 0
+    while k < len(words):
+        rate = _rate_at(words, k, rules)
+        if rate is not None:
+            return rate[0], words[rate[1]].end
+        skip = next((p for p in rules.amount_skip if tuple(w.lower for w in words[k:k + len(p)]) == p), None)
+        if skip is not None:
+            k += len(skip)
+            continue
+        w = words[k]
+        if not w.alpha or w.lower in rules.stops or w.lower in rules.per or w.lower in rules.links \
+                or named == rules.amount_max_words:
+            return None
+        named += 1
+        k += 1
+    return None
