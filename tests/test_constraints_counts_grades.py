@@ -472,3 +472,28 @@ def test_a_value_before_a_function_word_stays_a_bound(run, text, subject, upper)
     bounds = [c for c in record["constraints"] if c["category"] not in ("count", "grade")]
     assert len(bounds) == 1 and bounds_of(bounds[0]) == (None, upper)
     assert subject is None or bounds[0]["subject"] == subject
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a count out of a total written with a slash, as "N of M": the total is the scale
+    ("at least 6/68 tender joints", [("tender joints", 6, 68)]),
+    ("≥ 6/66 swollen joints and ≥ 8/68 tender joints", [("swollen joints", 6, 66), ("tender joints", 8, 68)]),
+    ("at least 3/5 criteria", [("criteria", 3, 5)]),
+])
+def test_a_count_out_of_a_total_after_a_slash(run, text, expected):
+    got = [(c["subject"], c["lower"]["value"], c["scale_max"]) for c in run(text)["constraints"]
+           if c["category"] == "count"]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text", [
+    "human immunodeficiency virus 1/2 antibody (HIV-1/2 Ab)",  # two types, no total
+    "blood pressure < 150/90 mmHg",  # a pair of bounds: the first is the larger
+])
+def test_a_slash_pair_that_is_no_total(run, text):
+    assert not [c for c in run(text)["constraints"] if c["category"] == "count"]
+
+
+def test_a_cell_per_cubic_millimetre_written_singular(run):
+    got = [(c["subject"], c["lower"], c["unit"]) for c in run("Absolute neutrophil count (ANC) ≥1500 cell/mm^3")["constraints"]]
+    assert got == [("absolute neutrophil count", {"value": 1500, "inclusive": True}, "/uL")]

@@ -500,8 +500,13 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         k = 3  # "at least two (2) prior episodes": the number written twice
         members = members + [i for i, e in enumerate(ents) if e["label"] == "VALUE" and e["start"] == words[1].start]
     scale_max = None
+    if q.pair is not None and ents[q.pair]["label"] == "VALUE":  # "at least 6/68 tender joints": out of 68
+        total = parse_number(ents[q.pair]["text"], value_words)
+        if total is None or total <= max(values):
+            return None
+        scale_max = number_out(total)
     rule_ids: List[str] = []
-    n = _starts_with(words, k, rules.total_words)
+    n = _starts_with(words, k, rules.total_words) if scale_max is None else 0
     if n and k + n < len(words) and words[k + n].text.isdigit():  # "5 of 68 tender joints"
         total = parse_number(words[k + n].text)
         if total is None or total < max(values):
