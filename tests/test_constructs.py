@@ -48,6 +48,19 @@ CASES = [
     ("Participants must be 21 or older", [("age", (21, True), None, None)]),
     ("younger than 21 or older than 80", [("age", None, (21, False), None), ("age", (80, False), None, None)]),
     ("Patients older than 65", [("age", (65, False), None, None)]),
+    # a number joined by "to" to an upper end with its own comparator: a range, lower inclusive
+    ("Children age 4 to < 17 years", [("age", (4, True), (17, False), "a")]),
+    ("Patients 11 to no older than 17 years of age", [("age", (11, True), (17, True), "a")]),
+    ("Alanine aminotransferase (ALT) 1.5 to <10 times the upper limit of normal",
+     [("alt", (1.5, True), (10, False), "{ULN}")]),
+    ("Body mass index (BMI) 18 to ≤ 27 kg/m2", [("bmi", (18, True), (27, True), "kg/m2")]),
+    ("Aged 6 months to < 18 years", [("age", (6, True), None, "mo"), ("age", None, (18, False), "a")]),
+    ("12 to < 18 years old (Cohort 1), 6 to < 12 years old (Cohort 2)",
+     [("age", (12, True), (18, False), "a"), ("age", (6, True), (12, False), "a")]),
+    ("aged 18 - < 65 years", [("age", None, (65, False), "a")]),  # "-" joins no such range
+    # a negated "older/younger than" bounds the other side, inclusive
+    ("Patients not older than 65 years", [("age", None, (65, True), "a")]),
+    ("subjects no younger than 18 years", [("age", (18, True), None, "a")]),
     # a unit that implies its number: 1 x ULN / LLN
     ("Serum creatinine > upper limit of normal", [("creatinine", (1, False), None, "{ULN}")]),
     ("AST or ALT > institutional ULN", [("alt", (1, False), None, "{ULN}"), ("ast", (1, False), None, "{ULN}")]),
