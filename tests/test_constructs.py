@@ -58,6 +58,10 @@ CASES = [
     ("12 to < 18 years old (Cohort 1), 6 to < 12 years old (Cohort 2)",
      [("age", (12, True), (18, False), "a"), ("age", (6, True), (12, False), "a")]),
     ("aged 18 - < 65 years", [("age", None, (65, False), "a")]),  # "-" joins no such range
+    # a named instrument's name leaves out the clause before it; an acronym before "score" is one
+    ("A Wrinkle Severity Rating Scale score of ≥ 3", [("wrinkle severity rating scale score", (3, True), None, None)]),
+    ("A CAT score of >=10 at Screening Visit 1", [("cat score", (10, True), None, None)]),
+    ("A modified Mayo Score 4-10", [("modified mayo score", (4, True), (10, True), None)]),
     # a negated "older/younger than" bounds the other side, inclusive
     ("Patients not older than 65 years", [("age", None, (65, True), "a")]),
     ("subjects no younger than 18 years", [("age", (18, True), None, "a")]),
