@@ -59,9 +59,17 @@ CASES = [
      [("age", (12, True), (18, False), "a"), ("age", (6, True), (12, False), "a")]),
     ("aged 18 - < 65 years", [("age", None, (65, False), "a")]),  # "-" joins no such range
     # a named instrument's name leaves out the clause before it; an acronym before "score" is one
-    ("A Wrinkle Severity Rating Scale score of ≥ 3", [("wrinkle severity rating scale score", (3, True), None, None)]),
+    ("A Wrinkle Severity Rating Scale score of ≥ 3", [("wrinkle severity rating scale", (3, True), None, None)]),
     ("A CAT score of >=10 at Screening Visit 1", [("cat score", (10, True), None, None)]),
     ("A modified Mayo Score 4-10", [("modified mayo score", (4, True), (10, True), None)]),
+    # an instrument named in title case wins over a condition named inside it, also after the bound
+    ("Center for Epidemiologic Studies Depression Scale score ≥16",
+     [("center for epidemiologic studies depression scale", (16, True), None, None)]),
+    ("low mood as indicated by a 5 or greater on the Geriatric Depression Scale",
+     [("geriatric depression scale", (5, True), None, None)]),
+    # a bracketed item number of an inline list is no bound
+    ("(2) low mood on the Geriatric Depression Scale (GDS) (3) alcoholism", []),
+    ("ECOG (1) or less", [("ECOG", None, (1, True), None)]),
     # a negated "older/younger than" bounds the other side, inclusive
     ("Patients not older than 65 years", [("age", None, (65, True), "a")]),
     ("subjects no younger than 18 years", [("age", (18, True), None, "a")]),

@@ -462,6 +462,22 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
     return word[:1].isalpha() and word.lower() not in followers
 
 
+def is_enumerator(q: Quantity, text: str, words: Sequence[str], ents: Sequence[dict]) -> bool:
+    """A bare whole number in brackets that numbers an item of an inline list: "(2) low mood as
+    indicated by ... (GDS) (3) alcoholism" — the criterion also writes the item before or after it
+    ("(2)" or "(4)"); an item number is no bound (docs/CONSTRAINTS.md)."""
+    if not q.bare or q.units or q.comparators or len(q.values) != 1:
+        return False
+    ent = ents[q.values[0]]
+    if not ent["text"].isdigit():
+        return False
+    i, j = ent["token_start"] - 1, ent["token_end"]
+    if i < 0 or j >= len(words) or words[i] != "(" or words[j] != ")":
+        return False
+    n = int(ent["text"])
+    return re.search(rf"\(\s*(?:{n - 1}|{n + 1})\s*\)", text) is not None
+
+
 def is_formula_term(q: Quantity, words: Sequence[str], ents: Sequence[dict], operators: frozenset) -> bool:
     """ "= N" with no unit, followed by a multiplication sign: a coefficient of a formula
     ("eGFR = 141 × (Scr/0.9)", "FEV1 predicted = 4.30 x height"), not a bound."""
