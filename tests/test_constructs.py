@@ -70,6 +70,13 @@ CASES = [
     # a bracketed item number of an inline list is no bound
     ("(2) low mood on the Geriatric Depression Scale (GDS) (3) alcoholism", []),
     ("ECOG (1) or less", [("ECOG", None, (1, True), None)]),
+    # "systolic"/"diastolic" alone right after a number, or right before a comparison, name the
+    # component of blood pressure that number bounds, before any subject further left
+    ("Blood Pressure >160 systolic or >100 diastolic on two consecutive visits",
+     [("diastolic blood pressure", (100, False), None, None), ("systolic blood pressure", (160, False), None, None)]),
+    ("blood pressure ≥140 mmHg systolic and/or ≥90 mmHg diastolic",
+     [("diastolic blood pressure", (90, True), None, "mm[Hg]"), ("systolic blood pressure", (140, True), None, "mm[Hg]")]),
+    ("history of systolic heart failure", []),
     # a negated "older/younger than" bounds the other side, inclusive
     ("Patients not older than 65 years", [("age", None, (65, True), "a")]),
     ("subjects no younger than 18 years", [("age", (18, True), None, "a")]),
@@ -127,7 +134,7 @@ CASES = [
     ("7.5%≤HbA1c≤11.0", [("hba1c", (7.5, True), (11, True), "%")]),
     # a subject named after its quantity, each quantity its own
     ("Hypertension (≥140 mmHg systolic and/or ≥90 mmHg diastolic)",
-     [("diastolic", (90, True), None, "mm[Hg]"), ("systolic", (140, True), None, "mm[Hg]")]),
+     [("diastolic blood pressure", (90, True), None, "mm[Hg]"), ("systolic blood pressure", (140, True), None, "mm[Hg]")]),
     (">=80% diary compliance during the baseline period", [("diary compliance", (80, True), None, "%")]),
     ("No acute myeloid leukemia (≥ 20% bone marrow blasts)", [("bone marrow blasts", (20, True), None, "%")]),
     # units spelled out, percentiles
