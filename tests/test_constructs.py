@@ -77,6 +77,11 @@ CASES = [
     ("blood pressure ≥140 mmHg systolic and/or ≥90 mmHg diastolic",
      [("diastolic blood pressure", (90, True), None, "mm[Hg]"), ("systolic blood pressure", (140, True), None, "mm[Hg]")]),
     ("history of systolic heart failure", []),
+    # a verb form of "weigh" names the body weight; a verb before a dose is no name, the drug after is
+    ("Subjects who weigh ≥15 kg without shoes", [("body weight", (15, True), None, "kg")]),
+    ("Patients weighing less than 50 Kg.", [("body weight", None, (50, False), "kg")]),
+    ("Patient taking more than 2g/day of levetiracetam", [("levetiracetam", (2, False), None, "g/d")]),
+    ("refrain from consuming ≥300 mg per day of caffeine", [("caffeine", (300, True), None, "mg/d")]),
     # a negated "older/younger than" bounds the other side, inclusive
     ("Patients not older than 65 years", [("age", None, (65, True), "a")]),
     ("subjects no younger than 18 years", [("age", (18, True), None, "a")]),
