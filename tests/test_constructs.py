@@ -48,6 +48,43 @@ CASES = [
     ("Participants must be 21 or older", [("age", (21, True), None, None)]),
     ("younger than 21 or older than 80", [("age", None, (21, False), None), ("age", (80, False), None, None)]),
     ("Patients older than 65", [("age", (65, False), None, None)]),
+    # a number joined by "to" to an upper end with its own comparator: a range, lower inclusive
+    ("Children age 4 to < 17 years", [("age", (4, True), (17, False), "a")]),
+    ("Patients 11 to no older than 17 years of age", [("age", (11, True), (17, True), "a")]),
+    ("Alanine aminotransferase (ALT) 1.5 to <10 times the upper limit of normal",
+     [("alt", (1.5, True), (10, False), "{ULN}")]),
+    ("Body mass index (BMI) 18 to ≤ 27 kg/m2", [("bmi", (18, True), (27, True), "kg/m2")]),
+    ("Aged 6 months to < 18 years", [("age", (6, True), None, "mo"), ("age", None, (18, False), "a")]),
+    ("12 to < 18 years old (Cohort 1), 6 to < 12 years old (Cohort 2)",
+     [("age", (12, True), (18, False), "a"), ("age", (6, True), (12, False), "a")]),
+    ("aged 18 - < 65 years", [("age", None, (65, False), "a")]),  # "-" joins no such range
+    # a named instrument's name leaves out the clause before it; an acronym before "score" is one
+    ("A Wrinkle Severity Rating Scale score of ≥ 3", [("wrinkle severity rating scale", (3, True), None, None)]),
+    ("A CAT score of >=10 at Screening Visit 1", [("cat score", (10, True), None, None)]),
+    ("A modified Mayo Score 4-10", [("modified mayo score", (4, True), (10, True), None)]),
+    # an instrument named in title case wins over a condition named inside it, also after the bound
+    ("Center for Epidemiologic Studies Depression Scale score ≥16",
+     [("center for epidemiologic studies depression scale", (16, True), None, None)]),
+    ("low mood as indicated by a 5 or greater on the Geriatric Depression Scale",
+     [("geriatric depression scale", (5, True), None, None)]),
+    # a bracketed item number of an inline list is no bound
+    ("(2) low mood on the Geriatric Depression Scale (GDS) (3) alcoholism", []),
+    ("ECOG (1) or less", [("ECOG", None, (1, True), None)]),
+    # "systolic"/"diastolic" alone right after a number, or right before a comparison, name the
+    # component of blood pressure that number bounds, before any subject further left
+    ("Blood Pressure >160 systolic or >100 diastolic on two consecutive visits",
+     [("diastolic blood pressure", (100, False), None, None), ("systolic blood pressure", (160, False), None, None)]),
+    ("blood pressure ≥140 mmHg systolic and/or ≥90 mmHg diastolic",
+     [("diastolic blood pressure", (90, True), None, "mm[Hg]"), ("systolic blood pressure", (140, True), None, "mm[Hg]")]),
+    ("history of systolic heart failure", []),
+    # a verb form of "weigh" names the body weight; a verb before a dose is no name, the drug after is
+    ("Subjects who weigh ≥15 kg without shoes", [("body weight", (15, True), None, "kg")]),
+    ("Patients weighing less than 50 Kg.", [("body weight", None, (50, False), "kg")]),
+    ("Patient taking more than 2g/day of levetiracetam", [("levetiracetam", (2, False), None, "g/d")]),
+    ("refrain from consuming ≥300 mg per day of caffeine", [("caffeine", (300, True), None, "mg/d")]),
+    # a negated "older/younger than" bounds the other side, inclusive
+    ("Patients not older than 65 years", [("age", None, (65, True), "a")]),
+    ("subjects no younger than 18 years", [("age", (18, True), None, "a")]),
     # a unit that implies its number: 1 x ULN / LLN
     ("Serum creatinine > upper limit of normal", [("creatinine", (1, False), None, "{ULN}")]),
     ("AST or ALT > institutional ULN", [("alt", (1, False), None, "{ULN}"), ("ast", (1, False), None, "{ULN}")]),
@@ -102,7 +139,7 @@ CASES = [
     ("7.5%≤HbA1c≤11.0", [("hba1c", (7.5, True), (11, True), "%")]),
     # a subject named after its quantity, each quantity its own
     ("Hypertension (≥140 mmHg systolic and/or ≥90 mmHg diastolic)",
-     [("diastolic", (90, True), None, "mm[Hg]"), ("systolic", (140, True), None, "mm[Hg]")]),
+     [("diastolic blood pressure", (90, True), None, "mm[Hg]"), ("systolic blood pressure", (140, True), None, "mm[Hg]")]),
     (">=80% diary compliance during the baseline period", [("diary compliance", (80, True), None, "%")]),
     ("No acute myeloid leukemia (≥ 20% bone marrow blasts)", [("bone marrow blasts", (20, True), None, "%")]),
     # units spelled out, percentiles

@@ -56,6 +56,18 @@ CASES = [
     ("BMI within the range 19 - 37 kg/m2", [ent("COMPARATOR", 1, 2, op="<=", weak=True), ent("VALUE", 4, 5),
                                             ent("COMPARATOR", 5, 6, "cmp.range_sign", op="range"), ent("VALUE", 6, 7),
                                             ent("UNIT", 7, 8)], None),
+    # a quantity that opens a bracket measures the name after its unit inside the bracket, unless
+    # none follows or it names a change of the phrase before
+    ("Blast phase disease ( > 20 % blasts in the marrow )",
+     [ent("COMPARATOR", 4, 5, op=">"), ent("VALUE", 5, 6), ent("UNIT", 6, 7)], "blasts"),
+    ("lymphangitis of the lung ( > 50 % of lung involvement )",
+     [ent("COMPARATOR", 5, 6, op=">"), ent("VALUE", 6, 7), ent("UNIT", 7, 8)], "lung involvement"),
+    ("measurable lesion ( > 1.5 cm in its largest diameter )",
+     [ent("COMPARATOR", 3, 4, op=">"), ent("VALUE", 4, 5), ent("UNIT", 5, 6)], "measurable lesion"),
+    ("partial response ( < 50 % improvement )",
+     [ent("COMPARATOR", 3, 4, op="<"), ent("VALUE", 4, 5), ent("UNIT", 5, 6)], "partial response"),
+    ("histologic variants ( < 50 % overall )",
+     [ent("COMPARATOR", 3, 4, op="<"), ent("VALUE", 4, 5), ent("UNIT", 5, 6)], "histologic variants"),
     # rows that must not make a shape
     ("aged > 18 years", [ent("COMPARATOR", 1, 2, op=">"), ent("VALUE", 2, 3), ent("UNIT", 3, 4, "unit.years")], None),
     ("since 1993 - 1996", [ent("VALUE", 1, 2), ent("COMPARATOR", 2, 3, "cmp.range_sign", op="range"),

@@ -35,8 +35,9 @@ SHAPE_RULE_AFTER = "shape.value_unit_np"
 #: how many words a bracketed aside between a known subject and its comparator may leave
 #: outside it ("Hemoglobin (...) level of ≥ 9")
 ASIDE_LINK_WORDS = 2
-#: the keys of shapes.json that name doses and the link to a name after a quantity
-DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
+#: the keys of shapes.json that name doses, the link to a name after a quantity and the words that
+#: name no subject in a bracketed quantity
+DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links", "change_words")
 #: the keys of shapes.json that name what a name before a comparator may be the complement of
 #: ("Axial *deformity of* the lower limbs ≤ 5°")
 HEAD_KEYS = ("measure_heads", "head_links", "head_determiners", "head_participles")
@@ -66,6 +67,7 @@ class ShapeRules:
     dose_modifiers: frozenset = frozenset()
     dose_links: frozenset = frozenset()
     after_links: frozenset = frozenset()
+    change_words: frozenset = frozenset()
     measure_heads: frozenset = frozenset()
     head_links: frozenset = frozenset()
     head_determiners: frozenset = frozenset()
@@ -178,6 +180,11 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         if _known_subject_after(entities, unit if unit is not None else nxt, vi):
             continue  # "≥ 33 gestational weeks", "24-28 weeks gestation": it is named right after
         if _definition(words, cmp_ent, owner, values):
+            continue
+        inside = _name_in_bracket(words, cmp_ent["token_start"], unit, owner, rules, windows) \
+            if not as_prefix else None
+        if inside is not None:  # "Blast phase disease (>20% blasts in the marrow)": the blasts
+            found.append({"token_start": inside[0], "token_end": inside[1], "after_quantity": True})
             continue
         span = _name_before(words, name_at, owner, values, rules) if not as_prefix else None
         dose = _dose_before(words, name_at, owner, rules) if span is None and not as_prefix else None
@@ -384,6 +391,27 @@ def _name_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules
                              or words[end] in ("-", "/")):
         return None  # "≥ 2 cm lesion count 5": the words name what comes next; "non-pedunculated": a word cut
     return start, end
+
+
+def _name_in_bracket(words: Sequence[str], cmp_start: int, unit: Optional[dict], owner: dict, rules: ShapeRules,
+                     windows: set) -> Optional[Tuple[int, int]]:
+    """The name after a quantity's unit when the quantity opens a bracket ("Blast phase disease
+    (>20% blasts in the marrow)", "burns (>10% total body surface area)", "(> 50% of lung
+    involvement)"): what the bracket measures, not the phrase before it; None when no name follows
+    the unit inside the bracket ("lesion (>1.5 cm in its largest diameter)") or it ends in a
+    ``change_words`` word ("partial response (< 50% improvement)")."""
+    if unit is None:
+        return None
+    i = cmp_start - 1
+    while i >= 0 and words[i].isspace():
+        i -= 1
+    if i < 0 or words[i] not in ("(", "[") or i in owner:
+        return None
+    span = _name_after(words, unit["token_end"], owner, rules, windows) or \
+        _name_after(words, unit["token_end"], owner, rules)
+    if span is not None and words[span[1] - 1].lower() in rules.change_words:
+        return None  # "partial response (< 50% improvement)": a change of what is named before
+    return span
 
 
 def _participle(word: str) -> bool:

@@ -27,7 +27,7 @@ from pipeline.components.constraints.grades import GradeRules, find_grades
 from pipeline.components.constraints.index import Criterion, EntityIndex
 from pipeline.components.constraints.pairs import split_pairs
 from pipeline.components.constraints.populations import mark_populations, with_population
-from pipeline.components.constraints.quantities import (find_quantities, is_count, is_formula_term, scale_mentions,
+from pipeline.components.constraints.quantities import (find_quantities, is_count, is_enumerator, is_formula_term, scale_mentions,
                                                           split_mixed_ranges)
 from pipeline.components.constraints.rates import amount_period, read_left_rate, read_rate
 from pipeline.components.constraints.records import PART_LABELS, build_record
@@ -100,7 +100,8 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     index = EntityIndex(words, sent_of, ents, config.coordinators, work, config.coordinator_followers)
     scale_values, scale_of = scale_mentions(text, index, config.scale_length)
     followers = set(config.value_followers)
-    quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers, config.age_cue_rules)
+    quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers, config.age_cue_rules,
+                                                  config.range_to_set)
                   if not q.invalid and not graded.used.intersection(q.members())]
     quantities = split_mixed_ranges(quantities, ents, units.normalize)
     mark_populations(quantities, words, sent_of, config.populations)
@@ -110,7 +111,8 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     # a number written for a population ("≥ 13 for women") bounds, it does not count
     quantities = [q for q in quantities if q.sex is not None or not is_count(q, words, ents, followers)]
     formula = frozenset(config.formula_operators)
-    quantities = [q for q in quantities if not is_formula_term(q, words, ents, formula)]
+    quantities = [q for q in quantities
+                  if not is_formula_term(q, words, ents, formula) and not is_enumerator(q, text, words, ents)]
     claimed: set = set()
     for q in quantities:
         if not (q.bare and not q.units):  # a lone number ("Appendix 10") claims nothing

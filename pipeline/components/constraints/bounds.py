@@ -43,7 +43,8 @@ def bounds_of(q: Quantity, ents, value_words) -> Tuple[Optional[dict], Optional[
     if q.op == "range" and len(vals) == 2:
         lo, hi = sorted(vals)
         inc = True if q.inclusive is None else q.inclusive
-        return {"value": number_out(lo), "inclusive": inc}, {"value": number_out(hi), "inclusive": inc}
+        low_in, up_in = q.ends if q.ends is not None and q.inclusive is None else (inc, inc)
+        return {"value": number_out(lo), "inclusive": low_in}, {"value": number_out(hi), "inclusive": up_in}
     v = number_out(vals[0])
     if q.inclusive is not None and q.op in (">", ">=", "<", "<="):
         # "below 7 months inclusive": a written (in/ex)clusive decides

@@ -55,6 +55,8 @@ class AssemblyConfig:
     #: things counted per time ("> 2 alcoholic drinks per day"): :mod:`.rates`
     rates: Dict[str, object] = field(default_factory=dict)
     quantity_fillers: List[str] = field(default_factory=list)
+    #: words joining a number to an upper bound with its own comparator ("4 to < 17 years")
+    range_to_words: List[str] = field(default_factory=list)
     negated_phrase_stops: List[str] = field(default_factory=list)
     negated_phrase_skip: List[str] = field(default_factory=list)
     negated_phrase_skip_back: List[str] = field(default_factory=list)
@@ -101,6 +103,7 @@ class AssemblyConfig:
             bare_time_subject=dict(data.get("bare_time_subject", {})),
             rates=dict(data.get("rates", {})),
             quantity_fillers=list(data.get("quantity_fillers", [])),
+            range_to_words=list(data.get("range_to_words", [])),
             negated_phrase_stops=list(data.get("negated_phrase_stops", [])),
             negated_phrase_skip=list(data.get("negated_phrase_skip", [])),
             negated_phrase_skip_back=list(data.get("negated_phrase_skip_back", [])),
@@ -133,6 +136,11 @@ class AssemblyConfig:
     def fillers(self) -> frozenset:
         """``quantity_fillers`` as a set."""
         return frozenset(self.quantity_fillers)
+
+    @cached_property
+    def range_to_set(self) -> frozenset:
+        """``range_to_words`` as a set."""
+        return frozenset(w.lower() for w in self.range_to_words)
 
     @cached_property
     def phrase_words(self) -> "PhraseWords":
@@ -191,6 +199,7 @@ class AssemblyConfig:
                 **({"bare_time_subject": self.bare_time_subject} if self.bare_time_subject else {}),
                 **({"rates": self.rates} if self.rates else {}),
                 "quantity_fillers": self.quantity_fillers,
+                **({"range_to_words": self.range_to_words} if self.range_to_words else {}),
                 "negated_phrase_stops": self.negated_phrase_stops,
                 "negated_phrase_skip": self.negated_phrase_skip,
                 "negated_phrase_skip_back": self.negated_phrase_skip_back,

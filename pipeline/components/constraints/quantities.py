@@ -52,6 +52,8 @@ class Quantity:
     component: Optional[str] = None
     #: the link word a comparator written after the link starts with ("or" of "... or above 120")
     link_word: Optional[str] = None
+    #: a range's (lower, upper) inclusiveness when its ends differ ("4 to < 17": (True, False))
+    ends: Optional[Tuple[bool, bool]] = None
 
     def members(self) -> List[int]:
         out = list(self.values) + list(self.comparators) + list(self.units.values())
@@ -81,8 +83,10 @@ class _QuantityReader:
     """Reads quantities left to right; ``used`` holds the entities already part of one."""
 
     def __init__(self, words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int], scale_values: set,
-                 fillers: frozenset, age_cue_rules: frozenset = frozenset()):
+                 fillers: frozenset, age_cue_rules: frozenset = frozenset(),
+                 range_to_words: frozenset = frozenset()):
         self.words = words
+        self.range_to_words = range_to_words
         self.fillers = fillers
         self.age_cue_rules = age_cue_rules
         self.ents = ents
@@ -271,9 +275,29 @@ class _QuantityReader:
         if tail != last:
             q.bare = False
             last = tail
+        elif (upper := self.upper_end(last)) is not None:
+            c, v2 = upper  # "4 to < 17 years": a range, its upper end as its comparator says
+            q.comparators.append(c)
+            q.values.append(v2)
+            self.used.update({c, v2})
+            q.op, q.bare, q.ends = "range", False, (True, _op(self.ents[c]) == "<=")
+            last = self.take_unit(q, v2)
         elif last == i:
             last = self.take_list(q, last)
         return q, self.take_postfix(q, last)
+
+    def upper_end(self, last: int) -> Optional[Tuple[int, int]]:
+        """The comparator and value of an upper end joined by a range word ("to", "through";
+        ``range_to_words``) to the number ending at entity ``last``: "4 to < 17 years", "11 to no
+        older than 17", "1.5 to <10 times the ULN" — a range whose lower end is inclusive and whose
+        upper end is as its comparator says; None when there is none."""
+        ents = self.ents
+        c = self.next_entity(last, "COMPARATOR", self.range_to_words, 1)
+        if c is None or _op(ents[c]) not in ("<", "<=") or (ents[c].get("attrs") or {}).get("postfix") \
+                or not _between_tokens(self.words, ents[last]["token_end"], ents[c]["token_start"]):
+            return None
+        v2 = self.next_entity(c, "VALUE")
+        return (c, v2) if v2 is not None else None
 
     def take_sandwich(self, q: "Quantity", last: int) -> Optional[int]:
         """"18 ≤ age ≤ 70", "140 mmHg ≤ SiSBP < 180": a number, a comparator and a subject, and
@@ -313,13 +337,15 @@ class _QuantityReader:
 
 
 def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int],
-                    scale_values: set, fillers: frozenset, age_cue_rules: frozenset = frozenset()) -> List["Quantity"]:
+                    scale_values: set, fillers: frozenset, age_cue_rules: frozenset = frozenset(),
+                    range_to_words: frozenset = frozenset()) -> List["Quantity"]:
     """Comparator/value/unit runs among ``ents`` (sorted entity records), left to right;
     ``scale_values`` are the entities scale lengths use, ``fillers`` the words that may stand
     between the parts of one quantity (``quantity_fillers`` in ``configs/constraints.json``),
     ``age_cue_rules`` the ids of the entity rules flagged ``age_cue`` (an age word a postfix
-    comparator may follow: "18 years old or older")."""
-    reader = _QuantityReader(words, ents, sent_of, scale_values, fillers, age_cue_rules)
+    comparator may follow: "18 years old or older"), ``range_to_words`` the words that join a
+    number to an upper bound with its own comparator ("4 to < 17 years")."""
+    reader = _QuantityReader(words, ents, sent_of, scale_values, fillers, age_cue_rules, range_to_words)
     quantities: List[Quantity] = []
     i = 0
     while i < len(ents):
@@ -362,9 +388,10 @@ def split_mixed_ranges(quantities: Sequence[Quantity], ents: Sequence[dict], nor
             out.append(q)
             continue
         exclusive = q.inclusive is False
+        low_in, up_in = q.ends if q.ends is not None else (not exclusive, not exclusive)
         first = Quantity(values=[v1], comparators=list(q.comparators), units={v1: u1},
-                         op=">" if exclusive else ">=", subject=q.subject, sex=q.sex)
-        second = Quantity(values=[v2], units={v2: u2}, op="<" if exclusive else "<=", disjoint=True,
+                         op=">=" if low_in else ">", subject=q.subject, sex=q.sex)
+        second = Quantity(values=[v2], units={v2: u2}, op="<=" if up_in else "<", disjoint=True,
                           subject=q.subject, sex=q.sex, group_of=first)  # the first's subjects
         for part in (first, second):
             members = part.members()
@@ -433,6 +460,22 @@ def is_count(q: Quantity, words: Sequence[str], ents: Sequence[dict], followers:
         return False
     word = words[j]
     return word[:1].isalpha() and word.lower() not in followers
+
+
+def is_enumerator(q: Quantity, text: str, words: Sequence[str], ents: Sequence[dict]) -> bool:
+    """A bare whole number in brackets that numbers an item of an inline list: "(2) low mood as
+    indicated by ... (GDS) (3) alcoholism" — the criterion also writes the item before or after it
+    ("(2)" or "(4)"); an item number is no bound (docs/CONSTRAINTS.md)."""
+    if not q.bare or q.units or q.comparators or len(q.values) != 1:
+        return False
+    ent = ents[q.values[0]]
+    if not ent["text"].isdigit():
+        return False
+    i, j = ent["token_start"] - 1, ent["token_end"]
+    if i < 0 or j >= len(words) or words[i] != "(" or words[j] != ")":
+        return False
+    n = int(ent["text"])
+    return re.search(rf"\(\s*(?:{n - 1}|{n + 1})\s*\)", text) is not None
 
 
 def is_formula_term(q: Quantity, words: Sequence[str], ents: Sequence[dict], operators: frozenset) -> bool:

@@ -14,6 +14,7 @@ from typing import List, Optional, Sequence, Tuple
 from pipeline.components.constraints.config import AssemblyConfig
 from pipeline.components.constraints.index import EntityIndex
 from pipeline.components.constraints.quantities import SIDE, Quantity, age_comparator, unit_of
+from pipeline.components.shapes import SHAPE_RULE_AFTER
 from pipeline.components.units import UnitNormalizer
 from pipeline.core.numbers import parse_number
 
@@ -114,6 +115,9 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
         return [[scale]]
     # "older than 65", "21 or older": an age, whatever other subject stands near
     aged = unit in (None, "a") and age_comparator(q, index.ents) is not None
+    named_after = _named_right_after(q, index) if not aged else None
+    if named_after is not None:  # "blood pressure ≥140 mmHg systolic": the systolic one
+        return coordinated_right(named_after, index)
     left = find_left_subject(q, index, config.limits.left_subject_max_gap)
     if left is not None and (not aged or index.ents[left].get("norm") == "age"):
         named = _scale_named_after(q, left, index)
@@ -130,6 +134,21 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
     if age is None:
         age = bare_time_subject(q, index.words, index.ents, units, config.bare_time_subject)
     return [[index.add(age)]] if age is not None else None
+
+
+def _named_right_after(q: Quantity, index: EntityIndex) -> Optional[int]:
+    """A subject that an entity rule marks ``attrs.after_quantity`` written right after the
+    quantity, no word between ("≥140 mmHg systolic", "> 160 systolic"): it names what the number
+    bounds, before any subject further left. A shape's name after a quantity does not (it is made
+    only when nothing names one before, and may be a unit's tail: "kilogram per meter square")."""
+    idx = index.first_subject_from(q.end)
+    if idx is None:
+        return None
+    e = index.ents[idx]
+    if not (e.get("attrs") or {}).get("after_quantity") or e["rule"] == SHAPE_RULE_AFTER \
+            or index.sent_of[e["token_start"]] != index.sent_of[q.start]:
+        return None
+    return idx if index.between(q.end, e["token_start"], 0) is not None else None
 
 
 def _scale_named_after(q: Quantity, subject: int, index: EntityIndex) -> Optional[int]:
