@@ -117,6 +117,24 @@ WINDOWS = [
      "mo", "now", "before"),
     ("Current or recent (within 3 months) gastrointestinal disease.", "temporal", "gastrointestinal disease", U, 3,
      True, "mo", "now", "before"),
+    # ... also when only the last word before the bracket is a modifier, or a list marker opens the line
+    ("patients must not have suffered recent (< 6 months) myocardial infarction, unstable angina", "temporal",
+     "myocardial infarction", U, 6, False, "mo", "now", "before"),
+    ("-  Any reported recent (<6 months) change in body mass", "temporal", "change in body mass", U, 6, False,
+     "mo", "now", "before"),
+    # ... and after "recent" it is a look-back, not a duration (though "ongoing" stands before it)
+    ("Ongoing or recent (≤ 3 months) significant gastrointestinal bleeding.", "temporal",
+     "significant gastrointestinal bleeding", U, 3, True, "mo", "now", "before"),
+    ("Chronic (more than three months) ESBL colonization", "duration", "ESBL colonization", L, 3, False, "mo",
+     None, None),
+    # a recency word alone before the number is a window ("past 6 months" without "in the")
+    ("Hospitalization for asthma past 12 months", "temporal", "Hospitalization for asthma", U, 12, True, "mo", "now",
+     "before"),
+    ("renal stones last 5 years", "temporal", "renal stones", U, 5, True, "a", "now", "before"),
+    ("Substance abuse/dependence (past 4 months)", "temporal", "Substance abuse/dependence", U, 4, True, "mo", "now",
+     "before"),
+    ("Stable medication regimen over previous four weeks", "temporal", "Stable medication regimen", U, 4, True, "wk",
+     "now", "before"),
     # modals and pronouns at the edges are no part of the event
     ("Subjects must have a normal endoscopy result within the 6 months", "temporal", "normal endoscopy result", U, 6,
      True, "mo", "now", "before"),
@@ -296,6 +314,9 @@ def test_two_windows_in_one_criterion_each_get_their_event():
       ("Exposure to any other investigational drug", 5, "{half-lives}", "screening")]),
     ("corticosteroid injection within 2 weeks prior to study entry or within 6 weeks prior to randomization",
      [("corticosteroid injection", 2, "wk", "enrollment"), ("corticosteroid injection", 6, "wk", "randomization")]),
+    # a bracketed window after a modifier, its alternative inside the same bracket: the event after it
+    ("Current, or recent (within 30 days, or 5 half-lives of investigational product) participation in another study",
+     [("participation in another study", 30, "d", "now"), ("participation in another study", 5, "{half-lives}", "now")]),
 ])
 def test_alternative_windows(text, expected):
     got = [(c["subject_text"], c["upper"]["value"], c["unit"], c.get("anchor")) for c in constraints(text)]
@@ -313,6 +334,8 @@ def test_alternative_windows(text, expected):
     "study visits 2-4 weeks apart",  # a bare range with no duration word: a study procedure
     "All birth more than 37 weeks of amenorrhea",  # weeks of amenorrhea: a gestational age
     "undergoing surgery in a participating hospital during the 30-day cohort period",  # "during the": a marker
+    "asthma for at least previous 12 months",  # a recency word after another comparator: not read alone
+    "the last 2 doses of chemotherapy",  # no time unit
 ])
 def test_no_window(text):
     assert constraints(text) == []

@@ -162,6 +162,9 @@ class TimeConfig:
         cfg.measured_categories = frozenset(data.get("event_from_categories", ()))
         mods = data.get("bracket_modifiers")
         cfg.modifier_word = regex.compile(r"(?:%s|%s)" % (mods, data["event_strip"]), regex.IGNORECASE) if mods else None
+        cfg.bracket_modifier = regex.compile(r"(?:%s)" % mods, regex.IGNORECASE) if mods else None
+        recency = data.get("bracket_recency")
+        cfg.bracket_recency = regex.compile(r"(?:%s)" % recency, regex.IGNORECASE) if recency else None
         cfg.boundary = regex.compile(data["event_boundaries"] + (r"|(?<!\w)(?:%s)" % cues if cues else ""),
                                      regex.IGNORECASE)
         cfg.strip = regex.compile(r"^\W*(?:(?:%s)\b\W*)+" % data["event_strip"], regex.IGNORECASE)
@@ -584,12 +587,13 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         last = []
         boundary = None
         one_event = False  # an event read before its periods is one thing used over them, never split
+        recent = False  # "recent (<= 3 months)": a look-back window, never a duration
         if w.event_span and w.event_before_first:
             w = _event_before_first(text, w, previous_end, config)
         if w.event_span:
             span = w.event_span
         elif (after := _bracketed_after_modifier(text, w, previous_end, config)) is not None:
-            span = after
+            span, recent = after
         else:
             span, boundary = _phrase_before(text, w.start, config, previous_end)
             if span is None and boundary is not None and config.coordinator.fullmatch(boundary.group()):
@@ -602,7 +606,7 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                 if before is not None:
                     span, w, one_event = before, replace(w, rules=w.rules + [config.period_id]), True
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
-        duration = w.duration or (not w.window and w.direction is None and cue is not None)
+        duration = w.duration or (not w.window and not recent and w.direction is None and cue is not None)
         if span is not None and config.duration_head is not None and \
                 (head := config.duration_head.search(text, span[0], span[1])) is not None:
             # "medical condition with life expectancy of less than one year": how long life lasts
@@ -655,28 +659,45 @@ def _list_goes_on(text: str, w: Window, parts: Sequence[Tuple[int, int]], window
     return not any(m.end() <= o.start < stop for o in windows)
 
 
-def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig) -> Optional[Tuple[int, int]]:
-    """The event of a bracketed window after a modifier: "recent (< 6 months) change in body
-    mass", "Current or recent (within 3 months) gastrointestinal disease" date the first conjunct
-    after the bracket; ``None`` when the window is not so placed or a word before the bracket is
-    no modifier ("Acute disease (< 2 months)": the disease)."""
+def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig
+                              ) -> Optional[Tuple[Tuple[int, int], bool]]:
+    """The event of a bracketed window after a modifier, and whether the modifier is one of
+    recency (``bracket_recency``: the window is then a look-back, never a duration): "recent (< 6
+    months) change in body mass", "Current or recent (within 3 months) gastrointestinal disease"
+    date the first conjunct after the bracket; so does a window whose bracket goes on with an
+    alternative ("Current, or recent (within 30 days, or 5 half-lives of investigational product)
+    participation"), and one after a phrase whose last word is a modifier ("patients must not
+    have suffered recent (< 6 months) myocardial infarction", "a serious condition or a recent
+    (within 6 months) myocardial infarction"). ``None`` when the window is not so placed or the
+    word before the bracket is no modifier ("Acute disease (< 2 months)": the disease)."""
     if config.modifier_word is None:
         return None
     opening = len(text[floor:w.start].rstrip()) + floor - 1
-    close = w.end + len(text[w.end:]) - len(text[w.end:].lstrip())
-    if opening < floor or text[opening] != "(" or close >= len(text) or text[close] != ")":
+    if opening < floor or text[opening] != "(":
         return None
+    close = w.end + len(text[w.end:]) - len(text[w.end:].lstrip())
+    if close >= len(text) or text[close] != ")":
+        # an alternative inside the same bracket: "(within 30 days, or 5 half-lives of ...)"
+        shut = text.find(")", w.end)
+        if shut == -1 or "(" in text[w.end:shut] or not (config.alternative and config.alternative.match(text, w.end)):
+            return None
+        close = shut
     last = None
     for last in config.boundary.finditer(text, floor, opening):
         pass
-    words = text[last.end() if last else floor:opening].split()
-    if not words or not all(config.modifier_word.fullmatch(word) for word in words):
+    words = regex.findall(r"\w[\w-]*", text[last.end() if last else floor:opening])
+    if not words:
+        return None
+    if not (config.bracket_modifier.fullmatch(words[-1]) or all(config.modifier_word.fullmatch(word) for word in words)):
         return None
     span = _phrase_after(text, close + 1, config)
     if span and config.conjunction is not None:
         cut = config.conjunction.search(text, span[0], span[1])
         span = _trim(text, span[0], cut.start(), config, from_end=False) if cut else span
-    return span
+    if span is None:
+        return None
+    recent = bool(config.bracket_recency is not None and config.bracket_recency.fullmatch(words[-1]))
+    return span, recent
 
 
 def measured_event(text: str, span: Tuple[int, int], measured: Sequence[dict],
