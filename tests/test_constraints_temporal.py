@@ -701,3 +701,30 @@ def test_square_bracketed_asides_are_stepped_over_as_round_ones(text, subjects):
 ])
 def test_one_word_nouns_are_conjuncts_of_their_own(text, subjects):
     assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+@pytest.mark.parametrize("text,event,value,unit", [
+    ("The subject has taken an oral anti-diabetic monotherapy or insulin for more than 14 days in the past 6 months.",
+     "oral anti-diabetic monotherapy or insulin", 6, "mo"),
+    ("Patients with a history of antibiotic treatment for more than 1 month within the last 6 months",
+     "antibiotic treatment", 6, "mo"),
+    ("Index knee pain for > 15 days, over the last month", "Index knee pain", 1, "mo"),
+])
+def test_a_window_right_after_a_duration_dates_its_events(text, event, value, unit):
+    found = constraints(text)
+    assert [(c["category"], c["subject_text"]) for c in found] == [("duration", event), ("temporal", event)]
+    window = found[1]
+    assert window["upper"] == {"value": value, "inclusive": True} and window["lower"] is None
+    assert window["unit"] == unit and "time.after_duration" in window["rules"]
+
+
+def test_an_alternative_after_such_a_window_is_a_window_too():
+    found = constraints("Received treatment for more than 7 days within 4 weeks or 8 weeks prior to Screening.")
+    assert [(c["category"], c["subject_text"], c["unit"]) for c in found] == [
+        ("duration", "treatment", "d"), ("temporal", "treatment", "wk"), ("temporal", "treatment", "wk")]
+    assert [c["upper"]["value"] for c in found[1:]] == [4, 8]
+
+
+def test_a_window_after_a_duration_with_words_between_keeps_its_own_event():
+    found = constraints("Treatment for at least 3 months, and any surgery within 4 weeks")
+    assert [(c["category"], c["subject_text"]) for c in found] == [("duration", "Treatment"), ("temporal", "surgery")]

@@ -85,6 +85,7 @@ class TimeConfig:
     period_id: Optional[str] = None
     ceased: Optional[regex.Pattern] = field(repr=False, default=None)  # "*discontinue* drug 7 days prior to"
     ceased_id: Optional[str] = None
+    after_duration_id: Optional[str] = None  # "for more than 14 days *in the past 6 months*": the same events
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -224,6 +225,7 @@ class TimeConfig:
             cfg.ceased = regex.compile(r"\b(?:%s)\b(?:[^\S\n]*\n?\s*[^\s;:()\[\].,]+){0,%d}\s*$" % (
                 _phrase(ceased["pattern"]), int(ceased["max_words"])), regex.IGNORECASE)
             cfg.ceased_id = ceased["id"]
+        cfg.after_duration_id = (data.get("after_duration") or {}).get("id")
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -576,6 +578,7 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
     out: List[dict] = []
     floor = 0
     last: List[Tuple[Tuple[int, int], Optional[dict], bool]] = []  # the previous window's events
+    last_duration = False  # the previous window was a duration ("for more than 14 days")
     for w in windows:
         previous_end, floor = floor, w.end
         if any(s < w.end and w.start < e for s, e in taken):
@@ -583,6 +586,16 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if w.alternative:
             for part, ent, duration in last:  # "within 30 days or 5 half-lives": the same events
                 out.append(_record(text, w, part, ent, negations, config, condition, duration))
+            continue
+        if last and last_duration and not w.duration and not w.event_span and config.after_duration_id \
+                and not text[previous_end:w.start].strip(" \t\n,"):
+            # "oral anti-diabetic monotherapy or insulin for more than 14 days in the past 6 months":
+            # the window right after a duration dates the same events
+            last, last_duration = [(part, ent, False) for part, ent, _ in last], False
+            for part, ent, _ in last:
+                record = _record(text, w, part, ent, negations, config, condition, False)
+                record["rules"].append(config.after_duration_id)
+                out.append(record)
             continue
         last = []
         boundary = None
@@ -628,13 +641,14 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             if parts[0] != tuple(span) and not w.event_span:  # "..., or planning to become pregnant within": the plan
                 span, ent = parts[0], _entity_in(ents, parts[0])
             out.append(_record(text, w, span, ent, negations, config, condition, duration))
-            last = [(span, ent, duration)]
+            last, last_duration = [(span, ent, duration)], duration
             continue
         for part in parts:  # "chemotherapy or radiotherapy within 2 weeks": one constraint each
             record = _record(text, w, part, _entity_in(ents, part), negations, config, condition, duration)
             record["rules"].append(config.conjunction_id)
             out.append(record)
             last.append((part, _entity_in(ents, part), duration))
+            last_duration = duration
     return out
 
 
