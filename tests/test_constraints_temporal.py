@@ -728,3 +728,66 @@ def test_an_alternative_after_such_a_window_is_a_window_too():
 def test_a_window_after_a_duration_with_words_between_keeps_its_own_event():
     found = constraints("Treatment for at least 3 months, and any surgery within 4 weeks")
     assert [(c["category"], c["subject_text"]) for c in found] == [("duration", "Treatment"), ("temporal", "surgery")]
+
+
+@pytest.mark.parametrize("text,event,value,unit", [
+    ("Within 2 weeks a blood transfusion", "blood transfusion", 2, "wk"),
+    ("Subject is currently taking or has taken within 6 weeks prior to screening an antidepressant medication; or lithium",
+     "antidepressant medication", 6, "wk"),
+    ("History within 6 months of Screening of acute or unstable cardiac condition",
+     "acute or unstable cardiac condition", 6, "mo"),
+    ("Experienced during the last month an exacerbation requiring hospitalization",
+     "exacerbation requiring hospitalization", 1, "mo"),
+    ("Subject has received within 90 days of Screening Visit: electroconvulsive therapy; vagal nerve stimulation",
+     "electroconvulsive therapy", 90, "d"),
+])
+def test_a_window_with_nothing_before_dates_the_phrase_after(text, event, value, unit):
+    found = constraints(text)
+    assert [(c["subject_text"], c["upper"]["value"], c["unit"]) for c in found] == [(event, value, unit)]
+    assert found[0]["category"] == "temporal"
+
+
+@pytest.mark.parametrize("text", [
+    "Within 6 months prior to Screening and after confirmed suppression",  # a coordinator opens what follows
+    "except in the 4-hour period prior to spirometry testing",  # the window's own period, then its marker
+    "Less than 15 days with headache per month",  # no window comparator, no marker
+])
+def test_no_event_after_a_window_in_these(text):
+    assert constraints(text) == []
+
+
+def test_a_window_opening_a_lab_criterion_dates_the_measurement(nlp):
+    doc = nlp("Within 4 weeks prior to registration, serum creatinine ≤ 1.5 mg/dL")
+    found = [c for c in doc._.eligex["constraints"] if c["category"] == "temporal"]
+    assert [(c["subject_text"], c["upper"]["value"], c["unit"], c["anchor"]) for c in found] == [
+        ("serum creatinine", 4, "wk", "enrollment")]
+    assert "time.event_after" in found[0]["rules"]
+
+
+@pytest.mark.parametrize("text,event,values", [
+    ("Surgery for scoliosis in the last 6 months from screening or planned within 6 months from screening",
+     "Surgery for scoliosis", [6, 6]),
+    ("major surgery within the prior 6 months or planned within the next 28 days;", "major surgery", [6, 28]),
+    ("photocoagulation within 3 months prior to randomization or anticipated within the next 3 months",
+     "photocoagulation", [3, 3]),
+])
+def test_a_planned_conjunct_with_its_own_window_dates_the_event_before(text, event, values):
+    found = constraints(text)
+    assert [(c["subject_text"], c["upper"]["value"]) for c in found] == [(event, v) for v in values]
+    assert "time.plan_conjunct" in found[1]["rules"]
+
+
+@pytest.mark.parametrize("text", [
+    "Use within 12 weeks is not permitted.",  # a verb opens what follows
+    "During the 28 days following the screening visit, the subject experiences ≤ 14 headache days",  # a quantity
+    "Patients must not have taken within 14 days prior to registration, be taking, nor plan to take X",
+    "(but not in the 3 months immediately prior to Visit 1): inhaled corticosteroids",
+])
+def test_no_event_after_a_window_before_a_verb_a_quantity_or_its_own_marker(text):
+    assert constraints(text) == []
+
+
+def test_a_bracketed_window_whose_reference_point_runs_to_the_bracket_dates_what_follows():
+    found = constraints("Recent (within 6 months prior to study drug administration) history of alcohol abuse")
+    assert [(c["subject_text"], c["upper"]["value"], c["anchor"]) for c in found] == [
+        ("alcohol abuse", 6, "first dose")]

@@ -86,6 +86,12 @@ class TimeConfig:
     ceased: Optional[regex.Pattern] = field(repr=False, default=None)  # "*discontinue* drug 7 days prior to"
     ceased_id: Optional[str] = None
     after_duration_id: Optional[str] = None  # "for more than 14 days *in the past 6 months*": the same events
+    event_after: Optional[regex.Pattern] = field(repr=False, default=None)  # "Within 2 weeks *a blood transfusion*"
+    event_after_not: Optional[regex.Pattern] = field(repr=False, default=None)
+    event_after_verbs: Optional[regex.Pattern] = field(repr=False, default=None)
+    event_after_id: Optional[str] = None
+    plan_conjunct: Optional[regex.Pattern] = field(repr=False, default=None)  # "... or *planned* within 6 months"
+    plan_conjunct_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -226,6 +232,14 @@ class TimeConfig:
                 _phrase(ceased["pattern"]), int(ceased["max_words"])), regex.IGNORECASE)
             cfg.ceased_id = ceased["id"]
         cfg.after_duration_id = (data.get("after_duration") or {}).get("id")
+        plan = data.get("plan_conjunct")
+        cfg.plan_conjunct = regex.compile(r"(?:%s)" % _phrase(plan["pattern"]), regex.IGNORECASE) if plan else None
+        cfg.plan_conjunct_id = plan["id"] if plan else None
+        after = data.get("event_after_window")
+        cfg.event_after = regex.compile(r"[\s,:]*(?:(?:%s)\b[\s,:]*)?" % after["skip"], regex.IGNORECASE) if after else None
+        cfg.event_after_not = regex.compile(r"(?:%s)\b" % after["not_start"], regex.IGNORECASE) if after else None
+        cfg.event_after_verbs = regex.compile(r"(?:%s)" % after["verbs"], regex.IGNORECASE) if after else None
+        cfg.event_after_id = after["id"] if after else None
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -587,14 +601,19 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             for part, ent, duration in last:  # "within 30 days or 5 half-lives": the same events
                 out.append(_record(text, w, part, ent, negations, config, condition, duration))
             continue
+        same = None  # a window that dates the events of the window before
         if last and last_duration and not w.duration and not w.event_span and config.after_duration_id \
                 and not text[previous_end:w.start].strip(" \t\n,"):
-            # "oral anti-diabetic monotherapy or insulin for more than 14 days in the past 6 months":
-            # the window right after a duration dates the same events
+            # "oral anti-diabetic monotherapy or insulin for more than 14 days in the past 6 months"
+            same = config.after_duration_id
+        elif last and config.plan_conjunct is not None and _plan_conjunct(text, w, previous_end, config):
+            # "Surgery for scoliosis in the last 6 months or planned within 6 months from screening"
+            same = config.plan_conjunct_id
+        if same is not None:
             last, last_duration = [(part, ent, False) for part, ent, _ in last], False
             for part, ent, _ in last:
                 record = _record(text, w, part, ent, negations, config, condition, False)
-                record["rules"].append(config.after_duration_id)
+                record["rules"].append(same)
                 out.append(record)
             continue
         last = []
@@ -618,6 +637,14 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                 before = _before_period(text, span, boundary, previous_end, w.start, config)
                 if before is not None:
                     span, w, one_event = before, replace(w, rules=w.rules + [config.period_id]), True
+            if config.event_after is not None and not w.duration and (w.window or w.direction is not None) and (
+                    (span is None and _entity_before(text, ents, w.start, config) is None)
+                    or (span is not None and config.event_after_verbs.fullmatch(text[span[0]:span[1]]))):
+                # "Within 2 weeks a blood transfusion", "has taken within 6 weeks prior to screening
+                # an antidepressant medication": nothing before names the event, the phrase after does
+                after = _event_after_window(text, w, measured, config)
+                if after is not None:
+                    span, w = after, replace(w, rules=w.rules + [config.event_after_id])
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
         duration = w.duration or (not w.window and not recent and w.direction is None and cue is not None)
         if span is not None and config.duration_head is not None and \
@@ -673,6 +700,44 @@ def _list_goes_on(text: str, w: Window, parts: Sequence[Tuple[int, int]], window
     return not any(m.end() <= o.start < stop for o in windows)
 
 
+def _plan_conjunct(text: str, w: Window, floor: int, config: TimeConfig) -> bool:
+    """Whether all that stands between the previous window (ending at ``floor``) and ``w`` is a
+    coordinator and a word of planning ("... within 3 months prior to randomization or
+    anticipated within the next 3 months", ``plan_conjunct`` of configs/time.json)."""
+    between = text[floor:w.start]
+    m = config.coordinator_word.search(between)
+    return bool(m and not between[:m.start()].strip(" \t\n,")
+                and config.plan_conjunct.fullmatch(between[m.end():].strip(" \t\n,")))
+
+
+def _event_after_window(text: str, w: Window, measured: Sequence[dict], config: TimeConfig
+                        ) -> Optional[Tuple[int, int]]:
+    """The event written after a window and its reference point when nothing before names one
+    (``event_after_window`` of configs/time.json): "Within 12 months before the first treatment
+    occurs artery/venous thromboembolic events", "History within 6 months of Screening of acute
+    cardiac condition", "Within 4 weeks prior to registration, serum creatinine ≤ 1.5 mg/dL" (the
+    subject of a measurement that opens the phrase); ``None`` when nothing follows or what follows
+    opens with a coordinator, a marker or a number ("Within 6 months prior to Screening and after
+    ...")."""
+    if text.rfind("(", 0, w.start) > text.rfind(")", 0, w.start):
+        return None  # "Recent (within 6 months prior to study drug administration) history": inside a bracket
+    pos = max(w.end, w.anchor_end or 0)
+    m = config.event_after.match(text, pos)
+    start = m.end() if m else pos
+    if start >= len(text) or config.event_after_not.match(text, start) or not text[start].isalpha():
+        return None
+    span = _phrase_after(text, start, config)
+    if span is None:
+        return None
+    for c in measured:
+        sub = c.get("subject_span")
+        if sub and c.get("category") in config.measured_categories and span[0] <= sub[0] < span[0] + 3:
+            return tuple(sub)
+    if regex.search(r"[\d<>=≤≥]", text[span[0]:span[1]]):
+        return None  # "the subject experiences ≤ 14 headache days": a quantity, no event
+    return span
+
+
 def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig
                               ) -> Optional[Tuple[Tuple[int, int], bool]]:
     """The event of a bracketed window after a modifier, and whether the modifier is one of
@@ -691,9 +756,12 @@ def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConf
         return None
     close = w.end + len(text[w.end:]) - len(text[w.end:].lstrip())
     if close >= len(text) or text[close] != ")":
-        # an alternative inside the same bracket: "(within 30 days, or 5 half-lives of ...)"
+        # an alternative inside the same bracket, "(within 30 days, or 5 half-lives of ...)", or the
+        # rest of its reference point, "(within 6 months prior to study drug administration)"
         shut = text.find(")", w.end)
-        if shut == -1 or "(" in text[w.end:shut] or not (config.alternative and config.alternative.match(text, w.end)):
+        rest = text[w.end:shut] if shut != -1 else ""
+        if shut == -1 or "(" in rest or not ((config.alternative and config.alternative.match(text, w.end))
+                                             or (not regex.search(r"\d", rest) and len(rest.split()) <= 3)):
             return None
         close = shut
     last = None
