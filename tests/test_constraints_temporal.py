@@ -135,6 +135,18 @@ WINDOWS = [
      "before"),
     ("Stable medication regimen over previous four weeks", "temporal", "Stable medication regimen", U, 4, True, "wk",
      "now", "before"),
+    # comparators written out in words, "greater than or equal to", "less than or equal to"
+    ("Diagnosis of RA for greater than or equal to 3 months.", "duration", "Diagnosis of RA", L, 3, True, "mo", None,
+     None),
+    ("Other prior malignancy less than or equal to 5 years prior to randomization", "temporal",
+     "Other prior malignancy", U, 5, True, "a", "randomization", "before"),
+    ("unstable angina within less than or equal to 3 months prior to randomization", "temporal", "unstable angina", U,
+     3, True, "mo", "randomization", "before"),
+    ("Symptoms of dry eye for equal to or more than 5 years", "duration", "Symptoms of dry eye", L, 5, True, "a",
+     None, None),
+    # a one-word conjunct after a bracketed window shares the next head: the whole phrase
+    ("Recent history (less than or equal to 3 months) of upper or lower gastrointestinal bleed", "temporal",
+     "upper or lower gastrointestinal bleed", U, 3, True, "mo", "now", "before"),
     # modals and pronouns at the edges are no part of the event
     ("Subjects must have a normal endoscopy result within the 6 months", "temporal", "normal endoscopy result", U, 6,
      True, "mo", "now", "before"),

@@ -775,7 +775,12 @@ def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConf
     span = _phrase_after(text, close + 1, config)
     if span and config.conjunction is not None:
         cut = config.conjunction.search(text, span[0], span[1])
-        span = _trim(text, span[0], cut.start(), config, from_end=False) if cut else span
+        first = _trim(text, span[0], cut.start(), config, from_end=False) if cut else span
+        if first is not None and len(text[first[0]:first[1]].split()) == 1 and cut is not None:
+            # "of upper or lower gastrointestinal bleed", "of drug or alcohol abuse": a one-word
+            # conjunct shares the next head, the whole phrase is the event
+            first = span
+        span = first
     if span is None:
         return None
     recent = bool(config.bracket_recency is not None and config.bracket_recency.fullmatch(words[-1]))
