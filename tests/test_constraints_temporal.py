@@ -750,8 +750,6 @@ def test_a_window_after_a_duration_with_words_between_keeps_its_own_event():
      "acute or unstable cardiac condition", 6, "mo"),
     ("Experienced during the last month an exacerbation requiring hospitalization",
      "exacerbation requiring hospitalization", 1, "mo"),
-    ("Subject has received within 90 days of Screening Visit: electroconvulsive therapy; vagal nerve stimulation",
-     "electroconvulsive therapy", 90, "d"),
 ])
 def test_a_window_with_nothing_before_dates_the_phrase_after(text, event, value, unit):
     found = constraints(text)
@@ -803,3 +801,24 @@ def test_a_bracketed_window_whose_reference_point_runs_to_the_bracket_dates_what
     found = constraints("Recent (within 6 months prior to study drug administration) history of alcohol abuse")
     assert [(c["subject_text"], c["upper"]["value"], c["anchor"]) for c in found] == [
         ("alcohol abuse", 6, "first dose")]
+
+
+def test_a_window_after_the_following_dates_each_item_of_the_list_after_the_colon():
+    text = ("History of any of the following cardiovascular conditions within the past 6 months: Cardiac "
+            "angioplasty; myocardial infarction; unstable angina.")
+    found = constraints(text)
+    assert [(c["subject_text"], c["upper"]["value"]) for c in found] == [
+        ("Cardiac angioplasty", 6), ("myocardial infarction", 6), ("unstable angina", 6)]
+    assert all("time.event_after" in c["rules"] for c in found)
+
+
+def test_the_items_after_the_colon_end_with_the_sentence():
+    found = constraints("The following within 4 weeks: major surgery; radiotherapy. Other drugs; biologics")
+    assert [c["subject_text"] for c in found] == ["major surgery", "radiotherapy"]
+
+
+def test_a_list_after_a_colon_with_nothing_before_gives_each_item_its_window():
+    found = constraints("Subject has received within 90 days of Screening Visit: electroconvulsive therapy; "
+                        "vagal nerve stimulation")
+    assert [(c["subject_text"], c["upper"]["value"], c["anchor"]) for c in found] == [
+        ("electroconvulsive therapy", 90, "screening"), ("vagal nerve stimulation", 90, "screening")]

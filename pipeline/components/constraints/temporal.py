@@ -238,7 +238,7 @@ class TimeConfig:
         after = data.get("event_after_window")
         cfg.event_after = regex.compile(r"[\s,:]*(?:(?:%s)\b[\s,:]*)?" % after["skip"], regex.IGNORECASE) if after else None
         cfg.event_after_not = regex.compile(r"(?:%s)\b" % after["not_start"], regex.IGNORECASE) if after else None
-        cfg.event_after_verbs = regex.compile(r"(?:%s)" % after["verbs"], regex.IGNORECASE) if after else None
+        cfg.event_after_verbs = regex.compile(r"(?<![\w-])(?:%s)$" % after["verbs"], regex.IGNORECASE) if after else None
         cfg.event_after_id = after["id"] if after else None
         alt_window = data.get("alternative")
         if alt_window:
@@ -620,6 +620,7 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         boundary = None
         one_event = False  # an event read before its periods is one thing used over them, never split
         recent = False  # "recent (<= 3 months)": a look-back window, never a duration
+        after_items: List[Tuple[int, int]] = []  # the items of a list after the window and a colon
         if w.event_span and w.event_before_first:
             w = _event_before_first(text, w, previous_end, config)
         if w.event_span:
@@ -639,12 +640,12 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                     span, w, one_event = before, replace(w, rules=w.rules + [config.period_id]), True
             if config.event_after is not None and not w.duration and (w.window or w.direction is not None) and (
                     (span is None and _entity_before(text, ents, w.start, config) is None)
-                    or (span is not None and config.event_after_verbs.fullmatch(text[span[0]:span[1]]))):
+                    or (span is not None and config.event_after_verbs.search(text, span[0], span[1]))):
                 # "Within 2 weeks a blood transfusion", "has taken within 6 weeks prior to screening
                 # an antidepressant medication": nothing before names the event, the phrase after does
                 after = _event_after_window(text, w, measured, config)
                 if after is not None:
-                    span, w = after, replace(w, rules=w.rules + [config.event_after_id])
+                    span, w, after_items = after[0], replace(w, rules=w.rules + [config.event_after_id]), after
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
         duration = w.duration or (not w.window and not recent and w.direction is None and cue is not None)
         if span is not None and config.duration_head is not None and \
@@ -657,12 +658,15 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if span is None:
             span = (ent["start"], ent["end"])  # an entity is never split
         parts = [span] if duration or one_event else split_events(text, span, ents, config)
+        if len(after_items) > 1:
+            parts = [p for item in after_items for p in split_events(text, item, ents, config)]
         parts = [p for p in (_past_leading_quantity(text, p, ents, config) for p in parts) if p is not None]
         if not parts:
             continue  # "≥ 5 cigs/day for last 6 months": a frequency, no event
-        if not duration and not one_event and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
+        if not duration and not one_event and not w.event_span and len(after_items) < 2 and \
+                (whole := list_before(text, span, previous_end, ents, config)):
             parts = whole  # "Any chemotherapy, radiotherapy, ... or hormonal therapy within 28 days"
-        if len(parts) > 1 and not w.event_span and _list_goes_on(text, w, parts, windows, config):
+        if len(parts) > 1 and not w.event_span and len(after_items) < 2 and _list_goes_on(text, w, parts, windows, config):
             parts = parts[-1:]  # "pregnant, postpartum up to six months, lactating": the item it follows
         if len(parts) == 1:
             if parts[0] != tuple(span) and not w.event_span:  # "..., or planning to become pregnant within": the plan
@@ -711,14 +715,16 @@ def _plan_conjunct(text: str, w: Window, floor: int, config: TimeConfig) -> bool
 
 
 def _event_after_window(text: str, w: Window, measured: Sequence[dict], config: TimeConfig
-                        ) -> Optional[Tuple[int, int]]:
-    """The event written after a window and its reference point when nothing before names one
+                        ) -> Optional[List[Tuple[int, int]]]:
+    """The events written after a window and its reference point when nothing before names one
     (``event_after_window`` of configs/time.json): "Within 12 months before the first treatment
     occurs artery/venous thromboembolic events", "History within 6 months of Screening of acute
     cardiac condition", "Within 4 weeks prior to registration, serum creatinine ≤ 1.5 mg/dL" (the
-    subject of a measurement that opens the phrase); ``None`` when nothing follows or what follows
-    opens with a coordinator, a marker or a number ("Within 6 months prior to Screening and after
-    ...")."""
+    subject of a measurement that opens the phrase); after a colon, each item of a list that
+    semicolons separate ("the following cardiovascular conditions within the past 6 months:
+    Cardiac angioplasty or stenting; myocardial infarction; unstable angina"). ``None`` when
+    nothing follows or what follows opens with a coordinator, a marker or a number ("Within 6
+    months prior to Screening and after ...")."""
     if text.rfind("(", 0, w.start) > text.rfind(")", 0, w.start):
         return None  # "Recent (within 6 months prior to study drug administration) history": inside a bracket
     pos = max(w.end, w.anchor_end or 0)
@@ -732,10 +738,24 @@ def _event_after_window(text: str, w: Window, measured: Sequence[dict], config: 
     for c in measured:
         sub = c.get("subject_span")
         if sub and c.get("category") in config.measured_categories and span[0] <= sub[0] < span[0] + 3:
-            return tuple(sub)
+            return [tuple(sub)]
     if regex.search(r"[\d<>=≤≥]", text[span[0]:span[1]]):
         return None  # "the subject experiences ≤ 14 headache days": a quantity, no event
-    return span
+    items = [span]
+    if ":" in text[pos:start]:
+        # a list announced by the colon: its items up to the sentence's end
+        for item in regex.finditer(r";\s*([^;]+?)(?=;|\.(?:\s|$)|$)", text, pos=span[1]):
+            if len(items) >= LIST_ITEMS_AFTER or SENTENCE_END.search(text, span[1], item.start()):
+                break
+            nxt = _phrase_after(text, item.start(1), config)
+            if nxt is not None and not regex.search(r"[\d<>=≤≥]", text[nxt[0]:nxt[1]]):
+                items.append(nxt)
+    return items
+
+
+#: at most so many items of a list after a window and a colon
+LIST_ITEMS_AFTER = 12
+SENTENCE_END = regex.compile(r"\.(?:\s|$)")
 
 
 def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig
