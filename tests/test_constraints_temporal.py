@@ -117,6 +117,36 @@ WINDOWS = [
      "mo", "now", "before"),
     ("Current or recent (within 3 months) gastrointestinal disease.", "temporal", "gastrointestinal disease", U, 3,
      True, "mo", "now", "before"),
+    # ... also when only the last word before the bracket is a modifier, or a list marker opens the line
+    ("patients must not have suffered recent (< 6 months) myocardial infarction, unstable angina", "temporal",
+     "myocardial infarction", U, 6, False, "mo", "now", "before"),
+    ("-  Any reported recent (<6 months) change in body mass", "temporal", "change in body mass", U, 6, False,
+     "mo", "now", "before"),
+    # ... and after "recent" it is a look-back, not a duration (though "ongoing" stands before it)
+    ("Ongoing or recent (≤ 3 months) significant gastrointestinal bleeding.", "temporal",
+     "significant gastrointestinal bleeding", U, 3, True, "mo", "now", "before"),
+    ("Chronic (more than three months) ESBL colonization", "duration", "ESBL colonization", L, 3, False, "mo",
+     None, None),
+    # a recency word alone before the number is a window ("past 6 months" without "in the")
+    ("Hospitalization for asthma past 12 months", "temporal", "Hospitalization for asthma", U, 12, True, "mo", "now",
+     "before"),
+    ("renal stones last 5 years", "temporal", "renal stones", U, 5, True, "a", "now", "before"),
+    ("Substance abuse/dependence (past 4 months)", "temporal", "Substance abuse/dependence", U, 4, True, "mo", "now",
+     "before"),
+    ("Stable medication regimen over previous four weeks", "temporal", "Stable medication regimen", U, 4, True, "wk",
+     "now", "before"),
+    # comparators written out in words, "greater than or equal to", "less than or equal to"
+    ("Diagnosis of RA for greater than or equal to 3 months.", "duration", "Diagnosis of RA", L, 3, True, "mo", None,
+     None),
+    ("Other prior malignancy less than or equal to 5 years prior to randomization", "temporal",
+     "Other prior malignancy", U, 5, True, "a", "randomization", "before"),
+    ("unstable angina within less than or equal to 3 months prior to randomization", "temporal", "unstable angina", U,
+     3, True, "mo", "randomization", "before"),
+    ("Symptoms of dry eye for equal to or more than 5 years", "duration", "Symptoms of dry eye", L, 5, True, "a",
+     None, None),
+    # a one-word conjunct after a bracketed window shares the next head: the whole phrase
+    ("Recent history (less than or equal to 3 months) of upper or lower gastrointestinal bleed", "temporal",
+     "upper or lower gastrointestinal bleed", U, 3, True, "mo", "now", "before"),
     # modals and pronouns at the edges are no part of the event
     ("Subjects must have a normal endoscopy result within the 6 months", "temporal", "normal endoscopy result", U, 6,
      True, "mo", "now", "before"),
@@ -296,6 +326,9 @@ def test_two_windows_in_one_criterion_each_get_their_event():
       ("Exposure to any other investigational drug", 5, "{half-lives}", "screening")]),
     ("corticosteroid injection within 2 weeks prior to study entry or within 6 weeks prior to randomization",
      [("corticosteroid injection", 2, "wk", "enrollment"), ("corticosteroid injection", 6, "wk", "randomization")]),
+    # a bracketed window after a modifier, its alternative inside the same bracket: the event after it
+    ("Current, or recent (within 30 days, or 5 half-lives of investigational product) participation in another study",
+     [("participation in another study", 30, "d", "now"), ("participation in another study", 5, "{half-lives}", "now")]),
 ])
 def test_alternative_windows(text, expected):
     got = [(c["subject_text"], c["upper"]["value"], c["unit"], c.get("anchor")) for c in constraints(text)]
@@ -313,6 +346,8 @@ def test_alternative_windows(text, expected):
     "study visits 2-4 weeks apart",  # a bare range with no duration word: a study procedure
     "All birth more than 37 weeks of amenorrhea",  # weeks of amenorrhea: a gestational age
     "undergoing surgery in a participating hospital during the 30-day cohort period",  # "during the": a marker
+    "asthma for at least previous 12 months",  # a recency word after another comparator: not read alone
+    "the last 2 doses of chemotherapy",  # no time unit
 ])
 def test_no_window(text):
     assert constraints(text) == []
@@ -699,3 +734,112 @@ def test_square_bracketed_asides_are_stepped_over_as_round_ones(text, subjects):
 ])
 def test_one_word_nouns_are_conjuncts_of_their_own(text, subjects):
     assert [c["subject_text"] for c in constraints(text)] == subjects
+
+
+@pytest.mark.parametrize("text,event,value,unit", [
+    ("The subject has taken an oral anti-diabetic monotherapy or insulin for more than 14 days in the past 6 months.",
+     "oral anti-diabetic monotherapy or insulin", 6, "mo"),
+    ("Patients with a history of antibiotic treatment for more than 1 month within the last 6 months",
+     "antibiotic treatment", 6, "mo"),
+    ("Index knee pain for > 15 days, over the last month", "Index knee pain", 1, "mo"),
+])
+def test_a_window_right_after_a_duration_dates_its_events(text, event, value, unit):
+    found = constraints(text)
+    assert [(c["category"], c["subject_text"]) for c in found] == [("duration", event), ("temporal", event)]
+    window = found[1]
+    assert window["upper"] == {"value": value, "inclusive": True} and window["lower"] is None
+    assert window["unit"] == unit and "time.after_duration" in window["rules"]
+
+
+def test_an_alternative_after_such_a_window_is_a_window_too():
+    found = constraints("Received treatment for more than 7 days within 4 weeks or 8 weeks prior to Screening.")
+    assert [(c["category"], c["subject_text"], c["unit"]) for c in found] == [
+        ("duration", "treatment", "d"), ("temporal", "treatment", "wk"), ("temporal", "treatment", "wk")]
+    assert [c["upper"]["value"] for c in found[1:]] == [4, 8]
+
+
+def test_a_window_after_a_duration_with_words_between_keeps_its_own_event():
+    found = constraints("Treatment for at least 3 months, and any surgery within 4 weeks")
+    assert [(c["category"], c["subject_text"]) for c in found] == [("duration", "Treatment"), ("temporal", "surgery")]
+
+
+@pytest.mark.parametrize("text,event,value,unit", [
+    ("Within 2 weeks a blood transfusion", "blood transfusion", 2, "wk"),
+    ("Subject is currently taking or has taken within 6 weeks prior to screening an antidepressant medication; or lithium",
+     "antidepressant medication", 6, "wk"),
+    ("History within 6 months of Screening of acute or unstable cardiac condition",
+     "acute or unstable cardiac condition", 6, "mo"),
+    ("Experienced during the last month an exacerbation requiring hospitalization",
+     "exacerbation requiring hospitalization", 1, "mo"),
+])
+def test_a_window_with_nothing_before_dates_the_phrase_after(text, event, value, unit):
+    found = constraints(text)
+    assert [(c["subject_text"], c["upper"]["value"], c["unit"]) for c in found] == [(event, value, unit)]
+    assert found[0]["category"] == "temporal"
+
+
+@pytest.mark.parametrize("text", [
+    "Within 6 months prior to Screening and after confirmed suppression",  # a coordinator opens what follows
+    "except in the 4-hour period prior to spirometry testing",  # the window's own period, then its marker
+    "Less than 15 days with headache per month",  # no window comparator, no marker
+])
+def test_no_event_after_a_window_in_these(text):
+    assert constraints(text) == []
+
+
+def test_a_window_opening_a_lab_criterion_dates_the_measurement(nlp):
+    doc = nlp("Within 4 weeks prior to registration, serum creatinine ≤ 1.5 mg/dL")
+    found = [c for c in doc._.eligex["constraints"] if c["category"] == "temporal"]
+    assert [(c["subject_text"], c["upper"]["value"], c["unit"], c["anchor"]) for c in found] == [
+        ("serum creatinine", 4, "wk", "enrollment")]
+    assert "time.event_after" in found[0]["rules"]
+
+
+@pytest.mark.parametrize("text,event,values", [
+    ("Surgery for scoliosis in the last 6 months from screening or planned within 6 months from screening",
+     "Surgery for scoliosis", [6, 6]),
+    ("major surgery within the prior 6 months or planned within the next 28 days;", "major surgery", [6, 28]),
+    ("photocoagulation within 3 months prior to randomization or anticipated within the next 3 months",
+     "photocoagulation", [3, 3]),
+])
+def test_a_planned_conjunct_with_its_own_window_dates_the_event_before(text, event, values):
+    found = constraints(text)
+    assert [(c["subject_text"], c["upper"]["value"]) for c in found] == [(event, v) for v in values]
+    assert "time.plan_conjunct" in found[1]["rules"]
+
+
+@pytest.mark.parametrize("text", [
+    "Use within 12 weeks is not permitted.",  # a verb opens what follows
+    "During the 28 days following the screening visit, the subject experiences ≤ 14 headache days",  # a quantity
+    "Patients must not have taken within 14 days prior to registration, be taking, nor plan to take X",
+    "(but not in the 3 months immediately prior to Visit 1): inhaled corticosteroids",
+])
+def test_no_event_after_a_window_before_a_verb_a_quantity_or_its_own_marker(text):
+    assert constraints(text) == []
+
+
+def test_a_bracketed_window_whose_reference_point_runs_to_the_bracket_dates_what_follows():
+    found = constraints("Recent (within 6 months prior to study drug administration) history of alcohol abuse")
+    assert [(c["subject_text"], c["upper"]["value"], c["anchor"]) for c in found] == [
+        ("alcohol abuse", 6, "first dose")]
+
+
+def test_a_window_after_the_following_dates_each_item_of_the_list_after_the_colon():
+    text = ("History of any of the following cardiovascular conditions within the past 6 months: Cardiac "
+            "angioplasty; myocardial infarction; unstable angina.")
+    found = constraints(text)
+    assert [(c["subject_text"], c["upper"]["value"]) for c in found] == [
+        ("Cardiac angioplasty", 6), ("myocardial infarction", 6), ("unstable angina", 6)]
+    assert all("time.event_after" in c["rules"] for c in found)
+
+
+def test_the_items_after_the_colon_end_with_the_sentence():
+    found = constraints("The following within 4 weeks: major surgery; radiotherapy. Other drugs; biologics")
+    assert [c["subject_text"] for c in found] == ["major surgery", "radiotherapy"]
+
+
+def test_a_list_after_a_colon_with_nothing_before_gives_each_item_its_window():
+    found = constraints("Subject has received within 90 days of Screening Visit: electroconvulsive therapy; "
+                        "vagal nerve stimulation")
+    assert [(c["subject_text"], c["upper"]["value"], c["anchor"]) for c in found] == [
+        ("electroconvulsive therapy", 90, "screening"), ("vagal nerve stimulation", 90, "screening")]

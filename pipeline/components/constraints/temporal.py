@@ -86,6 +86,13 @@ class TimeConfig:
     period_id: Optional[str] = None
     ceased: Optional[regex.Pattern] = field(repr=False, default=None)  # "*discontinue* drug 7 days prior to"
     ceased_id: Optional[str] = None
+    after_duration_id: Optional[str] = None  # "for more than 14 days *in the past 6 months*": the same events
+    event_after: Optional[regex.Pattern] = field(repr=False, default=None)  # "Within 2 weeks *a blood transfusion*"
+    event_after_not: Optional[regex.Pattern] = field(repr=False, default=None)
+    event_after_verbs: Optional[regex.Pattern] = field(repr=False, default=None)
+    event_after_id: Optional[str] = None
+    plan_conjunct: Optional[regex.Pattern] = field(repr=False, default=None)  # "... or *planned* within 6 months"
+    plan_conjunct_id: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TimeConfig":
@@ -163,6 +170,9 @@ class TimeConfig:
         cfg.measured_categories = frozenset(data.get("event_from_categories", ()))
         mods = data.get("bracket_modifiers")
         cfg.modifier_word = regex.compile(r"(?:%s|%s)" % (mods, data["event_strip"]), regex.IGNORECASE) if mods else None
+        cfg.bracket_modifier = regex.compile(r"(?:%s)" % mods, regex.IGNORECASE) if mods else None
+        recency = data.get("bracket_recency")
+        cfg.bracket_recency = regex.compile(r"(?:%s)" % recency, regex.IGNORECASE) if recency else None
         cfg.boundary = regex.compile(data["event_boundaries"] + (r"|(?<!\w)(?:%s)" % cues if cues else ""),
                                      regex.IGNORECASE)
         cfg.strip = regex.compile(r"^\W*(?:(?:%s)\b\W*)+" % data["event_strip"], regex.IGNORECASE)
@@ -223,6 +233,15 @@ class TimeConfig:
             cfg.ceased = regex.compile(r"\b(?:%s)\b(?:[^\S\n]*\n?\s*[^\s;:()\[\].,]+){0,%d}\s*$" % (
                 _phrase(ceased["pattern"]), int(ceased["max_words"])), regex.IGNORECASE)
             cfg.ceased_id = ceased["id"]
+        cfg.after_duration_id = (data.get("after_duration") or {}).get("id")
+        plan = data.get("plan_conjunct")
+        cfg.plan_conjunct = regex.compile(r"(?:%s)" % _phrase(plan["pattern"]), regex.IGNORECASE) if plan else None
+        cfg.plan_conjunct_id = plan["id"] if plan else None
+        after = data.get("event_after_window")
+        cfg.event_after = regex.compile(r"[\s,:]*(?:(?:%s)\b[\s,:]*)?" % after["skip"], regex.IGNORECASE) if after else None
+        cfg.event_after_not = regex.compile(r"(?:%s)\b" % after["not_start"], regex.IGNORECASE) if after else None
+        cfg.event_after_verbs = regex.compile(r"(?<![\w-])(?:%s)$" % after["verbs"], regex.IGNORECASE) if after else None
+        cfg.event_after_id = after["id"] if after else None
         alt_window = data.get("alternative")
         if alt_window:
             cfg.alternative = regex.compile(r"(?:%s)" % _phrase(alt_window["pattern"]), regex.IGNORECASE)
@@ -575,6 +594,7 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
     out: List[dict] = []
     floor = 0
     last: List[Tuple[Tuple[int, int], Optional[dict], bool]] = []  # the previous window's events
+    last_duration = False  # the previous window was a duration ("for more than 14 days")
     for w in windows:
         previous_end, floor = floor, w.end
         if any(s < w.end and w.start < e for s, e in taken):
@@ -583,15 +603,32 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
             for part, ent, duration in last:  # "within 30 days or 5 half-lives": the same events
                 out.append(_record(text, w, part, ent, negations, config, condition, duration))
             continue
+        same = None  # a window that dates the events of the window before
+        if last and last_duration and not w.duration and not w.event_span and config.after_duration_id \
+                and not text[previous_end:w.start].strip(" \t\n,"):
+            # "oral anti-diabetic monotherapy or insulin for more than 14 days in the past 6 months"
+            same = config.after_duration_id
+        elif last and config.plan_conjunct is not None and _plan_conjunct(text, w, previous_end, config):
+            # "Surgery for scoliosis in the last 6 months or planned within 6 months from screening"
+            same = config.plan_conjunct_id
+        if same is not None:
+            last, last_duration = [(part, ent, False) for part, ent, _ in last], False
+            for part, ent, _ in last:
+                record = _record(text, w, part, ent, negations, config, condition, False)
+                record["rules"].append(same)
+                out.append(record)
+            continue
         last = []
         boundary = None
         one_event = False  # an event read before its periods is one thing used over them, never split
+        recent = False  # "recent (<= 3 months)": a look-back window, never a duration
+        after_items: List[Tuple[int, int]] = []  # the items of a list after the window and a colon
         if w.event_span and w.event_before_first:
             w = _event_before_first(text, w, previous_end, config)
         if w.event_span:
             span = w.event_span
         elif (after := _bracketed_after_modifier(text, w, previous_end, config)) is not None:
-            span = after
+            span, recent = after
         else:
             span, boundary = _phrase_before(text, w.start, config, previous_end)
             if span is None and boundary is not None and config.coordinator.fullmatch(boundary.group()):
@@ -603,8 +640,16 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
                 before = _before_period(text, span, boundary, previous_end, w.start, config)
                 if before is not None:
                     span, w, one_event = before, replace(w, rules=w.rules + [config.period_id]), True
+            if config.event_after is not None and not w.duration and (w.window or w.direction is not None) and (
+                    (span is None and _entity_before(text, ents, w.start, config) is None)
+                    or (span is not None and config.event_after_verbs.search(text, span[0], span[1]))):
+                # "Within 2 weeks a blood transfusion", "has taken within 6 weeks prior to screening
+                # an antidepressant medication": nothing before names the event, the phrase after does
+                after = _event_after_window(text, w, measured, config)
+                if after is not None:
+                    span, w, after_items = after[0], replace(w, rules=w.rules + [config.event_after_id]), after
         cue = config.duration_cue.search(text, max(0, w.start - 60), w.start)
-        duration = w.duration or (not w.window and w.direction is None and cue is not None)
+        duration = w.duration or (not w.window and not recent and w.direction is None and cue is not None)
         if span is not None and config.duration_head is not None and \
                 (head := config.duration_head.search(text, span[0], span[1])) is not None:
             # "medical condition with life expectancy of less than one year": how long life lasts
@@ -615,24 +660,28 @@ def time_constraints(text: str, windows: Sequence[Window], ents: Sequence[dict],
         if span is None:
             span = (ent["start"], ent["end"])  # an entity is never split
         parts = [span] if duration or one_event else split_events(text, span, ents, config)
+        if len(after_items) > 1:
+            parts = [p for item in after_items for p in split_events(text, item, ents, config)]
         parts = [p for p in (_past_leading_quantity(text, p, ents, config) for p in parts) if p is not None]
         if not parts:
             continue  # "≥ 5 cigs/day for last 6 months": a frequency, no event
-        if not duration and not one_event and not w.event_span and (whole := list_before(text, span, previous_end, ents, config)):
+        if not duration and not one_event and not w.event_span and len(after_items) < 2 and \
+                (whole := list_before(text, span, previous_end, ents, config)):
             parts = whole  # "Any chemotherapy, radiotherapy, ... or hormonal therapy within 28 days"
-        if len(parts) > 1 and not w.event_span and _list_goes_on(text, w, parts, windows, config):
+        if len(parts) > 1 and not w.event_span and len(after_items) < 2 and _list_goes_on(text, w, parts, windows, config):
             parts = parts[-1:]  # "pregnant, postpartum up to six months, lactating": the item it follows
         if len(parts) == 1:
             if parts[0] != tuple(span) and not w.event_span:  # "..., or planning to become pregnant within": the plan
                 span, ent = parts[0], _entity_in(ents, parts[0])
             out.append(_record(text, w, span, ent, negations, config, condition, duration))
-            last = [(span, ent, duration)]
+            last, last_duration = [(span, ent, duration)], duration
             continue
         for part in parts:  # "chemotherapy or radiotherapy within 2 weeks": one constraint each
             record = _record(text, w, part, _entity_in(ents, part), negations, config, condition, duration)
             record["rules"].append(config.conjunction_id)
             out.append(record)
             last.append((part, _entity_in(ents, part), duration))
+            last_duration = duration
     return out
 
 
@@ -657,28 +706,107 @@ def _list_goes_on(text: str, w: Window, parts: Sequence[Tuple[int, int]], window
     return not any(m.end() <= o.start < stop for o in windows)
 
 
-def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig) -> Optional[Tuple[int, int]]:
-    """The event of a bracketed window after a modifier: "recent (< 6 months) change in body
-    mass", "Current or recent (within 3 months) gastrointestinal disease" date the first conjunct
-    after the bracket; ``None`` when the window is not so placed or a word before the bracket is
-    no modifier ("Acute disease (< 2 months)": the disease)."""
+def _plan_conjunct(text: str, w: Window, floor: int, config: TimeConfig) -> bool:
+    """Whether all that stands between the previous window (ending at ``floor``) and ``w`` is a
+    coordinator and a word of planning ("... within 3 months prior to randomization or
+    anticipated within the next 3 months", ``plan_conjunct`` of configs/time.json)."""
+    between = text[floor:w.start]
+    m = config.coordinator_word.search(between)
+    return bool(m and not between[:m.start()].strip(" \t\n,")
+                and config.plan_conjunct.fullmatch(between[m.end():].strip(" \t\n,")))
+
+
+def _event_after_window(text: str, w: Window, measured: Sequence[dict], config: TimeConfig
+                        ) -> Optional[List[Tuple[int, int]]]:
+    """The events written after a window and its reference point when nothing before names one
+    (``event_after_window`` of configs/time.json): "Within 12 months before the first treatment
+    occurs artery/venous thromboembolic events", "History within 6 months of Screening of acute
+    cardiac condition", "Within 4 weeks prior to registration, serum creatinine ≤ 1.5 mg/dL" (the
+    subject of a measurement that opens the phrase); after a colon, each item of a list that
+    semicolons separate ("the following cardiovascular conditions within the past 6 months:
+    Cardiac angioplasty or stenting; myocardial infarction; unstable angina"). ``None`` when
+    nothing follows or what follows opens with a coordinator, a marker or a number ("Within 6
+    months prior to Screening and after ...")."""
+    if text.rfind("(", 0, w.start) > text.rfind(")", 0, w.start):
+        return None  # "Recent (within 6 months prior to study drug administration) history": inside a bracket
+    pos = max(w.end, w.anchor_end or 0)
+    m = config.event_after.match(text, pos)
+    start = m.end() if m else pos
+    if start >= len(text) or config.event_after_not.match(text, start) or not text[start].isalpha():
+        return None
+    span = _phrase_after(text, start, config)
+    if span is None:
+        return None
+    for c in measured:
+        sub = c.get("subject_span")
+        if sub and c.get("category") in config.measured_categories and span[0] <= sub[0] < span[0] + 3:
+            return [tuple(sub)]
+    if regex.search(r"[\d<>=≤≥]", text[span[0]:span[1]]):
+        return None  # "the subject experiences ≤ 14 headache days": a quantity, no event
+    items = [span]
+    if ":" in text[pos:start]:
+        # a list announced by the colon: its items up to the sentence's end
+        for item in regex.finditer(r";\s*([^;]+?)(?=;|\.(?:\s|$)|$)", text, pos=span[1]):
+            if len(items) >= LIST_ITEMS_AFTER or SENTENCE_END.search(text, span[1], item.start()):
+                break
+            nxt = _phrase_after(text, item.start(1), config)
+            if nxt is not None and not regex.search(r"[\d<>=≤≥]", text[nxt[0]:nxt[1]]):
+                items.append(nxt)
+    return items
+
+
+#: at most so many items of a list after a window and a colon
+LIST_ITEMS_AFTER = 12
+SENTENCE_END = regex.compile(r"\.(?:\s|$)")
+
+
+def _bracketed_after_modifier(text: str, w: Window, floor: int, config: TimeConfig
+                              ) -> Optional[Tuple[Tuple[int, int], bool]]:
+    """The event of a bracketed window after a modifier, and whether the modifier is one of
+    recency (``bracket_recency``: the window is then a look-back, never a duration): "recent (< 6
+    months) change in body mass", "Current or recent (within 3 months) gastrointestinal disease"
+    date the first conjunct after the bracket; so does a window whose bracket goes on with an
+    alternative ("Current, or recent (within 30 days, or 5 half-lives of investigational product)
+    participation"), and one after a phrase whose last word is a modifier ("patients must not
+    have suffered recent (< 6 months) myocardial infarction", "a serious condition or a recent
+    (within 6 months) myocardial infarction"). ``None`` when the window is not so placed or the
+    word before the bracket is no modifier ("Acute disease (< 2 months)": the disease)."""
     if config.modifier_word is None:
         return None
     opening = len(text[floor:w.start].rstrip()) + floor - 1
-    close = w.end + len(text[w.end:]) - len(text[w.end:].lstrip())
-    if opening < floor or text[opening] != "(" or close >= len(text) or text[close] != ")":
+    if opening < floor or text[opening] != "(":
         return None
+    close = w.end + len(text[w.end:]) - len(text[w.end:].lstrip())
+    if close >= len(text) or text[close] != ")":
+        # an alternative inside the same bracket, "(within 30 days, or 5 half-lives of ...)", or the
+        # rest of its reference point, "(within 6 months prior to study drug administration)"
+        shut = text.find(")", w.end)
+        rest = text[w.end:shut] if shut != -1 else ""
+        if shut == -1 or "(" in rest or not ((config.alternative and config.alternative.match(text, w.end))
+                                             or (not regex.search(r"\d", rest) and len(rest.split()) <= 3)):
+            return None
+        close = shut
     last = None
     for last in config.boundary.finditer(text, floor, opening):
         pass
-    words = text[last.end() if last else floor:opening].split()
-    if not words or not all(config.modifier_word.fullmatch(word) for word in words):
+    words = regex.findall(r"\w[\w-]*", text[last.end() if last else floor:opening])
+    if not words:
+        return None
+    if not (config.bracket_modifier.fullmatch(words[-1]) or all(config.modifier_word.fullmatch(word) for word in words)):
         return None
     span = _phrase_after(text, close + 1, config)
     if span and config.conjunction is not None:
         cut = config.conjunction.search(text, span[0], span[1])
-        span = _trim(text, span[0], cut.start(), config, from_end=False) if cut else span
-    return span
+        first = _trim(text, span[0], cut.start(), config, from_end=False) if cut else span
+        if first is not None and len(text[first[0]:first[1]].split()) == 1 and cut is not None:
+            # "of upper or lower gastrointestinal bleed", "of drug or alcohol abuse": a one-word
+            # conjunct shares the next head, the whole phrase is the event
+            first = span
+        span = first
+    if span is None:
+        return None
+    recent = bool(config.bracket_recency is not None and config.bracket_recency.fullmatch(words[-1]))
+    return span, recent
 
 
 def measured_event(text: str, span: Tuple[int, int], measured: Sequence[dict],
