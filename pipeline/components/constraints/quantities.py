@@ -150,8 +150,9 @@ class _QuantityReader:
         return last
 
     def take_range_tail(self, q: "Quantity", last: int) -> int:
-        """``- 35``, ``to 35``, ``and 35`` (after between) → second value; returns last index."""
-        c = self.next_entity(last, "COMPARATOR", self.fillers, 2)
+        """``- 35``, ``to 35``, ``and 35`` (after between) → second value, also over an age word
+        ("25 years old to 60 years old"); returns last index."""
+        c = self.next_entity(self.over_age_cue(last), "COMPARATOR", self.fillers, 2)
         if c is not None and _op(self.ents[c]) == "range":
             v2 = self.next_entity(c, "VALUE")
             if v2 is not None:
