@@ -16,12 +16,35 @@ CASES = [
     # "yo", "y.o." are years
     ("women >40 yo", [("age", (40, False), None, "a")]),
     ("men 18-65 y.o.", [("age", (18, True), (65, True), "a")]),
+    # a postfix comparator after a number with no unit, the subject no lexicon lists before it
+    ("Barthel index of 60 or less", [("barthel index", None, (60, True), None)]),
+    ("gingival index 2 or greater", [("gingival index", (2, True), None, None)]),
+    ("plaque index of 1.5 or higher", [("plaque index", (1.5, True), None, None)]),
+    ("smokers of 10 or more cigarettes", [("cigarettes", (10, True), None, None)]),  # a count, no shape "smokers"
+    # a level in -emia, a condition's degree in percent
+    ("natremia < 130 mmol/L", [("natremia", None, (130, False), "mmol/L")]),
+    ("glycemia ≥ 7 mmol/L", [("glycemia", (7, True), None, "mmol/L")]),
+    ("carotid stenosis ≥ 70%", [("carotid stenosis", (70, True), None, "%")]),
+    ("asthenozoospermia: < 32% progressive motile spermatozoa",
+     [("progressive motile spermatozoa", None, (32, False), "%")]),
+    # units (and the age word) on both ends of a range
+    ("aged 25 years old to 60 years old", [("age", (25, True), (60, True), "a")]),
+    ("participants 30 years old - 45 years old", [("age", (30, True), (45, True), "a")]),
+    ("men 18 years of age to 65 years of age", [("age", (18, True), (65, True), "a")]),
 ]
 
 NO_VALUE = [
     "CYP 3A4 inhibitors",          # a digit glued to a letter and a digit is part of a name
     "strong CYP2D6 inhibitors",
+    "iOS version 10 or higher",    # a version is no bound
+    "patients 18 or above",        # no name before the number
+    "hyperkalemia > 5.5 mmol/L",   # a condition defined by a threshold
+    "anemia < 10 g/dL",
 ]
+
+
+def test_a_level_in_emia_is_a_lab(run):
+    assert [c["category"] for c in run("kalemia > 5.8 mmol/L")["constraints"]] == ["lab"]
 
 
 @pytest.mark.parametrize("text,expected", CASES, ids=[c[0][:40] for c in CASES])

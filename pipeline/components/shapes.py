@@ -75,6 +75,8 @@ class ShapeRules:
     stop_words: frozenset = frozenset()
     max_tokens: int = 5
     condition_suffixes: Tuple[str, ...] = ()
+    level_suffixes: Tuple[str, ...] = ()
+    condition_prefixes: Tuple[str, ...] = ()
     time_unit_rules: frozenset = frozenset()
     range_sign_rules: frozenset = frozenset()
     max_value_gap: int = 1
@@ -86,7 +88,8 @@ class ShapeRules:
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
-        object.__setattr__(self, "condition_suffixes", tuple(self.condition_suffixes))
+        for name in ("condition_suffixes", "level_suffixes", "condition_prefixes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "_name_chars", frozenset(self.name_characters))
 
     def is_name_token(self, text: str) -> bool:
@@ -101,6 +104,7 @@ class ShapeRules:
                 "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
+                "level_suffixes": list(self.level_suffixes), "condition_prefixes": list(self.condition_prefixes),
                 "time_unit_rules": sorted(self.time_unit_rules), "range_sign_rules": sorted(self.range_sign_rules),
                 "max_value_gap": self.max_value_gap, "known_subject_margin": self.known_subject_margin}
 
@@ -123,6 +127,7 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
         comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
+        level_suffixes=cfg.get("level_suffixes", []), condition_prefixes=cfg.get("condition_prefixes", []),
         time_unit_rules=flagged_rules(entity_rules, "time_unit"),
         range_sign_rules=flagged_rules(entity_rules, "range_sign"), **settings)
 
@@ -179,12 +184,17 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             continue  # "≥ 33 gestational weeks", "24-28 weeks gestation": it is named right after
         if _definition(words, cmp_ent, owner, values):
             continue
-        span = _name_before(words, name_at, owner, values, rules) if not as_prefix else None
+        # a condition bounded in percent is its degree ("residual stenosis < 20%"), unless a name
+        # after the quantity says what the percent is of ("asthenozoospermia: < 32% motile sperm")
+        degree = unit is not None and words[unit["token_start"]:unit["token_end"]] == ["%"] and \
+            _name_after(words, unit["token_end"], owner, rules) is None
+        span = _name_before(words, name_at, owner, values, rules, degree=degree) if not as_prefix else None
         dose = _dose_before(words, name_at, owner, rules) if span is None and not as_prefix else None
         if dose is not None:
             found.append(dose)
         elif span is not None:
-            found.append({"token_start": span[0], "token_end": span[1]})
+            found.append({"token_start": span[0], "token_end": span[1],
+                          **({"category": "lab"} if _level_word(words[span[1] - 1], rules) else {})})
         elif unit is not None:  # nothing names it before: "≥140 mmHg systolic", "> 25% of bone marrow"
             span = _name_after(words, unit["token_end"], owner, rules, windows)
             if span is None and not as_prefix:
@@ -228,21 +238,34 @@ def _cut_name(words: Sequence[str], end: int, rules: ShapeRules) -> bool:
 
 def _postfix_shapes(words: Sequence[str], entities: Sequence[dict], owner: dict, values: set, windows: set,
                     rules: ShapeRules) -> List[dict]:
-    """Shapes of *number unit postfix-comparator*: "Donation or loss of 400 ml or more of blood" —
+    """Shapes of *number [unit] postfix-comparator*: "Donation or loss of 400 ml or more of blood" —
     the name after the comparator's link word ("... or more of ampho B": what it is an amount of),
-    else the name before the number; a time unit makes none ("18 years or older")."""
+    else the name before the number ("Barthel index of 60 or less"); a time unit makes none ("18
+    years or older"), nor does an age comparator ("21 or older")."""
     out: List[dict] = []
-    for ci in range(2, len(entities)):
-        cmp_ent, unit, value = entities[ci], entities[ci - 1], entities[ci - 2]
+    for ci in range(1, len(entities)):
+        cmp_ent = entities[ci]
         attrs = cmp_ent.get("attrs") or {}
-        if cmp_ent["label"] != "COMPARATOR" or not attrs.get("postfix") or attrs.get("op") not in rules.comparator_ops \
-                or unit["label"] != "UNIT" or value["label"] != "VALUE" or unit["rule"] in rules.time_unit_rules \
-                or unit["token_start"] != value["token_end"] or cmp_ent["token_start"] != unit["token_end"]:
+        if cmp_ent["label"] != "COMPARATOR" or not attrs.get("postfix") or attrs.get("op") not in rules.comparator_ops:
             continue
-        if ci > 2 and entities[ci - 3]["label"] == "COMPARATOR" and \
-                value["token_start"] - entities[ci - 3]["token_end"] <= rules.max_value_gap:
+        vi = ci - 1 if entities[ci - 1]["label"] == "VALUE" else ci - 2
+        unit = entities[ci - 1] if vi == ci - 2 else None
+        value = entities[vi] if vi >= 0 else None
+        if value is None or value["label"] != "VALUE" or (unit is None and attrs.get("age")):
+            continue
+        if unit is not None and (unit["label"] != "UNIT" or unit["rule"] in rules.time_unit_rules
+                                 or unit["token_start"] != value["token_end"]):
+            continue
+        if cmp_ent["token_start"] != (unit or value)["token_end"]:
+            continue
+        after = cmp_ent["token_end"]
+        if unit is None and after < len(words) and rules.is_name_token(words[after]) and \
+                words[after].lower() not in rules.stop_words and words[after].lower() not in rules.after_links:
+            continue  # "10 or more cigarettes per day": the number counts the noun after it
+        if vi > 0 and entities[vi - 1]["label"] == "COMPARATOR" and \
+                value["token_start"] - entities[vi - 1]["token_end"] <= rules.max_value_gap:
             continue  # "> 5 mg or more": the comparator before reads it
-        if _known_subject_before(words, entities, ci - 2, rules.max_tokens + rules.known_subject_margin) or \
+        if _known_subject_before(words, entities, vi, rules.max_tokens + rules.known_subject_margin) or \
                 _known_subject_after(entities, cmp_ent, ci):
             continue
         span = _name_after(words, cmp_ent["token_end"], owner, rules, windows)
@@ -273,10 +296,11 @@ def _before_links(words: Sequence[str], cmp_start: int, owner: dict, rules: Shap
 
 
 def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
-                 rules: ShapeRules, max_links: Optional[int] = None) -> Optional[Tuple[int, int]]:
+                 rules: ShapeRules, max_links: Optional[int] = None, degree: bool = False) -> Optional[Tuple[int, int]]:
     """The name (token span) right before a comparator, over the link words (at most ``max_links``
     of them when given), or None when a known entity (subject, value, unit...) stands there or no
-    word can be a name."""
+    word can be a name, or the name is a condition's (unless bounded in percent, ``degree``: its
+    degree, "residual stenosis < 20%")."""
     i = _before_links(words, cmp_start, owner, rules)
     if max_links is not None and cmp_start - 1 - i > max_links:
         return None
@@ -291,7 +315,7 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
     if start < end and start - 1 in owner and owner[start - 1] in values and \
             words[start].lower() in rules.multiplier_words:
         return None  # "less than 2X greater than", "4 times above": a multiplier, not a name
-    if start >= end or _condition_head(words[end - 1], rules):
+    if start >= end or (_condition_head(words[end - 1], rules) and not degree):
         return None
     return _head_before(words, start, owner, rules), end
 
@@ -403,9 +427,16 @@ def _verb_form(word: str) -> bool:
 
 
 def _condition_head(word: str, rules: ShapeRules) -> bool:
-    """Whether a name's last word makes it a condition ("... thrombocytopenia")."""
+    """Whether a name's last word makes it a condition ("... thrombocytopenia"), not a level in
+    -emia with no condition prefix ("kalemia", "natremia"; "hyperkalemia" is a condition)."""
     head = word.lower()
-    return len(head) > 5 and head.endswith(rules.condition_suffixes)
+    return len(head) > 5 and head.endswith(rules.condition_suffixes) and not _level_word(word, rules)
+
+
+def _level_word(word: str, rules: ShapeRules) -> bool:
+    """A word in -emia with no condition prefix: the blood level of its stem ("kalemia")."""
+    head = word.lower()
+    return len(head) > 5 and head.endswith(rules.level_suffixes) and not head.startswith(rules.condition_prefixes)
 
 
 def _known_subject_after(entities: Sequence[dict], last: dict, vi: int) -> bool:
@@ -462,6 +493,8 @@ class ShapeSubjectFinder:
                    "rule": SHAPE_RULE, "norm": span.text.lower(), "category": "measurement"}
             if rec.get("norm"):
                 ent["norm"] = rec["norm"]
+            if rec.get("category"):
+                ent["category"] = rec["category"]  # "kalemia": a blood level
             if rec.get("after_quantity"):
                 ent["rule"] = SHAPE_RULE_AFTER
                 ent["attrs"] = {"after_quantity": True}
