@@ -21,6 +21,11 @@ CASES = [
     ("gingival index 2 or greater", [("gingival index", (2, True), None, None)]),
     ("plaque index of 1.5 or higher", [("plaque index", (1.5, True), None, None)]),
     ("smokers of 10 or more cigarettes", [("cigarettes", (10, True), None, None)]),  # a count, no shape "smokers"
+    # a range with no unit right after a name no lexicon lists
+    ("gingival index 1 to 3", [("gingival index", (1, True), (3, True), None)]),
+    ("Ki-67 index 10-20", [("ki-67 index", (10, True), (20, True), None)]),
+    ("ECOG 0-1", [("ECOG", (0, True), (1, True), None)]),
+    ("Elective cholecystectomy, ASA status 1-2", [("ASA", (1, True), (2, True), None)]),
     # a level in -emia, a condition's degree in percent
     ("natremia < 130 mmol/L", [("natremia", None, (130, False), "mmol/L")]),
     ("glycemia ≥ 7 mmol/L", [("glycemia", (7, True), None, "mmol/L")]),
@@ -38,6 +43,8 @@ NO_VALUE = [
     "strong CYP2D6 inhibitors",
     "iOS version 10 or higher",    # a version is no bound
     "patients 18 or above",        # no name before the number
+    "during cycles 1-3",           # a range that labels items
+    "patients treated from 2010-2015",
     "hyperkalemia > 5.5 mmol/L",   # a condition defined by a threshold
     "anemia < 10 g/dL",
 ]

@@ -40,7 +40,9 @@ DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
 #: the keys of shapes.json that name what a name before a comparator may be the complement of
 #: ("Axial *deformity of* the lower limbs ≤ 5°")
 HEAD_KEYS = ("measure_heads", "head_links", "head_determiners", "head_participles")
-WORD_KEYS = DOSE_KEYS + HEAD_KEYS
+#: the words before a range of numbers that label items, not a measure ("cycles 1-3")
+RANGE_KEYS = ("range_label_words",)
+WORD_KEYS = DOSE_KEYS + HEAD_KEYS + RANGE_KEYS
 #: how many link words may stand between a name and the number of "number unit or more"
 #: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
 #: subject is further back)
@@ -70,6 +72,7 @@ class ShapeRules:
     head_links: frozenset = frozenset()
     head_determiners: frozenset = frozenset()
     head_participles: frozenset = frozenset()
+    range_label_words: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -160,6 +163,11 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             # does a range of measures: "lesions of 10-25 mm size", "curves 15°-45°"
             name_at = _measured_range_start(entities, ci, rules)
             if name_at is None:
+                name_at = _named_range_start(words, entities, ci, owner, rules)
+                if name_at is not None and \
+                        _known_subject_before(words, entities, ci - 1, rules.max_tokens + rules.known_subject_margin):
+                    continue  # "ASA status 1-2", "Gestational age range 26-34": the subject is known
+            if name_at is None:
                 continue
         vi = ci + 1
         if vi + 1 < len(entities) and entities[vi]["label"] == "COMPARATOR" and entities[vi + 1]["label"] == "VALUE" \
@@ -227,6 +235,31 @@ def _measured_range_start(entities: Sequence[dict], ci: int, rules: ShapeRules) 
             or unit["token_start"] - nxt["token_end"] > 1 or unit["rule"] in rules.time_unit_rules:
         return None
     return entities[k]["token_start"]
+
+
+def _named_range_start(words: Sequence[str], entities: Sequence[dict], ci: int, owner: dict,
+                       rules: ShapeRules) -> Optional[int]:
+    """The first number of a range with no unit right after a name ("tear osmolarity 290–320",
+    "gingival index 1 to 3"): the name's last word right before the first number (no link word,
+    no ``range_label_words`` word: "cycles 1-3", "Groups 1-4" label items), no year among the
+    numbers ("2010-2015"), and no word, number or unit right after the second one ("2-3
+    cigarettes"); ``None`` otherwise."""
+    if ci < 1 or ci + 1 >= len(entities):
+        return None
+    first, sign, second = entities[ci - 1], entities[ci], entities[ci + 1]
+    if first["label"] != "VALUE" or second["label"] != "VALUE" or first["token_end"] != sign["token_start"] \
+            or second["token_start"] != sign["token_end"]:
+        return None
+    if any(len(w) == 4 and w[:2] in ("19", "20") for w in (words[first["token_start"]], words[second["token_start"]])):
+        return None
+    j = first["token_start"] - 1
+    if j < 0 or j in owner or not rules.is_name_token(words[j]) or words[j].lower() in rules.stop_words \
+            or words[j].lower() in rules.link_words or words[j].lower() in rules.range_label_words:
+        return None
+    k = second["token_end"]
+    if k < len(words) and (k in owner or words[k][:1].isalnum() or words[k] in ("-", "/", "%", "(")):
+        return None
+    return first["token_start"]
 
 
 def _cut_name(words: Sequence[str], end: int, rules: ShapeRules) -> bool:
