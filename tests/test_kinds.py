@@ -20,6 +20,9 @@ CASES = [
     ("Barthel index of 60 or less", [("barthel index", None, (60, True), None)]),
     ("gingival index 2 or greater", [("gingival index", (2, True), None, None)]),
     ("plaque index of 1.5 or higher", [("plaque index", (1.5, True), None, None)]),
+    ("Barthel index of 60 or less at baseline", [("barthel index", None, (60, True), None)]),
+    ("Karnofsky Performance scores should be 80 or more", [("Karnofsky", (80, True), None, None)]),
+    ("area of fibrosis > 50%", [("area of fibrosis", (50, False), None, "%")]),
     ("smokers of 10 or more cigarettes", [("cigarettes", (10, True), None, None)]),  # a count, no shape "smokers"
     # a range with no unit right after a name no lexicon lists
     ("gingival index 1 to 3", [("gingival index", (1, True), (3, True), None)]),
@@ -47,7 +50,14 @@ NO_VALUE = [
     "patients treated from 2010-2015",
     "hyperkalemia > 5.5 mmol/L",   # a condition defined by a threshold
     "anemia < 10 g/dL",
+    "eosinophilia >5%",            # a condition in percent that is no -osis
+    "Known Grade 3 or higher of any of the following laboratory tests",
 ]
+
+
+def test_a_bare_postfix_before_a_time_word_stays_a_duration(run):
+    got = [(c["category"], c["unit"]) for c in run("Formal education of eight or more years.")["constraints"]]
+    assert got == [("temporal", "a")]
 
 
 def test_a_level_in_emia_is_a_lab(run):
@@ -67,3 +77,23 @@ def test_no_constraint(run, text):
 def test_a_word_number_before_apart_is_no_time_unit(run):
     rec = run("two prolactin levels one week apart")
     assert all(c["unit"] != "wk" for c in rec["constraints"])
+
+
+CHAINS = [
+    # two bounds side by side with no link word: one range
+    ("age >18 <28", [("age", (18, False), (28, False), None)]),
+    ("hemoglobin >10 <16 g/dL", [("hemoglobin", (10, False), (16, False), "g/dL")]),
+    # an either/or age with no subject word: the later unit makes both ages
+    ("under 16 or over 75 years", [("age", None, (16, False), None), ("age", (75, False), None, "a")]),
+    ("below 18 or above 70 years", [("age", None, (18, False), None), ("age", (70, False), None, "a")]),
+]
+
+
+@pytest.mark.parametrize("text,expected", CHAINS, ids=[c[0][:40] for c in CHAINS])
+def test_chains(run, text, expected):
+    assert summary(run(text)) == sorted(expected, key=repr)
+
+
+def test_a_subject_inside_the_second_quantity_keeps_it_apart(run):
+    rec = run("Minimum Age: 18 Years Maximum Age: 99 Years")
+    assert len(rec["constraints"]) == 2

@@ -41,7 +41,7 @@ DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
 #: ("Axial *deformity of* the lower limbs ≤ 5°")
 HEAD_KEYS = ("measure_heads", "head_links", "head_determiners", "head_participles")
 #: the words before a range of numbers that label items, not a measure ("cycles 1-3")
-RANGE_KEYS = ("range_label_words",)
+RANGE_KEYS = ("range_label_words", "bare_postfix_followers")
 WORD_KEYS = DOSE_KEYS + HEAD_KEYS + RANGE_KEYS
 #: how many link words may stand between a name and the number of "number unit or more"
 #: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
@@ -73,12 +73,14 @@ class ShapeRules:
     head_determiners: frozenset = frozenset()
     head_participles: frozenset = frozenset()
     range_label_words: frozenset = frozenset()
+    bare_postfix_followers: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
     max_tokens: int = 5
     condition_suffixes: Tuple[str, ...] = ()
     level_suffixes: Tuple[str, ...] = ()
+    degree_suffixes: Tuple[str, ...] = ()
     condition_prefixes: Tuple[str, ...] = ()
     time_unit_rules: frozenset = frozenset()
     range_sign_rules: frozenset = frozenset()
@@ -91,7 +93,7 @@ class ShapeRules:
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
-        for name in ("condition_suffixes", "level_suffixes", "condition_prefixes"):
+        for name in ("condition_suffixes", "level_suffixes", "degree_suffixes", "condition_prefixes"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "_name_chars", frozenset(self.name_characters))
 
@@ -107,7 +109,8 @@ class ShapeRules:
                 "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
-                "level_suffixes": list(self.level_suffixes), "condition_prefixes": list(self.condition_prefixes),
+                "level_suffixes": list(self.level_suffixes), "degree_suffixes": list(self.degree_suffixes),
+                "condition_prefixes": list(self.condition_prefixes),
                 "time_unit_rules": sorted(self.time_unit_rules), "range_sign_rules": sorted(self.range_sign_rules),
                 "max_value_gap": self.max_value_gap, "known_subject_margin": self.known_subject_margin}
 
@@ -130,7 +133,8 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
         comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
-        level_suffixes=cfg.get("level_suffixes", []), condition_prefixes=cfg.get("condition_prefixes", []),
+        level_suffixes=cfg.get("level_suffixes", []), degree_suffixes=cfg.get("degree_suffixes", []),
+        condition_prefixes=cfg.get("condition_prefixes", []),
         time_unit_rules=flagged_rules(entity_rules, "time_unit"),
         range_sign_rules=flagged_rules(entity_rules, "range_sign"), **settings)
 
@@ -291,15 +295,23 @@ def _postfix_shapes(words: Sequence[str], entities: Sequence[dict], owner: dict,
             continue
         if cmp_ent["token_start"] != (unit or value)["token_end"]:
             continue
-        after = cmp_ent["token_end"]
-        if unit is None and after < len(words) and rules.is_name_token(words[after]) and \
-                words[after].lower() not in rules.stop_words and words[after].lower() not in rules.after_links:
-            continue  # "10 or more cigarettes per day": the number counts the noun after it
         if vi > 0 and entities[vi - 1]["label"] == "COMPARATOR" and \
                 value["token_start"] - entities[vi - 1]["token_end"] <= rules.max_value_gap:
             continue  # "> 5 mg or more": the comparator before reads it
         if _known_subject_before(words, entities, vi, rules.max_tokens + rules.known_subject_margin) or \
                 _known_subject_after(entities, cmp_ent, ci):
+            continue
+        after = cmp_ent["token_end"]
+        if unit is None:
+            # "10 or more cigarettes", "eight or more years", "3 or higher of any of the following":
+            # the number counts or measures what follows; only an end, a punctuation mark or one of
+            # bare_postfix_followers may follow ("Barthel index of 60 or less at baseline")
+            if after < len(words) and (after in owner or any(ch.isalnum() for ch in words[after])) and \
+                    words[after].lower() not in rules.bare_postfix_followers:
+                continue
+            span = _name_before(words, value["token_start"], owner, values, rules, POSTFIX_LINK_WORDS)
+            if span is not None:
+                out.append({"token_start": span[0], "token_end": span[1]})
             continue
         span = _name_after(words, cmp_ent["token_end"], owner, rules, windows)
         if span is not None and not _cut_name(words, span[1], rules):
@@ -332,8 +344,8 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
                  rules: ShapeRules, max_links: Optional[int] = None, degree: bool = False) -> Optional[Tuple[int, int]]:
     """The name (token span) right before a comparator, over the link words (at most ``max_links``
     of them when given), or None when a known entity (subject, value, unit...) stands there or no
-    word can be a name, or the name is a condition's (unless bounded in percent, ``degree``: its
-    degree, "residual stenosis < 20%")."""
+    word can be a name, or the name is a condition's (unless bounded in percent, ``degree``, and
+    ending in one of ``degree_suffixes``: its degree, "residual stenosis < 20%")."""
     i = _before_links(words, cmp_start, owner, rules)
     if max_links is not None and cmp_start - 1 - i > max_links:
         return None
@@ -348,7 +360,8 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
     if start < end and start - 1 in owner and owner[start - 1] in values and \
             words[start].lower() in rules.multiplier_words:
         return None  # "less than 2X greater than", "4 times above": a multiplier, not a name
-    if start >= end or (_condition_head(words[end - 1], rules) and not degree):
+    if start >= end or (_condition_head(words[end - 1], rules) and
+                        not (degree and words[end - 1].lower().endswith(rules.degree_suffixes))):
         return None
     return _head_before(words, start, owner, rules), end
 
