@@ -29,6 +29,14 @@ CASES = [
     ("Ki-67 index 10-20", [("ki-67 index", (10, True), (20, True), None)]),
     ("ECOG 0-1", [("ECOG", (0, True), (1, True), None)]),
     ("Elective cholecystectomy, ASA status 1-2", [("ASA", (1, True), (2, True), None)]),
+    # the instrument named after the value
+    ("a score of ≥ 16 on the depression scale", [("depression scale", (16, True), None, None)]),
+    ("≤ 20 points on the fatigue questionnaire", [("fatigue questionnaire", None, (20, True), "{point}")]),
+    ("a total of 12 or more on the symptom inventory", [("symptom inventory", (12, True), None, None)]),
+    ("HbA1c ≥ 7% on two occasions", [("hba1c", (7, True), None, "%")]),
+    # "an" for "and" after between
+    ("age between 20 an 60 years", [("age", (20, True), (60, True), "a")]),
+    ("hemoglobin between 10 an 14 g/dL", [("hemoglobin", (10, True), (14, True), "g/dL")]),
     # a level in -emia, a condition's degree in percent
     ("natremia < 130 mmol/L", [("natremia", None, (130, False), "mmol/L")]),
     ("glycemia ≥ 7 mmol/L", [("glycemia", (7, True), None, "mmol/L")]),

@@ -41,7 +41,7 @@ DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links")
 #: ("Axial *deformity of* the lower limbs ≤ 5°")
 HEAD_KEYS = ("measure_heads", "head_links", "head_determiners", "head_participles")
 #: the words before a range of numbers that label items, not a measure ("cycles 1-3")
-RANGE_KEYS = ("range_label_words", "bare_postfix_followers")
+RANGE_KEYS = ("range_label_words", "bare_postfix_followers", "instrument_links", "instrument_heads")
 WORD_KEYS = DOSE_KEYS + HEAD_KEYS + RANGE_KEYS
 #: how many link words may stand between a name and the number of "number unit or more"
 #: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
@@ -74,6 +74,8 @@ class ShapeRules:
     head_participles: frozenset = frozenset()
     range_label_words: frozenset = frozenset()
     bare_postfix_followers: frozenset = frozenset()
+    instrument_links: frozenset = frozenset()
+    instrument_heads: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
@@ -200,6 +202,10 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         # after the quantity says what the percent is of ("asthenozoospermia: < 32% motile sperm")
         degree = unit is not None and words[unit["token_start"]:unit["token_end"]] == ["%"] and \
             _name_after(words, unit["token_end"], owner, rules) is None
+        instrument = _instrument_after(words, (unit if unit is not None else nxt)["token_end"], owner, rules, entities)
+        if instrument is not None:  # "a score of ≥18 on the anxiety scale": the instrument is scored
+            found.append(instrument)
+            continue
         span = _name_before(words, name_at, owner, values, rules, degree=degree) if not as_prefix else None
         dose = _dose_before(words, name_at, owner, rules) if span is None and not as_prefix else None
         if dose is not None:
@@ -239,6 +245,30 @@ def _measured_range_start(entities: Sequence[dict], ci: int, rules: ShapeRules) 
             or unit["token_start"] - nxt["token_end"] > 1 or unit["rule"] in rules.time_unit_rules:
         return None
     return entities[k]["token_start"]
+
+
+def _instrument_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules,
+                      entities: Sequence[dict] = ()) -> Optional[dict]:
+    """The instrument named after a quantity ("≥18 *on the anxiety scale*", "≤24 points *on the
+    cognitive screen*"): an ``instrument_links`` word, a determiner, and a name of at most
+    ``max_tokens`` words that ends in an ``instrument_heads`` word; a shape record (category
+    ``score``, after the quantity) or ``None``. A condition's name may be part of it ("on the
+    depression questionnaire")."""
+    i = start
+    if i >= len(words) or i in owner or words[i].lower() not in rules.instrument_links:
+        return None
+    i += 1
+    if i < len(words) and i not in owner and words[i].lower() in rules.head_determiners:
+        i += 1
+    j = i
+    while j < len(words) and j - i < rules.max_tokens and rules.is_name_token(words[j]) and \
+            (j not in owner or entities[owner[j]]["label"] == "CONDITION"):
+        if words[j].lower() in rules.instrument_heads:
+            return {"token_start": i, "token_end": j + 1, "after_quantity": True, "category": "score"}
+        if words[j].lower() in rules.stop_words:
+            return None
+        j += 1
+    return None
 
 
 def _named_range_start(words: Sequence[str], entities: Sequence[dict], ci: int, owner: dict,
@@ -308,6 +338,10 @@ def _postfix_shapes(words: Sequence[str], entities: Sequence[dict], owner: dict,
             # bare_postfix_followers may follow ("Barthel index of 60 or less at baseline")
             if after < len(words) and (after in owner or any(ch.isalnum() for ch in words[after])) and \
                     words[after].lower() not in rules.bare_postfix_followers:
+                continue
+            instrument = _instrument_after(words, after, owner, rules, entities)
+            if instrument is not None:  # "a score of 20 or more on the depression questionnaire"
+                out.append(instrument)
                 continue
             span = _name_before(words, value["token_start"], owner, values, rules, POSTFIX_LINK_WORDS)
             if span is not None:

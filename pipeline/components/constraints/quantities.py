@@ -163,7 +163,7 @@ class _QuantityReader:
                 return self.take_unit(q, v2)
         if q.op == "between":
             # "between 30 years old and 50 years old": over the age word
-            v2 = self.next_entity(self.over_age_cue(last), "VALUE", {"and", "to", "-", "&"}, 1)
+            v2 = self.next_entity(self.over_age_cue(last), "VALUE", {"and", "an", "to", "-", "&"}, 1)
             if v2 is not None:
                 q.values.append(v2)
                 self.used.add(v2)
