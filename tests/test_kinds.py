@@ -105,3 +105,17 @@ def test_chains(run, text, expected):
 def test_a_subject_inside_the_second_quantity_keeps_it_apart(run):
     rec = run("Minimum Age: 18 Years Maximum Age: 99 Years")
     assert len(rec["constraints"]) == 2
+
+
+@pytest.mark.parametrize("text,subject,lower,scale_max", [
+    ("HAQ-DI (range 0-3) ≥ 1.0", "HAQ-DI", 1.0, 3),
+    ("pain score (scale 0-10) > 4", "NRS", 4, 10),
+    ("CDAI score ≥ 220 (range: 0 to 600)", "CDAI", 220, None),  # the score is not right before it
+])
+def test_a_scale_range_in_brackets_bounds_nothing(run, text, subject, lower, scale_max):
+    got = [(c["subject"], c["lower"]["value"], c["scale_max"]) for c in run(text)["constraints"]]
+    assert got == [(subject, lower, scale_max)]
+
+
+def test_a_scale_range_after_an_unknown_score_is_no_bound(run):
+    assert all(c["subject"] != "range" for c in run("symptom score (range 0–30) ≥ 12")["constraints"])

@@ -475,14 +475,24 @@ def _compiled(pattern: str) -> "re.Pattern":
     return re.compile(pattern, re.IGNORECASE)
 
 
-def scale_mentions(text: str, index: EntityIndex, pattern: Optional[str]) -> Tuple[set, Dict[int, float]]:
-    """Scale lengths ("10 cm VAS scale"): the VALUE/UNIT indices they use and scale_max per
-    subject entity index."""
-    if not pattern:
-        return set(), {}
+def scale_mentions(text: str, index: EntityIndex, pattern: Optional[str],
+                   range_pattern: Optional[str] = None) -> Tuple[set, Dict[int, float]]:
+    """Scale lengths ("10 cm VAS scale") and a scale's range in brackets after its score
+    ("symptom score (range 0–30)", ``range_pattern``): the VALUE/UNIT indices they use and
+    scale_max per subject entity index."""
     ents = index.ents
     consumed: set = set()
     scale_of: Dict[int, float] = {}
+    if range_pattern:
+        for m in _compiled(range_pattern).finditer(text):
+            length = parse_number(m.group("len"))
+            for idx, e in enumerate(ents):
+                if e["label"] in ("VALUE", "COMPARATOR") and m.start() <= e["start"] and e["end"] <= m.end():
+                    consumed.add(idx)
+                elif e["label"] == "SCORE" and length is not None and 0 <= m.start() - e["end"] <= 1:
+                    scale_of[idx] = number_out(length)
+    if not pattern:
+        return consumed, scale_of
     for m in _compiled(pattern).finditer(text):
         index.work["scales"] += 1
         length = parse_number(m.group("len"))
