@@ -119,3 +119,16 @@ def test_a_scale_range_in_brackets_bounds_nothing(run, text, subject, lower, sca
 
 def test_a_scale_range_after_an_unknown_score_is_no_bound(run):
     assert all(c["subject"] != "range" for c in run("symptom score (range 0–30) ≥ 12")["constraints"])
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("BCVA 20/40 or better in the study eye", [("bcva", (0.5, True), None, None)]),
+    ("visual acuity worse than 20/200", [("visual acuity", None, (0.1, False), None)]),
+    ("best corrected visual acuity (BCVA) between 20/400 and 20/40.", [("bcva", (0.05, True), (0.5, True), None)]),
+])
+def test_snellen_fractions_are_decimal_acuity(run, text, expected):
+    assert summary(run(text)) == sorted(expected, key=repr)
+
+
+def test_a_fraction_without_an_acuity_word_is_no_snellen(run):
+    assert all(c["lower"] is None or c["lower"]["value"] != 0.67 for c in run("MMSE ≥ 20/30")["constraints"])

@@ -378,10 +378,18 @@ def split_mixed_ranges(quantities: Sequence[Quantity], ents: Sequence[dict], nor
 _WORD_PARTS = re.compile(r"[\s-]+")
 
 
+#: a Snellen fraction of visual acuity (the ``value.snellen`` rule): its decimal acuity
+_SNELLEN = re.compile(r"^20\s?/\s?(\d+(?:\.\d+)?)$")
+
+
 def read_number(text: str, words: Dict[str, float]) -> Optional[float]:
     """The value of a written number: digits (:func:`parse_number`), a number word of ``words``,
-    or a tens word and a units word written together ("twenty-one", "forty five")."""
+    a tens word and a units word written together ("twenty-one", "forty five"), or a Snellen
+    fraction as decimal acuity ("20/50" → 0.4)."""
     value = parse_number(text, words)
+    snellen = _SNELLEN.match(text)
+    if value is None and snellen:  # "20/50": decimal visual acuity (value.snellen)
+        return round(20 / float(snellen.group(1)), 2)
     if value is not None or not words:
         return value
     parts = [p for p in _WORD_PARTS.split(text.strip().lower()) if p]
