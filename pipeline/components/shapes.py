@@ -41,7 +41,9 @@ DOSE_KEYS = ("dose_words", "dose_modifiers", "dose_links", "after_links", "chang
 #: the keys of shapes.json that name what a name before a comparator may be the complement of
 #: ("Axial *deformity of* the lower limbs ≤ 5°")
 HEAD_KEYS = ("measure_heads", "head_links", "head_determiners", "head_participles")
-WORD_KEYS = DOSE_KEYS + HEAD_KEYS
+#: the words before a range of numbers that label items, not a measure ("cycles 1-3")
+RANGE_KEYS = ("range_label_words", "bare_postfix_followers", "instrument_links", "instrument_heads")
+WORD_KEYS = DOSE_KEYS + HEAD_KEYS + RANGE_KEYS
 #: how many link words may stand between a name and the number of "number unit or more"
 #: ("C-peptide level of 0.6 ng/mL or higher"; not "... (cardiac scan) must be 50% or higher", whose
 #: subject is further back)
@@ -72,11 +74,18 @@ class ShapeRules:
     head_links: frozenset = frozenset()
     head_determiners: frozenset = frozenset()
     head_participles: frozenset = frozenset()
+    range_label_words: frozenset = frozenset()
+    bare_postfix_followers: frozenset = frozenset()
+    instrument_links: frozenset = frozenset()
+    instrument_heads: frozenset = frozenset()
     comparator_ops: frozenset = frozenset()
     name_characters: str = ""
     stop_words: frozenset = frozenset()
     max_tokens: int = 5
     condition_suffixes: Tuple[str, ...] = ()
+    level_suffixes: Tuple[str, ...] = ()
+    degree_suffixes: Tuple[str, ...] = ()
+    condition_prefixes: Tuple[str, ...] = ()
     time_unit_rules: frozenset = frozenset()
     range_sign_rules: frozenset = frozenset()
     max_value_gap: int = 1
@@ -88,7 +97,8 @@ class ShapeRules:
             object.__setattr__(self, name, frozenset(w.lower() for w in getattr(self, name)))
         for name in ("comparator_ops", "time_unit_rules", "range_sign_rules"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
-        object.__setattr__(self, "condition_suffixes", tuple(self.condition_suffixes))
+        for name in ("condition_suffixes", "level_suffixes", "degree_suffixes", "condition_prefixes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "_name_chars", frozenset(self.name_characters))
 
     def is_name_token(self, text: str) -> bool:
@@ -103,6 +113,8 @@ class ShapeRules:
                 "comparator_ops": sorted(self.comparator_ops),
                 "name_characters": self.name_characters, "stop_words": sorted(self.stop_words),
                 "max_tokens": self.max_tokens, "condition_suffixes": list(self.condition_suffixes),
+                "level_suffixes": list(self.level_suffixes), "degree_suffixes": list(self.degree_suffixes),
+                "condition_prefixes": list(self.condition_prefixes),
                 "time_unit_rules": sorted(self.time_unit_rules), "range_sign_rules": sorted(self.range_sign_rules),
                 "max_value_gap": self.max_value_gap, "known_subject_margin": self.known_subject_margin}
 
@@ -125,6 +137,8 @@ def load_shape_rules(config_path: Path | str, shapes_path: Path | str, entity_ru
         comparator_ops=shapes["comparator_ops"],
         name_characters=shapes["name_characters"], stop_words=cfg.get("subject_stop_words", []),
         max_tokens=int(cfg.get("subject_max_tokens", 5)), condition_suffixes=cfg.get("condition_suffixes", []),
+        level_suffixes=cfg.get("level_suffixes", []), degree_suffixes=cfg.get("degree_suffixes", []),
+        condition_prefixes=cfg.get("condition_prefixes", []),
         time_unit_rules=flagged_rules(entity_rules, "time_unit"),
         range_sign_rules=flagged_rules(entity_rules, "range_sign"), **settings)
 
@@ -157,6 +171,11 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
             # does a range of measures: "lesions of 10-25 mm size", "curves 15°-45°"
             name_at = _measured_range_start(entities, ci, rules)
             if name_at is None:
+                name_at = _named_range_start(words, entities, ci, owner, rules)
+                if name_at is not None and \
+                        _known_subject_before(words, entities, ci - 1, rules.max_tokens + rules.known_subject_margin):
+                    continue  # "ASA status 1-2", "Gestational age range 26-34": the subject is known
+            if name_at is None:
                 continue
         vi = ci + 1
         if vi + 1 < len(entities) and entities[vi]["label"] == "COMPARATOR" and entities[vi + 1]["label"] == "VALUE" \
@@ -186,12 +205,21 @@ def find_shape_subjects(words: Sequence[str], entities: Sequence[dict], rules: S
         if inside is not None:  # "Blast phase disease (>20% blasts in the marrow)": the blasts
             found.append({"token_start": inside[0], "token_end": inside[1], "after_quantity": True})
             continue
-        span = _name_before(words, name_at, owner, values, rules) if not as_prefix else None
+        # a condition bounded in percent is its degree ("residual stenosis < 20%"), unless a name
+        # after the quantity says what the percent is of ("asthenozoospermia: < 32% motile sperm")
+        degree = unit is not None and words[unit["token_start"]:unit["token_end"]] == ["%"] and \
+            _name_after(words, unit["token_end"], owner, rules) is None
+        instrument = _instrument_after(words, (unit if unit is not None else nxt)["token_end"], owner, rules, entities)
+        if instrument is not None:  # "a score of ≥18 on the anxiety scale": the instrument is scored
+            found.append(instrument)
+            continue
+        span = _name_before(words, name_at, owner, values, rules, degree=degree) if not as_prefix else None
         dose = _dose_before(words, name_at, owner, rules) if span is None and not as_prefix else None
         if dose is not None:
             found.append(dose)
         elif span is not None:
-            found.append({"token_start": span[0], "token_end": span[1]})
+            found.append({"token_start": span[0], "token_end": span[1],
+                          **({"category": "lab"} if _level_word(words[span[1] - 1], rules) else {})})
         elif unit is not None:  # nothing names it before: "≥140 mmHg systolic", "> 25% of bone marrow"
             span = _name_after(words, unit["token_end"], owner, rules, windows)
             if span is None and not as_prefix:
@@ -226,6 +254,55 @@ def _measured_range_start(entities: Sequence[dict], ci: int, rules: ShapeRules) 
     return entities[k]["token_start"]
 
 
+def _instrument_after(words: Sequence[str], start: int, owner: dict, rules: ShapeRules,
+                      entities: Sequence[dict] = ()) -> Optional[dict]:
+    """The instrument named after a quantity ("≥18 *on the anxiety scale*", "≤24 points *on the
+    cognitive screen*"): an ``instrument_links`` word, a determiner, and a name of at most
+    ``max_tokens`` words that ends in an ``instrument_heads`` word; a shape record (category
+    ``score``, after the quantity) or ``None``. A condition's name may be part of it ("on the
+    depression questionnaire")."""
+    i = start
+    if i >= len(words) or i in owner or words[i].lower() not in rules.instrument_links:
+        return None
+    i += 1
+    if i < len(words) and i not in owner and words[i].lower() in rules.head_determiners:
+        i += 1
+    j = i
+    while j < len(words) and j - i < rules.max_tokens and rules.is_name_token(words[j]) and \
+            (j not in owner or entities[owner[j]]["label"] == "CONDITION"):
+        if words[j].lower() in rules.instrument_heads:
+            return {"token_start": i, "token_end": j + 1, "after_quantity": True, "category": "score"}
+        if words[j].lower() in rules.stop_words:
+            return None
+        j += 1
+    return None
+
+
+def _named_range_start(words: Sequence[str], entities: Sequence[dict], ci: int, owner: dict,
+                       rules: ShapeRules) -> Optional[int]:
+    """The first number of a range with no unit right after a name ("tear osmolarity 290–320",
+    "gingival index 1 to 3"): the name's last word right before the first number (no link word,
+    no ``range_label_words`` word: "cycles 1-3", "Groups 1-4" label items), no year among the
+    numbers ("2010-2015"), and no word, number or unit right after the second one ("2-3
+    cigarettes"); ``None`` otherwise."""
+    if ci < 1 or ci + 1 >= len(entities):
+        return None
+    first, sign, second = entities[ci - 1], entities[ci], entities[ci + 1]
+    if first["label"] != "VALUE" or second["label"] != "VALUE" or first["token_end"] != sign["token_start"] \
+            or second["token_start"] != sign["token_end"]:
+        return None
+    if any(len(w) == 4 and w[:2] in ("19", "20") for w in (words[first["token_start"]], words[second["token_start"]])):
+        return None
+    j = first["token_start"] - 1
+    if j < 0 or j in owner or not rules.is_name_token(words[j]) or words[j].lower() in rules.stop_words \
+            or words[j].lower() in rules.link_words or words[j].lower() in rules.range_label_words:
+        return None
+    k = second["token_end"]
+    if k < len(words) and (k in owner or words[k][:1].isalnum() or words[k] in ("-", "/", "%", "(")):
+        return None
+    return first["token_start"]
+
+
 def _cut_name(words: Sequence[str], end: int, rules: ShapeRules) -> bool:
     """Whether a name read after a quantity stops at a stop word inside its noun phrase: "of
     peripheral blood white cells" stops at "blood", which another name word follows."""
@@ -235,22 +312,47 @@ def _cut_name(words: Sequence[str], end: int, rules: ShapeRules) -> bool:
 
 def _postfix_shapes(words: Sequence[str], entities: Sequence[dict], owner: dict, values: set, windows: set,
                     rules: ShapeRules) -> List[dict]:
-    """Shapes of *number unit postfix-comparator*: "Donation or loss of 400 ml or more of blood" —
+    """Shapes of *number [unit] postfix-comparator*: "Donation or loss of 400 ml or more of blood" —
     the name after the comparator's link word ("... or more of ampho B": what it is an amount of),
-    else the name before the number; a time unit makes none ("18 years or older")."""
+    else the name before the number ("Barthel index of 60 or less"); a time unit makes none ("18
+    years or older"), nor does an age comparator ("21 or older")."""
     out: List[dict] = []
-    for ci in range(2, len(entities)):
-        cmp_ent, unit, value = entities[ci], entities[ci - 1], entities[ci - 2]
+    for ci in range(1, len(entities)):
+        cmp_ent = entities[ci]
         attrs = cmp_ent.get("attrs") or {}
-        if cmp_ent["label"] != "COMPARATOR" or not attrs.get("postfix") or attrs.get("op") not in rules.comparator_ops \
-                or unit["label"] != "UNIT" or value["label"] != "VALUE" or unit["rule"] in rules.time_unit_rules \
-                or unit["token_start"] != value["token_end"] or cmp_ent["token_start"] != unit["token_end"]:
+        if cmp_ent["label"] != "COMPARATOR" or not attrs.get("postfix") or attrs.get("op") not in rules.comparator_ops:
             continue
-        if ci > 2 and entities[ci - 3]["label"] == "COMPARATOR" and \
-                value["token_start"] - entities[ci - 3]["token_end"] <= rules.max_value_gap:
+        vi = ci - 1 if entities[ci - 1]["label"] == "VALUE" else ci - 2
+        unit = entities[ci - 1] if vi == ci - 2 else None
+        value = entities[vi] if vi >= 0 else None
+        if value is None or value["label"] != "VALUE" or (unit is None and attrs.get("age")):
+            continue
+        if unit is not None and (unit["label"] != "UNIT" or unit["rule"] in rules.time_unit_rules
+                                 or unit["token_start"] != value["token_end"]):
+            continue
+        if cmp_ent["token_start"] != (unit or value)["token_end"]:
+            continue
+        if vi > 0 and entities[vi - 1]["label"] == "COMPARATOR" and \
+                value["token_start"] - entities[vi - 1]["token_end"] <= rules.max_value_gap:
             continue  # "> 5 mg or more": the comparator before reads it
-        if _known_subject_before(words, entities, ci - 2, rules.max_tokens + rules.known_subject_margin) or \
+        if _known_subject_before(words, entities, vi, rules.max_tokens + rules.known_subject_margin) or \
                 _known_subject_after(entities, cmp_ent, ci):
+            continue
+        after = cmp_ent["token_end"]
+        if unit is None:
+            # "10 or more cigarettes", "eight or more years", "3 or higher of any of the following":
+            # the number counts or measures what follows; only an end, a punctuation mark or one of
+            # bare_postfix_followers may follow ("Barthel index of 60 or less at baseline")
+            if after < len(words) and (after in owner or any(ch.isalnum() for ch in words[after])) and \
+                    words[after].lower() not in rules.bare_postfix_followers:
+                continue
+            instrument = _instrument_after(words, after, owner, rules, entities)
+            if instrument is not None:  # "a score of 20 or more on the depression questionnaire"
+                out.append(instrument)
+                continue
+            span = _name_before(words, value["token_start"], owner, values, rules, POSTFIX_LINK_WORDS)
+            if span is not None:
+                out.append({"token_start": span[0], "token_end": span[1]})
             continue
         span = _name_after(words, cmp_ent["token_end"], owner, rules, windows)
         if span is not None and not _cut_name(words, span[1], rules):
@@ -280,10 +382,11 @@ def _before_links(words: Sequence[str], cmp_start: int, owner: dict, rules: Shap
 
 
 def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
-                 rules: ShapeRules, max_links: Optional[int] = None) -> Optional[Tuple[int, int]]:
+                 rules: ShapeRules, max_links: Optional[int] = None, degree: bool = False) -> Optional[Tuple[int, int]]:
     """The name (token span) right before a comparator, over the link words (at most ``max_links``
     of them when given), or None when a known entity (subject, value, unit...) stands there or no
-    word can be a name."""
+    word can be a name, or the name is a condition's (unless bounded in percent, ``degree``, and
+    ending in one of ``degree_suffixes``: its degree, "residual stenosis < 20%")."""
     i = _before_links(words, cmp_start, owner, rules)
     if max_links is not None and cmp_start - 1 - i > max_links:
         return None
@@ -298,7 +401,8 @@ def _name_before(words: Sequence[str], cmp_start: int, owner: dict, values: set,
     if start < end and start - 1 in owner and owner[start - 1] in values and \
             words[start].lower() in rules.multiplier_words:
         return None  # "less than 2X greater than", "4 times above": a multiplier, not a name
-    if start >= end or _condition_head(words[end - 1], rules):
+    if start >= end or (_condition_head(words[end - 1], rules) and
+                        not (degree and words[end - 1].lower().endswith(rules.degree_suffixes))):
         return None
     return _head_before(words, start, owner, rules), end
 
@@ -431,9 +535,16 @@ def _verb_form(word: str) -> bool:
 
 
 def _condition_head(word: str, rules: ShapeRules) -> bool:
-    """Whether a name's last word makes it a condition ("... thrombocytopenia")."""
+    """Whether a name's last word makes it a condition ("... thrombocytopenia"), not a level in
+    -emia with no condition prefix ("kalemia", "natremia"; "hyperkalemia" is a condition)."""
     head = word.lower()
-    return len(head) > 5 and head.endswith(rules.condition_suffixes)
+    return len(head) > 5 and head.endswith(rules.condition_suffixes) and not _level_word(word, rules)
+
+
+def _level_word(word: str, rules: ShapeRules) -> bool:
+    """A word in -emia with no condition prefix: the blood level of its stem ("kalemia")."""
+    head = word.lower()
+    return len(head) > 5 and head.endswith(rules.level_suffixes) and not head.startswith(rules.condition_prefixes)
 
 
 def _known_subject_after(entities: Sequence[dict], last: dict, vi: int) -> bool:
@@ -490,6 +601,8 @@ class ShapeSubjectFinder:
                    "rule": SHAPE_RULE, "norm": span.text.lower(), "category": "measurement"}
             if rec.get("norm"):
                 ent["norm"] = rec["norm"]
+            if rec.get("category"):
+                ent["category"] = rec["category"]  # "kalemia": a blood level
             if rec.get("after_quantity"):
                 ent["rule"] = SHAPE_RULE_AFTER
                 ent["attrs"] = {"after_quantity": True}

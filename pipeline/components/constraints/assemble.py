@@ -98,7 +98,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
                          used={i for i in graded.used if ents[i]["label"] not in PART_LABELS})
         return build_record(criterion, ents, only, negations, config, work)
     index = EntityIndex(words, sent_of, ents, config.coordinators, work, config.coordinator_followers)
-    scale_values, scale_of = scale_mentions(text, index, config.scale_length)
+    scale_values, scale_of = scale_mentions(text, index, config.scale_length, config.scale_range)
     followers = set(config.value_followers)
     quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers, config.age_cue_rules,
                                                   config.range_to_set)

@@ -75,6 +75,8 @@ class AssemblyConfig:
     age_cue_rules: frozenset = frozenset()
     #: words that may follow a coordinator between coordinated subjects ("X or the Y")
     coordinator_followers: List[str] = field(default_factory=list)
+    #: a scale's range in brackets after its score ("symptom score (range 0–30)"): no bound
+    scale_range: Optional[str] = None
     #: words after a bracketed number that make it a definition ("(1 pack year = 20 cigarettes")
     definition_words: List[str] = field(default_factory=list)
     #: signs after a number that make "= N" a coefficient of a formula ("eGFR = 141 × (Scr/0.9)")
@@ -93,6 +95,7 @@ class AssemblyConfig:
             formula_operators=list(data.get("formula_operators", [])),
             condition_scope=list(data.get("condition_scope", [])),
             scale_length=data.get("scale_length"),
+            scale_range=data.get("scale_range"),
             value_words={k.lower(): float(v) for k, v in data.get("value_words", {}).items()},
             value_followers=list(data.get("value_followers", [])),
             implicit_age_blockers=list(data.get("implicit_age_blockers", [])),
@@ -189,7 +192,8 @@ class AssemblyConfig:
                 "definition_words": self.definition_words,
                 "formula_operators": self.formula_operators,
                 "condition_scope": self.condition_scope,
-                "scale_length": self.scale_length, "value_words": self.value_words,
+                "scale_length": self.scale_length, "scale_range": self.scale_range,
+                "value_words": self.value_words,
                 "value_followers": self.value_followers,
                 "implicit_age_blockers": self.implicit_age_blockers,
                 "implicit_age_blockers_after": self.implicit_age_blockers_after,

@@ -154,8 +154,9 @@ class _QuantityReader:
         return last
 
     def take_range_tail(self, q: "Quantity", last: int) -> int:
-        """``- 35``, ``to 35``, ``and 35`` (after between) → second value; returns last index."""
-        c = self.next_entity(last, "COMPARATOR", self.fillers, 2)
+        """``- 35``, ``to 35``, ``and 35`` (after between) → second value, also over an age word
+        ("25 years old to 60 years old"); returns last index."""
+        c = self.next_entity(self.over_age_cue(last), "COMPARATOR", self.fillers, 2)
         if c is not None and _op(self.ents[c]) == "range":
             v2 = self.next_entity(c, "VALUE")
             if v2 is not None:
@@ -166,7 +167,7 @@ class _QuantityReader:
                 return self.take_unit(q, v2)
         if q.op == "between":
             # "between 30 years old and 50 years old": over the age word
-            v2 = self.next_entity(self.over_age_cue(last), "VALUE", {"and", "to", "-", "&"}, 1)
+            v2 = self.next_entity(self.over_age_cue(last), "VALUE", {"and", "an", "to", "-", "&"}, 1)
             if v2 is not None:
                 q.values.append(v2)
                 self.used.add(v2)
@@ -404,10 +405,18 @@ def split_mixed_ranges(quantities: Sequence[Quantity], ents: Sequence[dict], nor
 _WORD_PARTS = re.compile(r"[\s-]+")
 
 
+#: a Snellen fraction of visual acuity (the ``value.snellen`` rule): its decimal acuity
+_SNELLEN = re.compile(r"^20\s?/\s?(\d+(?:\.\d+)?)$")
+
+
 def read_number(text: str, words: Dict[str, float]) -> Optional[float]:
     """The value of a written number: digits (:func:`parse_number`), a number word of ``words``,
-    or a tens word and a units word written together ("twenty-one", "forty five")."""
+    a tens word and a units word written together ("twenty-one", "forty five"), or a Snellen
+    fraction as decimal acuity ("20/50" → 0.4)."""
     value = parse_number(text, words)
+    snellen = _SNELLEN.match(text)
+    if value is None and snellen:  # "20/50": decimal visual acuity (value.snellen)
+        return round(20 / float(snellen.group(1)), 2)
     if value is not None or not words:
         return value
     parts = [p for p in _WORD_PARTS.split(text.strip().lower()) if p]
@@ -517,14 +526,24 @@ def _compiled(pattern: str) -> "re.Pattern":
     return re.compile(pattern, re.IGNORECASE)
 
 
-def scale_mentions(text: str, index: EntityIndex, pattern: Optional[str]) -> Tuple[set, Dict[int, float]]:
-    """Scale lengths ("10 cm VAS scale"): the VALUE/UNIT indices they use and scale_max per
-    subject entity index."""
-    if not pattern:
-        return set(), {}
+def scale_mentions(text: str, index: EntityIndex, pattern: Optional[str],
+                   range_pattern: Optional[str] = None) -> Tuple[set, Dict[int, float]]:
+    """Scale lengths ("10 cm VAS scale") and a scale's range in brackets after its score
+    ("symptom score (range 0–30)", ``range_pattern``): the VALUE/UNIT indices they use and
+    scale_max per subject entity index."""
     ents = index.ents
     consumed: set = set()
     scale_of: Dict[int, float] = {}
+    if range_pattern:
+        for m in _compiled(range_pattern).finditer(text):
+            length = parse_number(m.group("len"))
+            for idx, e in enumerate(ents):
+                if e["label"] in ("VALUE", "COMPARATOR") and m.start() <= e["start"] and e["end"] <= m.end():
+                    consumed.add(idx)
+                elif e["label"] == "SCORE" and length is not None and 0 <= m.start() - e["end"] <= 1:
+                    scale_of[idx] = number_out(length)
+    if not pattern:
+        return consumed, scale_of
     for m in _compiled(pattern).finditer(text):
         index.work["scales"] += 1
         length = parse_number(m.group("len"))

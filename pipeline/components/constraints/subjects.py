@@ -41,7 +41,7 @@ def assign_subjects(quantities: Sequence[Quantity], index: EntityIndex, config: 
         if groups is None:
             groups = _chained_groups(q, prev, index, config, units)
         if groups is None:
-            groups = _find_groups(q, unit, index, config, units)
+            groups = _find_groups(q, unit, index, config, units, _chain_start(q, missed, index, config))
             # "below 18 and above 45 years": the earlier quantity of a chain shares the subject found
             if groups is not None and missed is not None and not missed.bare and \
                     _chained_groups(q, (missed, groups), index, config, units) is not None and \
@@ -69,11 +69,7 @@ def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index:
     "< 18 or > 60", the links of ``chain_and`` / ``chain_or``); marks ``q`` disjoint after "or"."""
     if prev is None:
         return None
-    # "≤ 1.5 times upper limit of normal (ULN) (≤ 2 times ULN ...)": the link is "("
-    between = index.words_outside_asides(prev[0].end, q.start, config.chain_max_words)
-    link = tuple(between) if between is not None else None
-    if link is not None and q.link_word is not None:  # "< 45 or above 120": the link is in the comparator
-        link += (q.link_word,)
+    link = _link(prev[0], q, index, config)
     sent_of = index.sent_of
     if sent_of[prev[0].start] != sent_of[q.start] or _subject_between(index, prev[0].end, q.start):
         return None
@@ -89,6 +85,9 @@ def _chained_groups(q: Quantity, prev: Optional[Tuple[Quantity, Groups]], index:
     if link in config.chain_links and _units_chain(prev[0], q, index.ents, units):
         q.disjoint = link in config.chain_or_links  # "< 18 or > 60": two constraints, not one range
         return prev[1]
+    if link == () and q.subject is None and q.op in SIDE and prev[0].op in SIDE and SIDE[q.op] != SIDE[prev[0].op] and \
+            _units_chain(prev[0], q, index.ents, units):
+        return prev[1]  # "age >18 <28": two bounds written side by side, one range
     if link in config.chain_links and _age_units_differ(prev[0], q, index.ents, units, config.age_unit_set):
         q.disjoint = True  # "older than 6 months and younger than 12 years": two bounds, each in its unit
         return prev[1]
@@ -105,9 +104,30 @@ def _next_word(words: Sequence[str], k: int) -> str:
     return words[k].lower() if k < len(words) else ""
 
 
+def _chain_start(q: Quantity, missed: Optional[Quantity], index: EntityIndex, config: AssemblyConfig) -> int:
+    """Where the words before ``q`` start that an implicit age looks at: before the quantity right
+    before it that found no subject, when a chain link joins them ("under 16 or over 75 years"),
+    else at ``q``."""
+    if missed is None or missed.bare:
+        return q.start
+    return missed.start if _link(missed, q, index, config) in config.chain_links else q.start
+
+
+def _link(prev: Quantity, q: Quantity, index: EntityIndex, config: AssemblyConfig) -> Optional[Tuple[str, ...]]:
+    """The words joining quantity ``prev`` to ``q`` (outside bracketed asides; ``None`` when too
+    many): "≤ 1.5 times ULN (≤ 2 times ULN ...)" is joined by "("; "< 45 or above 120" by the
+    comparator's own link word."""
+    between = index.words_outside_asides(prev.end, q.start, config.chain_max_words)
+    link = tuple(between) if between is not None else None
+    if link is not None and q.link_word is not None:
+        link += (q.link_word,)
+    return link
+
+
 def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: AssemblyConfig,
-                 units: UnitNormalizer) -> Optional[Groups]:
-    """The subjects of a quantity that does not continue the previous one."""
+                 units: UnitNormalizer, chain_start: Optional[int] = None) -> Optional[Groups]:
+    """The subjects of a quantity that does not continue the previous one (``chain_start``: see
+    :func:`_chain_start`)."""
     if q.subject is not None:
         return [[q.subject]]
     scale = on_scale_subject(q, index)
@@ -130,7 +150,7 @@ def _find_groups(q: Quantity, unit: Optional[str], index: EntityIndex, config: A
         if later is not None:
             return [[later]]
     age = implicit_age_subject(q, index.words, index.ents, units, config.implicit_age_blockers,
-                               config.implicit_age_cues, config.implicit_age_blockers_after)
+                               config.implicit_age_cues, config.implicit_age_blockers_after, chain_start)
     if age is None:
         age = bare_time_subject(q, index.words, index.ents, units, config.bare_time_subject)
     return [[index.add(age)]] if age is not None else None
@@ -345,7 +365,7 @@ def later_age_subject(q: Quantity, index: EntityIndex) -> Optional[int]:
 
 
 def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blockers, cues=(),
-                         blockers_after=()) -> Optional[dict]:
+                         blockers_after=(), start: Optional[int] = None) -> Optional[dict]:
     """A subject for "≥ 65 years" / "18-50 years" with no subject word: an age, unless temporal
     words before it ("for", "within", "history") or the word right after its unit ("> 2 years
     *postmenopausal*", "< 1 year *history* of diabetes", "≥ 2 years *have* elapsed") say it is a
@@ -353,7 +373,9 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
     unit span ("years"), as in LCT; with no unit, an age comparator's span ("21 or older",
     "younger than 18": ``age`` in the comparator rule's attrs, which is cue enough). "of" + a
     word that is no age cue after the unit makes it a duration ("More than 2 years of handball
-    sports"; "18 years of age" stays an age)."""
+    sports"; "18 years of age" stays an age). ``start``: where the words before it are read from
+    (an earlier quantity of the same chain: "under 16 or over 75 years"), ``q.start`` by default."""
+    start = q.start if start is None else start
     u = unit_of([q])
     if q.bare:
         return None
@@ -363,10 +385,10 @@ def implicit_age_subject(q: Quantity, words, ents, units: UnitNormalizer, blocke
             return None
     elif units.normalize(ents[u]["text"]) != "a":
         return None
-    before = {w.lower() for w in words[max(0, q.start - 4):q.start]}
+    before = {w.lower() for w in words[max(0, start - 4):start]}
     if before & set(blockers):
         return None
-    window = [w.lower() for w in words[max(0, q.start - 6):q.start] if not w.isspace()]
+    window = [w.lower() for w in words[max(0, start - 6):start] if not w.isspace()]
     if age_comparator(q, ents) is None and \
             not (set(window) & set(cues) or all(not any(ch.isalnum() for ch in w) for w in window)):
         return None  # "Epileptic seizure < 2 years": a duration, not an age
