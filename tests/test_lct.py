@@ -183,6 +183,14 @@ CASES = [
     ("Creatinine:\n  > 2 mg", ("Observation", "Creatinine"),
      {"Operator": ("Eq-Operator", ">"), "Value": ("Eq-Value", "2")},
      ["A1\tEq-Operator-Value T2 GT"], R_OTHER_LINE),
+    # a Snellen fraction after an acuity word is decimal acuity, as the pipeline's value.snellen
+    # reads it (GUIDELINE); another fraction stays not a number
+    ("BCVA between 20/400 and 20/40", ("Observation", "BCVA"),
+     {"Operator": ("Eq-Operator", "between"), "Value": ("Eq-Value", "20/400"), "Value2": ("Eq-Value", "20/40")},
+     ["A1\tEq-Operator-Value T2 BETWEEN"], (bound(0.05), bound(0.5), None, None)),
+    ("MMSE between 20/30 and 24", ("Observation", "MMSE"),
+     {"Operator": ("Eq-Operator", "between"), "Value": ("Eq-Value", "20/30"), "Value2": ("Eq-Value", "24")},
+     ["A1\tEq-Operator-Value T2 BETWEEN"], R_NOT_A_NUMBER),
 ]
 
 

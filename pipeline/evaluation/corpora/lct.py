@@ -121,6 +121,7 @@ N_IMPLIED_ONE = "a window without a number on a singular time unit (within the p
 N_PERIOD_ONLY = "temporality without a value (history of, current, prior): no bound"
 N_COUNTED_UNIT = "a Minimum-Count whose unit is a counted noun (at least 4 sites): that noun is the subject"
 N_WINDOW_RELATION = "a window related to its event by During (read as its Temporality)"
+N_SNELLEN = "a Snellen fraction of visual acuity (20/400): decimal acuity, as the pipeline reads it"
 N_LIST_SIZE = "list size of 'N of the following M' (Max-Value after the list): scale_max, no bound"
 
 _Key = tuple[int, str, int, int]  # (line index, label, start, end) of an entity
@@ -264,6 +265,26 @@ def load_grade_substages() -> tuple:
     for :attr:`ConstraintTables.grade_substages`: the gold reads "stage IIIB" as the pipeline does."""
     return tuple((tuple(w.lower() for w in k["words"]), tuple(x.lower() for x in k["substages"]))
                  for k in _grades_config()["keywords"] if k.get("substages"))
+
+
+#: the entity rule whose match makes a value a Snellen fraction (configs/entities/value.jsonl)
+SNELLEN_RULE = "value.snellen"
+
+
+@lru_cache(maxsize=2)
+def load_snellen_pattern():
+    """The compiled regex of :data:`SNELLEN_RULE` (``None`` when no rule has that id), so that the
+    gold reads a visual acuity where the pipeline does."""
+    import regex
+
+    from pipeline.core.paths import configs_dir
+    from pipeline.rules.loading import load_rules
+
+    rules, _ = load_rules(configs_dir() / "entities", "entity")
+    rule = next((r for r in rules if r["id"] == SNELLEN_RULE and r.get("regex")), None)
+    if rule is None:
+        return None
+    return regex.compile(rule["regex"], 0 if rule.get("case_sensitive") else regex.IGNORECASE)
 
 
 @lru_cache(maxsize=2)
@@ -833,6 +854,8 @@ class _DocumentMapper:
         for tb in tbs:
             number = parse_number(tb.text, words)
             if number is None:
+                number = self.snellen_value(tb)
+            if number is None:
                 raise Unmapped(R_NOT_A_NUMBER, repr(tb.text))
             values.append((number, tb))
         first, second = comparison.args("Value"), comparison.args("Value2")
@@ -842,6 +865,20 @@ class _DocumentMapper:
                     by_id.get(self.doc.span_of(second[0]).id, 0):
                 self.notes[N_DESCENDING_RANGE] += 1
         return sorted(values, key=lambda v: v[0])
+
+    def snellen_value(self, tb: TextBound) -> Optional[float]:
+        """A Snellen fraction of visual acuity ("BCVA between 20/400 and 20/40") as the pipeline
+        reads it, decimal acuity (GUIDELINE; 20/400 -> 0.05): where the ``value.snellen`` rule of
+        ``configs/entities`` matches the value span in its text, else ``None``."""
+        pattern = load_snellen_pattern()
+        text = self.doc.text or ""
+        m = pattern.match(text, tb.start) if pattern is not None else None
+        if m is None or m.end() != tb.end:
+            return None
+        from pipeline.components.constraints.quantities import read_number
+
+        self.notes[N_SNELLEN] += 1
+        return read_number(tb.text, {})
 
     def bounds(self, operators: list[TextBound], values: list[tuple[float, TextBound]]
                ) -> tuple[Optional[dict], Optional[dict], dict[str, list[TextBound]]]:
