@@ -472,3 +472,16 @@ def test_a_value_before_a_function_word_stays_a_bound(run, text, subject, upper)
     bounds = [c for c in record["constraints"] if c["category"] not in ("count", "grade")]
     assert len(bounds) == 1 and bounds_of(bounds[0]) == (None, upper)
     assert subject is None or bounds[0]["subject"] == subject
+
+
+@pytest.mark.parametrize("text", [case[0] for case in GRADE_CASES] + NOT_GRADES)
+def test_grade_gates_pass_every_text_the_patterns_match(text):
+    """The pattern runs only where the gate (a keyword, or a system that needs none, before a
+    numeral) passes and the degree pattern only where a degree word stands: both pass wherever the
+    pattern reads a grade, and the grades found are those of the patterns run on every text."""
+    masked = grades_mod._masked(text, [])
+    if any(grades_mod._read(m, text, [], GRADES) for m in GRADES.pattern.finditer(masked)):
+        assert GRADES.gate.search(text, masked)
+    if GRADES.degree_pattern.search(text):
+        assert GRADES.degree_gate.search(text)
+    assert not GRADES.gate.search("greater than 2 years of progression-free survival in group 3")
