@@ -497,3 +497,16 @@ def test_a_slash_pair_that_is_no_total(run, text):
 def test_a_cell_per_cubic_millimetre_written_singular(run):
     got = [(c["subject"], c["lower"], c["unit"]) for c in run("Absolute neutrophil count (ANC) ≥1500 cell/mm^3")["constraints"]]
     assert got == [("absolute neutrophil count", {"value": 1500, "inclusive": True}, "/uL")]
+
+
+@pytest.mark.parametrize("text", [case[0] for case in GRADE_CASES] + NOT_GRADES)
+def test_grade_gates_pass_every_text_the_patterns_match(text):
+    """The pattern runs only where the gate (a keyword, or a system that needs none, before a
+    numeral) passes and the degree pattern only where a degree word stands: both pass wherever the
+    pattern reads a grade, and the grades found are those of the patterns run on every text."""
+    masked = grades_mod._masked(text, [])
+    if any(grades_mod._read(m, text, [], GRADES) for m in GRADES.pattern.finditer(masked)):
+        assert GRADES.gate.search(text, masked)
+    if GRADES.degree_pattern.search(text):
+        assert GRADES.degree_gate.search(text)
+    assert not GRADES.gate.search("greater than 2 years of progression-free survival in group 3")

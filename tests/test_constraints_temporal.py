@@ -843,3 +843,36 @@ def test_a_list_after_a_colon_with_nothing_before_gives_each_item_its_window():
                         "vagal nerve stimulation")
     assert [(c["subject_text"], c["upper"]["value"], c["anchor"]) for c in found] == [
         ("electroconvulsive therapy", 90, "screening"), ("vagal nerve stimulation", 90, "screening")]
+
+
+def test_the_implied_one_gate_passes_wherever_its_pattern_matches():
+    """``one_comparator`` (a singular unit with a comparator behind it) is looked for before the
+    implied-one pattern runs: it is true on every text that pattern matches, on real criteria
+    (the LCT texts and their upper-cased forms) and on this file's windows, and false elsewhere
+    on most texts that pass ``one_candidate``."""
+    lct = ROOT / "annotations" / "external" / "lct"
+    texts = [line for path in sorted(lct.rglob("*.txt"))[::3]
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += [row[0] for row in WINDOWS] + ["in the\n  past year", "WITHIN THE LAST MONTH", "during a day"]
+    texts += [t.upper() for t in texts]
+    matched = passed = 0
+    for text in texts:
+        if not CONFIG.one_candidate.search(text):
+            continue
+        passed += 1
+        if any(m.group("cmp") is not None for m in CONFIG.master_one.finditer(text)):
+            matched += 1
+            assert CONFIG.one_comparator.search(text), text
+    assert matched >= 10
+    assert sum(bool(CONFIG.one_comparator.search(t)) for t in texts) < passed / 2
+
+
+def test_which_alternative_matched():
+    import regex
+
+    from pipeline.components.constraints.temporal import _which
+
+    m = regex.match(r"(?:(?P<u0>a)|(?P<u1>b)|(?P<u2>c))(?P<v0>x)?", "c")
+    assert _which(m, "u", [{}, {}, {}]) == 2
+    assert _which(m, "v", [{}]) is None and _which(regex.match(r"(?P<v0>x)", "x"), "v", [{}]) == 0
+    assert _which(m, "w", []) is None

@@ -195,3 +195,28 @@ def test_ascii_fold_is_lower():
     from pipeline.components.prefilter import _FOLD_FIX
     ascii_chars = "".join(map(chr, range(128)))
     assert ascii_chars.lower() == ascii_chars.casefold().translate(_FOLD_FIX)
+
+
+def test_word_starts_answers_as_the_pattern_search_does(variants):
+    """WordStarts tries its pattern only where one of its words starts, and answers as
+    ``pattern.search`` does (folded words in any case, exact ones as written; overlapping words;
+    texts with characters that lower-case oddly are searched whole)."""
+    import pickle
+    import re
+
+    from pipeline.components.prefilter import WordStarts
+
+    pattern = re.compile(r"(?:(?i:grades?|gr\.?|level|stage)\s*|NYHA\s+|(?i:child)[\s-]*pugh\s+)(?:\d|[IV]+\b)")
+    gate = WordStarts(["grade", "grades", "gr", "gr.", "level", "stage", "child"], ["NYHA"], pattern)
+    texts = list(variants) + ["levelevel 2", "levelevel2", "LEVEL 3", "nyha II", "NYHA II", "Child Pugh 2",
+                              "GR. 3", "gr\u0130de 2", "\u212aid level 4", "le\u017fion stage IV", "", "grade"]
+    masked = 0
+    for text in texts:
+        assert gate.search(text) == (pattern.search(text) is not None), text
+        # a target of the same length (comparators masked): words looked for in the text, matched in the target
+        target = re.sub(r"[<>≤≥]", "\x01", text)
+        assert gate.search(text, target) == (pattern.search(target) is not None), text
+        masked += target != text
+    assert masked > 10
+    assert sum(gate.search(t) for t in texts) > 20
+    assert pickle.loads(pickle.dumps(gate)).search("stage 4") and not gate.search("nyha 2")

@@ -18,6 +18,7 @@ no rule is ever skipped on a text it matches (``tests/test_prefilter.py``).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import warnings
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
@@ -583,3 +584,52 @@ class Substrings:
 
     def any_in(self, text: str) -> bool:
         return self._scanner is not None and bool(self._scanner.find_matches_as_indexes(text))
+
+
+#: a non-ASCII character that Python's ``re`` matches case-insensitively to an ASCII letter
+#: (the Kelvin sign, long s, dotted and dotless i), where ``str.lower()`` may not give that letter
+_FOLDS_TO_ASCII = re.compile(r"(?i)(?![\x00-\x7f])[a-z]")
+
+
+class WordStarts:
+    """Whether a ``re`` pattern that starts with one of a set of words matches a text somewhere:
+    the pattern is tried, anchored, only where one of the words starts (one overlapping
+    Aho-Corasick pass), instead of at every position.
+
+    ``folded`` are the words the pattern matches in any case (found in the lower-cased text),
+    ``exact`` those it matches as written; for a phrase its first word is enough (the pattern may
+    join the words with any whitespace). Every match of ``pattern`` must begin with one of the
+    words: then :meth:`search` is true exactly when ``pattern.search`` finds a match. A text where
+    lower-casing could move or hide a word (a non-ASCII character that folds to an ASCII letter,
+    one whose lower case is longer, or any non-ASCII text when a folded word has a non-ASCII
+    letter) is searched whole."""
+
+    def __init__(self, folded: Sequence[str], exact: Sequence[str], pattern: "re.Pattern"):
+        self.folded, self.exact = tuple(sorted({w.lower() for w in folded if w})), tuple(sorted(set(w for w in exact if w)))
+        self.pattern = pattern
+        self._folded = AhoCorasick(list(self.folded), matchkind=MatchKind.Standard) if self.folded else None
+        self._exact = AhoCorasick(list(self.exact), matchkind=MatchKind.Standard) if self.exact else None
+        #: a folded word with a non-ASCII cased letter: its case variants are not all found by lower()
+        self._cased = any(not ch.isascii() and ch.lower() != ch.upper() for w in self.folded for ch in w)
+
+    def __reduce__(self):
+        return (WordStarts, (self.folded, self.exact, self.pattern))  # the automata do not pickle
+
+    def search(self, text: str, target: Optional[str] = None, lower: Optional[str] = None) -> bool:
+        """Whether ``pattern`` matches ``target`` (``text`` itself when not given; else a string of
+        the same length, such as ``text`` with parts masked, where the words still start where they
+        do in ``text``) at a place where one of the words starts in ``text``; ``lower`` is
+        ``text.lower()`` when the caller has it."""
+        target = text if target is None else target
+        if self._folded is not None:
+            lower = text.lower() if lower is None else lower
+            if not text.isascii() and (self._cased or len(lower) != len(text) or _FOLDS_TO_ASCII.search(text)):
+                return self.pattern.search(target) is not None
+        match = self.pattern.match
+        for scanner, haystack in ((self._folded, lower), (self._exact, text)):
+            if scanner is None:
+                continue
+            starts = {start for _i, start, _e in scanner.find_matches_as_indexes(haystack, overlapping=True)}
+            if any(match(target, start) for start in sorted(starts)):
+                return True
+        return False

@@ -47,7 +47,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from pipeline.components.constraints.bounds import CONTEXT_FLAGS
 from pipeline.components.constraints.phrases import leading_phrase, phrase_record, words_after, words_before
-from pipeline.components.prefilter import Substrings
+from pipeline.components.prefilter import Substrings, WordStarts
 
 CATEGORY = "grade"
 UNIT = "{grade}"
@@ -125,6 +125,9 @@ class GradeRules:
             + list((self.degrees or {}).get("words", []))
         self.cues = tuple(sorted({c.split()[0].lower() for c in cues if c.split()}))
         self.cue_search = Substrings(self.cues) if self.cues else None
+        degree_words = list((self.degrees or {}).get("words", []))
+        self.degree_gate = WordStarts(degree_words, (), re.compile(f"(?i:{_alternatives(degree_words)})")) \
+            if degree_words else None
 
     @classmethod
     def from_dict(cls, data: dict) -> "GradeRules":
@@ -174,6 +177,17 @@ class GradeRules:
         alias = f"\\s*[(\\[]\\s*(?:{_names([n for s in systems for n in s['names']])})\\s*[)\\]]"
         system = f"(?:{sys_alts('s')})(?:\\s*(?:{version})|{alias})?" if systems else "(?!)"
         system2 = f"(?:{sys_alts('t')})(?:\\s*(?:{version}))?" if systems else "(?!)"
+        # the pattern matches every number, but reads a grade only after a keyword or a system that
+        # needs none: it runs only where one stands so (comparators masked as for the pattern)
+        words = [w for k in self.keywords for w in k["words"]]
+        optional = [n for s in systems if s.get("keyword_optional") for n in s["names"]]
+        lead = f"(?i:{_alternatives(words)})(?:\\s+of)?"
+        if optional:
+            lead += f"|(?:{_names(optional)})(?:\\s*(?:{version})|{alias})?"
+        numeral = "|".join(re.escape(n) for n in nums)
+        self.gate = WordStarts([w.split()[0] for w in words] + [n.split()[0] for n in optional if len(n) > 4],
+                               [n.split()[0] for n in optional if len(n) <= 4],
+                               re.compile(rf"(?:{lead})\s*(?:{MASK}+\s*)?(?:{numeral})"))
         return re.compile(
             rf"(?<![\w-])(?:(?P<pre>{MASK}+)\s*)?"
             rf"(?:(?P<sys>{system})\s*)?"
@@ -376,13 +390,18 @@ def find_grades(text: str, ents: Sequence[dict], rules: GradeRules) -> List[Grad
     sorted entity records."""
     if rules.pattern is None:
         return []
-    if rules.cue_search is None or not rules.cue_search.any_in(text.lower()):
+    lower = text.lower()
+    if rules.cue_search is None or not rules.cue_search.any_in(lower):
         return []  # one scan for any cue, the same test as a substring test per cue
     out: List[Grade] = []
-    for m in rules.pattern.finditer(_masked(text, ents)):
-        grade = _read(m, text, ents, rules)
-        if grade is not None:
-            out.append(grade)
+    masked = _masked(text, ents)
+    if rules.gate.search(text, masked, lower):  # a keyword, or a system that needs none, before a numeral
+        for m in rules.pattern.finditer(masked):
+            grade = _read(m, text, ents, rules)
+            if grade is not None:
+                out.append(grade)
+    if rules.degree_gate is None or not rules.degree_gate.search(text, lower=lower):
+        return out
     taken = [g.record["span"] for g in out]
     out.extend(g for g in _degrees(text, ents, rules)
                if not any(a < g.record["span"][1] and g.record["span"][0] < b for a, b in taken))

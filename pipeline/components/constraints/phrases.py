@@ -39,10 +39,10 @@ def words_before(text: str, pos: int, limit: int, window: int = 200) -> List[Wor
     """Up to ``limit`` words and punctuation marks ending by character ``pos``, nearest first
     (read within ``window`` characters before ``pos``)."""
     lo = max(0, pos - window)
-    found = [Word(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, lo, pos)]
-    if lo > 0 and found and found[0].start == lo:
+    found = list(_WORD.finditer(text, lo, pos))
+    if lo > 0 and found and found[0].start() == lo:
         found = found[1:]  # may be the tail of a longer word
-    return found[::-1][:limit]
+    return [Word(m.group(), m.start(), m.end()) for m in found[::-1][:limit]]  # a Word only for those kept
 
 
 def leading_phrase(words: Sequence[Word], stops: Iterable[str], max_words: int) -> List[Word]:

@@ -35,6 +35,17 @@ from pipeline.core.spans import overlaps
 PART_LABELS = frozenset({"VALUE", "UNIT", "COMPARATOR", "CUE", "TEMPORAL"})
 #: the anchor of a window that names none: the time of assessment
 NOW = "now"
+#: the fixed patterns of the functions below, compiled once (a module-level ``regex.search(str)``
+#: looks its pattern up in the cache on every call, some 20 µs)
+_WORD = regex.compile(r"\S+")
+_LETTER = regex.compile(r"[^\W\d_]")
+_TWO_LETTERS = regex.compile(r"[^\W\d_]{2}")
+_WORD_CHAR = regex.compile(r"\w")
+_LAST_WORD = regex.compile(r"[\w-]+$")
+_ASIDE_QUANTITY = regex.compile(r"[<>=≤≥%]|\d\s*[a-z]")
+_AND = regex.compile(r"\s*and\s*")
+_NAME_NUMBER = regex.compile(r"[-‐]\w")
+_SENTENCE_END = regex.compile(r"[;.]\s")
 
 
 def _phrase(pattern: str) -> str:
@@ -63,6 +74,7 @@ class TimeConfig:
     alternative: Optional[regex.Pattern] = field(repr=False, default=None)  # "within 30 days or 5 half-lives"
     master_one: Optional[regex.Pattern] = field(repr=False, default=None)  # "within the past year"
     one_candidate: Optional[regex.Pattern] = field(repr=False, default=None)
+    one_comparator: Optional[regex.Pattern] = field(repr=False, default=None)  # a comparator right before
     implied_one_id: Optional[str] = None
     recency: Optional[regex.Pattern] = field(repr=False, default=None)  # "past" in "within the past year"
     alternative_id: Optional[str] = None
@@ -144,6 +156,11 @@ class TimeConfig:
                 r"(?<![\w.,])(?P<cmp>%s)\s*(?P<n1>)(?P<n2>(?!))?(?P<unit>%s)(?![\w])" % (comparators, units_one) + tail,
                 regex.IGNORECASE)
             cfg.one_candidate = regex.compile(r"\b(?:%s)\b" % "|".join(_phrase(v) for v in singular.values()), regex.IGNORECASE)
+            # and behind such a unit a comparator and whitespace (what master_one needs there; the
+            # comparators tried only behind the few units found, not at every position)
+            units_any = "|".join(f"(?:{_phrase(singular[u['canonical']])})" for u in cfg.units if u["canonical"] in singular)
+            cfg.one_comparator = regex.compile(r"(?:%s)(?<=(?:%s)\s*(?:%s))(?![\w])" % (
+                units_any, "|".join(f"(?:{_phrase(c['pattern'])})" for c in cfg.comparators), units_any), regex.IGNORECASE)
             cfg.implied_one_id = one["id"]
             cfg.recency = regex.compile(r"\b(?:%s)\b" % one["recency"], regex.IGNORECASE) if one.get("recency") else None
         # every window holds a number and a time unit next to it: a criterion without that pair is
@@ -275,9 +292,19 @@ class Window:
     marker_of: bool = False  # the marker is "of" / "at" ("5 half-lives of the drug")
 
 
+#: (prefix, count) → the group names of the alternatives ("u0", "u1", ...)
+_GROUP_NAMES: Dict[Tuple[str, int], Tuple[str, ...]] = {}
+
+
 def _which(m, prefix: str, items: List[dict]) -> Optional[int]:
-    for i in range(len(items)):
-        if m.group(f"{prefix}{i}") is not None:
+    """The index of the first alternative ``prefix + i`` whose group matched (one ``group`` call)."""
+    names = _GROUP_NAMES.get((prefix, len(items)))
+    if names is None:
+        names = _GROUP_NAMES[(prefix, len(items))] = tuple(f"{prefix}{i}" for i in range(len(items)))
+    if len(names) < 2:
+        return 0 if names and m.group(names[0]) is not None else None
+    for i, value in enumerate(m.group(*names)):
+        if value is not None:
             return i
     return None
 
@@ -286,7 +313,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
     """Every time quantity of ``text`` that bounds something (see the module docstring)."""
     out: List[Window] = []
     matches = list(config.master.finditer(text)) if config.candidate.search(text) else []
-    if config.master_one is not None and config.one_candidate.search(text):
+    if config.master_one is not None and config.one_candidate.search(text) and config.one_comparator.search(text):
         # no number in these, so they never overlap a master match
         matches = sorted(matches + [m for m in config.master_one.finditer(text) if m.group("cmp") is not None],
                          key=lambda m: m.start())
@@ -334,7 +361,7 @@ def find_windows(text: str, config: TimeConfig) -> List[Window]:
             bound = _bound(n1, cmp["inclusive"])
             lower, upper = (bound, None) if cmp["side"] == "lower" else (None, bound)
         pi = _which(m, "p", config.postfix) if m.group("post") is not None else \
-            (_which(m, "q", config.postfix) if m.groupdict().get("pre") is not None else None)
+            (_which(m, "q", config.postfix) if "pre" in m.re.groupindex and m.group("pre") is not None else None)
         if pi is not None and n2 is None:
             post = config.postfix[pi]
             rules.append(post["id"])
@@ -546,7 +573,7 @@ def _short_aside(text: str, floor: int, close: int, config: TimeConfig) -> Optio
     inner = text[opening + 1:close]
     before = text[:opening].rstrip()
     if not before or not before[-1].isalnum() or len(inner.split()) != 1 \
-            or not regex.search(r"[^\W\d_]", inner) or regex.search(r"[<>=≤≥%]|\d\s*[a-z]", inner) \
+            or not _LETTER.search(inner) or _ASIDE_QUANTITY.search(inner) \
             or config.boundary.search(inner) or config.strip.match(inner):
         return None
     return opening
@@ -563,7 +590,7 @@ def _trim(text: str, start: int, end: int, config: TimeConfig, from_end: bool) -
         # thrombolytic agents")
         start += m.end()
         chunk = text[start:end]
-    words = list(regex.finditer(r"\S+", chunk))
+    words = list(_WORD.finditer(chunk))
     if len(words) > config.max_words:
         keep = words[-config.max_words:] if from_end else words[:config.max_words]
         start, end = start + keep[0].start(), start + keep[-1].end()
@@ -579,7 +606,7 @@ def _trim(text: str, start: int, end: int, config: TimeConfig, from_end: bool) -
         start += 1
     while end > start and not text[end - 1].isalnum() and text[end - 1] not in ")]":
         end -= 1
-    if end <= start or not regex.search(r"[^\W\d_]{2}", text[start:end]):
+    if end <= start or not _TWO_LETTERS.search(text[start:end]):
         return None
     return start, end
 
@@ -820,7 +847,7 @@ def measured_event(text: str, span: Tuple[int, int], measured: Sequence[dict],
     for c in measured:
         start, end = c["span"]
         sub = c.get("subject_span")
-        if sub and c.get("category") in categories and start < span[1] and span[0] < end and not regex.search(r"\w", text[end:span[1]]):
+        if sub and c.get("category") in categories and start < span[1] and span[0] < end and not _WORD_CHAR.search(text[end:span[1]]):
             found = tuple(sub)
     return found
 
@@ -835,7 +862,7 @@ def _event_before_first(text: str, w: Window, floor: int, config: TimeConfig) ->
     span, _ = _phrase_before(text, w.start, config, floor)
     between = text[span[1]:w.start] if span is not None else ""
     if span is None or (not w.duration and config.coordinator.fullmatch(between)
-                        and not regex.fullmatch(r"\s*and\s*", between)):
+                        and not _AND.fullmatch(between)):
         # "pregnant, <6 months post-partum", "pregnant or within 2 weeks post-partum": the window
         # opens a conjunct of its own (a duration goes on: "contraception during the study and for
         # 4 weeks after the last dose", and so does a window after "and": "contraception during
@@ -939,7 +966,7 @@ def _opened_by_own_window(text: str, start: int, trimmed_start: int, config: Tim
     if config.own_window.match(text, trimmed_start) or config.own_window.match(text, start):
         return True
     base = max(0, start - OWN_WINDOW_LOOKBACK)
-    for w in regex.finditer(r"\S+", text, pos=base, endpos=start):
+    for w in _WORD.finditer(text, pos=base, endpos=start):
         m = config.own_window.match(text, w.start())
         if m and m.end() >= start - 1:
             return True
@@ -1046,7 +1073,7 @@ def _conjunction_cuts(text: str, span: Tuple[int, int], ents: Sequence[dict], co
         after = text[b:found[k + 1][0] if k + 1 < len(found) else end]
         if _object_of(text, left, a, config) and len(after.split()) <= config.list_item_words:
             break  # "drug abuse of depressants, hallucinogens, or cocaine": the rest are its objects
-        if shared_heads and config.shared_head is not None and (word := regex.search(r"[\w-]+$", text[left:a])) is not None \
+        if shared_heads and config.shared_head is not None and (word := _LAST_WORD.search(text[left:a])) is not None \
                 and config.shared_head.search(word.group()):
             continue  # "acute ischemic or hemorrhagic stroke": the adjective shares the next head
         left = b
@@ -1077,7 +1104,7 @@ def _past_leading_quantity(text: str, span: Tuple[int, int], ents: Sequence[dict
     for e in ents:
         if e["start"] < start or e["label"] not in QUANTITY_LABELS:
             continue
-        if e["start"] > start or e["end"] > end or regex.match(r"[-‐]\w", text[e["end"]:e["end"] + 2]):
+        if e["start"] > start or e["end"] > end or _NAME_NUMBER.match(text[e["end"]:e["end"] + 2]):
             break  # "5-alpha reductase inhibitor": a name's number
         rate_unit = rate_unit or e.get("rule") in config.rate_units
         start = e["end"]
@@ -1146,7 +1173,7 @@ def _entity_before(text: str, ents: Sequence[dict], pos: int, config: TimeConfig
     if found is None:
         return None
     between = text[found["end"]:pos]
-    if regex.search(r"[;.]\s", between) or len(between.split()) > config.entity_gap:
+    if _SENTENCE_END.search(between) or len(between.split()) > config.entity_gap:
         return None
     return found
 
