@@ -132,3 +132,22 @@ def test_snellen_fractions_are_decimal_acuity(run, text, expected):
 
 def test_a_fraction_without_an_acuity_word_is_no_snellen(run):
     assert all(c["lower"] is None or c["lower"]["value"] != 0.67 for c in run("MMSE ≥ 20/30")["constraints"])
+
+
+@pytest.mark.parametrize("text, subject, lower, scale_max", [
+    # a score out of a total before a preposition is a scale fraction ("pain > 5/10 on a 0–10 scale")
+    ("pain > 5/10 on a 0–10 scale", "pain", 5, 10),
+    ("average pain intensity of ≥4/10 as assessed during a 3-day screening period", "NRS", 4, 10),
+    ("Corneal fluorescein staining score ≥2/15 on the NEI/Industry scale", "corneal fluorescein staining score", 2, 15),
+])
+def test_a_scale_fraction_before_a_preposition(run, text, subject, lower, scale_max):
+    got = [(c["subject"], c["lower"]["value"], c["scale_max"]) for c in run(text)["constraints"] if c["lower"]]
+    assert got == [(subject, lower, scale_max)]
+
+
+@pytest.mark.parametrize("text", [
+    "Present visual ability 20/30 or better in both eyes.",  # an acuity, no score out of 30
+    "Best corrected visual acuity in the study eye of ≤20/40 and ≥20/800 in the fellow eye.",
+])
+def test_an_acuity_fraction_is_no_scale(run, text):
+    assert not [c for c in run(text)["constraints"] if c["scale_max"] in (30, 800)]
