@@ -124,3 +124,19 @@ def test_is_formula_term(spec, formula):
     qs = find_quantities(words, ents, sent_of, set(), CONFIG.fillers)
     assert len(qs) == 1
     assert is_formula_term(qs[0], words, ents, frozenset(CONFIG.formula_operators)) is formula
+
+
+def test_the_link_words_of_between_and_of_lists_are_data():
+    """``between_words`` and ``list_words`` of configs/constraints.json: without "an" the typo of
+    "between 20 an 60" joins nothing; without "or" a list stops at it."""
+    text, words, sent_of, _, ents = criterion("between|C:between 20|V an 60|V years|U")
+    between, lists = CONFIG.link_sets
+    (q,) = find_quantities(words, ents, sent_of, set(), CONFIG.fillers, between_words=between, list_words=lists)
+    assert [ents[v]["text"] for v in q.values] == ["20", "60"]
+    (q, *_) = find_quantities(words, ents, sent_of, set(), CONFIG.fillers, between_words=between - {"an"})
+    assert [ents[v]["text"] for v in q.values] == ["20"]
+    text, words, sent_of, _, ents = criterion("ECOG|S 0|V , 1|V or 2|V")
+    (q,) = find_quantities(words, ents, sent_of, set(), CONFIG.fillers, list_words=lists)
+    assert [ents[v]["text"] for v in q.values] == ["0", "1", "2"]
+    q = find_quantities(words, ents, sent_of, set(), CONFIG.fillers, list_words=lists - {"or"})[0]
+    assert [ents[v]["text"] for v in q.values] == ["0", "1"]

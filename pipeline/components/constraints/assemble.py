@@ -101,7 +101,7 @@ def _assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities:
     scale_values, scale_of = scale_mentions(text, index, config.scale_length, config.scale_range)
     followers = set(config.value_followers)
     quantities = [q for q in find_quantities(words, ents, sent_of, scale_values, config.fillers, config.age_cue_rules,
-                                                  config.range_to_set)
+                                                  config.range_to_set, *config.link_sets)
                   if not q.invalid and not graded.used.intersection(q.members())]
     quantities = split_mixed_ranges(quantities, ents, units.normalize)
     mark_populations(quantities, words, sent_of, config.populations)

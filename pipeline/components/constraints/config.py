@@ -57,6 +57,10 @@ class AssemblyConfig:
     quantity_fillers: List[str] = field(default_factory=list)
     #: words joining a number to an upper bound with its own comparator ("4 to < 17 years")
     range_to_words: List[str] = field(default_factory=list)
+    #: words between the two numbers of "between A and B" ("and", the "an" of "20 an 60", "to")
+    between_words: List[str] = field(default_factory=lambda: ["and", "an", "to", "-", "&"])
+    #: words joining the values of a list of allowed values ("0, 1 or 2")
+    list_words: List[str] = field(default_factory=lambda: [",", "or", "and", "and/or"])
     negated_phrase_stops: List[str] = field(default_factory=list)
     negated_phrase_skip: List[str] = field(default_factory=list)
     negated_phrase_skip_back: List[str] = field(default_factory=list)
@@ -107,6 +111,8 @@ class AssemblyConfig:
             rates=dict(data.get("rates", {})),
             quantity_fillers=list(data.get("quantity_fillers", [])),
             range_to_words=list(data.get("range_to_words", [])),
+            between_words=list(data.get("between_words", ["and", "an", "to", "-", "&"])),
+            list_words=list(data.get("list_words", [",", "or", "and", "and/or"])),
             negated_phrase_stops=list(data.get("negated_phrase_stops", [])),
             negated_phrase_skip=list(data.get("negated_phrase_skip", [])),
             negated_phrase_skip_back=list(data.get("negated_phrase_skip_back", [])),
@@ -144,6 +150,11 @@ class AssemblyConfig:
     def range_to_set(self) -> frozenset:
         """``range_to_words`` as a set."""
         return frozenset(w.lower() for w in self.range_to_words)
+
+    @cached_property
+    def link_sets(self) -> tuple:
+        """``(between_words, list_words)`` as sets, for :func:`~.quantities.find_quantities`."""
+        return frozenset(w.lower() for w in self.between_words), frozenset(w.lower() for w in self.list_words)
 
     @cached_property
     def phrase_words(self) -> "PhraseWords":
@@ -204,6 +215,8 @@ class AssemblyConfig:
                 **({"rates": self.rates} if self.rates else {}),
                 "quantity_fillers": self.quantity_fillers,
                 **({"range_to_words": self.range_to_words} if self.range_to_words else {}),
+                "between_words": self.between_words,
+                "list_words": self.list_words,
                 "negated_phrase_stops": self.negated_phrase_stops,
                 "negated_phrase_skip": self.negated_phrase_skip,
                 "negated_phrase_skip_back": self.negated_phrase_skip_back,

@@ -22,6 +22,9 @@ RANGE_OPS = {"range", "between"}
 FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 #: the side a one-sided comparator bounds
 SIDE = {">": "lower", ">=": "lower", "<": "upper", "<=": "upper"}
+#: the defaults of ``between_words`` / ``list_words`` (configs/constraints.json holds the rules' own)
+BETWEEN_WORDS = frozenset({"and", "an", "to", "-", "&"})
+LIST_WORDS = frozenset({",", "or", "and", "and/or"})
 
 
 @dataclass
@@ -84,9 +87,12 @@ class _QuantityReader:
 
     def __init__(self, words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int], scale_values: set,
                  fillers: frozenset, age_cue_rules: frozenset = frozenset(),
-                 range_to_words: frozenset = frozenset()):
+                 range_to_words: frozenset = frozenset(), between_words: frozenset = BETWEEN_WORDS,
+                 list_words: frozenset = LIST_WORDS):
         self.words = words
         self.range_to_words = range_to_words
+        self.between_words = between_words
+        self.list_words = list_words
         self.fillers = fillers
         self.age_cue_rules = age_cue_rules
         self.ents = ents
@@ -167,7 +173,7 @@ class _QuantityReader:
                 return self.take_unit(q, v2)
         if q.op == "between":
             # "between 30 years old and 50 years old": over the age word
-            v2 = self.next_entity(self.over_age_cue(last), "VALUE", {"and", "an", "to", "-", "&"}, 1)
+            v2 = self.next_entity(self.over_age_cue(last), "VALUE", self.between_words, 1)
             if v2 is not None:
                 q.values.append(v2)
                 self.used.add(v2)
@@ -178,9 +184,9 @@ class _QuantityReader:
         """``0, 1 or 2`` / ``0.5 or 1``: a list of allowed values → their range."""
         ents = self.ents
         while True:
-            v = self.next_entity(last, "VALUE", {",", "or", "and", "and/or"}, 2)
+            v = self.next_entity(last, "VALUE", self.list_words, 2)
             if v is None or not (set(_between_tokens(self.words, ents[last]["token_end"], ents[v]["token_start"]))
-                                 & {",", "or", "and", "and/or"}):
+                                 & self.list_words):
                 break
             q.values.append(v)
             self.used.add(v)
@@ -339,14 +345,18 @@ class _QuantityReader:
 
 def find_quantities(words: Sequence[str], ents: Sequence[dict], sent_of: Sequence[int],
                     scale_values: set, fillers: frozenset, age_cue_rules: frozenset = frozenset(),
-                    range_to_words: frozenset = frozenset()) -> List["Quantity"]:
+                    range_to_words: frozenset = frozenset(), between_words: frozenset = BETWEEN_WORDS,
+                    list_words: frozenset = LIST_WORDS) -> List["Quantity"]:
     """Comparator/value/unit runs among ``ents`` (sorted entity records), left to right;
     ``scale_values`` are the entities scale lengths use, ``fillers`` the words that may stand
     between the parts of one quantity (``quantity_fillers`` in ``configs/constraints.json``),
     ``age_cue_rules`` the ids of the entity rules flagged ``age_cue`` (an age word a postfix
     comparator may follow: "18 years old or older"), ``range_to_words`` the words that join a
-    number to an upper bound with its own comparator ("4 to < 17 years")."""
-    reader = _QuantityReader(words, ents, sent_of, scale_values, fillers, age_cue_rules, range_to_words)
+    number to an upper bound with its own comparator ("4 to < 17 years"), ``between_words`` /
+    ``list_words`` those between the numbers of "between A and B" / of a list ("0, 1 or 2";
+    ``between_words`` / ``list_words`` of ``configs/constraints.json``)."""
+    reader = _QuantityReader(words, ents, sent_of, scale_values, fillers, age_cue_rules, range_to_words,
+                             between_words, list_words)
     quantities: List[Quantity] = []
     i = 0
     while i < len(ents):
