@@ -86,6 +86,11 @@ def load_label_priority(path: Path | str) -> Dict[str, int]:
     return dict(load_json_config(path, CONFIG_SCHEMAS["labels.json"])["entity_priority"]["labels"])
 
 
+def compile_rule_regex(rule: dict) -> "regex.Pattern":
+    """A regex rule's pattern as matching compiles it: case-folded unless ``case_sensitive``."""
+    return regex.compile(rule["regex"], 0 if rule.get("case_sensitive") else regex.IGNORECASE)
+
+
 def compile_rules(nlp: Language, rules: Sequence[dict], label_priority: Dict[str, int]) -> CompiledRules:
     """Compile entity rules for matching with ``nlp``'s vocab and tokenizer; a match's priority is
     ``label_priority`` of its label (0 for a label not listed) plus its rule's ``priority``."""
@@ -102,9 +107,8 @@ def compile_rules(nlp: Language, rules: Sequence[dict], label_priority: Dict[str
             docs = [nlp.make_doc(p) for p in rule["phrases"]]
             (orth if rule.get("case_sensitive") else lower).add(rid, docs)
         elif "regex" in rule:
-            fold = not rule.get("case_sensitive")
-            regexes.append((rid, regex.compile(rule["regex"], regex.IGNORECASE if fold else 0)))
-            patterns.append((rule["regex"], fold))
+            regexes.append((rid, compile_rule_regex(rule)))
+            patterns.append((rule["regex"], not rule.get("case_sensitive")))
         elif "pattern" in rule:
             tokens.add(rid, [rule["pattern"]])
     meta = {rid: (r["label"], r.get("priority", 0) + label_priority.get(r["label"], 0)) for rid, r in by_id.items()}

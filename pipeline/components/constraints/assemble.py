@@ -22,7 +22,7 @@ from typing import Optional, Sequence, Tuple
 
 from pipeline.components.constraints.bounds import Assembled, build_constraints
 from pipeline.components.constraints.config import AssemblyConfig
-from pipeline.components.constraints.counts import CountRules, count_relations, read_count, read_singles
+from pipeline.components.constraints.counts import CountRules, count_relations, out_of_total, read_count, read_singles
 from pipeline.components.constraints.grades import GradeRules, find_grades
 from pipeline.components.constraints.index import Criterion, EntityIndex
 from pipeline.components.constraints.pairs import split_pairs
@@ -35,7 +35,6 @@ from pipeline.components.constraints.scope import scope_conditions
 from pipeline.components.constraints.subjects import assign_subjects
 from pipeline.components.constraints.temporal import TimeConfig, find_windows, time_constraints
 from pipeline.components.units import UnitNormalizer
-from pipeline.core.numbers import parse_number
 
 
 def assemble(text: str, words: Sequence[str], sent_of: Sequence[int], entities: Sequence[dict],
@@ -167,16 +166,6 @@ def _rates(text: str, quantities: list, ents: Sequence[dict], config: AssemblyCo
     return rest
 
 
-def _out_of_total(q, ents: Sequence[dict], value_words) -> bool:
-    """Whether a pair's second number is a total the first is out of ("at least 6/68 tender
-    joints": a count of 6 out of 68), not a second bound ("> 160/100"): one number before it,
-    and a larger one after, of at least 3 ("HIV 1/2 antibody" names two types)."""
-    if len(q.values) != 1 or ents[q.pair]["label"] != "VALUE":
-        return False
-    first, total = parse_number(ents[q.values[0]]["text"], value_words), parse_number(ents[q.pair]["text"], value_words)
-    return first is not None and total is not None and first < total and total >= 3
-
-
 def _amounts_per_time(text: str, found: Assembled, config: AssemblyConfig, units: UnitNormalizer) -> None:
     """An amount whose period follows the substance it measures ("> 20 mg prednisolone per
     day", "≤ 10 mg prednisone or equivalent per day") is a dose per that time: its unit becomes
@@ -211,7 +200,7 @@ def _counts(text: str, quantities: list, ents: Sequence[dict], rules: Optional[C
     for q in quantities:
         if out.used.intersection(q.members()):
             continue  # the total of "5 of 68 joints"
-        if q.sex is not None or (q.pair is not None and not _out_of_total(q, ents, config.value_words)):
+        if q.sex is not None or (q.pair is not None and out_of_total(q, ents, config.value_words) is None):
             rest.append(q)  # "> 14 drinks for males", "> 160/100": bounds
             continue
         c = read_count(q, text, ents, rules, config.value_words, config.limits.count_lookahead, condition)

@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from pipeline.components.constraints.populations import PopulationWords
+from pipeline.components.constraints.quantities import BETWEEN_WORDS, LIST_WORDS
 
 
 class PhraseWords(NamedTuple):
@@ -58,9 +59,9 @@ class AssemblyConfig:
     #: words joining a number to an upper bound with its own comparator ("4 to < 17 years")
     range_to_words: List[str] = field(default_factory=list)
     #: words between the two numbers of "between A and B" ("and", the "an" of "20 an 60", "to")
-    between_words: List[str] = field(default_factory=lambda: ["and", "an", "to", "-", "&"])
+    between_words: List[str] = field(default_factory=lambda: sorted(BETWEEN_WORDS))
     #: words joining the values of a list of allowed values ("0, 1 or 2")
-    list_words: List[str] = field(default_factory=lambda: [",", "or", "and", "and/or"])
+    list_words: List[str] = field(default_factory=lambda: sorted(LIST_WORDS))
     negated_phrase_stops: List[str] = field(default_factory=list)
     negated_phrase_skip: List[str] = field(default_factory=list)
     negated_phrase_skip_back: List[str] = field(default_factory=list)
@@ -111,8 +112,8 @@ class AssemblyConfig:
             rates=dict(data.get("rates", {})),
             quantity_fillers=list(data.get("quantity_fillers", [])),
             range_to_words=list(data.get("range_to_words", [])),
-            between_words=list(data.get("between_words", ["and", "an", "to", "-", "&"])),
-            list_words=list(data.get("list_words", [",", "or", "and", "and/or"])),
+            between_words=list(data.get("between_words", sorted(BETWEEN_WORDS))),
+            list_words=list(data.get("list_words", sorted(LIST_WORDS))),
             negated_phrase_stops=list(data.get("negated_phrase_stops", [])),
             negated_phrase_skip=list(data.get("negated_phrase_skip", [])),
             negated_phrase_skip_back=list(data.get("negated_phrase_skip_back", [])),

@@ -464,6 +464,19 @@ def _complement(words: Sequence[Word], k: int, rules: CountRules) -> int:
     return k + len(phrase) if phrase else k - 1
 
 
+def out_of_total(q: Quantity, ents: Sequence[dict], value_words: Dict[str, float]) -> Optional[float]:
+    """The total a pair's second number is when the first is out of it ("at least 6/68 tender
+    joints": 6 out of 68), not a second bound ("> 160/100"): one number before it and a larger
+    VALUE after, of at least 3 ("HIV 1/2 antibody" names two types); else ``None``."""
+    if q.pair is None or len(q.values) != 1 or ents[q.pair]["label"] != "VALUE":
+        return None
+    first = parse_number(ents[q.values[0]]["text"], value_words)
+    total = parse_number(ents[q.pair]["text"], value_words)
+    if first is None or total is None or first >= total or total < 3:
+        return None
+    return total
+
+
 def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
                value_words: Dict[str, float], lookahead: int, condition: Optional[str] = None) -> Optional[Count]:
     """The count ``q`` states, or ``None`` when it is not one (see the module docstring).
@@ -500,9 +513,9 @@ def read_count(q: Quantity, text: str, ents: Sequence[dict], rules: CountRules,
         k = 3  # "at least two (2) prior episodes": the number written twice
         members = members + [i for i, e in enumerate(ents) if e["label"] == "VALUE" and e["start"] == words[1].start]
     scale_max = None
-    if q.pair is not None and ents[q.pair]["label"] == "VALUE":  # "at least 6/68 tender joints": out of 68
-        total = parse_number(ents[q.pair]["text"], value_words)
-        if total is None or total <= max(values):
+    if q.pair is not None:  # "at least 6/68 tender joints": out of 68
+        total = out_of_total(q, ents, value_words)
+        if total is None:
             return None
         scale_max = number_out(total)
     rule_ids: List[str] = []

@@ -275,16 +275,13 @@ SNELLEN_RULE = "value.snellen"
 def load_snellen_pattern():
     """The compiled regex of :data:`SNELLEN_RULE` (``None`` when no rule has that id), so that the
     gold reads a visual acuity where the pipeline does."""
-    import regex
-
+    from pipeline.components.entities import compile_rule_regex
     from pipeline.core.paths import configs_dir
     from pipeline.rules.loading import load_rules
 
     rules, _ = load_rules(configs_dir() / "entities", "entity")
     rule = next((r for r in rules if r["id"] == SNELLEN_RULE and r.get("regex")), None)
-    if rule is None:
-        return None
-    return regex.compile(rule["regex"], 0 if rule.get("case_sensitive") else regex.IGNORECASE)
+    return compile_rule_regex(rule) if rule is not None else None
 
 
 @lru_cache(maxsize=2)
